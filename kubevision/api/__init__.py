@@ -1,0 +1,1 @@
+"""The HTTP layer: thin handlers that translate requests into service calls and results into envelopes."""

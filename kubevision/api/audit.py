@@ -1,0 +1,62 @@
+"""Reading the audit trail (admin and ops)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from aiohttp import web
+
+from kubevision.api.envelope import ApiError, ErrorCode, Reply
+from kubevision.api.params import int_param
+from kubevision.api.routing import Access, ApiRoutes, QueryParam
+from kubevision.api.schemas import INTEGER, STRING, obj
+from kubevision.audit import AUDIT
+from kubevision.auth.permissions import Role
+
+routes = ApiRoutes("audit")
+
+AUDIT_ENTRY = obj(id=INTEGER, createdAt=STRING, requestId=STRING, userId=INTEGER, username=STRING,
+                  action=STRING, clusterId=INTEGER, namespace=STRING, resource=STRING, name=STRING,
+                  code=INTEGER, clientIp=STRING, detail={"type": ["object", "null"]})
+
+
+def _since(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ApiError(ErrorCode.PARAM_INVALID, "since must be an ISO 8601 timestamp") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+@routes.get("/audit-logs", access=Access.USER, roles=frozenset({Role.ADMIN, Role.OPS}),
+            summary="Audit entries, newest first",
+            query=(QueryParam(name="user", description="username"),
+                   QueryParam(name="action", description="e.g. login, login.failed, resource.delete"),
+                   QueryParam(name="cluster", description="cluster id", schema=INTEGER),
+                   QueryParam(name="since", description="ISO 8601 timestamp"),
+                   QueryParam(name="page", description="1-based page", schema=INTEGER),
+                   QueryParam(name="pageSize", description="rows per page (max 500)", schema=INTEGER)),
+            data={"type": "array", "items": AUDIT_ENTRY})
+async def list_audit_logs(request: web.Request) -> Any:
+    """Filtered, paged audit entries with `meta.total`."""
+    query = request.query
+    page = int_param(query.get("page"), "page", default=1, minimum=1)
+    page_size = int_param(query.get("pageSize"), "pageSize", default=100, minimum=1, maximum=500)
+    cluster = query.get("cluster")
+    audit = request.app[AUDIT]
+    await audit.flush()
+    entries, total = await audit.query(
+        username=query.get("user") or None, action=query.get("action") or None,
+        cluster_id=int_param(cluster, "cluster", default=0, minimum=1) if cluster else None,
+        since=_since(query.get("since")), offset=(page - 1) * page_size, limit=page_size,
+    )
+    rows = [{
+        "id": e["id"], "createdAt": e["created_at"].isoformat(), "requestId": e["request_id"],
+        "userId": e["user_id"], "username": e["username"], "action": e["action"],
+        "clusterId": e["cluster_id"], "namespace": e["namespace"], "resource": e["resource"],
+        "name": e["name"], "code": e["code"], "clientIp": e["client_ip"], "detail": e["detail"],
+    } for e in entries]
+    return Reply(rows, total=total, page=page, pageSize=page_size)

@@ -1,0 +1,250 @@
+"""Sign-in, tokens, 2FA, bootstrap, API keys and WebSocket tickets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from aiohttp import web
+
+from kubevision.api.context import REQUEST_ID, client_ip, principal_of
+from kubevision.api.envelope import ApiError, ErrorCode, envelope_response
+from kubevision.api.params import field, path_id, read_json
+from kubevision.api.routing import Access, ApiRoutes
+from kubevision.api.schemas import BOOLEAN, INTEGER, SESSION, STRING, obj
+from kubevision.audit import AUDIT
+from kubevision.auth.permissions import Principal
+from kubevision.auth.service import AUTH, Session, describe_user
+from kubevision.config import SETTINGS
+from kubevision.store.apikeys import ApiKeyRecord
+
+routes = ApiRoutes("auth")
+
+REFRESH_COOKIE = "kv_refresh"
+REFRESH_COOKIE_PATH = "/api/v1/auth"
+
+
+async def authenticate(request: web.Request) -> Principal:
+    """The caller from `Authorization: Bearer <access token>` or `X-API-Key`; 40100 when neither."""
+    auth = request.app[AUTH]
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(ErrorCode.NOT_LOGGED_IN, "Authorization header must be 'Bearer <token>'")
+        return await auth.authenticate_access_token(token.strip())
+    api_key = request.headers.get("X-API-Key")
+    if api_key:
+        return await auth.authenticate_api_key(api_key.strip())
+    raise ApiError(ErrorCode.NOT_LOGGED_IN, "not logged in")
+
+
+def _session_response(request: web.Request, session: Session) -> web.Response | dict[str, Any]:
+    """Session data; the refresh token also goes into an HttpOnly, SameSite=Strict cookie."""
+    settings = request.app[SETTINGS]
+    data = {
+        "accessToken": session.access.token,
+        "refreshToken": session.refresh.token if session.refresh else None,
+        "expiresIn": settings.access_token_ttl_s,
+        "user": describe_user(session.user),
+    }
+    return _with_cookie(request, data, session)
+
+
+def _with_cookie(request: web.Request, data: dict[str, Any] | None, session: Session | None) -> Any:
+    """An envelope that sets the refresh cookie (or clears it when `session` is None)."""
+    response = envelope_response(request_id=request[REQUEST_ID], data=data)
+    settings = request.app[SETTINGS]
+    if session is None:
+        response.del_cookie(REFRESH_COOKIE, path=REFRESH_COOKIE_PATH)
+    elif session.refresh is not None:
+        response.set_cookie(
+            REFRESH_COOKIE, session.refresh.token, path=REFRESH_COOKIE_PATH, httponly=True,
+            samesite="Strict", secure=bool(settings.tls_cert), max_age=settings.refresh_token_ttl_s,
+        )
+    return response
+
+
+def _refresh_token_from(request: web.Request, body: dict[str, Any]) -> str:
+    token = body.get("refreshToken") or request.cookies.get(REFRESH_COOKIE)
+    if not token:
+        raise ApiError(ErrorCode.PARAM_MISSING, "refreshToken is required (body or cookie)")
+    if not isinstance(token, str):
+        raise ApiError(ErrorCode.PARAM_INVALID, "refreshToken must be a string")
+    return token
+
+
+async def _optional_json(request: web.Request) -> dict[str, Any]:
+    return await read_json(request) if request.body_exists else {}
+
+
+@routes.post("/auth/login", access=Access.PUBLIC, read_only_safe=True, summary="Sign in",
+             body=obj(["username", "password"], username=STRING, password=STRING), data=SESSION)
+async def login(request: web.Request) -> Any:
+    """Step one of sign-in; answers 40102 with a 2FA session token when 2FA is on."""
+    body = await read_json(request)
+    username = field(body, "username", str)
+    password = field(body, "password", str)
+    outcome = await request.app[AUTH].login(username, password, client_ip=client_ip(request),
+                                            request_id=request[REQUEST_ID])
+    if isinstance(outcome, str):
+        raise ApiError(ErrorCode.TWO_FACTOR_REQUIRED, data={"requires2fa": True, "sessionToken": outcome})
+    return _session_response(request, outcome)
+
+
+@routes.post("/auth/2fa/verify", access=Access.PUBLIC, read_only_safe=True,
+             summary="Second sign-in step with a TOTP or recovery code",
+             body=obj(["sessionToken", "code"], sessionToken=STRING, code=STRING), data=SESSION)
+async def verify_two_factor(request: web.Request) -> Any:
+    """Exchange the 2FA session token and a code for a session."""
+    body = await read_json(request)
+    session = await request.app[AUTH].verify_two_factor(
+        field(body, "sessionToken", str), field(body, "code", str),
+        client_ip=client_ip(request), request_id=request[REQUEST_ID],
+    )
+    return _session_response(request, session)
+
+
+@routes.post("/auth/refresh", access=Access.PUBLIC, read_only_safe=True,
+             summary="New access token from a refresh token (body or cookie)",
+             body=obj(refreshToken=STRING), data=SESSION)
+async def refresh(request: web.Request) -> Any:
+    """Rotate the refresh token only when it is within 24 h of expiry."""
+    token = _refresh_token_from(request, await _optional_json(request))
+    session = await request.app[AUTH].refresh(token, client_ip=client_ip(request))
+    return _session_response(request, session)
+
+
+@routes.post("/auth/logout", access=Access.PUBLIC, read_only_safe=True,
+             summary="Revoke the presented refresh token", body=obj(refreshToken=STRING))
+async def logout(request: web.Request) -> Any:
+    """Revoke the refresh token and clear the cookie."""
+    token = _refresh_token_from(request, await _optional_json(request))
+    await request.app[AUTH].logout(token)
+    return _with_cookie(request, None, None)
+
+
+@routes.post("/auth/logout-all", access=Access.USER, read_only_safe=True,
+             summary="Revoke every token of the current user")
+async def logout_all(request: web.Request) -> Any:
+    """Bump the token version of the caller."""
+    principal = principal_of(request)
+    await request.app[AUTH].logout_everywhere(principal.user_id)
+    request.app[AUDIT].record("logout-all", request_id=request[REQUEST_ID], user_id=principal.user_id,
+                              username=principal.username, client_ip=client_ip(request))
+    return _with_cookie(request, None, None)
+
+
+@routes.post("/auth/bootstrap", access=Access.PUBLIC, read_only_safe=True,
+             summary="Exchange the one-time first-run link token for an admin session",
+             body=obj(["token"], token=STRING), data=SESSION)
+async def bootstrap(request: web.Request) -> Any:
+    """Sign in through the bootstrap link printed at first run."""
+    body = await read_json(request)
+    session = await request.app[AUTH].bootstrap(field(body, "token", str), client_ip=client_ip(request),
+                                                request_id=request[REQUEST_ID])
+    return _session_response(request, session)
+
+
+@routes.post("/auth/2fa/setup", access=Access.USER, read_only_safe=True,
+             summary="Start 2FA: secret, otpauth URL, QR code and 10 recovery codes (shown once)",
+             data=obj(otpauthUrl=STRING, secret=STRING, recoveryCodes={"type": "array", "items": STRING},
+                      qrSvg=STRING))
+async def setup_two_factor(request: web.Request) -> Any:
+    """Create a pending TOTP secret for the caller."""
+    return await request.app[AUTH].setup_two_factor(principal_of(request).user_id)
+
+
+@routes.post("/auth/2fa/enable", access=Access.USER, read_only_safe=True,
+             summary="Activate 2FA with a code from the authenticator", body=obj(["code"], code=STRING))
+async def enable_two_factor(request: web.Request) -> Any:
+    """Turn on 2FA."""
+    body = await read_json(request)
+    principal = principal_of(request)
+    await request.app[AUTH].enable_two_factor(principal.user_id, field(body, "code", str))
+    request.app[AUDIT].record("2fa.enable", request_id=request[REQUEST_ID], user_id=principal.user_id,
+                              username=principal.username, client_ip=client_ip(request))
+    return {"enabled": True}
+
+
+@routes.post("/auth/2fa/disable", access=Access.USER, read_only_safe=True,
+             summary="Turn 2FA off (needs a current code; signs out everywhere)",
+             body=obj(["code"], code=STRING))
+async def disable_two_factor(request: web.Request) -> Any:
+    """Turn off 2FA."""
+    body = await read_json(request)
+    principal = principal_of(request)
+    await request.app[AUTH].disable_two_factor(principal.user_id, field(body, "code", str))
+    request.app[AUDIT].record("2fa.disable", request_id=request[REQUEST_ID], user_id=principal.user_id,
+                              username=principal.username, client_ip=client_ip(request))
+    return {"enabled": False}
+
+
+@routes.get("/auth/2fa/status", access=Access.USER, summary="Whether 2FA is on; recovery codes left",
+            data=obj(enabled=BOOLEAN, recoveryCodesRemaining=INTEGER))
+async def two_factor_status(request: web.Request) -> Any:
+    """2FA state of the caller."""
+    return await request.app[AUTH].two_factor_status(principal_of(request).user_id)
+
+
+@routes.post("/ws/ticket", access=Access.USER, read_only_safe=True,
+             summary="A 30-second, single-use ticket for one WebSocket connection",
+             data=obj(ticket=STRING, expiresIn=INTEGER))
+async def ws_ticket(request: web.Request) -> Any:
+    """Tickets keep long-lived tokens out of WebSocket URLs."""
+    issued = request.app[AUTH].issue_ws_ticket(principal_of(request))
+    return {"ticket": issued.token, "expiresIn": 30}
+
+
+API_KEY = obj(id=INTEGER, name=STRING, prefix=STRING, expiresAt={"type": ["string", "null"]},
+              createdAt=STRING, lastUsedAt={"type": ["string", "null"]})
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _describe_key(record: ApiKeyRecord) -> dict[str, Any]:
+    return {"id": record.id, "name": record.name, "prefix": record.prefix,
+            "expiresAt": _iso(record.expires_at), "createdAt": _iso(record.created_at),
+            "lastUsedAt": _iso(record.last_used_at)}
+
+
+@routes.get("/api-keys", access=Access.USER, summary="The caller's API keys (without the keys)",
+            data={"type": "array", "items": API_KEY})
+async def list_api_keys(request: web.Request) -> Any:
+    """List own API keys."""
+    return [_describe_key(r) for r in await request.app[AUTH].list_api_keys(principal_of(request).user_id)]
+
+
+@routes.post("/api-keys", access=Access.USER, read_only_safe=True,
+             summary="Create an API key for scripts (the key is shown only in this answer)",
+             body=obj(["name"], name=STRING, expiresInDays=INTEGER),
+             data=obj(key=STRING, **API_KEY["properties"]))
+async def create_api_key(request: web.Request) -> Any:
+    """Mint a key with the caller's role; optional expiry in days."""
+    body = await read_json(request)
+    name = field(body, "name", str)
+    if len(name) > 100:
+        raise ApiError(ErrorCode.PARAM_INVALID, "name must be at most 100 characters")
+    days = field(body, "expiresInDays", int, required=False)
+    if days is not None and not 1 <= days <= 3650:
+        raise ApiError(ErrorCode.PARAM_INVALID, "expiresInDays must be between 1 and 3650")
+    expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(days=days) if days else None
+    principal = principal_of(request)
+    record, key = await request.app[AUTH].create_api_key(principal.user_id, name, expires_at)
+    request.app[AUDIT].record("apikey.create", request_id=request[REQUEST_ID], user_id=principal.user_id,
+                              username=principal.username, name=name, client_ip=client_ip(request))
+    return {"key": key, **_describe_key(record)}
+
+
+@routes.delete("/api-keys/{id}", access=Access.USER, read_only_safe=True,
+                summary="Delete one of the caller's API keys")
+async def delete_api_key(request: web.Request) -> Any:
+    """Revoke a key at once."""
+    principal = principal_of(request)
+    if not await request.app[AUTH].delete_api_key(principal.user_id, path_id(request)):
+        raise ApiError(ErrorCode.NOT_FOUND, "API key not found")
+    request.app[AUDIT].record("apikey.delete", request_id=request[REQUEST_ID], user_id=principal.user_id,
+                              username=principal.username, client_ip=client_ip(request))
+    return None

@@ -1,0 +1,108 @@
+"""The OpenAPI 3.1 document, generated from the `RouteSpec`s of the registered routes."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aiohttp import web
+
+from kubevision import __version__
+from kubevision.api.envelope import ErrorCode
+from kubevision.api.routing import API_PREFIX, Access, ApiRoutes, RouteSpec, spec_of
+
+routes = ApiRoutes("meta")
+
+_PATH_PARAM_RE = re.compile(r"{([^}:]+)(?::[^}]*)?}")
+_INTEGER_PARAMS = {"id", "cluster"}
+
+ENVELOPE = {
+    "type": "object",
+    "required": ["code", "message", "data", "meta"],
+    "properties": {
+        "code": {"type": "integer", "description": "0 = success; see x-error-codes"},
+        "message": {"type": "string"},
+        "data": {},
+        "meta": {
+            "type": "object",
+            "required": ["requestId"],
+            "properties": {
+                "requestId": {"type": "string"},
+                "total": {"type": "integer"},
+                "source": {"type": "string", "enum": ["cache", "apiserver"]},
+                "stale": {"type": "boolean"},
+                "continue": {"type": "string"},
+            },
+        },
+    },
+}
+
+
+def _operation(spec: RouteSpec) -> dict[str, Any]:
+    parameters: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True,
+         "schema": {"type": "integer" if name in _INTEGER_PARAMS else "string"}}
+        for name in _PATH_PARAM_RE.findall(spec.path)
+    ]
+    parameters += [
+        {"name": q.name, "in": "query", "required": q.required, "description": q.description,
+         "schema": q.schema}
+        for q in spec.query
+    ]
+    envelope = {"allOf": [{"$ref": "#/components/schemas/Envelope"},
+                          {"properties": {"data": spec.data or {}}}]}
+    operation: dict[str, Any] = {
+        "summary": spec.summary,
+        "tags": [spec.tag],
+        "operationId": f"{spec.method.lower()}_{re.sub(r'[^A-Za-z0-9]+', '_', spec.path).strip('_')}",
+        "parameters": parameters,
+        "responses": {"200": {"description": "Envelope (business outcome in `code`)",
+                              "content": {"application/json": {"schema": envelope}}}},
+        "x-access": spec.access.value,
+    }
+    if spec.websocket:
+        operation["responses"]["101"] = {"description": "WebSocket upgrade"}
+    if spec.roles:
+        operation["x-roles"] = sorted(spec.roles)
+    if spec.access is Access.PUBLIC or spec.access is Access.TICKET:
+        operation["security"] = []
+    if spec.body is not None:
+        operation["requestBody"] = {"required": True,
+                                    "content": {"application/json": {"schema": spec.body}}}
+    return operation
+
+
+def build_openapi(app: web.Application) -> dict[str, Any]:
+    """Describe every `/api/v1` route registered on the app."""
+    paths: dict[str, dict[str, Any]] = {}
+    for route in app.router.routes():
+        spec = spec_of(route.handler)
+        if spec is None or route.method == "HEAD":
+            continue
+        paths.setdefault(API_PREFIX + spec.path, {})[spec.method.lower()] = _operation(spec)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "KubeVision API",
+            "version": __version__,
+            "description": "Every response is an envelope {code, message, data, meta} with HTTP 200; "
+                           "the outcome is in `code` (see x-error-codes).",
+        },
+        "servers": [{"url": "/"}],
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": {"Envelope": ENVELOPE},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+            },
+        },
+        "security": [{"bearer": []}, {"apiKey": []}],
+        "x-error-codes": [{"code": int(code), "message": code.message} for code in ErrorCode],
+    }
+
+
+@routes.get("/openapi.json", access=Access.PUBLIC, summary="This OpenAPI document")
+async def openapi_document(request: web.Request) -> web.Response:
+    """Served as the plain document (not enveloped) so client generators can read it."""
+    return web.json_response(build_openapi(request.app))

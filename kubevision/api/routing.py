@@ -1,0 +1,131 @@
+"""Route declarations with their access policy and OpenAPI description.
+
+Every `/api/v1` handler is declared through `ApiRoutes`, which attaches a `RouteSpec` to it. The auth
+middleware enforces `access` from that spec, the OpenAPI document is generated from it, and
+`check_policies` makes start-up fail if any `/api` route lacks one (strict, as in jupyter_server).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from kubevision.auth.permissions import Role
+
+API_PREFIX = "/api/v1"
+Handler = Callable[[web.Request], Awaitable[Any]]
+
+
+class Access(enum.StrEnum):
+    """Who may call a route."""
+
+    PUBLIC = "public"  # no credentials needed
+    USER = "user"  # any signed-in user (finer checks happen in services)
+    ADMIN = "admin"  # admin role only
+    TICKET = "ticket"  # WebSocket upgrade authenticated by a `?ticket=` (checked by the handler)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class QueryParam:
+    """A documented query parameter."""
+
+    name: str
+    description: str
+    schema: dict[str, Any] = dataclasses.field(default_factory=lambda: {"type": "string"})
+    required: bool = False
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RouteSpec:
+    """What a route is, who may call it, and how it is documented."""
+
+    method: str
+    path: str
+    access: Access
+    summary: str
+    tag: str
+    roles: frozenset[Role] | None = None
+    body: dict[str, Any] | None = None
+    query: tuple[QueryParam, ...] = ()
+    data: dict[str, Any] | None = None
+    read_only_safe: bool = False
+    websocket: bool = False
+
+    @property
+    def mutating(self) -> bool:
+        """True for methods that change state."""
+        return self.method in ("POST", "PUT", "PATCH", "DELETE")
+
+
+SPEC_ATTRIBUTE = "api_spec"
+
+
+def spec_of(handler: object) -> RouteSpec | None:
+    """The `RouteSpec` attached to a handler, if any."""
+    return getattr(handler, SPEC_ATTRIBUTE, None)
+
+
+class ApiRoutes:
+    """A route table for one API module (paths relative to `/api/v1`)."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        self._entries: list[tuple[RouteSpec, Handler]] = []
+
+    def route(self, method: str, path: str, *, access: Access, summary: str,
+              **details: Any) -> Callable[[Handler], Handler]:
+        """Declare a handler; `details` are the optional `RouteSpec` fields."""
+        spec = RouteSpec(method=method, path=path, access=access, summary=summary, tag=self.tag,
+                         **details)
+
+        def register(handler: Handler) -> Handler:
+            setattr(handler, SPEC_ATTRIBUTE, spec)
+            self._entries.append((spec, handler))
+            return handler
+
+        return register
+
+    def get(self, path: str, **kwargs: Any) -> Callable[[Handler], Handler]:
+        """Declare a GET route."""
+        return self.route("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Callable[[Handler], Handler]:
+        """Declare a POST route."""
+        return self.route("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> Callable[[Handler], Handler]:
+        """Declare a PUT route."""
+        return self.route("PUT", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> Callable[[Handler], Handler]:
+        """Declare a PATCH route."""
+        return self.route("PATCH", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Callable[[Handler], Handler]:
+        """Declare a DELETE route."""
+        return self.route("DELETE", path, **kwargs)
+
+    def add_to(self, router: web.UrlDispatcher) -> None:
+        """Register every declared route under `/api/v1`."""
+        for spec, handler in self._entries:
+            router.add_route(spec.method, API_PREFIX + spec.path, handler)
+
+    @property
+    def specs(self) -> list[RouteSpec]:
+        """The declared routes."""
+        return [spec for spec, _ in self._entries]
+
+
+def check_policies(app: web.Application) -> None:
+    """Fail start-up when an `/api` route was registered without a `RouteSpec`."""
+    missing = []
+    for route in app.router.routes():
+        path = route.resource.canonical if route.resource else ""
+        if path.startswith("/api") and route.method != "HEAD" and spec_of(route.handler) is None:
+            missing.append(f"{route.method} {path}")
+    if missing:
+        raise RuntimeError(f"API routes without an access policy: {', '.join(missing)}")

@@ -1,0 +1,101 @@
+"""`create_app(settings)`: wires services, middleware and routes. No I/O here; every start-up and
+shutdown step lives in `cleanup_ctx`, in dependency order (store → auth/audit → users)."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from kubevision.api import audit as audit_api
+from kubevision.api import auth as auth_api
+from kubevision.api import openapi as openapi_api
+from kubevision.api import users as users_api
+from kubevision.api.health import add_health_routes
+from kubevision.api.middleware import (
+    add_security_headers,
+    auth_middleware,
+    envelope_middleware,
+    host_guard_middleware,
+    request_checks_middleware,
+    request_id_middleware,
+)
+from kubevision.api.params import MAX_BODY_BYTES
+from kubevision.api.routing import check_policies
+from kubevision.audit import AUDIT, AuditLog
+from kubevision.auth.service import AUTH, AuthService
+from kubevision.auth.users import USERS, UserService
+from kubevision.config import SETTINGS, Settings
+from kubevision.store import STORE, Store
+from kubevision.web.spa import setup_frontend
+
+log = logging.getLogger(__name__)
+
+API_MODULES = (auth_api, users_api, audit_api, openapi_api)
+
+
+@dataclasses.dataclass
+class FirstRun:
+    """What start-up learnt that the console banner must say once."""
+
+    admin_password: str | None = None
+    bootstrap_token: str | None = None
+
+
+FIRST_RUN = web.AppKey("first_run", FirstRun)
+
+
+def create_app(settings: Settings) -> web.Application:
+    """Build the application for these settings."""
+    app = web.Application(
+        middlewares=[
+            request_id_middleware,  # request id for the envelope, headers and every log line
+            envelope_middleware,  # results and exceptions → envelope (API) or plain errors (pages)
+            host_guard_middleware(settings),  # DNS-rebinding guard on the Host header
+            request_checks_middleware(settings),  # Origin on writes, JSON bodies, 2 MiB limit
+            auth_middleware(settings, auth_api.authenticate),  # who is calling, route access policy
+        ],
+        client_max_size=MAX_BODY_BYTES + 1,
+    )
+    store = Store(settings.effective_database_url)
+    audit = AuditLog(store)
+    app[SETTINGS] = settings
+    app[STORE] = store
+    app[AUDIT] = audit
+    app[AUTH] = AuthService(settings=settings, store=store, audit=audit)
+    app[USERS] = UserService(store)
+    app[FIRST_RUN] = FirstRun()
+
+    add_health_routes(app.router)
+    for module in API_MODULES:
+        module.routes.add_to(app.router)
+    setup_frontend(app)
+    check_policies(app)
+
+    app.on_response_prepare.append(add_security_headers)
+    app.cleanup_ctx.append(_store_lifetime)
+    app.cleanup_ctx.append(_auth_lifetime)
+    return app
+
+
+async def _store_lifetime(app: web.Application) -> AsyncIterator[None]:
+    await app[STORE].start()
+    yield
+    await app[STORE].aclose()
+
+
+async def _auth_lifetime(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    auth = app[AUTH]
+    auth.start()
+    app[AUDIT].start()
+    first_run = app[FIRST_RUN]
+    created, first_run.admin_password = await app[USERS].ensure_first_admin(
+        data_dir=settings.data_dir, admin_password=settings.admin_password
+    )
+    if created:
+        first_run.bootstrap_token = auth.mint_bootstrap_token()
+    yield
+    await app[AUDIT].aclose()

@@ -1,0 +1,411 @@
+"""`AuthService`: turns credentials into sessions and requests into `Principal`s.
+
+Owns sign-in (with the 2FA step and the rate limiter), refresh-token rotation and revocation, token
+versions, the first-run bootstrap link, WebSocket tickets, TOTP life cycle and API keys.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hmac
+import secrets
+import time
+from typing import Any
+
+import segno
+from aiohttp import web
+
+from kubevision.api.envelope import ApiError, ErrorCode
+from kubevision.audit import AuditLog
+from kubevision.auth import totp
+from kubevision.auth.passwords import (
+    hash_password_sync,
+    hash_secret,
+    secret_matches,
+    verify_password,
+)
+from kubevision.auth.permissions import Principal, Role
+from kubevision.auth.ratelimit import RateLimiter
+from kubevision.auth.secrets import AppSecrets
+from kubevision.auth.tokens import IssuedToken, TokenCodec, TokenType
+from kubevision.config import Settings
+from kubevision.store import Store
+from kubevision.store import apikeys as key_repo
+from kubevision.store import users as user_repo
+from kubevision.store.users import UserRecord, utcnow
+
+TWO_FACTOR_TOKEN_TTL_S = 5 * 60
+WS_TICKET_TTL_S = 30
+BOOTSTRAP_TOKEN_TTL_S = 10 * 60
+# A refresh token this close to expiry is replaced by a new one on refresh.
+REFRESH_ROTATION_WINDOW_S = 24 * 3600
+API_KEY_PREFIX = "kv_"
+
+# Compared against when the user does not exist, so timing does not reveal valid usernames.
+_DUMMY_HASH = hash_password_sync("timing-equaliser-password")
+
+
+@dataclasses.dataclass(frozen=True)
+class Session:
+    """Tokens handed to a client after sign-in, bootstrap, 2FA or refresh."""
+
+    access: IssuedToken
+    refresh: IssuedToken | None
+    user: UserRecord
+
+
+def describe_user(user: UserRecord) -> dict[str, Any]:
+    """The public JSON shape of a user (never hashes or secrets)."""
+    return {
+        "id": user.id,
+        "username": user.username,
+        "email": user.email,
+        "role": user.role,
+        "permissions": user.permissions,
+        "clusters": user.cluster_grants,
+        "namespaces": user.namespace_grants,
+        "active": user.active,
+        "totpEnabled": user.totp_enabled,
+        "mustChangePassword": user.must_change_password,
+        "createdAt": user.created_at.isoformat(),
+        "lastLoginAt": user.last_login_at.isoformat() if user.last_login_at else None,
+    }
+
+
+def principal_for(user: UserRecord, *, via_api_key: bool = False) -> Principal:
+    """The authorization view of a user."""
+    return Principal(
+        user_id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        permissions=frozenset(user.permissions),
+        cluster_grants=None if user.cluster_grants is None else frozenset(user.cluster_grants),
+        namespace_grants=None if user.namespace_grants is None else frozenset(user.namespace_grants),
+        token_version=user.token_version,
+        via_api_key=via_api_key,
+    )
+
+
+class AuthService:
+    """Authentication flows on top of the store."""
+
+    def __init__(self, *, settings: Settings, store: Store, audit: AuditLog) -> None:
+        self._settings = settings
+        self._store = store
+        self._audit = audit
+        self._secrets: AppSecrets | None = None
+        self._codec: TokenCodec | None = None
+        self.limiter = RateLimiter(settings.login_rate_per_minute)
+        # Single-use, short-lived ids kept in memory: (jti -> expiry epoch seconds).
+        self._used_once: dict[str, float] = {}
+        self._bootstrap: tuple[str, float] | None = None
+
+    def start(self) -> None:
+        """Load (or create at first run) the secrets file in the data dir."""
+        self._settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._secrets = AppSecrets.load_or_create(self._settings.data_dir)
+        self._codec = TokenCodec(self._secrets.jwt_key)
+
+    @property
+    def secrets(self) -> AppSecrets:
+        """Keys for signing and for encryption at rest (valid after `start()`)."""
+        if self._secrets is None:
+            raise RuntimeError("auth service is not started")
+        return self._secrets
+
+    @property
+    def codec(self) -> TokenCodec:
+        """The JWT codec (valid after `start()`)."""
+        if self._codec is None:
+            raise RuntimeError("auth service is not started")
+        return self._codec
+
+    # -- rate limiting -------------------------------------------------------------------------
+    def check_rate(self, action: str, client_ip: str, username: str | None = None) -> None:
+        """Raise HTTP 429 / 42900 when this IP or username went over the per-minute limit."""
+        keys = [(f"{action}-ip", client_ip)]
+        if username:
+            keys.append((f"{action}-user", username.lower()))
+        wait = self.limiter.hit(*keys)
+        if wait is not None:
+            retry_after = RateLimiter.retry_after(wait)
+            raise ApiError(
+                ErrorCode.RATE_LIMITED, f"too many {action} attempts, retry in {retry_after} s",
+                http_status=429, headers={"Retry-After": retry_after},
+            )
+
+    # -- sessions -------------------------------------------------------------------------------
+    def _issue_session(self, user: UserRecord, *, with_refresh: bool = True) -> Session:
+        access = self.codec.issue(TokenType.ACCESS, user_id=user.id, version=user.token_version,
+                                  ttl_s=self._settings.access_token_ttl_s)
+        refresh = None
+        if with_refresh:
+            refresh = self.codec.issue(TokenType.REFRESH, user_id=user.id, version=user.token_version,
+                                       ttl_s=self._settings.refresh_token_ttl_s)
+        return Session(access, refresh, user)
+
+    async def _signed_in(self, user: UserRecord) -> Session:
+        async with self._store.transaction() as conn:
+            await user_repo.update_user(conn, user.id, last_login_at=utcnow())
+            fresh = await user_repo.get_user(conn, user.id)
+        assert fresh is not None
+        return self._issue_session(fresh)
+
+    async def login(self, username: str, password: str, *, client_ip: str,
+                    request_id: str) -> Session | str:
+        """Check credentials. Returns a `Session`, or a 2FA session token when 2FA is on."""
+        self.check_rate("login", client_ip, username)
+        async with self._store.transaction() as conn:
+            user = await user_repo.get_user_by_name(conn, username)
+        valid = await verify_password(password, user.password_hash if user else _DUMMY_HASH)
+        if user is None or not valid or not user.active:
+            reason = "unknown user" if user is None else ("bad password" if not valid else "inactive")
+            self._audit.record("login.failed", request_id=request_id, username=username,
+                               user_id=user.id if user else None, code=int(ErrorCode.NOT_LOGGED_IN),
+                               client_ip=client_ip, detail={"reason": reason})
+            raise ApiError(ErrorCode.NOT_LOGGED_IN, "invalid username or password")
+        if user.totp_enabled:
+            issued = self.codec.issue(TokenType.TWO_FACTOR, user_id=user.id, version=user.token_version,
+                                      ttl_s=TWO_FACTOR_TOKEN_TTL_S)
+            return issued.token
+        self._audit.record("login", request_id=request_id, user_id=user.id, username=user.username,
+                           client_ip=client_ip)
+        return await self._signed_in(user)
+
+    async def verify_two_factor(self, session_token: str, code: str, *, client_ip: str,
+                                request_id: str) -> Session:
+        """Second sign-in step: a TOTP or recovery code for the 2FA session token."""
+        claims = self.codec.decode(session_token, TokenType.TWO_FACTOR)
+        self.check_rate("2fa", client_ip, claims["sub"])
+        if self._was_used(claims["jti"]):
+            raise ApiError(ErrorCode.NOT_LOGGED_IN, "2FA session token already used")
+        user = await self._current_user(claims)
+        if not await self._accept_second_factor(user, code):
+            self._audit.record("login.failed", request_id=request_id, user_id=user.id,
+                               username=user.username, code=int(ErrorCode.TWO_FACTOR_FAILED),
+                               client_ip=client_ip, detail={"reason": "bad 2FA code"})
+            raise ApiError(ErrorCode.TWO_FACTOR_FAILED, "wrong, reused or expired 2FA code")
+        self._mark_used(claims["jti"], claims["exp"])
+        self._audit.record("login", request_id=request_id, user_id=user.id, username=user.username,
+                           client_ip=client_ip, detail={"twoFactor": True})
+        return await self._signed_in(user)
+
+    async def refresh(self, refresh_token: str, *, client_ip: str) -> Session:
+        """A new access token; a new refresh token too when the old one is within 24 h of expiry."""
+        self.check_rate("refresh", client_ip)
+        claims = self.codec.decode(refresh_token, TokenType.REFRESH)
+        async with self._store.transaction() as conn:
+            revoked = await user_repo.is_token_revoked(conn, claims["jti"])
+        if revoked:
+            raise ApiError(ErrorCode.TOKEN_EXPIRED, "refresh token revoked")
+        user = await self._current_user(claims)
+        rotate = claims["exp"] - time.time() < REFRESH_ROTATION_WINDOW_S
+        session = self._issue_session(user, with_refresh=rotate)
+        if rotate:
+            await self._revoke(claims)
+        return session
+
+    async def logout(self, refresh_token: str) -> None:
+        """Revoke one refresh token (an already invalid one is fine: the result is the same)."""
+        try:
+            claims = self.codec.decode(refresh_token, TokenType.REFRESH)
+        except ApiError:
+            return
+        await self._revoke(claims)
+
+    async def _revoke(self, claims: dict[str, Any]) -> None:
+        async with self._store.transaction() as conn:
+            expires_at = dt.datetime.fromtimestamp(claims["exp"], dt.UTC)
+            await user_repo.revoke_token(conn, claims["jti"], expires_at)
+
+    async def logout_everywhere(self, user_id: int) -> None:
+        """Bump the token version: every token issued so far stops working."""
+        async with self._store.transaction() as conn:
+            await user_repo.bump_token_version(conn, user_id)
+
+    async def _current_user(self, claims: dict[str, Any]) -> UserRecord:
+        """The token's user, checked to be active and at the token's version."""
+        async with self._store.transaction() as conn:
+            user = await user_repo.get_user(conn, claims["user_id"])
+        if user is None:
+            raise ApiError(ErrorCode.NOT_LOGGED_IN, "user no longer exists")
+        if not user.active:
+            raise ApiError(ErrorCode.NOT_LOGGED_IN, "account is deactivated")
+        if claims.get("ver") != user.token_version:
+            raise ApiError(ErrorCode.TOKEN_EXPIRED, "token revoked, sign in again")
+        return user
+
+    async def authenticate_access_token(self, token: str) -> Principal:
+        """The principal behind an `Authorization: Bearer` access token."""
+        return principal_for(await self._current_user(self.codec.decode(token, TokenType.ACCESS)))
+
+    # -- one-time tokens ------------------------------------------------------------------------
+    def _was_used(self, jti: str) -> bool:
+        now = time.time()
+        for key in [k for k, expiry in self._used_once.items() if expiry < now]:
+            del self._used_once[key]
+        return jti in self._used_once
+
+    def _mark_used(self, jti: str, expires_at: float) -> None:
+        self._used_once[jti] = expires_at
+
+    def issue_ws_ticket(self, principal: Principal) -> IssuedToken:
+        """A 30-second, single-use WebSocket ticket."""
+        return self.codec.issue(TokenType.WEBSOCKET, user_id=principal.user_id,
+                                version=principal.token_version,
+                                ttl_s=WS_TICKET_TTL_S)
+
+    async def consume_ws_ticket(self, ticket: str) -> Principal:
+        """Validate and burn a WebSocket ticket."""
+        claims = self.codec.decode(ticket, TokenType.WEBSOCKET)
+        if self._was_used(claims["jti"]):
+            raise ApiError(ErrorCode.NOT_LOGGED_IN, "ticket already used")
+        user = await self._current_user(claims)
+        self._mark_used(claims["jti"], claims["exp"])
+        return principal_for(user)
+
+    def mint_bootstrap_token(self) -> str:
+        """A one-time, 10-minute sign-in link token for the first-run admin (kept only in memory)."""
+        token = secrets.token_urlsafe(32)
+        self._bootstrap = (hash_secret(token), time.time() + BOOTSTRAP_TOKEN_TTL_S)
+        return token
+
+    async def bootstrap(self, token: str, *, client_ip: str, request_id: str) -> Session:
+        """Exchange the bootstrap token for an admin session; it works once."""
+        self.check_rate("login", client_ip)
+        pending = self._bootstrap
+        if pending is None or time.time() > pending[1] or not hmac.compare_digest(
+            hash_secret(token), pending[0]
+        ):
+            raise ApiError(ErrorCode.NOT_LOGGED_IN, "bootstrap link is invalid, used or expired")
+        self._bootstrap = None
+        async with self._store.transaction() as conn:
+            admins = [u for u in await user_repo.list_users(conn) if u.role == Role.ADMIN and u.active]
+        if not admins:
+            raise ApiError(ErrorCode.USER_NOT_FOUND, "no active admin to sign in as")
+        self._audit.record("login", request_id=request_id, user_id=admins[0].id,
+                           username=admins[0].username, client_ip=client_ip, detail={"bootstrap": True})
+        return await self._signed_in(admins[0])
+
+    # -- two-factor life cycle ------------------------------------------------------------------
+    async def _accept_second_factor(self, user: UserRecord, code: str) -> bool:
+        """True for a fresh TOTP code (its step is then burnt) or an unused recovery code (burnt)."""
+        if user.totp_secret is None:
+            return False
+        secret = self.secrets.decrypt(user.totp_secret).decode()
+        step = totp.matching_step(secret, code)
+        async with self._store.transaction() as conn:
+            if step is not None:
+                return await user_repo.claim_totp_step(conn, user.id, step)
+            candidate = totp.normalise_recovery_code(code)
+            for code_id, code_hash in await user_repo.unused_recovery_codes(conn, user.id):
+                if secret_matches(candidate, code_hash):
+                    return await user_repo.mark_recovery_code_used(conn, code_id)
+        return False
+
+    async def setup_two_factor(self, user_id: int) -> dict[str, Any]:
+        """Create a pending TOTP secret and 10 recovery codes (shown once)."""
+        async with self._store.transaction() as conn:
+            user = await user_repo.get_user(conn, user_id)
+            assert user is not None
+            if user.totp_enabled:
+                raise ApiError(ErrorCode.PARAM_INVALID, "2FA is already enabled; disable it first")
+            secret = totp.new_secret()
+            codes = totp.new_recovery_codes()
+            await user_repo.update_user(conn, user_id, totp_secret=self.secrets.encrypt(secret.encode()),
+                                        totp_last_step=None)
+            await user_repo.replace_recovery_codes(conn, user_id, [hash_secret(c) for c in codes])
+        url = totp.provisioning_uri(secret, user.username)
+        return {
+            "otpauthUrl": url,
+            "secret": secret,
+            "recoveryCodes": codes,
+            "qrSvg": segno.make(url, error="m").svg_data_uri(scale=4),
+        }
+
+    async def enable_two_factor(self, user_id: int, code: str) -> None:
+        """Turn 2FA on after the user proves the authenticator works."""
+        user = await self._load(user_id)
+        if user.totp_enabled:
+            raise ApiError(ErrorCode.PARAM_INVALID, "2FA is already enabled")
+        if user.totp_secret is None:
+            raise ApiError(ErrorCode.PARAM_INVALID, "call /auth/2fa/setup first")
+        secret = self.secrets.decrypt(user.totp_secret).decode()
+        step = totp.matching_step(secret, code)
+        async with self._store.transaction() as conn:
+            if step is None or not await user_repo.claim_totp_step(conn, user_id, step):
+                raise ApiError(ErrorCode.TWO_FACTOR_FAILED, "wrong, reused or expired 2FA code")
+            await user_repo.update_user(conn, user_id, totp_enabled=True)
+
+    async def disable_two_factor(self, user_id: int, code: str) -> None:
+        """Turn 2FA off with a current code; kills every outstanding token."""
+        user = await self._load(user_id)
+        if not user.totp_enabled:
+            raise ApiError(ErrorCode.PARAM_INVALID, "2FA is not enabled")
+        if not await self._accept_second_factor(user, code):
+            raise ApiError(ErrorCode.TWO_FACTOR_FAILED, "wrong, reused or expired 2FA code")
+        async with self._store.transaction() as conn:
+            await clear_two_factor(conn, user_id)
+
+    async def two_factor_status(self, user_id: int) -> dict[str, Any]:
+        """Whether 2FA is on and how many recovery codes remain."""
+        user = await self._load(user_id)
+        async with self._store.transaction() as conn:
+            remaining = len(await user_repo.unused_recovery_codes(conn, user_id)) if user.totp_enabled else 0
+        return {"enabled": user.totp_enabled, "recoveryCodesRemaining": remaining}
+
+    async def _load(self, user_id: int) -> UserRecord:
+        async with self._store.transaction() as conn:
+            user = await user_repo.get_user(conn, user_id)
+        if user is None:
+            raise ApiError(ErrorCode.USER_NOT_FOUND, f"user {user_id} not found")
+        return user
+
+    # -- API keys -------------------------------------------------------------------------------
+    async def create_api_key(self, user_id: int, name: str,
+                             expires_at: dt.datetime | None) -> tuple[key_repo.ApiKeyRecord, str]:
+        """A new key for the user; the plain key is returned only here."""
+        prefix = secrets.token_hex(6)
+        key = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+        async with self._store.transaction() as conn:
+            record = await key_repo.insert_api_key(conn, user_id=user_id, name=name, prefix=prefix,
+                                                   key_hash=hash_secret(key), expires_at=expires_at)
+        return record, key
+
+    async def list_api_keys(self, user_id: int) -> list[key_repo.ApiKeyRecord]:
+        """A user's keys (hashes only)."""
+        async with self._store.transaction() as conn:
+            return await key_repo.list_api_keys(conn, user_id)
+
+    async def delete_api_key(self, user_id: int, key_id: int) -> bool:
+        """Delete one of the user's keys; False when it does not exist."""
+        async with self._store.transaction() as conn:
+            return await key_repo.delete_api_key(conn, key_id=key_id, user_id=user_id)
+
+    async def authenticate_api_key(self, key: str) -> Principal:
+        """The principal behind an `X-API-Key`."""
+        parts = key.split("_")
+        if len(parts) < 3 or not key.startswith(API_KEY_PREFIX):
+            raise ApiError(ErrorCode.NOT_LOGGED_IN, "invalid API key")
+        async with self._store.transaction() as conn:
+            record = await key_repo.get_api_key_by_prefix(conn, parts[1])
+            if record is None or not secret_matches(key, record.key_hash):
+                raise ApiError(ErrorCode.NOT_LOGGED_IN, "invalid API key")
+            if record.expires_at is not None and record.expires_at < utcnow():
+                raise ApiError(ErrorCode.TOKEN_EXPIRED, "API key expired")
+            user = await user_repo.get_user(conn, record.user_id)
+            if user is None or not user.active:
+                raise ApiError(ErrorCode.NOT_LOGGED_IN, "API key owner is missing or deactivated")
+            await key_repo.touch_api_key(conn, record.id)
+        return principal_for(user, via_api_key=True)
+
+
+async def clear_two_factor(conn: Any, user_id: int) -> None:
+    """Remove a user's TOTP secret and recovery codes and revoke their tokens."""
+    await user_repo.update_user(conn, user_id, totp_enabled=False, totp_secret=None, totp_last_step=None)
+    await user_repo.replace_recovery_codes(conn, user_id, [])
+    await user_repo.bump_token_version(conn, user_id)
+
+
+AUTH = web.AppKey("auth", AuthService)

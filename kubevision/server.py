@@ -1,0 +1,110 @@
+"""Running the server as a person would: pick a port, print the banner, open the browser, stop on a
+signal. Everything here is about the process; the application itself is `app.create_app`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import os
+import signal
+import ssl
+import sys
+import webbrowser
+
+from aiohttp import web
+
+from kubevision import __version__
+from kubevision.app import FIRST_RUN, create_app
+from kubevision.auth.users import INITIAL_PASSWORD_FILE
+from kubevision.config import Settings
+from kubevision.logs import AccessLogger
+
+log = logging.getLogger(__name__)
+
+# How many ports above the requested one are tried when it is busy.
+PORT_SEARCH_SPAN = 20
+SHUTDOWN_TIMEOUT_S = 5.0
+
+
+def _display_available() -> bool:
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+async def _bind(runner: web.AppRunner, settings: Settings) -> tuple[web.TCPSite, int]:
+    ssl_context = None
+    if settings.tls_cert:
+        ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ssl_context.load_cert_chain(settings.tls_cert, settings.tls_key)
+    span = PORT_SEARCH_SPAN if settings.port_search and settings.port != 0 else 1
+    for port in range(settings.port, settings.port + span):
+        site = web.TCPSite(runner, settings.host, port, ssl_context=ssl_context,
+                           shutdown_timeout=SHUTDOWN_TIMEOUT_S)
+        try:
+            await site.start()
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            log.warning("port %d is busy, trying %d", port, port + 1)
+            continue
+        bound_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return site, bound_port
+    raise OSError(errno.EADDRINUSE, f"ports {settings.port}-{settings.port + span - 1} are all busy")
+
+
+def _banner(settings: Settings, url: str, password: str | None, bootstrap_url: str | None) -> str:
+    lines = [
+        "",
+        f"  KubeVision {__version__}",
+        f"  Open:      {url}",
+        f"  Data dir:  {settings.data_dir}",
+    ]
+    if password:
+        lines += [
+            "  First run: user 'admin', password (shown once):",
+            f"             {password}",
+            f"             (also in {settings.data_dir / INITIAL_PASSWORD_FILE})",
+        ]
+    if bootstrap_url:
+        lines.append(f"  Sign in:   {bootstrap_url}  (one-time link, 10 minutes)")
+    lines += ["  Stop:      Ctrl+C", ""]
+    return "\n".join(lines)
+
+
+async def serve(settings: Settings) -> None:
+    """Start, print the banner, open the browser, and run until SIGINT/SIGTERM."""
+    app = create_app(settings)
+    runner = web.AppRunner(app, access_log_class=AccessLogger, handle_signals=False)
+    await runner.setup()
+    try:
+        _site, port = await _bind(runner, settings)
+        scheme = "https" if settings.tls_cert else "http"
+        host = settings.host if settings.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+        url = f"{scheme}://{'[' + host + ']' if ':' in host else host}:{port}/"
+        first_run = app[FIRST_RUN]
+        bootstrap_url = f"{url}?bootstrap={first_run.bootstrap_token}" if first_run.bootstrap_token else None
+        print(_banner(settings, url, first_run.admin_password, bootstrap_url), flush=True)
+        if settings.host not in ("127.0.0.1", "localhost", "::1") and not settings.tls_cert:
+            log.warning("listening on %s without TLS: use --tls-cert/--tls-key on shared networks",
+                        settings.host)
+        if not settings.no_browser and _display_available():
+            webbrowser.open(bootstrap_url or url)
+        log.info("serving on %s", url)
+        await _wait_for_stop_signal()
+        log.info("stopping")
+    finally:
+        await runner.cleanup()
+
+
+async def _wait_for_stop_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if signum is not None:
+            # Windows has no loop signal handlers: there Ctrl+C raises KeyboardInterrupt instead.
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, stop.set)
+    await stop.wait()

@@ -1,0 +1,52 @@
+"""Schema migrations, applied in order at start and recorded in `schema_migrations`.
+
+The baseline creates every table that is missing from the current models (so a fresh database gets
+today's schema in one step). Each later step must be idempotent (check before it alters), because on a
+fresh database the baseline already produced its result. Steps use alembic's `Operations`, which emit
+the right DDL for SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+
+from kubevision.store.models import metadata
+
+schema_migrations = sa.Table(
+    "schema_migrations",
+    sa.MetaData(),
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+
+def _baseline(op: Operations) -> None:
+    metadata.create_all(op.get_bind(), checkfirst=True)
+
+
+# Ordered (name, step). Append only; never rename or reorder.
+MIGRATIONS: list[tuple[str, Callable[[Operations], None]]] = [
+    ("0001_baseline", _baseline),
+]
+
+
+def apply_migrations(connection: sa.Connection) -> list[str]:
+    """Apply the steps this database has not seen; returns their names. Runs inside one transaction."""
+    schema_migrations.create(connection, checkfirst=True)
+    done = set(connection.execute(sa.select(schema_migrations.c.name)).scalars())
+    operations = Operations(MigrationContext.configure(connection))
+    applied = []
+    for name, step in MIGRATIONS:
+        if name in done:
+            continue
+        step(operations)
+        connection.execute(
+            schema_migrations.insert().values(name=name, applied_at=dt.datetime.now(dt.UTC))
+        )
+        applied.append(name)
+    return applied

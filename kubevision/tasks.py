@@ -1,0 +1,40 @@
+"""Named background tasks that log crashes and early exits, and a stop helper that cancels and waits."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine, Iterable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+# How long `stop_tasks` waits for cancelled tasks before reporting them as stuck.
+STOP_TIMEOUT_S = 5.0
+
+
+def _report(task: asyncio.Task[Any]) -> None:
+    if task.cancelled():
+        return
+    error = task.exception()
+    if error is not None:
+        log.error("task %s crashed", task.get_name(), exc_info=error)
+
+
+def create_named_task(coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.Task[Any]:
+    """Start a task whose crash is logged instead of lost."""
+    task = asyncio.get_running_loop().create_task(coro, name=name)
+    task.add_done_callback(_report)
+    return task
+
+
+async def stop_tasks(tasks: Iterable[asyncio.Task[Any]]) -> None:
+    """Cancel the tasks and wait for them; log those that do not finish in time."""
+    pending = [task for task in tasks if not task.done()]
+    for task in pending:
+        task.cancel()
+    if not pending:
+        return
+    _done, stuck = await asyncio.wait(pending, timeout=STOP_TIMEOUT_S)
+    for task in stuck:
+        log.warning("task %s did not stop within %.0f s", task.get_name(), STOP_TIMEOUT_S)

@@ -1,0 +1,1 @@
+"""The HTML shell of the single-page app and the static files."""

@@ -1,0 +1,1 @@
+"""KubeVision test suite."""
