@@ -81,6 +81,7 @@ def create_app(settings: Settings) -> web.Application:
 
 
 async def _store_lifetime(app: web.Application) -> AsyncIterator[None]:
+    app[SETTINGS].data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     await app[STORE].start()
     yield
     await app[STORE].aclose()

@@ -47,6 +47,9 @@ BINARY_NAMES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
 ETCD_READY_TIMEOUT_S = 30.0
 READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0
+# kube-apiserver stops listening at once on SIGTERM but then waits (>10 s) for open watch
+# connections of the controllers; nothing in etcd is at risk, so SIGKILL it after a short grace.
+APISERVER_STOP_GRACE_S = 2.0
 HTTP_PROBE_TIMEOUT_S = 2.0
 REQUEST_TIMEOUT_S = 30.0
 POLL_INTERVAL_S = 0.1
@@ -160,10 +163,11 @@ def api_request(
 class _Process:
     """One managed child process with its log file."""
 
-    def __init__(self, name: str, argv: list[str], log_path: Path) -> None:
+    def __init__(self, name: str, argv: list[str], log_path: Path, *, stop_grace_s: float = STOP_TIMEOUT_S) -> None:
         self.name = name
         self.argv = argv
         self.log_path = log_path
+        self.stop_grace_s = stop_grace_s
         self.popen: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -190,7 +194,7 @@ class _Process:
             return
         proc.terminate()
         try:
-            proc.wait(STOP_TIMEOUT_S)
+            proc.wait(self.stop_grace_s)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(STOP_TIMEOUT_S)
@@ -375,6 +379,7 @@ class ControlPlane:
                 "--kubelet-preferred-address-types=InternalIP",
             ],
             self._path("kube-apiserver.log"),
+            stop_grace_s=APISERVER_STOP_GRACE_S,
         )
 
     def _write_kubeconfigs(self) -> None:
