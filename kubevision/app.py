@@ -1,5 +1,5 @@
 """`create_app(settings)`: wires services, middleware and routes. No I/O here; every start-up and
-shutdown step lives in `cleanup_ctx`, in dependency order (store → auth/audit → users)."""
+shutdown step lives in `cleanup_ctx`, in dependency order (store → auth/audit/users → clusters)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from aiohttp import web
 
 from kubevision.api import audit as audit_api
 from kubevision.api import auth as auth_api
+from kubevision.api import clusters as clusters_api
 from kubevision.api import openapi as openapi_api
+from kubevision.api import resources as resources_api
 from kubevision.api import users as users_api
 from kubevision.api.health import add_health_routes
 from kubevision.api.middleware import (
@@ -28,12 +30,14 @@ from kubevision.audit import AUDIT, AuditLog
 from kubevision.auth.service import AUTH, AuthService
 from kubevision.auth.users import USERS, UserService
 from kubevision.config import SETTINGS, Settings
+from kubevision.kube.clusters import CLUSTERS, ClusterManager
+from kubevision.kube.resources import RESOURCES, ResourceService
 from kubevision.store import STORE, Store
 from kubevision.web.spa import setup_frontend
 
 log = logging.getLogger(__name__)
 
-API_MODULES = (auth_api, users_api, audit_api, openapi_api)
+API_MODULES = (auth_api, users_api, audit_api, clusters_api, resources_api, openapi_api)
 
 
 @dataclasses.dataclass
@@ -67,6 +71,9 @@ def create_app(settings: Settings) -> web.Application:
     app[AUTH] = AuthService(settings=settings, store=store, audit=audit)
     app[USERS] = UserService(store)
     app[FIRST_RUN] = FirstRun()
+    clusters = ClusterManager(store, settings.kubeconfig)
+    app[CLUSTERS] = clusters
+    app[RESOURCES] = ResourceService(clusters, audit)
 
     add_health_routes(app.router)
     for module in API_MODULES:
@@ -77,6 +84,7 @@ def create_app(settings: Settings) -> web.Application:
     app.on_response_prepare.append(add_security_headers)
     app.cleanup_ctx.append(_store_lifetime)
     app.cleanup_ctx.append(_auth_lifetime)
+    app.cleanup_ctx.append(_clusters_lifetime)
     return app
 
 
@@ -100,3 +108,9 @@ async def _auth_lifetime(app: web.Application) -> AsyncIterator[None]:
         first_run.bootstrap_token = auth.mint_bootstrap_token()
     yield
     await app[AUDIT].aclose()
+
+
+async def _clusters_lifetime(app: web.Application) -> AsyncIterator[None]:
+    await app[CLUSTERS].start(app[AUTH].secrets)
+    yield
+    await app[CLUSTERS].aclose()

@@ -146,12 +146,24 @@ def _run_user_command(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+COMMANDS = ("serve", "create-user", "reset-password", "reset-2fa", "list-users", "set-role", "version")
+TOP_LEVEL_FLAGS = ("-h", "--help", "--version")
+
+
+def _default_to_serve(argv: list[str]) -> list[str]:
+    """Plain start / double-click (`kubevision`, `kubevision --port 9000`) means `serve`.
+
+    argparse alone would take the first flag's value for a command name and fail.
+    """
+    if argv and (argv[0] in COMMANDS or argv[0] in TOP_LEVEL_FLAGS):
+        return argv
+    return ["serve", *argv]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:  # plain start / double-click: serve with defaults
-        args = parser.parse_args(["serve", *(argv if argv is not None else sys.argv[1:])])
+    args = parser.parse_args(_default_to_serve(list(sys.argv[1:] if argv is None else argv)))
     if args.command == "version":
         print(f"kubevision {__version__}")
         return 0

@@ -13,6 +13,8 @@ from kubevision.app import create_app
 from kubevision.config import Settings, load_settings
 from tests.helpers import ADMIN_PASSWORD, ApiSession
 
+pytest_plugins = ["tests.envtest.fixtures"]
+
 
 @pytest.fixture
 def settings_overrides(request: pytest.FixtureRequest) -> dict[str, Any]:

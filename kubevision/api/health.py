@@ -6,6 +6,10 @@ from aiohttp import web
 
 from kubevision.store import STORE
 
+# Probes answer whatever the Host header says: kubelet sends the pod IP, which no allowlist knows, and
+# the answers ("ok") reveal nothing a rebinding page could use.
+PROBE_PATHS = frozenset({"/healthz", "/readyz"})
+
 
 async def healthz(_request: web.Request) -> web.Response:
     """The process is up."""

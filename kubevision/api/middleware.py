@@ -21,6 +21,8 @@ from ulid import ULID
 
 from kubevision.api.context import CSP_NONCE, PRINCIPAL, REQUEST_ID
 from kubevision.api.envelope import ApiError, ErrorCode, Reply, envelope_response, error_response
+from kubevision.api.health import PROBE_PATHS
+from kubevision.api.kube_errors import api_error_for
 from kubevision.api.params import MAX_BODY_BYTES
 from kubevision.api.routing import Access, spec_of
 from kubevision.auth.permissions import Role
@@ -75,7 +77,13 @@ async def envelope_middleware(request: web.Request, handler):
         return error_response(request_id, _http_error(request, exc))
     except (asyncio.CancelledError, ConnectionResetError):
         raise
-    except Exception:
+    except Exception as exc:
+        translated = api_error_for(exc)
+        if translated is not None:
+            if not api:
+                return web.Response(status=_HTTP_STATUS_FOR_CODE.get(int(translated.code), 400),
+                                    text=translated.message)
+            return error_response(request_id, translated)
         log.exception("unhandled error in %s %s", request.method, request.path)
         if not api:
             return web.Response(status=500, text=f"internal error (request {request_id})")
@@ -113,7 +121,7 @@ def _is_loopback(host: str) -> bool:
 
 
 def host_guard_middleware(settings: Settings) -> Middleware:
-    """Refuse requests whose Host is not an allowed name (DNS-rebinding guard)."""
+    """Refuse requests whose Host is not an allowed name (DNS-rebinding guard); probes are exempt."""
     allowed = {name.lower() for name in settings.allowed_hosts}
     if settings.host not in ("0.0.0.0", "::", ""):
         allowed.add(settings.host.lower())
@@ -121,7 +129,7 @@ def host_guard_middleware(settings: Settings) -> Middleware:
     @web.middleware
     async def host_guard(request: web.Request, handler):
         host = _bare_host(request.headers.get("Host", ""))
-        if "*" in allowed or _is_loopback(host) or host in allowed:
+        if request.path in PROBE_PATHS or "*" in allowed or _is_loopback(host) or host in allowed:
             return await handler(request)
         log.warning("refused Host %r (allow it with --allowed-hosts %s)", host, host)
         raise ApiError(ErrorCode.FORBIDDEN, f"host {host!r} is not allowed; start with --allowed-hosts")

@@ -144,13 +144,13 @@ def api_request(
     Stdlib only (no event loop), so fixtures of any scope can use it.
     """
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(f"{server_url}{path}", data=data, method=method)  # noqa: S310
+    req = urllib.request.Request(f"{server_url}{path}", data=data, method=method)
     req.add_header("Authorization", f"Bearer {token}")
     req.add_header("Accept", "application/json")
     if data is not None:
         req.add_header("Content-Type", content_type)
     try:
-        with urllib.request.urlopen(req, timeout=timeout_s, context=_insecure_ssl_context()) as resp:  # noqa: S310
+        with urllib.request.urlopen(req, timeout=timeout_s, context=_insecure_ssl_context()) as resp:
             status, raw = resp.status, resp.read()
     except urllib.error.HTTPError as exc:
         status, raw = exc.code, exc.read()
@@ -163,7 +163,9 @@ def api_request(
 class _Process:
     """One managed child process with its log file."""
 
-    def __init__(self, name: str, argv: list[str], log_path: Path, *, stop_grace_s: float = STOP_TIMEOUT_S) -> None:
+    def __init__(
+        self, name: str, argv: list[str], log_path: Path, *, stop_grace_s: float = STOP_TIMEOUT_S
+    ) -> None:
         self.name = name
         self.argv = argv
         self.log_path = log_path
@@ -176,13 +178,13 @@ class _Process:
             log.flush()
             # PDEATHSIG fires when the *thread* that forked exits, so only use it from the main thread.
             preexec = _die_with_parent if threading.current_thread() is threading.main_thread() else None
-            self.popen = subprocess.Popen(  # noqa: S603 - fixed argv built by us
+            self.popen = subprocess.Popen(
                 self.argv,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                preexec_fn=preexec,  # noqa: PLW1509
+                preexec_fn=preexec,
             )
 
     def running(self) -> bool:
@@ -326,15 +328,22 @@ class ControlPlane:
 
     def _prepare_files(self) -> None:
         self._path("tokens.csv").write_text(
-            f'{self.admin_token},admin,uid-admin,"system:masters"\n'
-            f"{self.nobody_token},nobody,uid-nobody\n"
+            f'{self.admin_token},admin,uid-admin,"system:masters"\n{self.nobody_token},nobody,uid-nobody\n'
         )
         self._path("certs").mkdir()
         for argv in (
             ["openssl", "genrsa", "-out", str(self._path("sa.key")), "2048"],
-            ["openssl", "rsa", "-in", str(self._path("sa.key")), "-pubout", "-out", str(self._path("sa.pub"))],
+            [
+                "openssl",
+                "rsa",
+                "-in",
+                str(self._path("sa.key")),
+                "-pubout",
+                "-out",
+                str(self._path("sa.pub")),
+            ],
         ):
-            res = subprocess.run(argv, capture_output=True, check=False)  # noqa: S603
+            res = subprocess.run(argv, capture_output=True, check=False)
             if res.returncode != 0:
                 raise ControlPlaneError(f"{' '.join(argv)} failed: {res.stderr.decode(errors='replace')}")
 
@@ -388,11 +397,17 @@ class ControlPlane:
                 "apiVersion": "v1",
                 "kind": "Config",
                 "clusters": [
-                    {"name": "envtest", "cluster": {"server": self.server_url, "insecure-skip-tls-verify": True}}
+                    {
+                        "name": "envtest",
+                        "cluster": {"server": self.server_url, "insecure-skip-tls-verify": True},
+                    }
                 ],
                 "users": [{"name": user, "user": {"token": token}}],
                 "contexts": [
-                    {"name": f"envtest-{user}", "context": {"cluster": "envtest", "user": user, "namespace": "default"}}
+                    {
+                        "name": f"envtest-{user}",
+                        "context": {"cluster": "envtest", "user": user, "namespace": "default"},
+                    }
                 ],
                 "current-context": f"envtest-{user}",
                 "preferences": {},
@@ -439,10 +454,10 @@ class ControlPlane:
         while time.monotonic() < deadline:
             if not self._procs[name].running():
                 raise self._error(f"{name} exited while starting")
-            req = urllib.request.Request(url)  # noqa: S310
+            req = urllib.request.Request(url)
             req.add_header("Authorization", f"Bearer {self.admin_token}")
             try:
-                with urllib.request.urlopen(  # noqa: S310
+                with urllib.request.urlopen(
                     req, timeout=HTTP_PROBE_TIMEOUT_S, context=ctx if url.startswith("https") else None
                 ) as resp:
                     body = resp.read().decode(errors="replace")

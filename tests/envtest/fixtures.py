@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .controlplane import BUILD_SCRIPT, BinariesMissingError, ControlPlane, ControlPlaneError
+from .controlplane import BinariesMissingError, ControlPlane, ControlPlaneError
 from .kubelet import KubeletStandIn, KubeletThread
 from .namespaces import create_namespace_sync, delete_namespace_sync
 
@@ -29,12 +29,15 @@ KUBELET_NODE_NAME = "node1"
 def control_plane() -> Iterator[ControlPlane]:
     """etcd + kube-apiserver + controller-manager + scheduler, once per test session."""
     cp = ControlPlane()
+    error = None
     try:
         cp.start()
-    except BinariesMissingError as exc:
-        pytest.fail(f"{exc}\n(envtest needs them; run {BUILD_SCRIPT} as root)", pytrace=False)
+    except BinariesMissingError as exc:  # message names scripts/build_control_plane.sh
+        error = str(exc)
     except ControlPlaneError as exc:
-        pytest.fail(f"control plane failed to start: {exc}", pytrace=False)
+        error = f"control plane failed to start: {exc}"
+    if error:  # fail outside the except block so the message is not printed twice (chained)
+        pytest.fail(error, pytrace=False)
     try:
         yield cp
     finally:
@@ -64,10 +67,13 @@ def kubelet(control_plane: ControlPlane) -> Iterator[KubeletStandIn]:
     runner = KubeletThread(
         KubeletStandIn(control_plane.server_url, control_plane.admin_token, node_name=KUBELET_NODE_NAME)
     )
+    error = None
     try:
         stand_in = runner.start()
-    except Exception as exc:  # noqa: BLE001 - turn into a readable failure
-        pytest.fail(f"kubelet stand-in failed to start: {exc!r}", pytrace=False)
+    except Exception as exc:
+        error = f"kubelet stand-in failed to start: {exc!r}"
+    if error:
+        pytest.fail(error, pytrace=False)
     try:
         yield stand_in
     finally:

@@ -315,8 +315,12 @@ class KubeletStandIn:
                 "architecture": "amd64",
             },
             "conditions": [
-                condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory"),
-                condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+                condition(
+                    "MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory"
+                ),
+                condition(
+                    "DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"
+                ),
                 condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID"),
                 condition("Ready", "True", "KubeletReady", "kubelet stand-in is posting ready status"),
             ],
@@ -378,7 +382,7 @@ class KubeletStandIn:
                 await self._watch(selector, body["metadata"]["resourceVersion"])
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - keep the loop alive whatever happens
+            except Exception as exc:
                 log.debug("pod watch failed (API server restarting?): %r", exc)
                 await asyncio.sleep(RETRY_INTERVAL_S)
 
@@ -393,7 +397,9 @@ class KubeletStandIn:
             "timeoutSeconds": str(WATCH_TIMEOUT_S),
         }
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT_S)
-        async with self._session.get(f"{self.server_url}/api/v1/pods", params=params, timeout=timeout) as resp:
+        async with self._session.get(
+            f"{self.server_url}/api/v1/pods", params=params, timeout=timeout
+        ) as resp:
             if resp.status != 200:
                 raise RuntimeError(f"watching pods: HTTP {resp.status} {await resp.text()}")
             buffer = b""
@@ -510,7 +516,10 @@ class KubeletStandIn:
         now = _now()
         prefix = "previous line" if previous else "line"
         return [
-            (now - dt.timedelta(seconds=LOG_LINE_SPACING_S * (self.log_lines - i)), f"{prefix} {i} from {pod}/{container}")
+            (
+                now - dt.timedelta(seconds=LOG_LINE_SPACING_S * (self.log_lines - i)),
+                f"{prefix} {i} from {pod}/{container}",
+            )
             for i in range(1, self.log_lines + 1)
         ]
 
@@ -529,7 +538,11 @@ class KubeletStandIn:
         if problem := self._unknown_container(ns, pod, container):
             return web.Response(status=400, text=problem)
         query = request.query
-        follow, timestamps, previous = _flag(query.get("follow")), _flag(query.get("timestamps")), _flag(query.get("previous"))
+        follow, timestamps, previous = (
+            _flag(query.get("follow")),
+            _flag(query.get("timestamps")),
+            _flag(query.get("previous")),
+        )
         try:
             tail = int(query["tailLines"]) if "tailLines" in query else None
             since = int(query["sinceSeconds"]) if "sinceSeconds" in query else None
@@ -571,7 +584,9 @@ class KubeletStandIn:
             return False
         binary = command[0].rsplit("/", 1)[-1]
         annotations = ((self.pods.get((namespace, pod)) or {}).get("metadata") or {}).get("annotations") or {}
-        per_pod = {c.strip() for c in annotations.get(MISSING_COMMANDS_ANNOTATION, "").split(",") if c.strip()}
+        per_pod = {
+            c.strip() for c in annotations.get(MISSING_COMMANDS_ANNOTATION, "").split(",") if c.strip()
+        }
         return binary in self.missing_commands or binary in per_pod
 
     async def _handle_exec(self, request: web.Request) -> web.StreamResponse:
@@ -619,8 +634,8 @@ class KubeletStandIn:
                     "metadata": {},
                     "status": "Failure",
                     "message": (
-                        f"command terminated with non-zero exit code: error executing command {session.command}, "
-                        f"exit code {MISSING_BINARY_EXIT_CODE}"
+                        "command terminated with non-zero exit code: error executing command "
+                        f"{session.command}, exit code {MISSING_BINARY_EXIT_CODE}"
                     ),
                     "reason": "NonZeroExitCode",
                     "details": {"causes": [{"reason": "ExitCode", "message": str(MISSING_BINARY_EXIT_CODE)}]},

@@ -11,6 +11,7 @@ import json
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -28,8 +29,10 @@ from .kubelet import (
     CH_STDOUT,
     EXEC_PROTOCOL,
     MISSING_COMMANDS_ANNOTATION,
+    PHASE_ANNOTATION,
     KubeletStandIn,
 )
+from .namespaces import create_namespace, delete_namespace
 
 POD_RUNNING_TIMEOUT_S = 30.0
 DEPLOYMENT_READY_TIMEOUT_S = 45.0
@@ -40,9 +43,7 @@ IMAGE = "nginx:1.25"
 T = TypeVar("T")
 
 
-async def wait_for(
-    check: Callable[[], Awaitable[T | None]], timeout_s: float, what: str
-) -> T:
+async def wait_for(check: Callable[[], Awaitable[T | None]], timeout_s: float, what: str) -> T:
     """Poll ``check`` until it returns something truthy, else fail with ``what``."""
     deadline = time.monotonic() + timeout_s
     last: Any = None
@@ -91,7 +92,9 @@ def exec_url(cp: ControlPlane, namespace: str, pod: str, command: list[str]) -> 
         [("container", "main"), ("stdin", "true"), ("stdout", "true"), ("tty", "true")]
         + [("command", c) for c in command]
     )
-    return f"{cp.server_url.replace('https://', 'wss://')}/api/v1/namespaces/{namespace}/pods/{pod}/exec?{query}"
+    return (
+        f"{cp.server_url.replace('https://', 'wss://')}/api/v1/namespaces/{namespace}/pods/{pod}/exec?{query}"
+    )
 
 
 async def receive_frame(ws: aiohttp.ClientWebSocketResponse) -> tuple[int, bytes] | None:
@@ -133,7 +136,7 @@ def test_version(control_plane: ControlPlane) -> None:
 
 
 def test_kubeconfigs_point_at_server(control_plane: ControlPlane) -> None:
-    text = open(control_plane.admin_kubeconfig).read()  # noqa: PTH123
+    text = Path(control_plane.admin_kubeconfig).read_text()
     assert control_plane.server_url in text
     assert "insecure-skip-tls-verify: true" in text
 
@@ -150,7 +153,10 @@ async def test_deployment_gets_replicaset_and_running_pods(
         "spec": {
             "replicas": 2,
             "selector": {"matchLabels": labels},
-            "template": {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "main", "image": IMAGE}]}},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": "main", "image": IMAGE}]},
+            },
         },
     }
     api_client = await config.new_client_from_config(config_file=admin_kubeconfig)
@@ -190,7 +196,9 @@ async def test_deployment_gets_replicaset_and_running_pods(
 
 
 @pytest.mark.asyncio
-async def test_pod_logs_through_apiserver(core: client.CoreV1Api, kubelet: KubeletStandIn, namespace: str) -> None:
+async def test_pod_logs_through_apiserver(
+    core: client.CoreV1Api, kubelet: KubeletStandIn, namespace: str
+) -> None:
     await create_running_pod(core, namespace, "logger")
 
     text = await core.read_namespaced_pod_log("logger", namespace, container="main", tail_lines=3)
@@ -201,7 +209,9 @@ async def test_pod_logs_through_apiserver(core: client.CoreV1Api, kubelet: Kubel
     assert len(full.splitlines()) == kubelet.log_lines
 
     stamped = await core.read_namespaced_pod_log("logger", namespace, tail_lines=1, timestamps=True)
-    assert re.fullmatch(rf"\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{9}}Z line {last} from logger/main\n", stamped)
+    assert re.fullmatch(
+        rf"\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{{9}}Z line {last} from logger/main\n", stamped
+    )
 
     previous = await core.read_namespaced_pod_log("logger", namespace, previous=True, tail_lines=1)
     assert previous == f"previous line {last} from logger/main\n"
@@ -240,7 +250,9 @@ async def test_exec_websocket_echoes_stdin(
     async with (
         aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=False)) as session,
         session.ws_connect(
-            exec_url(control_plane, namespace, "shell", ["/bin/sh"]), protocols=(EXEC_PROTOCOL,), headers=headers
+            exec_url(control_plane, namespace, "shell", ["/bin/sh"]),
+            protocols=(EXEC_PROTOCOL,),
+            headers=headers,
         ) as ws,
     ):
         assert ws.protocol == EXEC_PROTOCOL
@@ -269,7 +281,9 @@ async def test_exec_missing_binary_reports_failure(
     async with (
         aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=False)) as session,
         session.ws_connect(
-            exec_url(control_plane, namespace, "nobash", ["bash"]), protocols=(EXEC_PROTOCOL,), headers=headers
+            exec_url(control_plane, namespace, "nobash", ["bash"]),
+            protocols=(EXEC_PROTOCOL,),
+            headers=headers,
         ) as ws,
     ):
         status = await read_status(ws)
@@ -285,6 +299,39 @@ async def test_nobody_is_forbidden(nobody_kubeconfig: str, namespace: str) -> No
         with pytest.raises(ApiException) as info:
             await client.CoreV1Api(api_client).list_namespaced_pod(namespace)
     assert info.value.status == 403
+
+
+@pytest.mark.asyncio
+async def test_phase_annotation_controls_pod_state(
+    core: client.CoreV1Api, kubelet: KubeletStandIn, namespace: str
+) -> None:
+    await core.create_namespaced_pod(
+        namespace, pod_manifest("broken", annotations={PHASE_ANNOTATION: "Failed"})
+    )
+    await core.create_namespaced_pod(
+        namespace, pod_manifest("waiting", annotations={PHASE_ANNOTATION: "Pending"})
+    )
+
+    async def failed() -> Any:
+        pod = await core.read_namespaced_pod("broken", namespace)
+        return pod if pod.status.phase == "Failed" else None
+
+    pod = await wait_for(failed, POD_RUNNING_TIMEOUT_S, "pod broken Failed")
+    assert pod.status.container_statuses[0].state.terminated.exit_code == 1
+    waiting = await core.read_namespaced_pod("waiting", namespace)
+    assert waiting.status.phase == "Pending"
+    assert waiting.spec.node_name == kubelet.node_name
+
+
+@pytest.mark.asyncio
+async def test_namespace_with_running_pods_is_deleted(
+    control_plane: ControlPlane, core: client.CoreV1Api, kubelet: KubeletStandIn
+) -> None:
+    name = await create_namespace(control_plane.server_url, control_plane.admin_token)
+    assert name.startswith("kv-test-")
+    await create_running_pod(core, name, "doomed")
+    # Pods bound to a node are only removed once "the kubelet" confirms; the stand-in does.
+    await delete_namespace(control_plane.server_url, control_plane.admin_token, name, wait=True)
 
 
 @pytest.mark.asyncio

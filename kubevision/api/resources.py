@@ -1,0 +1,216 @@
+"""Generic CRUD over every kind, dry-run diff, YAML apply and batch operations (SPEC §4)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aiohttp import web
+
+from kubevision.api.context import REQUEST_ID, principal_of
+from kubevision.api.envelope import ApiError, ErrorCode, Reply
+from kubevision.api.params import field, int_param, path_id, read_json
+from kubevision.api.routing import Access, ApiRoutes, QueryParam
+from kubevision.api.schemas import ANY_OBJECT, BOOLEAN, INTEGER, STRING, obj
+from kubevision.kube.resources import RESOURCES
+
+routes = ApiRoutes("resources")
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
+_SORT_RE = re.compile(r"^-?(name|namespace|age|status)$")
+
+NAMESPACE = QueryParam(name="namespace", description="namespace (empty = all, for lists)")
+LIST_QUERY = (
+    NAMESPACE,
+    QueryParam(name="labelSelector", description="Kubernetes label selector"),
+    QueryParam(name="fieldSelector", description="Kubernetes field selector (live reads)"),
+    QueryParam(name="q", description="substring of name, namespace or a label"),
+    QueryParam(name="sort", description="name, namespace, age or status; '-' prefix for descending"),
+    QueryParam(name="page", description="1-based page", schema=INTEGER),
+    QueryParam(name="pageSize", description="rows per page (default 100, max 1000, or 'all')"),
+    QueryParam(name="limit", description="API server chunk size (live reads)", schema=INTEGER),
+    QueryParam(name="continue", description="continue token from meta.continue"),
+    QueryParam(name="view", description="'table' for compact rows", schema={"type": "string", "enum": ["table"]}),
+)
+TABLE = obj(columns={"type": "array", "items": obj(name=STRING, type=STRING)},
+            rows={"type": "array", "items": obj(name=STRING, namespace=STRING, uid=STRING,
+                                                resourceVersion=STRING, cells={"type": "array"})})
+DRY_RUN_RESULT = obj(valid=BOOLEAN, message=STRING, current=ANY_OBJECT, proposed=ANY_OBJECT, diff=STRING,
+                     causes={"type": "array", "items": ANY_OBJECT})
+ITEM_RESULT = obj(namespace=STRING, name=STRING, code=INTEGER, message=STRING)
+
+
+def _namespace(request: web.Request) -> str | None:
+    return request.query.get("namespace") or None
+
+
+def paging(request: web.Request) -> tuple[int, int | None]:
+    """(page, page size or None for all) from the query."""
+    page = int_param(request.query.get("page"), "page", default=1, minimum=1)
+    raw_size = request.query.get("pageSize")
+    if raw_size == "all":
+        return page, None
+    return page, int_param(raw_size, "pageSize", default=DEFAULT_PAGE_SIZE, minimum=1, maximum=MAX_PAGE_SIZE)
+
+
+def sort_param(request: web.Request) -> str | None:
+    """The validated `sort` parameter."""
+    sort = request.query.get("sort") or None
+    if sort and not _SORT_RE.match(sort):
+        raise ApiError(ErrorCode.PARAM_INVALID, "sort must be name, namespace, age or status, optionally with '-'")
+    return sort
+
+
+def page_of(data: Any, page: int, size: int | None) -> Any:
+    """Slice a list (or the rows of a table) to one page."""
+    if size is None:
+        return data
+    start = (page - 1) * size
+    if isinstance(data, dict):
+        return {**data, "rows": data["rows"][start:start + size]}
+    return data[start:start + size]
+
+
+@routes.post("/clusters/{id}/resources/batch-delete", access=Access.USER,
+             summary="Delete up to 100 objects, each authorized and reported on its own",
+             body=obj(["items"], items={"type": "array", "items": obj(resource=STRING, namespace=STRING,
+                                                                     name=STRING)}),
+             data={"type": "array", "items": ITEM_RESULT})
+async def batch_delete(request: web.Request) -> Any:
+    """Per-item results; the call itself succeeds when the request is well-formed."""
+    body = await read_json(request)
+    return await request.app[RESOURCES].batch_delete(principal_of(request), path_id(request), body.get("items"),
+                                                     request_id=request[REQUEST_ID])
+
+
+@routes.post("/clusters/{id}/batch-restart", access=Access.USER,
+             summary="Restart up to 100 workloads (deployments, statefulsets, daemonsets)",
+             body=obj(["items"], items={"type": "array", "items": obj(kind=STRING, namespace=STRING,
+                                                                     name=STRING)}),
+             data={"type": "array", "items": ITEM_RESULT})
+async def batch_restart(request: web.Request) -> Any:
+    """Per-item results."""
+    body = await read_json(request)
+    return await request.app[RESOURCES].batch_restart(principal_of(request), path_id(request),
+                                                      body.get("items"), request_id=request[REQUEST_ID])
+
+
+@routes.post("/clusters/{id}/apply", access=Access.USER,
+             summary="Server-side apply of multi-document YAML, with per-document results",
+             body=obj(["yaml"], yaml=STRING, dryRun=BOOLEAN, namespace=STRING),
+             data={"type": "array", "items": ANY_OBJECT})
+async def apply_yaml(request: web.Request) -> Any:
+    """Parse errors → 42200 with line and column; each document reports its own code."""
+    body = await read_json(request)
+    dry_run = field(body, "dryRun", bool, required=False, default=False)
+    namespace = field(body, "namespace", str, required=False)
+    return await request.app[RESOURCES].apply_yaml(
+        principal_of(request), path_id(request), field(body, "yaml", str), dry_run=dry_run,
+        namespace=namespace, request_id=request[REQUEST_ID])
+
+
+@routes.get("/clusters/{id}/resources/{resource}", access=Access.USER,
+            summary="List objects of a kind (view=table for compact rows)", query=LIST_QUERY,
+            data={"oneOf": [{"type": "array", "items": ANY_OBJECT}, TABLE]})
+async def list_objects(request: web.Request) -> Any:
+    """meta.total counts matches before paging; meta.source says where the data came from."""
+    query = request.query
+    page, size = paging(request)
+    limit = query.get("limit")
+    result = await request.app[RESOURCES].list_objects(
+        principal_of(request), path_id(request), request.match_info["resource"],
+        namespace=_namespace(request), label_selector=query.get("labelSelector"),
+        field_selector=query.get("fieldSelector"),
+        limit=int_param(limit, "limit", default=0, minimum=1, maximum=10000) if limit else None,
+        continue_token=query.get("continue"), query=query.get("q"), sort=sort_param(request),
+        table=query.get("view") == "table",
+    )
+    meta: dict[str, Any] = {"total": result.total, "source": result.source, "stale": result.stale}
+    data = result.data
+    if result.continue_token is not None or limit:
+        meta["continue"] = result.continue_token
+    else:
+        data = page_of(data, page, size)
+        meta.update(page=page, pageSize=size)
+    return Reply(data, **meta)
+
+
+@routes.post("/clusters/{id}/resources/{resource}/dry-run", access=Access.USER,
+             summary="Validate a create with the API server (dryRun=All) and show the result",
+             query=(NAMESPACE,), body=ANY_OBJECT, data=DRY_RUN_RESULT)
+async def dry_run_create(request: web.Request) -> Any:
+    """Validation failures come back as valid=false with causes (not as an error)."""
+    return await request.app[RESOURCES].dry_run(principal_of(request), path_id(request),
+                                                request.match_info["resource"], await read_json(request),
+                                                namespace=_namespace(request))
+
+
+@routes.post("/clusters/{id}/resources/{resource}", access=Access.USER, summary="Create an object",
+             query=(NAMESPACE,), body=ANY_OBJECT, data=ANY_OBJECT)
+async def create_object(request: web.Request) -> Any:
+    """The namespace comes from the query or the manifest (they must agree)."""
+    return await request.app[RESOURCES].create_object(
+        principal_of(request), path_id(request), request.match_info["resource"], await read_json(request),
+        namespace=_namespace(request), request_id=request[REQUEST_ID])
+
+
+@routes.get("/clusters/{id}/resources/{resource}/{name}", access=Access.USER, summary="Get one object",
+            query=(NAMESPACE, QueryParam(name="reveal", description="true: show Secret values (needs reveal)",
+                                         schema=BOOLEAN)),
+            data=ANY_OBJECT)
+async def get_object(request: web.Request) -> Any:
+    """managedFields removed; Secret values masked unless revealed."""
+    data = await request.app[RESOURCES].get_object(
+        principal_of(request), path_id(request), request.match_info["resource"], request.match_info["name"],
+        namespace=_namespace(request), reveal=request.query.get("reveal") == "true",
+        request_id=request[REQUEST_ID])
+    return Reply(data, source="apiserver", stale=False)
+
+
+@routes.put("/clusters/{id}/resources/{resource}/{name}/dry-run", access=Access.USER,
+            summary="Validate an update with the API server and diff it against the current object",
+            query=(NAMESPACE,), body=ANY_OBJECT, data=DRY_RUN_RESULT)
+async def dry_run_update(request: web.Request) -> Any:
+    """`diff` is a unified diff of the YAML without managedFields and status."""
+    return await request.app[RESOURCES].dry_run(
+        principal_of(request), path_id(request), request.match_info["resource"], await read_json(request),
+        name=request.match_info["name"], namespace=_namespace(request))
+
+
+@routes.put("/clusters/{id}/resources/{resource}/{name}", access=Access.USER,
+            summary="Replace an object (metadata.resourceVersion guards against lost updates)",
+            query=(NAMESPACE,), body=ANY_OBJECT, data=ANY_OBJECT)
+async def replace_object(request: web.Request) -> Any:
+    """A stale resourceVersion → 40901."""
+    return await request.app[RESOURCES].replace_object(
+        principal_of(request), path_id(request), request.match_info["resource"], request.match_info["name"],
+        await read_json(request), namespace=_namespace(request), request_id=request[REQUEST_ID])
+
+
+@routes.patch("/clusters/{id}/resources/{resource}/{name}", access=Access.USER,
+              summary="Patch an object: {type: merge|strategic|json, patch}", query=(NAMESPACE,),
+              body=obj(["type", "patch"], type={"type": "string", "enum": ["merge", "strategic", "json"]},
+                       patch={"type": ["object", "array"]}),
+              data=ANY_OBJECT)
+async def patch_object(request: web.Request) -> Any:
+    """Strategic merge works for built-in kinds only (the API server says so for CRDs)."""
+    body = await read_json(request)
+    if "patch" not in body:
+        raise ApiError(ErrorCode.PARAM_MISSING, "patch is required")
+    return await request.app[RESOURCES].patch_object(
+        principal_of(request), path_id(request), request.match_info["resource"], request.match_info["name"],
+        patch_type=field(body, "type", str), patch=body["patch"], namespace=_namespace(request),
+        request_id=request[REQUEST_ID])
+
+
+@routes.delete("/clusters/{id}/resources/{resource}/{name}", access=Access.USER, summary="Delete an object",
+               query=(NAMESPACE, QueryParam(name="propagationPolicy",
+                                            description="Foreground, Background or Orphan")))
+async def delete_object(request: web.Request) -> Any:
+    """data is null on success."""
+    await request.app[RESOURCES].delete_object(
+        principal_of(request), path_id(request), request.match_info["resource"], request.match_info["name"],
+        namespace=_namespace(request), propagation=request.query.get("propagationPolicy"),
+        request_id=request[REQUEST_ID])
+    return None

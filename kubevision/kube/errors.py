@@ -1,0 +1,97 @@
+"""Kubernetes failures as our own exception hierarchy, each carrying the API server's `Status` body.
+
+Callers branch on the class; the API layer maps classes to envelope codes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class KubeError(Exception):
+    """A Kubernetes request failed. `status` is the HTTP status (0 when none was received)."""
+
+    def __init__(self, message: str, *, status: int = 0, reason: str = "",
+                 body: dict[str, Any] | None = None, cluster: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.reason = reason
+        self.body = body or {}
+        self.cluster = cluster
+
+    @property
+    def causes(self) -> list[dict[str, Any]]:
+        """Field errors from `Status.details.causes` (validation failures)."""
+        details = self.body.get("details") or {}
+        return list(details.get("causes") or [])
+
+
+class NotFoundError(KubeError):
+    """404 NotFound."""
+
+
+class AlreadyExistsError(KubeError):
+    """409 AlreadyExists."""
+
+
+class ConflictError(KubeError):
+    """409 Conflict: stale resourceVersion."""
+
+
+class InvalidError(KubeError):
+    """422 Invalid: validation failed."""
+
+
+class BadRequestError(KubeError):
+    """400 BadRequest."""
+
+
+class ForbiddenError(KubeError):
+    """403 Forbidden by Kubernetes RBAC."""
+
+
+class GoneError(KubeError):
+    """410 Gone: the resourceVersion is too old (watch must relist)."""
+
+
+class UnavailableError(KubeError):
+    """The API server is unreachable, timed out, refused our credentials or answered 5xx."""
+
+
+class UnsupportedError(KubeError):
+    """The kind does not support the requested verb (405 / MethodNotAllowed)."""
+
+
+_BY_REASON: dict[str, type[KubeError]] = {
+    "NotFound": NotFoundError,
+    "AlreadyExists": AlreadyExistsError,
+    "Conflict": ConflictError,
+    "Invalid": InvalidError,
+    "BadRequest": BadRequestError,
+    "Forbidden": ForbiddenError,
+    "Gone": GoneError,
+    "Expired": GoneError,
+    "Unauthorized": UnavailableError,
+    "MethodNotAllowed": UnsupportedError,
+}
+_BY_STATUS: dict[int, type[KubeError]] = {
+    400: BadRequestError, 401: UnavailableError, 403: ForbiddenError, 404: NotFoundError,
+    405: UnsupportedError, 409: ConflictError, 410: GoneError, 422: InvalidError,
+}
+
+
+def error_from_status(status: int, body: dict[str, Any] | None, *, cluster: str,
+                      fallback: str = "") -> KubeError:
+    """Build the right `KubeError` for an HTTP status and (maybe) a `Status` body."""
+    body = body if isinstance(body, dict) else {}
+    reason = str(body.get("reason") or "")
+    message = str(body.get("message") or fallback or f"HTTP {status}")
+    if status == 401:
+        message = f"cluster {cluster!r} refused the credentials: {message}"
+    elif status >= 500:
+        message = f"cluster {cluster!r} API server error: {message}"
+    kind = _BY_REASON.get(reason) or _BY_STATUS.get(status)
+    if kind is None:
+        kind = UnavailableError if status >= 500 else KubeError
+    return kind(message, status=status, reason=reason, body=body, cluster=cluster)

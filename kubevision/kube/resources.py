@@ -1,0 +1,485 @@
+"""`ResourceService`: authorized CRUD, dry-run diff, YAML apply and batch operations on any kind.
+
+Every call names a principal; access = role verbs ∩ cluster grants ∩ namespace grants, checked here
+before Kubernetes is asked, and Kubernetes' own RBAC answers on top (its Forbidden → 40300). Every
+mutation is audited with its outcome.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import yaml
+from aiohttp import web
+
+from kubevision.api.envelope import ApiError, ErrorCode
+from kubevision.api.kube_errors import code_for_kube_error
+from kubevision.audit import AuditLog
+from kubevision.auth.permissions import Principal, Verb
+from kubevision.kube.clusters import Cluster, ClusterManager
+from kubevision.kube.errors import InvalidError, KubeError
+from kubevision.kube.objects import (
+    mask_secret,
+    matches_query,
+    strip_managed_fields,
+    unified_diff,
+    unmask_secret,
+)
+from kubevision.kube.registry import ResourceKind, UnknownResourceError
+from kubevision.kube.tables import columns_of, row_of, table_spec
+
+Obj = dict[str, Any]
+BATCH_LIMIT = 100
+PATCH_CONTENT_TYPES = {
+    "merge": "application/merge-patch+json",
+    "strategic": "application/strategic-merge-patch+json",
+    "json": "application/json-patch+json",
+}
+PROPAGATION_POLICIES = ("Foreground", "Background", "Orphan")
+FIELD_MANAGER = "kubevision"
+RESTARTABLE = ("deployments", "statefulsets", "daemonsets")
+RESTART_ANNOTATION = "kubectl.kubernetes.io/restartedAt"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Target:
+    """A resolved request target: who asks, on which cluster, which kind, where."""
+
+    principal: Principal
+    cluster: Cluster
+    kind: ResourceKind
+    namespace: str | None
+
+    def audit_fields(self) -> dict[str, Any]:
+        """Columns of an audit row describing this target."""
+        return {"user_id": self.principal.user_id, "username": self.principal.username,
+                "cluster_id": self.cluster.id, "namespace": self.namespace, "resource": self.kind.name}
+
+
+@dataclasses.dataclass
+class ListResult:
+    """Items (objects or table rows) with what `meta` should say about them."""
+
+    data: Any
+    total: int
+    source: str = "apiserver"
+    stale: bool = False
+    continue_token: str | None = None
+
+
+def sort_key(field: str) -> Callable[[Obj], Any]:
+    """Sort key over full objects for `name`, `namespace`, `age`, `status`."""
+    def key(obj: Obj) -> Any:
+        metadata = obj.get("metadata") or {}
+        if field == "namespace":
+            return (metadata.get("namespace") or "", metadata.get("name") or "")
+        if field == "age":
+            # Newest first reads naturally as "youngest age first": sort by timestamp descending.
+            return "".join(chr(0x10FFFF - ord(c)) for c in metadata.get("creationTimestamp") or "")
+        if field == "status":
+            status = obj.get("status") or {}
+            return (str(status.get("phase") or ""), metadata.get("name") or "")
+        return metadata.get("name") or ""
+    return key
+
+
+class ResourceService:
+    """Authorized access to Kubernetes objects of every cluster."""
+
+    def __init__(self, clusters: ClusterManager, audit: AuditLog) -> None:
+        self.clusters = clusters
+        self._audit = audit
+
+    # -- resolution and authorization --------------------------------------------------------------
+    async def resolve(self, principal: Principal, cluster_id: int, resource: str, namespace: str | None,
+                      verb: Verb) -> Target:
+        """Find cluster and kind and check the principal may do `verb` there."""
+        if not principal.can_see_cluster(cluster_id):
+            raise ApiError(ErrorCode.CLUSTER_FORBIDDEN, f"no access to cluster {cluster_id}")
+        cluster = self.clusters.get(cluster_id)
+        kind = await self.lookup_kind(cluster, resource)
+        namespace = (namespace or None) if kind.namespaced else None
+        self.authorize(principal, cluster, kind, namespace, verb)
+        return Target(principal=principal, cluster=cluster, kind=kind, namespace=namespace)
+
+    @staticmethod
+    async def lookup_kind(cluster: Cluster, resource: str) -> ResourceKind:
+        """The kind, rediscovering once if unknown (a CRD may have just been created)."""
+        try:
+            return (await cluster.registry()).lookup(resource)
+        except UnknownResourceError:
+            return (await cluster.registry(refresh=True)).lookup(resource)
+
+    @staticmethod
+    def authorize(principal: Principal, cluster: Cluster, kind: ResourceKind, namespace: str | None,
+                  verb: Verb) -> None:
+        """Role verbs ∩ cluster grant ∩ namespace grant (cluster-scoped kinds need unrestricted namespaces)."""
+        if kind.namespaced and namespace:
+            principal.require(kind.name, verb, cluster_id=cluster.id, namespace=namespace)
+            return
+        if principal.namespace_grants is not None and not (kind.name == "namespaces" and verb is Verb.READ):
+            if not kind.namespaced:
+                raise ApiError(ErrorCode.NAMESPACE_FORBIDDEN,
+                               f"{kind.name} are cluster-scoped; your access is limited to namespaces")
+            if verb is not Verb.READ:
+                raise ApiError(ErrorCode.NAMESPACE_FORBIDDEN, "name a namespace you have access to")
+        principal.require(kind.name, verb, cluster_id=cluster.id, cluster_scoped=not kind.namespaced)
+
+    def _visible(self, target: Target, obj: Obj) -> bool:
+        """Whether a listed object passes the principal's namespace grants."""
+        grants = target.principal.namespace_grants
+        if grants is None:
+            return True
+        metadata = obj.get("metadata") or {}
+        if target.kind.name == "namespaces":
+            return metadata.get("name") in grants
+        return metadata.get("namespace") in grants
+
+    def present(self, target: Target, obj: Obj, *, reveal: bool = False) -> Obj:
+        """An object as callers see it: no managedFields, Secret values masked unless revealed."""
+        strip_managed_fields(obj)
+        if target.kind.name == "secrets" and not reveal:
+            return mask_secret(obj)
+        return obj
+
+    def _record(self, action: str, target: Target, name: str | None, code: int = 0,
+                request_id: str | None = None, **detail: Any) -> None:
+        self._audit.record(action, request_id=request_id, name=name, code=code, detail=detail or None,
+                           **target.audit_fields())
+
+    async def _audited(self, action: str, target: Target, name: str | None, request_id: str | None,
+                       operation: Awaitable[Any], **detail: Any) -> Any:
+        try:
+            result = await operation
+        except KubeError as exc:
+            self._record(action, target, name, int(code_for_kube_error(exc)), request_id, **detail)
+            raise
+        self._record(action, target, name, 0, request_id, **detail)
+        return result
+
+    # -- reads ---------------------------------------------------------------------------------------
+    async def list_objects(self, principal: Principal, cluster_id: int, resource: str, *,
+                           namespace: str | None = None, label_selector: str | None = None,
+                           field_selector: str | None = None, limit: int | None = None,
+                           continue_token: str | None = None, query: str | None = None,
+                           sort: str | None = None, table: bool = False) -> ListResult:
+        """A live list from the API server (one page when `limit` is given)."""
+        target = await self.resolve(principal, cluster_id, resource, namespace, Verb.READ)
+        params = {"labelSelector": label_selector or None, "fieldSelector": field_selector or None,
+                  "limit": limit, "continue": continue_token or None}
+        listing = await target.cluster.request("GET", target.kind.collection_path(target.namespace),
+                                               params=params)
+        items = [obj for obj in listing.get("items") or [] if self._visible(target, obj)]
+        if query:
+            items = [obj for obj in items if matches_query(obj, query)]
+        if sort:
+            items.sort(key=sort_key(sort.lstrip("-")), reverse=sort.startswith("-"))
+        kind_name = target.kind.kind
+        for obj in items:  # list items carry no kind/apiVersion; clients want complete objects
+            obj.setdefault("kind", kind_name)
+            obj.setdefault("apiVersion", target.kind.api_version)
+        metadata = listing.get("metadata") or {}
+        total = len(items) + int(metadata.get("remainingItemCount") or 0)
+        data = self.render(target, items, table=table)
+        return ListResult(data, total, continue_token=metadata.get("continue") or None)
+
+    def render(self, target: Target, items: list[Obj], *, table: bool) -> Any:
+        """Objects as presented, or `{columns, rows}` for `view=table`."""
+        if not table:
+            return [self.present(target, obj) for obj in items]
+        spec = table_spec(target.kind)
+        return {"columns": columns_of(spec, namespaced=target.kind.namespaced),
+                "rows": [row_of(spec, obj, namespaced=target.kind.namespaced) for obj in items]}
+
+    async def get_object(self, principal: Principal, cluster_id: int, resource: str, name: str, *,
+                         namespace: str | None = None, reveal: bool = False,
+                         request_id: str | None = None) -> Obj:
+        """One object from the API server; secrets revealed only with the `reveal` verb (audited)."""
+        target = await self.resolve(principal, cluster_id, resource, namespace, Verb.READ)
+        self._require_namespace(target)
+        if reveal and target.kind.name == "secrets":
+            self.authorize(principal, target.cluster, target.kind, target.namespace, Verb.REVEAL)
+        obj = await target.cluster.request("GET", target.kind.object_path(name, target.namespace))
+        if reveal and target.kind.name == "secrets":
+            self._record("secret.reveal", target, name, 0, request_id)
+        return self.present(target, obj, reveal=reveal)
+
+    @staticmethod
+    def _require_namespace(target: Target) -> None:
+        if target.kind.namespaced and not target.namespace:
+            raise ApiError(ErrorCode.PARAM_MISSING, f"namespace is required for {target.kind.name}")
+
+    # -- writes --------------------------------------------------------------------------------------
+    def _body_namespace(self, target: Target, body: Obj) -> Target:
+        """Reconcile the namespace of the URL with the manifest's (and the kind)."""
+        if not isinstance(body, dict) or not isinstance(body.get("metadata"), dict):
+            raise ApiError(ErrorCode.PARAM_INVALID, "body must be a Kubernetes object with metadata")
+        body_ns = body["metadata"].get("namespace")
+        if not target.kind.namespaced:
+            return target
+        if target.namespace and body_ns and body_ns != target.namespace:
+            raise ApiError(ErrorCode.PARAM_INVALID,
+                           f"metadata.namespace {body_ns!r} differs from namespace {target.namespace!r}")
+        namespace = target.namespace or body_ns or "default"
+        body["metadata"]["namespace"] = namespace
+        self.authorize(target.principal, target.cluster, target.kind, namespace, Verb.WRITE)
+        return dataclasses.replace(target, namespace=namespace)
+
+    def _complete(self, target: Target, body: Obj) -> None:
+        body.setdefault("apiVersion", target.kind.api_version)
+        body.setdefault("kind", target.kind.kind)
+
+    async def create_object(self, principal: Principal, cluster_id: int, resource: str, body: Obj, *,
+                            namespace: str | None = None, dry_run: bool = False,
+                            request_id: str | None = None) -> Obj:
+        """POST a new object."""
+        target = await self.resolve(principal, cluster_id, resource, namespace, Verb.WRITE)
+        target = self._body_namespace(target, body)
+        self._complete(target, body)
+        name = body["metadata"].get("name") or body["metadata"].get("generateName")
+        request = target.cluster.request("POST", target.kind.collection_path(target.namespace), body=body,
+                                         params={"dryRun": "All" if dry_run else None,
+                                                 "fieldManager": FIELD_MANAGER})
+        created = await (request if dry_run else self._audited("resource.create", target, name, request_id,
+                                                               request))
+        return self.present(target, created)
+
+    async def replace_object(self, principal: Principal, cluster_id: int, resource: str, name: str, body: Obj,
+                             *, namespace: str | None = None, dry_run: bool = False,
+                             request_id: str | None = None) -> Obj:
+        """PUT a whole object (its resourceVersion guards against lost updates → 40901)."""
+        target = await self.resolve(principal, cluster_id, resource, namespace, Verb.WRITE)
+        target = self._body_namespace(target, body)
+        self._complete(target, body)
+        body_name = body["metadata"].get("name")
+        if body_name and body_name != name:
+            raise ApiError(ErrorCode.PARAM_INVALID, f"metadata.name {body_name!r} differs from {name!r}")
+        body["metadata"]["name"] = name
+        path = target.kind.object_path(name, target.namespace)
+        if target.kind.name == "secrets":
+            unmask_secret(body, await target.cluster.request("GET", path))
+        request = target.cluster.request("PUT", path, body=body,
+                                         params={"dryRun": "All" if dry_run else None,
+                                                 "fieldManager": FIELD_MANAGER})
+        replaced = await (request if dry_run else self._audited("resource.update", target, name, request_id,
+                                                                request))
+        return self.present(target, replaced)
+
+    async def patch_object(self, principal: Principal, cluster_id: int, resource: str, name: str, *,
+                           patch_type: str, patch: Any, namespace: str | None = None,
+                           request_id: str | None = None) -> Obj:
+        """PATCH with a merge, strategic-merge or JSON patch."""
+        if patch_type not in PATCH_CONTENT_TYPES:
+            raise ApiError(ErrorCode.PARAM_INVALID, f"type must be one of {', '.join(PATCH_CONTENT_TYPES)}")
+        if patch_type == "json" and not isinstance(patch, list):
+            raise ApiError(ErrorCode.PARAM_INVALID, "a json patch is a list of operations")
+        if patch_type != "json" and not isinstance(patch, dict):
+            raise ApiError(ErrorCode.PARAM_INVALID, f"a {patch_type} patch is an object")
+        target = await self.resolve(principal, cluster_id, resource, namespace, Verb.WRITE)
+        self._require_namespace(target)
+        patched = await self._audited(
+            "resource.patch", target, name, request_id,
+            target.cluster.request("PATCH", target.kind.object_path(name, target.namespace), body=patch,
+                                   content_type=PATCH_CONTENT_TYPES[patch_type],
+                                   params={"fieldManager": FIELD_MANAGER}),
+            patchType=patch_type,
+        )
+        return self.present(target, patched)
+
+    async def delete_object(self, principal: Principal, cluster_id: int, resource: str, name: str, *,
+                            namespace: str | None = None, propagation: str | None = None,
+                            request_id: str | None = None) -> None:
+        """DELETE with an optional propagation policy."""
+        if propagation and propagation not in PROPAGATION_POLICIES:
+            raise ApiError(ErrorCode.PARAM_INVALID,
+                           f"propagationPolicy must be one of {', '.join(PROPAGATION_POLICIES)}")
+        target = await self.resolve(principal, cluster_id, resource, namespace, Verb.DELETE)
+        self._require_namespace(target)
+        await self._audited(
+            "resource.delete", target, name, request_id,
+            target.cluster.request("DELETE", target.kind.object_path(name, target.namespace),
+                                   params={"propagationPolicy": propagation}),
+            propagationPolicy=propagation,
+        )
+
+    # -- dry run -------------------------------------------------------------------------------------
+    async def dry_run(self, principal: Principal, cluster_id: int, resource: str, body: Obj, *,
+                      name: str | None = None, namespace: str | None = None) -> Obj:
+        """Ask the API server to validate a create (no `name`) or update; return the diff and causes."""
+        target = await self.resolve(principal, cluster_id, resource, namespace, Verb.WRITE)
+        target = self._body_namespace(target, body)
+        self._complete(target, body)
+        current = None
+        if name is not None:
+            current = await target.cluster.request("GET", target.kind.object_path(name, target.namespace))
+            body["metadata"]["name"] = name
+            if target.kind.name == "secrets":
+                unmask_secret(body, current)
+        try:
+            if name is None:
+                proposed = await target.cluster.request(
+                    "POST", target.kind.collection_path(target.namespace), body=body,
+                    params={"dryRun": "All", "fieldManager": FIELD_MANAGER})
+            else:
+                proposed = await target.cluster.request(
+                    "PUT", target.kind.object_path(name, target.namespace), body=body,
+                    params={"dryRun": "All", "fieldManager": FIELD_MANAGER})
+        except InvalidError as exc:
+            return {"valid": False, "message": exc.message, "causes": exc.causes,
+                    "current": self._shown(target, current), "proposed": None, "diff": ""}
+        label = f"{target.kind.name}/{body['metadata'].get('name') or body['metadata'].get('generateName', '')}"
+        return {
+            "valid": True, "message": "valid", "causes": [],
+            "current": self._shown(target, current), "proposed": self._shown(target, proposed),
+            "diff": unified_diff(self._shown(target, current), self._shown(target, proposed), label),
+        }
+
+    def _shown(self, target: Target, obj: Obj | None) -> Obj | None:
+        return None if obj is None else self.present(target, obj)
+
+    # -- apply ---------------------------------------------------------------------------------------
+    async def apply_yaml(self, principal: Principal, cluster_id: int, text: str, *, dry_run: bool = False,
+                         namespace: str | None = None, request_id: str | None = None) -> list[Obj]:
+        """Server-side apply of every document; each reports its own outcome."""
+        documents = parse_manifests(text)
+        if not documents:
+            raise ApiError(ErrorCode.MANIFEST_INVALID, "no documents in the YAML")
+        if not principal.can_see_cluster(cluster_id):
+            raise ApiError(ErrorCode.CLUSTER_FORBIDDEN, f"no access to cluster {cluster_id}")
+        cluster = self.clusters.get(cluster_id)
+        results = []
+        for index, (line, document) in enumerate(documents):
+            results.append(await self._apply_one(principal, cluster, index, line, document,
+                                                 dry_run=dry_run, namespace=namespace, request_id=request_id))
+        return results
+
+    async def _apply_one(self, principal: Principal, cluster: Cluster, index: int, line: int, document: Any, *,
+                         dry_run: bool, namespace: str | None, request_id: str | None) -> Obj:
+        result: Obj = {"index": index, "line": line, "kind": None, "apiVersion": None, "namespace": None,
+                       "name": None}
+        try:
+            if not isinstance(document, dict) or not document.get("kind") or not document.get("apiVersion"):
+                raise ApiError(ErrorCode.MANIFEST_INVALID, "document needs apiVersion and kind")
+            metadata = document.get("metadata")
+            if not isinstance(metadata, dict) or not metadata.get("name"):
+                raise ApiError(ErrorCode.MANIFEST_INVALID, "document needs metadata.name")
+            result.update(kind=document["kind"], apiVersion=document["apiVersion"], name=metadata["name"])
+            group = document["apiVersion"].rpartition("/")[0]
+            registry = await cluster.registry()
+            kind = registry.find(group, document["kind"]) or (await cluster.registry(refresh=True)).find(
+                group, document["kind"])
+            if kind is None:
+                raise ApiError(ErrorCode.PARAM_INVALID,
+                               f"the cluster does not serve {document['apiVersion']} {document['kind']}")
+            ns = (metadata.get("namespace") or namespace or "default") if kind.namespaced else None
+            if ns:
+                metadata["namespace"] = ns
+            result["namespace"] = ns
+            self.authorize(principal, cluster, kind, ns, Verb.WRITE)
+            target = Target(principal=principal, cluster=cluster, kind=kind, namespace=ns)
+            request = cluster.request(
+                "PATCH", kind.object_path(metadata["name"], ns), body=yaml.safe_dump(document).encode(),
+                content_type="application/apply-patch+yaml",
+                params={"fieldManager": FIELD_MANAGER, "dryRun": "All" if dry_run else None})
+            applied = await (request if dry_run else self._audited("resource.apply", target, metadata["name"],
+                                                                   request_id, request))
+            result.update(code=0, message="dry-run ok" if dry_run else "applied",
+                          resourceVersion=(applied.get("metadata") or {}).get("resourceVersion"))
+        except ApiError as exc:
+            result.update(code=int(exc.code), message=exc.message)
+        except KubeError as exc:
+            result.update(code=int(code_for_kube_error(exc)), message=exc.message,
+                          causes=exc.causes or None)
+        return result
+
+    # -- batch ---------------------------------------------------------------------------------------
+    @staticmethod
+    def _check_batch(items: Any, key: str) -> list[Obj]:
+        if not isinstance(items, list) or not items:
+            raise ApiError(ErrorCode.PARAM_MISSING, "items must be a non-empty list")
+        if len(items) > BATCH_LIMIT:
+            raise ApiError(ErrorCode.PARAM_INVALID, f"at most {BATCH_LIMIT} items per batch")
+        for item in items:
+            if not isinstance(item, dict) or not isinstance(item.get(key), str) or not isinstance(
+                    item.get("name"), str):
+                raise ApiError(ErrorCode.PARAM_INVALID, f"each item needs string {key!r} and 'name'")
+        return items
+
+    async def _batch(self, items: list[Obj], key: str,
+                     action: Callable[[Obj], Awaitable[None]]) -> list[Obj]:
+        results = []
+        for item in items:
+            outcome = {key: item[key], "namespace": item.get("namespace"), "name": item["name"],
+                       "code": 0, "message": "success"}
+            try:
+                await action(item)
+            except ApiError as exc:
+                outcome.update(code=int(exc.code), message=exc.message)
+            except KubeError as exc:
+                outcome.update(code=int(code_for_kube_error(exc)), message=exc.message)
+            except UnknownResourceError as exc:
+                outcome.update(code=int(ErrorCode.PARAM_INVALID), message=str(exc))
+            results.append(outcome)
+        return results
+
+    async def batch_delete(self, principal: Principal, cluster_id: int, items: Any, *,
+                           request_id: str | None = None) -> list[Obj]:
+        """Delete each item on its own; per-item codes."""
+        checked = self._check_batch(items, "resource")
+        return await self._batch(checked, "resource", lambda item: self.delete_object(
+            principal, cluster_id, item["resource"], item["name"], namespace=item.get("namespace"),
+            request_id=request_id))
+
+    async def batch_restart(self, principal: Principal, cluster_id: int, items: Any, *,
+                            request_id: str | None = None) -> list[Obj]:
+        """Restart each workload on its own; per-item codes."""
+        checked = self._check_batch(items, "kind")
+        return await self._batch(checked, "kind", lambda item: self.restart_workload(
+            principal, cluster_id, item["kind"], item["name"], namespace=item.get("namespace"),
+            request_id=request_id))
+
+    async def restart_workload(self, principal: Principal, cluster_id: int, resource: str, name: str, *,
+                               namespace: str | None, request_id: str | None = None) -> Obj:
+        """Roll a Deployment/StatefulSet/DaemonSet by stamping its pod template (like kubectl rollout restart)."""
+        target = await self.resolve(principal, cluster_id, resource, namespace, Verb.WRITE)
+        if target.kind.name not in RESTARTABLE:
+            raise ApiError(ErrorCode.PARAM_INVALID, f"{target.kind.name} cannot be restarted; "
+                                                    f"use one of {', '.join(RESTARTABLE)}")
+        self._require_namespace(target)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        patch = {"spec": {"template": {"metadata": {"annotations": {RESTART_ANNOTATION: stamp}}}}}
+        patched = await self._audited(
+            "workload.restart", target, name, request_id,
+            target.cluster.request("PATCH", target.kind.object_path(name, target.namespace), body=patch,
+                                   content_type=PATCH_CONTENT_TYPES["strategic"],
+                                   params={"fieldManager": FIELD_MANAGER}))
+        return self.present(target, patched)
+
+
+def parse_manifests(text: str) -> list[tuple[int, Any]]:
+    """(first line, document) for each non-empty YAML document; 42200 with line/column on a parse error."""
+    if not isinstance(text, str) or not text.strip():
+        raise ApiError(ErrorCode.PARAM_MISSING, "yaml is required")
+    documents = []
+    try:
+        for node in yaml.compose_all(text, Loader=yaml.SafeLoader):
+            if node is None:
+                continue
+            documents.append((node.start_mark.line + 1, yaml.safe_load(yaml.serialize(node))))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ApiError(ErrorCode.MANIFEST_INVALID, f"YAML cannot be parsed{where}: {problem}",
+                       data={"line": mark.line + 1 if mark else None,
+                             "column": mark.column + 1 if mark else None}) from exc
+    return [(line, doc) for line, doc in documents if doc is not None]
+
+
+__all__ = ["ListResult", "ResourceService", "Target", "parse_manifests"]
+
+
+RESOURCES = web.AppKey("resources", ResourceService)

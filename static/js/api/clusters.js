@@ -1,0 +1,60 @@
+/** Cluster, kind and resource-list reads used by the workspace pages. */
+import { get, post } from "./client.js";
+
+/** @returns {Promise<Array<{id: number, name: string, server: string, source: string, status: string, version: string}>>} */
+export function listClusters(options) {
+  return get("/clusters", options);
+}
+
+/** Resource kinds of a cluster (built-ins and CRDs), for the sidebar and URL resolution. */
+export function listKinds(clusterId, options) {
+  return get(`/clusters/${encodeURIComponent(clusterId)}/kinds`, options);
+}
+
+/** Namespace names of a cluster, sorted. */
+export async function listNamespaceNames(clusterId, options) {
+  const { data } = await get(`/clusters/${encodeURIComponent(clusterId)}/resources/namespaces`, {
+    ...options,
+    query: { view: "table", pageSize: 1000 },
+    withMeta: true,
+  });
+  return (data?.rows ?? []).map((row) => row.name).sort((a, b) => a.localeCompare(b));
+}
+
+/**
+ * One page of a resource list in table view.
+ * @param {string|number} clusterId
+ * @param {string} resource plural name, e.g. "pods"
+ * @param {{namespace?: string, q?: string, sort?: string, page?: number, pageSize?: number,
+ *          signal?: AbortSignal}} params
+ * @returns {Promise<{data: {columns: Array<{name: string, type?: string}>, rows: Array<object>},
+ *                    meta: {total?: number, source?: string, stale?: boolean, requestId: string}}>}
+ */
+export function listResourceTable(clusterId, resource, { namespace, q, sort, page = 1, pageSize = 1000, signal } = {}) {
+  return get(`/clusters/${encodeURIComponent(clusterId)}/resources/${encodeURIComponent(resource)}`, {
+    query: { namespace, q, sort, page, pageSize, view: "table" },
+    signal,
+    withMeta: true,
+  });
+}
+
+/** One full object (managedFields removed by the server). */
+export function getResource(clusterId, resource, name, { namespace, signal } = {}) {
+  return get(
+    `/clusters/${encodeURIComponent(clusterId)}/resources/${encodeURIComponent(resource)}/${encodeURIComponent(name)}`,
+    { query: { namespace }, signal },
+  );
+}
+
+/** Overview figures of a cluster (shape owned by the backend; rendered defensively). */
+export function getOverview(clusterId, options) {
+  return get(`/clusters/${encodeURIComponent(clusterId)}/overview`, options);
+}
+
+/**
+ * Delete up to 100 objects; each item is reported on its own.
+ * @param {Array<{resource: string, namespace?: string, name: string}>} items
+ */
+export function batchDelete(clusterId, items) {
+  return post(`/clusters/${encodeURIComponent(clusterId)}/resources/batch-delete`, { items });
+}

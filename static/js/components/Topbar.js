@@ -1,0 +1,43 @@
+/** The top bar: brand, sidebar toggle (narrow screens), cluster and namespace pickers, theme, user. */
+import { html } from "../lib/ui.js";
+import { Link } from "../router.js";
+import { Icon, Logo } from "./Icon.js";
+import { ClusterPicker } from "./ClusterPicker.js";
+import { NamespacePicker } from "./NamespacePicker.js";
+import { ThemeToggle } from "./ThemeToggle.js";
+import { UserMenu } from "./UserMenu.js";
+
+/**
+ * @param {{
+ *   clusters: object[], clusterId: string|null, onClusterChange: (id: string) => void,
+ *   namespaces: string[], namespace: string, onNamespaceChange: (ns: string) => void,
+ *   namespaceMode: "hidden"|"enabled"|"cluster-scoped",
+ *   user: object, theme: string, onToggleTheme: () => void, onSignOut: () => void,
+ *   onToggleSidebar: () => void, sidebarOpen: boolean,
+ * }} props
+ */
+export function Topbar(props) {
+  const { clusters, clusterId, onClusterChange, namespaces, namespace, onNamespaceChange, namespaceMode,
+    user, theme, onToggleTheme, onSignOut, onToggleSidebar, sidebarOpen } = props;
+  return html`<header class="topbar">
+    <button type="button" class="icon-button sidebar-toggle" onClick=${onToggleSidebar}
+        aria-label=${sidebarOpen ? "Close navigation" : "Open navigation"} aria-expanded=${sidebarOpen ? "true" : "false"}
+        aria-controls="sidebar">
+      <${Icon} name="menu" size=${18} />
+    </button>
+    <${Link} href="/" class="brand" aria-label="KubeVision home">
+      <${Logo} size=${26} />
+      <span class="brand-name">KubeVision</span>
+    </${Link}>
+    <div class="topbar-pickers">
+      <${ClusterPicker} clusters=${clusters} value=${clusterId} onSelect=${onClusterChange} />
+      ${namespaceMode !== "hidden" && html`<${NamespacePicker} namespaces=${namespaces} value=${namespace}
+        onSelect=${onNamespaceChange} clusterScoped=${namespaceMode === "cluster-scoped"} />`}
+    </div>
+    <div class="topbar-spacer"></div>
+    <div class="topbar-actions">
+      <${ThemeToggle} theme=${theme} onToggle=${onToggleTheme} />
+      <${UserMenu} user=${user} onSignOut=${onSignOut} />
+    </div>
+  </header>`;
+}

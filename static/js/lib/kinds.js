@@ -1,0 +1,72 @@
+/**
+ * Presentation facts about resource kinds: sidebar groups, their order and icons, display
+ * labels, and the built-in kinds used when the server's kind list is unavailable.
+ */
+
+/** Sidebar groups in display order. */
+export const GROUPS = [
+  { id: "workloads", label: "Workloads", icon: "box" },
+  { id: "network", label: "Network", icon: "network" },
+  { id: "config", label: "Config", icon: "sliders" },
+  { id: "storage", label: "Storage", icon: "database" },
+  { id: "cluster", label: "Cluster", icon: "server" },
+  { id: "access", label: "Access control", icon: "shield" },
+  { id: "custom", label: "Custom resources", icon: "puzzle" },
+];
+
+const BUILTINS = [
+  ["pods", "Pod", "workloads", true], ["deployments", "Deployment", "workloads", true],
+  ["statefulsets", "StatefulSet", "workloads", true], ["daemonsets", "DaemonSet", "workloads", true],
+  ["replicasets", "ReplicaSet", "workloads", true], ["jobs", "Job", "workloads", true],
+  ["cronjobs", "CronJob", "workloads", true], ["horizontalpodautoscalers", "HorizontalPodAutoscaler", "workloads", true],
+  ["services", "Service", "network", true], ["ingresses", "Ingress", "network", true],
+  ["endpoints", "Endpoints", "network", true], ["networkpolicies", "NetworkPolicy", "network", true],
+  ["configmaps", "ConfigMap", "config", true], ["secrets", "Secret", "config", true],
+  ["resourcequotas", "ResourceQuota", "config", true], ["limitranges", "LimitRange", "config", true],
+  ["persistentvolumeclaims", "PersistentVolumeClaim", "storage", true],
+  ["persistentvolumes", "PersistentVolume", "storage", false], ["storageclasses", "StorageClass", "storage", false],
+  ["nodes", "Node", "cluster", false], ["namespaces", "Namespace", "cluster", false], ["events", "Event", "cluster", true],
+  ["serviceaccounts", "ServiceAccount", "access", true], ["roles", "Role", "access", true],
+  ["rolebindings", "RoleBinding", "access", true], ["clusterroles", "ClusterRole", "access", false],
+  ["clusterrolebindings", "ClusterRoleBinding", "access", false],
+];
+
+/** Built-in kinds in sidebar order (fallback when GET /kinds is unavailable). */
+export const BUILTIN_KINDS = BUILTINS.map(([name, kind, category, namespaced]) => ({
+  name, kind, category, namespaced, group: "", version: "", verbs: [], cached: false,
+}));
+
+const ORDER = new Map(BUILTINS.map(([name], index) => [name, index]));
+
+/**
+ * Display label of a kind in lists and headings: the plural kind name, e.g. "StatefulSets".
+ * @param {{name: string, kind?: string}} kind
+ */
+export function kindLabel(kind) {
+  const base = kind.kind || kind.name;
+  if (/s$/.test(base) && base === "Endpoints") return base;
+  if (/[^aeiou]y$/.test(base)) return `${base.slice(0, -1)}ies`;
+  if (/(s|x|ch|sh)$/.test(base)) return `${base}es`;
+  return `${base}s`;
+}
+
+/**
+ * Group kinds for the sidebar: built-ins in their conventional order, custom kinds by name.
+ * @param {Array<{name: string, kind: string, category?: string}>} kinds
+ * @returns {Array<{id: string, label: string, icon: string, kinds: object[]}>}
+ */
+export function groupKinds(kinds) {
+  const buckets = new Map(GROUPS.map((g) => [g.id, []]));
+  for (const kind of kinds) {
+    const category = buckets.has(kind.category) ? kind.category : "custom";
+    buckets.get(category).push(kind);
+  }
+  return GROUPS.map((group) => ({
+    ...group,
+    kinds: buckets.get(group.id).sort((a, b) => {
+      const oa = ORDER.get(a.name) ?? 1e6;
+      const ob = ORDER.get(b.name) ?? 1e6;
+      return oa - ob || kindLabel(a).localeCompare(kindLabel(b));
+    }),
+  })).filter((group) => group.kinds.length > 0);
+}

@@ -1,0 +1,44 @@
+/**
+ * Per-browser UI preferences kept in localStorage: last cluster, last namespace per cluster,
+ * collapsed sidebar groups. Nothing secret belongs here.
+ */
+import { createStore } from "../lib/store.js";
+
+const STORAGE_KEY = "kubevision.prefs";
+const DEFAULTS = { lastCluster: null, namespaces: {}, collapsedGroups: {} };
+
+function load() {
+  try {
+    return { ...DEFAULTS, ...JSON.parse(localStorage.getItem(STORAGE_KEY) || "{}") };
+  } catch {
+    return { ...DEFAULTS };
+  }
+}
+
+export const preferences = createStore(load());
+
+/**
+ * Merge a change into the preferences and persist it.
+ * @param {Partial<typeof DEFAULTS> | ((prev: typeof DEFAULTS) => Partial<typeof DEFAULTS>)} change
+ */
+export function updatePreferences(change) {
+  preferences.set((prev) => ({ ...prev, ...(typeof change === "function" ? change(prev) : change) }));
+  try {
+    localStorage.setItem(STORAGE_KEY, JSON.stringify(preferences.get()));
+  } catch {
+    // storage disabled
+  }
+}
+
+/** Remember the cluster and namespace the user last looked at. */
+export function rememberLocation(clusterId, namespace) {
+  updatePreferences((prev) => ({
+    lastCluster: String(clusterId),
+    namespaces: namespace === undefined ? prev.namespaces : { ...prev.namespaces, [clusterId]: namespace },
+  }));
+}
+
+/** Collapse or expand a sidebar group. */
+export function toggleGroup(group) {
+  updatePreferences((prev) => ({ collapsedGroups: { ...prev.collapsedGroups, [group]: !prev.collapsedGroups[group] } }));
+}
