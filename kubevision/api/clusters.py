@@ -92,7 +92,8 @@ async def list_kinds(request: web.Request) -> Any:
     """From API discovery (preferred versions)."""
     cluster = visible_cluster(request)
     cached = set(request.app[SETTINGS].cached_kinds)
-    return [kind.describe(cached=kind.name in cached) for kind in await cluster.registry()]
+    # Rediscover (at most every few seconds) so CRDs created meanwhile show up in the sidebar.
+    return [kind.describe(cached=kind.name in cached) for kind in await cluster.registry(refresh=True)]
 
 
 @routes.get("/clusters/{id}/crds", access=Access.USER, summary="CustomResourceDefinitions of the cluster",

@@ -66,3 +66,26 @@ async def test_cluster_grants_hide_and_refuse(admin: ApiSession, cid: int, nobod
     assert [c["id"] for c in await limited.ok("GET", "/clusters")] == [nobody_cid]
     await limited.fails("GET", f"/clusters/{cid}", 40301)
     await limited.fails("GET", f"/clusters/{cid}/resources/pods", 40301)
+
+
+async def test_exec_credential_plugin(admin: ApiSession, control_plane, tmp_path: Path) -> None:
+    """A kubeconfig whose user runs an exec plugin from PATH (as aws/gke/kubelogin do)."""
+    plugin = tmp_path / "kv-test-credential-plugin"
+    plugin.write_text(
+        "#!/bin/sh\n"
+        'echo \'{"apiVersion": "client.authentication.k8s.io/v1beta1", "kind": "ExecCredential",'
+        f' "status": {{"token": "{control_plane.admin_token}"}}}}\'\n'
+    )
+    plugin.chmod(0o755)
+    config = {
+        "apiVersion": "v1", "kind": "Config", "current-context": "exec",
+        "clusters": [{"name": "c", "cluster": {"server": control_plane.server_url,
+                                               "insecure-skip-tls-verify": True}}],
+        "users": [{"name": "u", "user": {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1",
+                                                  "command": str(plugin), "interactiveMode": "Never"}}}],
+        "contexts": [{"name": "exec", "context": {"cluster": "c", "user": "u"}}],
+    }
+    added = await admin.ok("POST", "/clusters", json={"name": "exec-plugin", "kubeconfig": yaml.safe_dump(config)})
+    assert added["status"] == "healthy"
+    namespaces = await admin.ok("GET", f"/clusters/{added['id']}/resources/namespaces")
+    assert any(n["metadata"]["name"] == "default" for n in namespaces)

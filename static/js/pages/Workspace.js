@@ -1,0 +1,137 @@
+/**
+ * The signed-in application: loads clusters, the current cluster's kinds and namespaces, wires
+ * them into the Layout (top bar pickers, sidebar) and renders the page for the route.
+ * Pickers change the URL; the URL is the source of truth for cluster, namespace and resource.
+ */
+import { html, useEffect, useState } from "../lib/ui.js";
+import { useStore } from "../lib/store.js";
+import { listClusters, listKinds, listNamespaceNames } from "../api/clusters.js";
+import { ALL_NAMESPACES, navigate, paths } from "../router.js";
+import { preferences, rememberLocation, toggleGroup } from "../state/preferences.js";
+import { signOut } from "../state/session.js";
+import { cycleTheme, theme } from "../state/theme.js";
+import { BUILTIN_KINDS } from "../lib/kinds.js";
+import { Layout } from "../components/Layout.js";
+import { LoadingBlock } from "../components/Spinner.js";
+import { EmptyState } from "../components/EmptyState.js";
+import { usePromise } from "./usePromise.js";
+import { Redirect } from "./Redirect.js";
+import { NotFound } from "./NotFound.js";
+import { OverviewPage } from "./OverviewPage.js";
+import { ResourceListPage } from "./ResourceListPage.js";
+import { ResourceDetailPage } from "./ResourceDetailPage.js";
+import { SettingsPage } from "./SettingsPage.js";
+import { PlaceholderPage } from "./PlaceholderPage.js";
+
+const CLUSTER_ROUTES = new Set(["cluster-home", "overview", "resource-list", "resource-detail", "topology"]);
+
+/**
+ * @param {{route: {name: string, params: Record<string, string>, query: URLSearchParams}, user: object}} props
+ */
+export function Workspace({ route, user }) {
+  const prefs = useStore(preferences);
+  const themeValue = useStore(theme);
+  const [sidebarOpen, setSidebarOpen] = useState(false);
+
+  const clusters = usePromise((signal) => listClusters({ signal }), [], { errorTitle: "Could not load clusters", initial: [] });
+  const clusterList = clusters.data ?? [];
+  const routeCluster = CLUSTER_ROUTES.has(route.name) ? route.params.cluster : null;
+  const fallbackCluster = clusterList.some((c) => String(c.id) === prefs.lastCluster)
+    ? prefs.lastCluster
+    : clusterList[0] ? String(clusterList[0].id) : null;
+  const clusterId = routeCluster ?? fallbackCluster;
+
+  const kinds = usePromise((signal) => listKinds(clusterId, { signal }), [clusterId], {
+    errorTitle: "Could not load resource kinds", enabled: Boolean(clusterId), initial: null,
+  });
+  const namespaces = usePromise((signal) => listNamespaceNames(clusterId, { signal }), [clusterId], {
+    errorTitle: "Could not load namespaces", enabled: Boolean(clusterId), initial: [],
+  });
+  // Until the cluster answers (or when it cannot), the sidebar still offers the built-in kinds.
+  const kindList = kinds.data?.length ? kinds.data : BUILTIN_KINDS;
+
+  const routeNamespace = route.params.namespace;
+  const namespace = routeNamespace ?? prefs.namespaces[clusterId] ?? ALL_NAMESPACES;
+  const currentKind = route.params.resource ? kindList.find((k) => k.name === route.params.resource) : null;
+
+  useEffect(() => {
+    if (routeCluster) rememberLocation(routeCluster, routeNamespace && currentKind?.namespaced !== false ? routeNamespace : undefined);
+  }, [routeCluster, routeNamespace, currentKind?.namespaced]);
+
+  // Close the drawer whenever the page changes (narrow screens).
+  useEffect(() => setSidebarOpen(false), [route.path]);
+
+  const onClusterChange = (id) => {
+    const ns = prefs.namespaces[id] ?? ALL_NAMESPACES;
+    if (route.name === "resource-list") navigate(paths.list(id, currentKind?.namespaced === false ? ALL_NAMESPACES : ns, route.params.resource));
+    else navigate(paths.overview(id));
+  };
+  const onNamespaceChange = (ns) => {
+    rememberLocation(clusterId, ns);
+    if (route.name === "resource-list" || route.name === "resource-detail") {
+      navigate(paths.list(clusterId, ns, route.params.resource) + window.location.search);
+    } else if (route.name === "topology") {
+      navigate(`/c/${encodeURIComponent(clusterId)}/ns/${encodeURIComponent(ns)}/topology`);
+    }
+  };
+
+  let namespaceMode = "enabled";
+  if (!clusterId || route.name === "settings" || route.name === "admin") namespaceMode = "hidden";
+  else if (currentKind && currentKind.namespaced === false) namespaceMode = "cluster-scoped";
+
+  const page = renderPage({ route, clusterId, clusters, clusterList, namespace, kindList, kindsLoading: kinds.loading, currentKind, user });
+
+  return html`<${Layout}
+    sidebarOpen=${sidebarOpen}
+    onCloseSidebar=${() => setSidebarOpen(false)}
+    topbar=${{
+      clusters: clusterList, clusterId, onClusterChange,
+      namespaces: namespaces.data ?? [], namespace, onNamespaceChange, namespaceMode,
+      user, theme: themeValue, onToggleTheme: cycleTheme, onSignOut: signOut,
+      onToggleSidebar: () => setSidebarOpen((open) => !open),
+    }}
+    sidebar=${{
+      clusterId, namespace, kinds: kindList, loading: Boolean(clusterId) && kinds.loading && !kinds.data,
+      activeResource: route.params.resource, activeSection: route.name === "overview" ? "overview" : "",
+      collapsed: prefs.collapsedGroups, onToggleGroup: toggleGroup,
+    }}>
+    ${page}
+  </${Layout}>`;
+}
+
+function renderPage({ route, clusterId, clusters, clusterList, namespace, kindList, kindsLoading, currentKind, user }) {
+  switch (route.name) {
+    case "home":
+    case "cluster-home":
+      if (clusterId) return html`<${Redirect} to=${paths.overview(clusterId)} />`;
+      if (clusters.loading) return html`<${LoadingBlock} label="Loading clusters…" />`;
+      return html`<div class="page"><${EmptyState} icon=${clusters.error ? "alert" : "server"}
+          tone=${clusters.error ? "error" : ""}
+          title=${clusters.error ? "Clusters are unavailable" : "No clusters yet"}
+          action=${html`<button type="button" class="button" onClick=${clusters.reload}>Retry</button>`}>
+        ${clusters.error
+          ? html`The server could not list clusters: ${clusters.error.message}`
+          : "Add a context to your kubeconfig, or upload a kubeconfig in Administration → Clusters."}
+      </${EmptyState}></div>`;
+    case "overview":
+      return html`<${OverviewPage} clusterId=${clusterId} cluster=${clusterList.find((c) => String(c.id) === clusterId)}
+        kinds=${kindList} namespace=${namespace} />`;
+    case "resource-list":
+      if (!currentKind && !kindsLoading) return html`<${NotFound} />`;
+      return html`<${ResourceListPage} key=${`${clusterId}/${route.params.resource}`} clusterId=${clusterId}
+        namespace=${route.params.namespace} resource=${route.params.resource}
+        kind=${currentKind ?? { name: route.params.resource, kind: route.params.resource, namespaced: true }}
+        query=${route.query} />`;
+    case "resource-detail":
+      return html`<${ResourceDetailPage} clusterId=${clusterId} namespace=${route.params.namespace}
+        resource=${route.params.resource} name=${route.params.name} kind=${currentKind} />`;
+    case "topology":
+      return html`<${PlaceholderPage} title="Topology">The topology graph for this namespace is not built yet.</${PlaceholderPage}>`;
+    case "settings":
+      return html`<${SettingsPage} section=${route.params.section} user=${user} />`;
+    case "admin":
+      return html`<${PlaceholderPage} title="Administration">Users, audit log and API keys pages are coming next.</${PlaceholderPage}>`;
+    default:
+      return html`<${NotFound} />`;
+  }
+}

@@ -1,0 +1,82 @@
+"""App RBAC (role ∩ cluster ∩ namespace grants), batch operations and the audit trail of mutations."""
+
+from __future__ import annotations
+
+from tests.envtest.namespaces import create_namespace_sync, delete_namespace_sync
+from tests.helpers import ApiSession
+from tests.kube.conftest import configmap, make_user
+
+
+async def test_namespace_grants(admin: ApiSession, cid: int, namespace: str, control_plane) -> None:
+    other = create_namespace_sync(control_plane.server_url, control_plane.admin_token)
+    try:
+        base = f"/clusters/{cid}/resources/configmaps"
+        await admin.ok("POST", f"{base}?namespace={namespace}", json=configmap("mine", namespace))
+        await admin.ok("POST", f"{base}?namespace={other}", json=configmap("theirs", other))
+        dev = await make_user(admin, "dev1", "dev", namespaces=[namespace])
+
+        everything = await dev.ok("GET", base)
+        assert {o["metadata"]["namespace"] for o in everything} == {namespace}
+        await dev.fails("GET", f"{base}?namespace={other}", 40302)
+        await dev.fails("GET", f"{base}/theirs?namespace={other}", 40302)
+        await dev.fails("POST", f"{base}?namespace={other}", 40302, json=configmap("x", other))
+        await dev.ok("POST", f"{base}?namespace={namespace}", json=configmap("devs", namespace))
+        names = [o["metadata"]["name"] for o in await dev.ok("GET", f"/clusters/{cid}/resources/namespaces")]
+        assert names == [namespace]
+        await dev.fails("GET", f"/clusters/{cid}/resources/nodes", 40302)
+    finally:
+        delete_namespace_sync(control_plane.server_url, control_plane.admin_token, other)
+
+
+async def test_role_verbs(admin: ApiSession, cid: int, namespace: str) -> None:
+    base = f"/clusters/{cid}/resources/configmaps"
+    await admin.ok("POST", f"{base}?namespace={namespace}", json=configmap("ro", namespace))
+    readonly = await make_user(admin, "ro1", "readonly")
+    assert await readonly.ok("GET", f"{base}/ro?namespace={namespace}")
+    await readonly.fails("DELETE", f"{base}/ro?namespace={namespace}", 40300)
+    await readonly.fails("POST", f"{base}?namespace={namespace}", 40300, json=configmap("no", namespace))
+    custom = await make_user(admin, "cu1", "custom", permissions=["configmaps:read", "configmaps:delete"])
+    await custom.fails("GET", f"/clusters/{cid}/resources/pods?namespace={namespace}", 40300)
+    await custom.ok("DELETE", f"{base}/ro?namespace={namespace}")
+    dev = await make_user(admin, "dev2", "dev")
+    await dev.fails("DELETE", f"/clusters/{cid}/resources/namespaces/{namespace}", 40300)
+
+
+async def test_batch_delete_and_restart(admin: ApiSession, cid: int, namespace: str) -> None:
+    base = f"/clusters/{cid}/resources/configmaps"
+    for name in ("b1", "b2"):
+        await admin.ok("POST", f"{base}?namespace={namespace}", json=configmap(name, namespace))
+    readonly = await make_user(admin, "ro2", "readonly")
+    items = [{"resource": "configmaps", "namespace": namespace, "name": n} for n in ("b1", "b2", "nope")]
+    refused = await readonly.ok("POST", f"/clusters/{cid}/resources/batch-delete", json={"items": items[:1]})
+    assert refused[0]["code"] == 40300
+    results = await admin.ok("POST", f"/clusters/{cid}/resources/batch-delete", json={"items": items})
+    assert [r["code"] for r in results] == [0, 0, 40400]
+    await admin.fails("POST", f"/clusters/{cid}/resources/batch-delete", 40001, json={"items": []})
+    await admin.fails("POST", f"/clusters/{cid}/resources/batch-delete", 40002, json={"items": items * 40})
+
+    deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+                  "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
+                           "template": {"metadata": {"labels": {"app": "web"}},
+                                        "spec": {"containers": [{"name": "c", "image": "nginx:1"}]}}}}
+    await admin.ok("POST", f"/clusters/{cid}/resources/deployments?namespace={namespace}", json=deployment)
+    restart = await admin.ok("POST", f"/clusters/{cid}/batch-restart", json={"items": [
+        {"kind": "deployments", "namespace": namespace, "name": "web"},
+        {"kind": "configmaps", "namespace": namespace, "name": "x"},
+    ]})
+    assert [r["code"] for r in restart] == [0, 40002]
+    got = await admin.ok("GET", f"/clusters/{cid}/resources/deployments/web?namespace={namespace}")
+    assert "kubectl.kubernetes.io/restartedAt" in got["spec"]["template"]["metadata"]["annotations"]
+
+
+async def test_mutations_are_audited(admin: ApiSession, cid: int, namespace: str) -> None:
+    base = f"/clusters/{cid}/resources/configmaps"
+    await admin.ok("POST", f"{base}?namespace={namespace}", json=configmap("aud", namespace))
+    await admin.ok("DELETE", f"{base}/aud?namespace={namespace}")
+    await admin.fails("DELETE", f"{base}/aud?namespace={namespace}", 40400)
+    entries = await admin.call("GET", f"/audit-logs?cluster={cid}")
+    actions = [(e["action"], e["name"], e["code"]) for e in entries["data"]]
+    assert actions[:3] == [("resource.delete", "aud", 40400), ("resource.delete", "aud", 0),
+                           ("resource.create", "aud", 0)]
+    assert entries["data"][0]["namespace"] == namespace and entries["data"][0]["resource"] == "configmaps"
+    assert entries["meta"]["total"] >= 3
