@@ -74,12 +74,12 @@ def _stamp_matches(stamp: Path, value: str) -> bool:
 
 def ensure_venv(*requirement_files: str) -> None:
     """Create .venv (installing python3-venv if Debian lacks it) and install the requirements."""
-    if not VENV_PYTHON.exists():
-        if subprocess.run([sys.executable, "-m", "venv", str(VENV)], capture_output=True).returncode:
-            shutil.rmtree(VENV, ignore_errors=True)
-            minor = f"python3.{sys.version_info.minor}-venv"
-            apt_install("python3-venv", minor) if is_root() else None
-            run(sys.executable, "-m", "venv", VENV)
+    if not VENV_PYTHON.exists() and subprocess.run(
+        [sys.executable, "-m", "venv", str(VENV)], capture_output=True
+    ).returncode:
+        shutil.rmtree(VENV, ignore_errors=True)
+        apt_install("python3-venv", f"python3.{sys.version_info.minor}-venv")
+        run(sys.executable, "-m", "venv", VENV)
     files = [ROOT / name for name in ("requirements.txt", *requirement_files)]
     stamp = VENV / ".kubevision-installed"
     wanted = _digest(*files)

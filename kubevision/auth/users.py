@@ -98,6 +98,7 @@ class UserService:
         """Create a user after validating every field."""
         values = self._validated_fields(role=role, email=email, clusters=clusters,
                                         namespaces=namespaces, permissions=permissions)
+        self._require_custom_permissions(values["role"], values["permissions"])
         username = _check_username(username)
         password_hash = await hash_password(_check_password(password))
         async with self._store.transaction() as conn:
@@ -134,9 +135,12 @@ class UserService:
             if not isinstance(fields["active"], bool):
                 raise ApiError(ErrorCode.PARAM_INVALID, "active must be true or false")
             values["active"] = fields["active"]
-        if values.get("role") == Role.CUSTOM and not values.get("permissions"):
-            raise ApiError(ErrorCode.PARAM_MISSING, "the custom role needs a permissions list")
         return values
+
+    @staticmethod
+    def _require_custom_permissions(role: str, permissions: list[str]) -> None:
+        if role == Role.CUSTOM and not permissions:
+            raise ApiError(ErrorCode.PARAM_MISSING, "the custom role needs a permissions list")
 
     async def update(self, user_id: int, changes: dict[str, Any]) -> UserRecord:
         """Change role, grants, email, permissions or active flag. Role or active changes revoke tokens."""
@@ -147,8 +151,9 @@ class UserService:
         values = self._validated_fields(**{k: v for k, v in changes.items() if k in allowed})
         async with self._store.transaction() as conn:
             user = await self._require(conn, user_id)
-            if values.get("role") == Role.CUSTOM and "permissions" not in values and not user.permissions:
-                raise ApiError(ErrorCode.PARAM_MISSING, "the custom role needs a permissions list")
+            # Checked on the result, so restating `custom` keeps the stored list and emptying it fails.
+            self._require_custom_permissions(values.get("role", user.role),
+                                             values.get("permissions", user.permissions))
             loses_admin = user.role == Role.ADMIN and user.active and (
                 values.get("role", Role.ADMIN) != Role.ADMIN or values.get("active") is False
             )
