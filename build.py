@@ -118,26 +118,38 @@ def vendor() -> None:
     stamp.write_text(wanted)
 
 
-def dist() -> Path:
-    """Build dist/kubevision with PyInstaller; reuse it when none of its inputs changed."""
-    ensure_venv("requirements-dev.txt")
-    vendor()
+def _dist_inputs_digest() -> str:
+    """Hash of everything that goes into the executable: the app, the frontend (static/vendor
+    included), the spec, and the pinned requirements (PyInstaller's version is in the dev file)."""
     inputs = sorted(
         [p for folder in ("kubevision", "static") for p in (ROOT / folder).rglob("*")
-         if p.is_file() and "__pycache__" not in p.parts]
-        + [ROOT / "kubevision.spec", ROOT / "requirements.txt"]
+         if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"]
+        + [ROOT / "kubevision.spec", ROOT / "requirements.txt", ROOT / "requirements-dev.txt"]
     )
-    stamp = ROOT / "dist" / ".kubevision-inputs"
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"{sys.platform} {os.uname().machine if hasattr(os, 'uname') else ''}".encode())
     for path in inputs:
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
-    wanted = digest.hexdigest()
+    return digest.hexdigest()
+
+
+def dist() -> Path:
+    """Build dist/kubevision with PyInstaller (about a minute); reuse it when none of its inputs changed.
+
+    The digest is taken before building, so a file edited during the build causes a rebuild next time.
+    """
+    ensure_venv("requirements-dev.txt")
+    vendor()
+    stamp = ROOT / "dist" / ".kubevision-inputs"
+    wanted = _dist_inputs_digest()
     if DIST_BINARY.exists() and _stamp_matches(stamp, wanted):
         say(f"{DIST_BINARY.relative_to(ROOT)} is up to date")
         return DIST_BINARY
-    run(VENV_PYTHON, "-m", "PyInstaller", "--noconfirm", "--clean", "kubevision.spec", cwd=ROOT)
+    stamp.unlink(missing_ok=True)
+    run(VENV_PYTHON, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
+        "kubevision.spec", cwd=ROOT)
     stamp.write_text(wanted)
+    say(f"{DIST_BINARY.relative_to(ROOT)}: {DIST_BINARY.stat().st_size / 2**20:.1f} MiB")
     return DIST_BINARY
 
 

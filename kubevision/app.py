@@ -30,7 +30,7 @@ from kubevision.audit import AUDIT, AuditLog
 from kubevision.auth.service import AUTH, AuthService
 from kubevision.auth.users import USERS, UserService
 from kubevision.config import SETTINGS, Settings
-from kubevision.kube.clusters import CLUSTERS, ClusterManager
+from kubevision.kube.clusters import CLUSTERS, CacheSettings, ClusterManager
 from kubevision.kube.resources import RESOURCES, ResourceService
 from kubevision.store import STORE, Store
 from kubevision.web.spa import setup_frontend
@@ -71,7 +71,8 @@ def create_app(settings: Settings) -> web.Application:
     app[AUTH] = AuthService(settings=settings, store=store, audit=audit)
     app[USERS] = UserService(store)
     app[FIRST_RUN] = FirstRun()
-    clusters = ClusterManager(store, settings.kubeconfig)
+    clusters = ClusterManager(store, settings.kubeconfig,
+                              CacheSettings(cached_kinds=settings.cached_kinds, ttl_s=settings.cache_ttl_s))
     app[CLUSTERS] = clusters
     app[RESOURCES] = ResourceService(clusters, audit)
 

@@ -17,6 +17,7 @@ from kubevision.api.envelope import ApiError
 from kubevision.auth.permissions import Role
 from kubevision.auth.users import UserService
 from kubevision.config import Settings, SettingsError, load_settings
+from kubevision.paths import restore_child_environment
 from kubevision.store import Store
 
 EXIT_FAILURE = 1
@@ -162,6 +163,7 @@ def _default_to_serve(argv: list[str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
+    restore_child_environment()
     parser = build_parser()
     args = parser.parse_args(_default_to_serve(list(sys.argv[1:] if argv is None else argv)))
     if args.command == "version":

@@ -62,16 +62,6 @@ def sort_param(request: web.Request) -> str | None:
     return sort
 
 
-def page_of(data: Any, page: int, size: int | None) -> Any:
-    """Slice a list (or the rows of a table) to one page."""
-    if size is None:
-        return data
-    start = (page - 1) * size
-    if isinstance(data, dict):
-        return {**data, "rows": data["rows"][start:start + size]}
-    return data[start:start + size]
-
-
 @routes.post("/clusters/{id}/resources/batch-delete", access=Access.USER,
              summary="Delete up to 100 objects, each authorized and reported on its own",
              body=obj(["items"], items={"type": "array", "items": obj(resource=STRING, namespace=STRING,
@@ -124,16 +114,14 @@ async def list_objects(request: web.Request) -> Any:
         field_selector=query.get("fieldSelector"),
         limit=int_param(limit, "limit", default=0, minimum=1, maximum=10000) if limit else None,
         continue_token=query.get("continue"), query=query.get("q"), sort=sort_param(request),
-        table=query.get("view") == "table",
+        table=query.get("view") == "table", page=page, page_size=size,
     )
     meta: dict[str, Any] = {"total": result.total, "source": result.source, "stale": result.stale}
-    data = result.data
     if result.continue_token is not None or limit:
         meta["continue"] = result.continue_token
     else:
-        data = page_of(data, page, size)
         meta.update(page=page, pageSize=size)
-    return Reply(data, **meta)
+    return Reply(result.data, **meta)
 
 
 @routes.post("/clusters/{id}/resources/{resource}/dry-run", access=Access.USER,
@@ -161,11 +149,11 @@ async def create_object(request: web.Request) -> Any:
             data=ANY_OBJECT)
 async def get_object(request: web.Request) -> Any:
     """managedFields removed; Secret values masked unless revealed."""
-    data = await request.app[RESOURCES].get_object(
+    result = await request.app[RESOURCES].get_object(
         principal_of(request), path_id(request), request.match_info["resource"], request.match_info["name"],
         namespace=_namespace(request), reveal=request.query.get("reveal") == "true",
         request_id=request[REQUEST_ID])
-    return Reply(data, source="apiserver", stale=False)
+    return Reply(result.data, source=result.source, stale=result.stale)
 
 
 @routes.put("/clusters/{id}/resources/{resource}/{name}/dry-run", access=Access.USER,

@@ -8,11 +8,11 @@ its health loop and caches and closes its connection.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import enum
 import logging
 import os
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ import yaml
 from aiohttp import web
 
 from kubevision.auth.secrets import AppSecrets
+from kubevision.kube.cache import ClusterCaches
 from kubevision.kube.connection import (
     CredentialLoader,
     KubeConnection,
@@ -63,7 +64,7 @@ class Cluster:
     """One cluster: its connection, registry, health and (per kind) caches."""
 
     def __init__(self, *, cluster_id: int, name: str, source: str, context: str | None,
-                 server: str | None, load_credentials: CredentialLoader) -> None:
+                 server: str | None, load_credentials: CredentialLoader, cache_settings: CacheSettings) -> None:
         self.id = cluster_id
         self.name = name
         self.source = source
@@ -79,8 +80,7 @@ class Cluster:
         self._discovered_at = 0.0
         self._discovery_lock = asyncio.Lock()
         self._health_task: asyncio.Task[None] | None = None
-        # Called when the cluster goes idle (caches register their stop here).
-        self.on_idle: list[Callable[[], Any]] = []
+        self.caches = ClusterCaches(self, cached_kinds=cache_settings.cached_kinds, ttl_s=cache_settings.ttl_s)
 
     def describe(self) -> dict[str, Any]:
         """The JSON shape of `/clusters` entries."""
@@ -153,10 +153,7 @@ class Cluster:
         if self._health_task is not None:
             await stop_tasks([self._health_task])
             self._health_task = None
-        for callback in self.on_idle:
-            result = callback()
-            if asyncio.iscoroutine(result):
-                await result
+        await self.caches.aclose()
         await self.connection.aclose()
         self.last_used = 0.0
 
@@ -217,12 +214,21 @@ def parse_kubeconfig(text: str) -> tuple[dict[str, Any], str]:
     return config, context
 
 
+@dataclasses.dataclass(frozen=True)
+class CacheSettings:
+    """Which kinds are served from memory, and after how long an unconfirmed cache is stale."""
+
+    cached_kinds: tuple[str, ...]
+    ttl_s: float
+
+
 class ClusterManager:
     """All clusters of this server, by stable numeric id."""
 
-    def __init__(self, store: Store, kubeconfig: str | None) -> None:
+    def __init__(self, store: Store, kubeconfig: str | None, cache_settings: CacheSettings) -> None:
         self._store = store
         self._kubeconfig = kubeconfig
+        self._cache_settings = cache_settings
         self._clusters: dict[int, Cluster] = {}
         self._secrets: AppSecrets | None = None
         self._sweeper: asyncio.Task[None] | None = None
@@ -260,7 +266,8 @@ class ClusterManager:
 
     def _add(self, record: cluster_repo.ClusterRecord, loader: CredentialLoader) -> Cluster:
         cluster = Cluster(cluster_id=record.id, name=record.name, source=record.source,
-                          context=record.context, server=record.server, load_credentials=loader)
+                          context=record.context, server=record.server, load_credentials=loader,
+                          cache_settings=self._cache_settings)
         self._clusters[record.id] = cluster
         return cluster
 
@@ -316,6 +323,8 @@ class ClusterManager:
                 if cluster.idle:
                     log.info("cluster %s unused for %.0f s: stopping its caches", cluster.name, IDLE_AFTER_S)
                     await cluster.go_idle()
+                else:
+                    await cluster.caches.stop_idle()
 
     async def aclose(self) -> None:
         """Close every cluster."""

@@ -19,6 +19,7 @@ from kubevision.api.envelope import ApiError, ErrorCode
 from kubevision.api.kube_errors import code_for_kube_error
 from kubevision.audit import AuditLog
 from kubevision.auth.permissions import Principal, Verb
+from kubevision.kube.cache import KindCache
 from kubevision.kube.clusters import Cluster, ClusterManager
 from kubevision.kube.errors import InvalidError, KubeError
 from kubevision.kube.objects import (
@@ -29,6 +30,7 @@ from kubevision.kube.objects import (
     unmask_secret,
 )
 from kubevision.kube.registry import ResourceKind, UnknownResourceError
+from kubevision.kube.selectors import SelectorError, parse_label_selector
 from kubevision.kube.tables import columns_of, row_of, table_spec
 
 Obj = dict[str, Any]
@@ -68,6 +70,30 @@ class ListResult:
     source: str = "apiserver"
     stale: bool = False
     continue_token: str | None = None
+
+
+@dataclasses.dataclass
+class ObjectResult:
+    """One object with where it came from."""
+
+    data: Any
+    source: str = "apiserver"
+    stale: bool = False
+
+
+def page_slice(items: list[Any], page: int, size: int | None) -> list[Any]:
+    """One page of a list (`size` None = everything)."""
+    if size is None:
+        return items
+    start = (page - 1) * size
+    return items[start:start + size]
+
+
+def _row_matches(row: dict[str, Any], needle: str) -> bool:
+    """`q` over a table row: name, namespace, labels (lower-case `needle`)."""
+    if needle in (row.get("name") or "").lower() or needle in (row.get("namespace") or "").lower():
+        return True
+    return any(needle in f"{k}={v}".lower() for k, v in row["labels"].items())
 
 
 def sort_key(field: str) -> Callable[[Obj], Any]:
@@ -165,9 +191,20 @@ class ResourceService:
                            namespace: str | None = None, label_selector: str | None = None,
                            field_selector: str | None = None, limit: int | None = None,
                            continue_token: str | None = None, query: str | None = None,
-                           sort: str | None = None, table: bool = False) -> ListResult:
-        """A live list from the API server (one page when `limit` is given)."""
+                           sort: str | None = None, table: bool = False, page: int = 1,
+                           page_size: int | None = None) -> ListResult:
+        """Objects or table rows of a kind; `total` counts matches before paging.
+
+        Cached kinds answer from memory (unless a field selector or API-server chunking is asked for,
+        or the cache is still syncing); everything else is a live list.
+        """
         target = await self.resolve(principal, cluster_id, resource, namespace, Verb.READ)
+        cache = None
+        if not field_selector and not limit and not continue_token:
+            cache = target.cluster.caches.for_reads(target.kind)
+        if cache is not None:
+            return self._list_cached(target, cache, label_selector=label_selector, query=query, sort=sort,
+                                     table=table, page=page, page_size=page_size)
         params = {"labelSelector": label_selector or None, "fieldSelector": field_selector or None,
                   "limit": limit, "continue": continue_token or None}
         listing = await target.cluster.request("GET", target.kind.collection_path(target.namespace),
@@ -177,14 +214,46 @@ class ResourceService:
             items = [obj for obj in items if matches_query(obj, query)]
         if sort:
             items.sort(key=sort_key(sort.lstrip("-")), reverse=sort.startswith("-"))
-        kind_name = target.kind.kind
         for obj in items:  # list items carry no kind/apiVersion; clients want complete objects
-            obj.setdefault("kind", kind_name)
+            obj.setdefault("kind", target.kind.kind)
             obj.setdefault("apiVersion", target.kind.api_version)
         metadata = listing.get("metadata") or {}
-        total = len(items) + int(metadata.get("remainingItemCount") or 0)
-        data = self.render(target, items, table=table)
-        return ListResult(data, total, continue_token=metadata.get("continue") or None)
+        continue_token = metadata.get("continue") or None
+        if limit or continue_token:
+            total = len(items) + int(metadata.get("remainingItemCount") or 0)
+            return ListResult(self.render(target, items, table=table), total, continue_token=continue_token)
+        return ListResult(self.render(target, page_slice(items, page, page_size), table=table), len(items))
+
+    def _list_cached(self, target: Target, cache: KindCache, *, label_selector: str | None, query: str | None,
+                     sort: str | None, table: bool, page: int, page_size: int | None) -> ListResult:
+        try:
+            selector = parse_label_selector(label_selector)
+        except SelectorError as exc:
+            raise ApiError(ErrorCode.PARAM_INVALID, str(exc)) from None
+        namespace = target.namespace
+        grants = target.principal.namespace_grants
+        is_namespace_kind = target.kind.name == "namespaces"
+        needle = query.lower() if query else None
+        matches = []
+        for entry in cache.sorted_entries(sort):
+            row = entry.row
+            if namespace is not None and entry.key[0] != namespace:
+                continue
+            if grants is not None and (entry.key[1] if is_namespace_kind else entry.key[0]) not in grants:
+                continue
+            if selector is not None and not selector(row["labels"]):
+                continue
+            if needle is not None and not _row_matches(row, needle):
+                continue
+            matches.append(entry)
+        shown = page_slice(matches, page, page_size)
+        if table:
+            spec = table_spec(target.kind)
+            data: Any = {"columns": columns_of(spec, namespaced=target.kind.namespaced),
+                         "rows": [entry.row for entry in shown]}
+        else:
+            data = [entry.fragment for entry in shown]
+        return ListResult(data, len(matches), source="cache", stale=cache.stale)
 
     def render(self, target: Target, items: list[Obj], *, table: bool) -> Any:
         """Objects as presented, or `{columns, rows}` for `view=table`."""
@@ -196,16 +265,20 @@ class ResourceService:
 
     async def get_object(self, principal: Principal, cluster_id: int, resource: str, name: str, *,
                          namespace: str | None = None, reveal: bool = False,
-                         request_id: str | None = None) -> Obj:
-        """One object from the API server; secrets revealed only with the `reveal` verb (audited)."""
+                         request_id: str | None = None) -> ObjectResult:
+        """One object (from the cache when it has it); secrets revealed only with `reveal` (audited)."""
         target = await self.resolve(principal, cluster_id, resource, namespace, Verb.READ)
         self._require_namespace(target)
         if reveal and target.kind.name == "secrets":
             self.authorize(principal, target.cluster, target.kind, target.namespace, Verb.REVEAL)
+        cache = target.cluster.caches.for_reads(target.kind)
+        entry = cache.get(target.namespace, name) if cache is not None else None
+        if entry is not None:
+            return ObjectResult(entry.fragment, source="cache", stale=cache.stale)
         obj = await target.cluster.request("GET", target.kind.object_path(name, target.namespace))
         if reveal and target.kind.name == "secrets":
             self._record("secret.reveal", target, name, 0, request_id)
-        return self.present(target, obj, reveal=reveal)
+        return ObjectResult(self.present(target, obj, reveal=reveal))
 
     @staticmethod
     def _require_namespace(target: Target) -> None:
@@ -479,7 +552,7 @@ def parse_manifests(text: str) -> list[tuple[int, Any]]:
     return [(line, doc) for line, doc in documents if doc is not None]
 
 
-__all__ = ["ListResult", "ResourceService", "Target", "parse_manifests"]
+__all__ = ["ListResult", "ObjectResult", "ResourceService", "Target", "parse_manifests"]
 
 
 RESOURCES = web.AppKey("resources", ResourceService)

@@ -79,8 +79,8 @@ const COLLATOR = new Intl.Collator(undefined, { numeric: true, sensitivity: "bas
 
 const STATUS_CLASSES = [
   ["ok", /^(running|ready|active|bound|succeeded|completed?|healthy|available|true|normal|established)$/i],
-  ["warn", /^(pending|containercreating|podinitializing|terminating|unknown|waiting|progressing|released|notready|scheduling.*|init:.*)$/i],
-  ["error", /(failed|error|crashloop|backoff|errimagepull|oomkilled|evicted|lost|unreachable|false|warning|invalid)/i],
+  ["warn", /^(pending|containercreating|podinitializing|terminating|unknown|waiting|progressing|released|notready|warning|scheduling.*|init:.*)$/i],
+  ["error", /(failed|error|crashloop|backoff|errimagepull|oomkilled|evicted|lost|unreachable|false|invalid)/i],
 ];
 
 /**

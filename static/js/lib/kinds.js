@@ -12,6 +12,7 @@ export const GROUPS = [
   { id: "cluster", label: "Cluster", icon: "server" },
   { id: "access", label: "Access control", icon: "shield" },
   { id: "custom", label: "Custom resources", icon: "puzzle" },
+  { id: "other", label: "Other", icon: "layers" },
 ];
 
 const BUILTINS = [
@@ -58,7 +59,7 @@ export function kindLabel(kind) {
 export function groupKinds(kinds) {
   const buckets = new Map(GROUPS.map((g) => [g.id, []]));
   for (const kind of kinds) {
-    const category = buckets.has(kind.category) ? kind.category : "custom";
+    const category = buckets.has(kind.category) ? kind.category : kind.custom ? "custom" : "other";
     buckets.get(category).push(kind);
   }
   return GROUPS.map((group) => ({

@@ -1,0 +1,326 @@
+"""Informer-style caches: list, then watch from the list's resourceVersion, in three layers (as Kopf).
+
+`_watch_forever` reconnects with jittered, capped backoff and exits only when cancelled;
+`_list_then_watch` lists in pages (only when it must: first start or 410 Gone), marks the cache synced
+and watches from the newest resourceVersion, resuming after the server's watch timeout without a relist;
+`_stream_events` reads one watch stream as raw JSON lines (orjson), with bookmarks.
+
+Memory: each object is kept once, as its compact JSON bytes (managedFields removed), beside its derived
+table row. Reads answer with those bytes as `orjson.Fragment`s, so a full list is a concatenation, not a
+re-serialisation. The cache is per cluster and shared by all users; authorization filters what each
+user sees. Secrets and events are never stored: their caches only forward watch events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from kubevision.kube.errors import GoneError, KubeError
+from kubevision.kube.objects import strip_managed_fields
+from kubevision.kube.registry import ResourceKind
+from kubevision.kube.tables import row_of, table_spec
+from kubevision.tasks import create_named_task, stop_tasks
+
+if TYPE_CHECKING:
+    from kubevision.kube.clusters import Cluster
+
+log = logging.getLogger(__name__)
+
+# The API server ends each watch after this long; we resume from the last resourceVersion (no relist).
+WATCH_TIMEOUT_S = 290
+# No byte (event or bookmark) for this long means the stream is dead.
+WATCH_INACTIVITY_S = WATCH_TIMEOUT_S + 60
+LIST_PAGE_SIZE = 500
+BACKOFF_INITIAL_S = 0.5
+BACKOFF_MAX_S = 30.0
+# A cache nobody read or subscribed to for this long stops (its cluster may stay in use).
+CACHE_IDLE_S = 600.0
+NEVER_STORED = frozenset({"secrets", "events"})
+
+Key = tuple[str, str]
+Listener = Callable[[str, "CacheEntry"], None]
+
+
+@dataclasses.dataclass(slots=True)
+class CacheEntry:
+    """One object: compact JSON bytes plus its table row."""
+
+    key: Key
+    raw: bytes
+    row: dict[str, Any]
+
+    @property
+    def fragment(self) -> orjson.Fragment:
+        """The object, embeddable in a response without re-serialising."""
+        return orjson.Fragment(self.raw)
+
+
+def _key(obj: dict[str, Any]) -> Key:
+    metadata = obj.get("metadata") or {}
+    return (metadata.get("namespace") or "", metadata.get("name") or "")
+
+
+class KindCache:
+    """The cache of one kind in one cluster."""
+
+    def __init__(self, cluster: Cluster, kind: ResourceKind, *, store: bool, ttl_s: float) -> None:
+        self.cluster = cluster
+        self.kind = kind
+        self.store = store and kind.plural not in NEVER_STORED
+        self.ttl_s = ttl_s
+        self.entries: dict[Key, CacheEntry] = {}
+        self.listeners: set[Listener] = set()
+        self.resource_version: str | None = None
+        self.synced = False
+        self.connected = False
+        self.last_confirmed = 0.0
+        self.last_used = time.monotonic()
+        self.version = 0
+        self.synced_event = asyncio.Event()
+        self._table = table_spec(kind)
+        self._sorted: dict[str, tuple[int, list[CacheEntry]]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    # -- state -----------------------------------------------------------------------------------
+    @property
+    def stale(self) -> bool:
+        """True when not confirmed in sync within the TTL (a connected watch is in sync)."""
+        if self.connected:
+            return False
+        return time.monotonic() - self.last_confirmed > self.ttl_s
+
+    def _confirm(self) -> None:
+        self.last_confirmed = time.monotonic()
+
+    def start(self) -> None:
+        """Start the informer task."""
+        if self._task is None or self._task.done():
+            self._task = create_named_task(self._watch_forever(),
+                                           name=f"informer-{self.cluster.name}-{self.kind.name}")
+
+    async def aclose(self) -> None:
+        """Stop the informer; entries are dropped."""
+        if self._task is not None:
+            await stop_tasks([self._task])
+            self._task = None
+        self.entries.clear()
+        self.synced = False
+        self.connected = False
+        self.synced_event.clear()
+
+    # -- the three layers --------------------------------------------------------------------------
+    async def _watch_forever(self) -> None:
+        backoff = BACKOFF_INITIAL_S
+        while True:
+            try:
+                await self._list_then_watch()
+                backoff = BACKOFF_INITIAL_S
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.connected = False
+                level = logging.WARNING if isinstance(exc, KubeError) else logging.ERROR
+                log.log(level, "informer %s/%s: %s; retrying in %.1f s", self.cluster.name, self.kind.name,
+                        exc, backoff, exc_info=not isinstance(exc, KubeError))
+                await asyncio.sleep(backoff * random.uniform(0.8, 1.2))
+                backoff = min(backoff * 2, BACKOFF_MAX_S)
+
+    async def _list_then_watch(self) -> None:
+        if self.resource_version is None:
+            await self._relist()
+        while True:
+            try:
+                async for event_type, obj in self._stream_events():
+                    self._apply(event_type, obj)
+            except GoneError:
+                log.info("informer %s/%s: resourceVersion expired, relisting", self.cluster.name, self.kind.name)
+                await self._relist()
+
+    async def _relist(self) -> None:
+        """List every page; reconcile entries and tell listeners what changed."""
+        path = self.kind.collection_path()
+        items: list[dict[str, Any]] = []
+        token = None
+        limit = LIST_PAGE_SIZE if self.store else 1
+        while True:
+            page = await self.cluster.connection.request("GET", path, params={"limit": limit, "continue": token},
+                                                         timeout_s=120)
+            if self.store:
+                items.extend(page.get("items") or [])
+            token = (page.get("metadata") or {}).get("continue")
+            if not token or not self.store:
+                break
+        resource_version = (page.get("metadata") or {}).get("resourceVersion")
+        if self.store:
+            fresh = {}
+            for obj in items:
+                obj.setdefault("kind", self.kind.kind)
+                obj.setdefault("apiVersion", self.kind.api_version)
+                entry = self._entry(obj)
+                fresh[entry.key] = entry
+            old = self.entries
+            self.entries = fresh
+            self.version += 1
+            if self.listeners:
+                self._announce_relist(old, fresh)
+        self.resource_version = resource_version
+        self.synced = True
+        self._confirm()
+        self.synced_event.set()
+
+    def _announce_relist(self, old: dict[Key, CacheEntry], fresh: dict[Key, CacheEntry]) -> None:
+        for key, entry in fresh.items():
+            previous = old.get(key)
+            if previous is None:
+                self._notify("ADDED", entry)
+            elif previous.row.get("resourceVersion") != entry.row.get("resourceVersion"):
+                self._notify("MODIFIED", entry)
+        for key, entry in old.items():
+            if key not in fresh:
+                self._notify("DELETED", entry)
+
+    async def _stream_events(self) -> AsyncIterator[tuple[str, dict[str, Any]]]:
+        params = {"watch": "true", "resourceVersion": self.resource_version, "allowWatchBookmarks": True,
+                  "timeoutSeconds": WATCH_TIMEOUT_S}
+        async with self.cluster.connection.stream(self.kind.collection_path(), params=params,
+                                                  read_timeout_s=WATCH_INACTIVITY_S) as response:
+            self.connected = True
+            self._confirm()
+            try:
+                buffer = b""
+                async for chunk in response.content.iter_any():
+                    buffer += chunk
+                    *lines, buffer = buffer.split(b"\n")
+                    for line in lines:
+                        if line.strip():
+                            event = orjson.loads(line)
+                            yield self._checked(event)
+            finally:
+                self.connected = False
+                self._confirm()
+
+    def _checked(self, event: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        event_type = event.get("type")
+        obj = event.get("object") or {}
+        if event_type == "ERROR":
+            if obj.get("code") == 410:
+                raise GoneError(obj.get("message", "gone"), status=410, body=obj, cluster=self.cluster.name)
+            raise KubeError(obj.get("message", "watch error"), status=obj.get("code") or 0, body=obj,
+                            cluster=self.cluster.name)
+        return str(event_type), obj
+
+    # -- applying events ---------------------------------------------------------------------------
+    def _entry(self, obj: dict[str, Any]) -> CacheEntry:
+        strip_managed_fields(obj)
+        return CacheEntry(_key(obj), orjson.dumps(obj), row_of(self._table, obj, namespaced=self.kind.namespaced))
+
+    def _apply(self, event_type: str, obj: dict[str, Any]) -> None:
+        self._confirm()
+        resource_version = (obj.get("metadata") or {}).get("resourceVersion")
+        if resource_version:
+            self.resource_version = resource_version
+        if event_type == "BOOKMARK":
+            return
+        if not self.store and not self.listeners:
+            return
+        obj.setdefault("kind", self.kind.kind)
+        obj.setdefault("apiVersion", self.kind.api_version)
+        entry = self._entry(obj)
+        if self.store:
+            if event_type == "DELETED":
+                self.entries.pop(entry.key, None)
+            else:
+                self.entries[entry.key] = entry
+            self.version += 1
+        self._notify(event_type, entry)
+
+    def _notify(self, event_type: str, entry: CacheEntry) -> None:
+        for listener in list(self.listeners):
+            try:
+                listener(event_type, entry)
+            except Exception:
+                log.exception("watch listener failed")
+
+    # -- reads -------------------------------------------------------------------------------------
+    def sorted_entries(self, sort: str | None) -> list[CacheEntry]:
+        """Entries in the order of `sort` (name, namespace, age, status; '-' descending), memoised per version."""
+        sort = sort or "name"
+        memo = self._sorted.get(sort)
+        if memo is not None and memo[0] == self.version:
+            return memo[1]
+        field = sort.lstrip("-")
+        if field == "namespace":
+            def key(e: CacheEntry) -> Any:
+                return e.key
+        elif field == "age":
+            def key(e: CacheEntry) -> Any:
+                return e.row.get("createdAt") or ""
+        elif field == "status":
+            def key(e: CacheEntry) -> Any:
+                return (e.row.get("status") or "", e.key[1])
+        else:
+            def key(e: CacheEntry) -> Any:
+                return (e.key[1], e.key[0])
+        # Youngest first for "age" (like sorting by a growing number), so invert the timestamp order.
+        descending = sort.startswith("-") != (field == "age")
+        ordered = sorted(self.entries.values(), key=key, reverse=descending)
+        self._sorted[sort] = (self.version, ordered)
+        return ordered
+
+    def get(self, namespace: str | None, name: str) -> CacheEntry | None:
+        """One entry by namespace and name."""
+        self.last_used = time.monotonic()
+        return self.entries.get((namespace or "", name))
+
+
+class ClusterCaches:
+    """The caches of one cluster, started lazily per kind and stopped when idle."""
+
+    def __init__(self, cluster: Cluster, *, cached_kinds: Iterable[str], ttl_s: float) -> None:
+        self.cluster = cluster
+        self.cached_kinds = frozenset(cached_kinds)
+        self.ttl_s = ttl_s
+        self._caches: dict[str, KindCache] = {}
+
+    def is_cached(self, kind: ResourceKind) -> bool:
+        """Whether reads of this kind are served from memory (hot built-in kinds)."""
+        return kind.name in self.cached_kinds and kind.plural not in NEVER_STORED
+
+    def cache_for(self, kind: ResourceKind) -> KindCache:
+        """The kind's cache, started on first use (stored only for cached kinds)."""
+        cache = self._caches.get(kind.name)
+        if cache is None:
+            cache = KindCache(self.cluster, kind, store=self.is_cached(kind), ttl_s=self.ttl_s)
+            self._caches[kind.name] = cache
+            cache.start()
+        cache.last_used = time.monotonic()
+        return cache
+
+    def for_reads(self, kind: ResourceKind) -> KindCache | None:
+        """A synced cache that may answer reads of this kind, or None (caller asks the API server)."""
+        if not self.is_cached(kind):
+            return None
+        cache = self.cache_for(kind)
+        return cache if cache.synced else None
+
+    async def stop_idle(self) -> None:
+        """Stop caches nobody used or subscribed to recently."""
+        now = time.monotonic()
+        for name, cache in list(self._caches.items()):
+            if not cache.listeners and now - cache.last_used > CACHE_IDLE_S:
+                del self._caches[name]
+                await cache.aclose()
+
+    async def aclose(self) -> None:
+        """Stop every cache."""
+        caches, self._caches = list(self._caches.values()), {}
+        for cache in caches:
+            await cache.aclose()

@@ -1,0 +1,111 @@
+"""The OpenAPI document covers every registered `/api/v1` route and the error-code catalogue."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from aiohttp import web
+
+from kubevision.api.envelope import ErrorCode
+from kubevision.api.routing import API_PREFIX, Access, ApiRoutes, check_policies, spec_of
+
+HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
+
+
+def registered_api_routes(app: web.Application) -> set[tuple[str, str]]:
+    routes = set()
+    for route in app.router.routes():
+        path = route.resource.canonical if route.resource else ""
+        if path.startswith(API_PREFIX + "/") and route.method != "HEAD":
+            routes.add((route.method.lower(), path))
+    return routes
+
+
+async def fetch(client) -> dict:
+    response = await client.get("/api/v1/openapi.json")
+    assert response.status == 200
+    assert response.content_type == "application/json"
+    return await response.json()
+
+
+async def test_every_registered_route_is_documented(app, client) -> None:
+    document = await fetch(client)
+    documented = {(method, path) for path, operations in document["paths"].items()
+                  for method in operations if method in HTTP_METHODS}
+    registered = registered_api_routes(app)
+    assert len(registered) > 20
+    assert registered == documented
+
+
+async def test_document_is_valid_looking_openapi_31(client) -> None:
+    document = await fetch(client)
+    assert document["openapi"] == "3.1.0"
+    assert document["info"]["title"] and document["info"]["version"]
+    assert {"bearer", "apiKey"} <= set(document["components"]["securitySchemes"])
+    operation_ids = []
+    for path, operations in document["paths"].items():
+        assert path.startswith("/api/v1/")
+        declared = set(re.findall(r"{(\w+)}", path))
+        for method, operation in operations.items():
+            assert method in HTTP_METHODS
+            assert operation["summary"] and operation["tags"]
+            assert "200" in operation["responses"]
+            schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
+            assert {"$ref": "#/components/schemas/Envelope"} in schema["allOf"]
+            path_params = {p["name"] for p in operation["parameters"] if p["in"] == "path"}
+            assert path_params == declared, (method, path)
+            if "requestBody" in operation:
+                assert operation["requestBody"]["content"]["application/json"]["schema"]["type"] == "object"
+            operation_ids.append(operation["operationId"])
+    assert len(operation_ids) == len(set(operation_ids))
+    envelope = document["components"]["schemas"]["Envelope"]
+    assert set(envelope["required"]) == {"code", "message", "data", "meta"}
+    assert envelope["properties"]["meta"]["required"] == ["requestId"]
+
+
+async def test_public_routes_are_marked_and_protected_ones_are_not(client) -> None:
+    document = await fetch(client)
+    login = document["paths"]["/api/v1/auth/login"]["post"]
+    assert login["security"] == [] and login["x-access"] == "public"
+    users = document["paths"]["/api/v1/users"]["get"]
+    assert "security" not in users and users["x-access"] == "admin"
+    audit = document["paths"]["/api/v1/audit-logs"]["get"]
+    assert audit["x-roles"] == ["admin", "ops"]
+    assert {p["name"] for p in audit["parameters"]} >= {"user", "action", "page", "pageSize"}
+
+
+async def test_every_error_code_is_listed(client) -> None:
+    document = await fetch(client)
+    listed = {entry["code"]: entry["message"] for entry in document["x-error-codes"]}
+    assert listed == {int(code): code.message for code in ErrorCode}
+
+
+async def test_document_needs_no_login(client) -> None:
+    response = await client.get("/api/v1/openapi.json")
+    assert "paths" in await response.json()
+
+
+def test_start_up_refuses_an_api_route_without_a_policy() -> None:
+    async def undeclared(_request: web.Request) -> None:
+        return None
+
+    app = web.Application()
+    app.router.add_get("/api/v1/sneaky", undeclared)
+    with pytest.raises(RuntimeError, match="GET /api/v1/sneaky"):
+        check_policies(app)
+
+
+def test_declared_routes_carry_their_spec() -> None:
+    routes = ApiRoutes("demo")
+
+    @routes.post("/demo", access=Access.ADMIN, summary="Demo")
+    async def demo(_request: web.Request) -> None:
+        return None
+
+    spec = spec_of(demo)
+    assert spec is not None and spec.mutating and spec.access is Access.ADMIN
+    app = web.Application()
+    routes.add_to(app.router)
+    check_policies(app)
+    assert registered_api_routes(app) == {("post", "/api/v1/demo")}
