@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -126,7 +127,7 @@ def _dist_inputs_digest() -> str:
          if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"]
         + [ROOT / "kubevision.spec", ROOT / "requirements.txt", ROOT / "requirements-dev.txt"]
     )
-    digest = hashlib.sha256(f"{sys.platform} {os.uname().machine if hasattr(os, 'uname') else ''}".encode())
+    digest = hashlib.sha256(f"{sys.platform} {platform.machine()}".encode())
     for path in inputs:
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())

@@ -77,10 +77,10 @@ def table(figures: dict[str, float], runs: int) -> str:
         f"| binary size | {figures['size']:.1f} MiB | ≤ {TARGETS['size']:.0f} MB | "
         f"{verdict(figures['size'], TARGETS['size'])} |",
         f"| cold start to `/healthz` (fresh data dir, median of {runs}) | {figures['cold']:.2f} s "
-        f"({figures['cold_min']:.2f}–{figures['cold_max']:.2f}) | ≤ {TARGETS['start']:.0f} s | "
+        f"({figures['cold_min']:.2f} to {figures['cold_max']:.2f}) | ≤ {TARGETS['start']:.0f} s | "
         f"{verdict(figures['cold'], TARGETS['start'])} |",
         f"| warm second start to `/healthz` (median of {runs}) | {figures['warm']:.2f} s "
-        f"({figures['warm_min']:.2f}–{figures['warm_max']:.2f}) | ≤ {TARGETS['start']:.0f} s | "
+        f"({figures['warm_min']:.2f} to {figures['warm_max']:.2f}) | ≤ {TARGETS['start']:.0f} s | "
         f"{verdict(figures['warm'], TARGETS['start'])} |",
         f"| RSS idle {IDLE_SETTLE_S:.0f} s after start, app process | {figures['rss']:.0f} MiB | "
         f"≤ {TARGETS['rss']:.0f} MB | {verdict(figures['rss'], TARGETS['rss'])} |",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import weakref
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -15,6 +16,7 @@ from kubevision.api import clusters as clusters_api
 from kubevision.api import openapi as openapi_api
 from kubevision.api import resources as resources_api
 from kubevision.api import users as users_api
+from kubevision.api import watch as watch_api
 from kubevision.api.health import add_health_routes
 from kubevision.api.middleware import (
     add_security_headers,
@@ -26,6 +28,7 @@ from kubevision.api.middleware import (
 )
 from kubevision.api.params import MAX_BODY_BYTES
 from kubevision.api.routing import check_policies
+from kubevision.api.websocket import OPEN_SOCKETS, close_open_sockets
 from kubevision.audit import AUDIT, AuditLog
 from kubevision.auth.service import AUTH, AuthService
 from kubevision.auth.users import USERS, UserService
@@ -37,7 +40,7 @@ from kubevision.web.spa import setup_frontend
 
 log = logging.getLogger(__name__)
 
-API_MODULES = (auth_api, users_api, audit_api, clusters_api, resources_api, openapi_api)
+API_MODULES = (auth_api, users_api, audit_api, clusters_api, resources_api, watch_api, openapi_api)
 
 
 @dataclasses.dataclass
@@ -71,6 +74,7 @@ def create_app(settings: Settings) -> web.Application:
     app[AUTH] = AuthService(settings=settings, store=store, audit=audit)
     app[USERS] = UserService(store)
     app[FIRST_RUN] = FirstRun()
+    app[OPEN_SOCKETS] = weakref.WeakSet()
     clusters = ClusterManager(store, settings.kubeconfig,
                               CacheSettings(cached_kinds=settings.cached_kinds, ttl_s=settings.cache_ttl_s))
     app[CLUSTERS] = clusters
@@ -83,6 +87,7 @@ def create_app(settings: Settings) -> web.Application:
     check_policies(app)
 
     app.on_response_prepare.append(add_security_headers)
+    app.on_shutdown.append(close_open_sockets)
     app.cleanup_ctx.append(_store_lifetime)
     app.cleanup_ctx.append(_auth_lifetime)
     app.cleanup_ctx.append(_clusters_lifetime)

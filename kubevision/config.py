@@ -73,6 +73,9 @@ class Settings:
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+# Durations and limits where 0 or less would lock everyone out or expire everything at once.
+_POSITIVE_INTS = ("access_token_ttl_s", "refresh_token_ttl_s", "login_rate_per_minute", "cache_ttl_s",
+                  "recording_retention_days")
 
 
 def _coerce(name: str, value: Any) -> Any:
@@ -151,6 +154,9 @@ def load_settings(
         raise SettingsError(f"log level {settings.log_level!r} is not one of debug, info, warning, error")
     if not 0 <= settings.port <= 65535:
         raise SettingsError(f"port {settings.port} is out of range")
+    for name in _POSITIVE_INTS:
+        if getattr(settings, name) < 1:
+            raise SettingsError(f"setting {name!r} must be at least 1, not {getattr(settings, name)}")
     if bool(settings.tls_cert) != bool(settings.tls_key):
         raise SettingsError("--tls-cert and --tls-key go together")
     return settings

@@ -76,6 +76,8 @@ def _banner(settings: Settings, url: str, password: str | None, bootstrap_url: s
 
 async def serve(settings: Settings) -> None:
     """Start, print the banner, open the browser, and run until SIGINT/SIGTERM."""
+    # Handlers first: a signal sent as soon as the banner appears must stop us cleanly, not kill us.
+    stop = _stop_on_signals()
     app = create_app(settings)
     runner = web.AppRunner(app, access_log_class=AccessLogger, handle_signals=False)
     await runner.setup()
@@ -93,13 +95,14 @@ async def serve(settings: Settings) -> None:
         if not settings.no_browser and _display_available():
             webbrowser.open(bootstrap_url or url)
         log.info("serving on %s", url)
-        await _wait_for_stop_signal()
+        await stop.wait()
         log.info("stopping")
     finally:
         await runner.cleanup()
 
 
-async def _wait_for_stop_signal() -> None:
+def _stop_on_signals() -> asyncio.Event:
+    """An event that SIGINT, SIGTERM or SIGHUP sets from now on."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
@@ -107,4 +110,4 @@ async def _wait_for_stop_signal() -> None:
             # Windows has no loop signal handlers: there Ctrl+C raises KeyboardInterrupt instead.
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
+    return stop

@@ -58,3 +58,18 @@ class ApiSession:
         """Sign in and return a session for that user."""
         data = await self.ok("POST", "/auth/login", json={"username": username, "password": password})
         return ApiSession(self.client, data["accessToken"])
+
+
+async def wait_until(check, *, timeout_s: float = 15.0, interval_s: float = 0.1, what: str = "condition"):  # noqa: ANN001, ANN201
+    """Poll an async `check()` until it returns something truthy; fail after `timeout_s`."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        result = await check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+        await asyncio.sleep(interval_s)

@@ -194,11 +194,14 @@ async def patch_object(request: web.Request) -> Any:
 
 @routes.delete("/clusters/{id}/resources/{resource}/{name}", access=Access.USER, summary="Delete an object",
                query=(NAMESPACE, QueryParam(name="propagationPolicy",
-                                            description="Foreground, Background or Orphan")))
+                                            description="Foreground, Background or Orphan"),
+                      QueryParam(name="gracePeriodSeconds", description="0 deletes at once", schema=INTEGER)))
 async def delete_object(request: web.Request) -> Any:
     """data is null on success."""
+    grace = request.query.get("gracePeriodSeconds")
     await request.app[RESOURCES].delete_object(
         principal_of(request), path_id(request), request.match_info["resource"], request.match_info["name"],
         namespace=_namespace(request), propagation=request.query.get("propagationPolicy"),
+        grace_period_s=int_param(grace, "gracePeriodSeconds", default=0, minimum=0) if grace else None,
         request_id=request[REQUEST_ID])
     return None

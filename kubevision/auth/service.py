@@ -193,8 +193,12 @@ class AuthService:
 
     async def refresh(self, refresh_token: str, *, client_ip: str) -> Session:
         """A new access token; a new refresh token too when the old one is within 24 h of expiry."""
-        self.check_rate("refresh", client_ip)
-        claims = self.codec.decode(refresh_token, TokenType.REFRESH)
+        try:
+            claims = self.codec.decode(refresh_token, TokenType.REFRESH)
+        except ApiError:
+            self.check_rate("refresh", client_ip)  # garbage still counts against the IP
+            raise
+        self.check_rate("refresh", client_ip, claims["sub"])
         async with self._store.transaction() as conn:
             revoked = await user_repo.is_token_revoked(conn, claims["jti"])
         if revoked:
@@ -235,6 +239,11 @@ class AuthService:
         if claims.get("ver") != user.token_version:
             raise ApiError(ErrorCode.TOKEN_EXPIRED, "token revoked, sign in again")
         return user
+
+    async def revalidate(self, principal: Principal) -> Principal:
+        """The principal as of now (role and grants re-read); fails once its tokens were revoked."""
+        claims = {"user_id": principal.user_id, "ver": principal.token_version}
+        return principal_for(await self._current_user(claims), via_api_key=principal.via_api_key)
 
     async def authenticate_access_token(self, token: str) -> Principal:
         """The principal behind an `Authorization: Bearer` access token."""

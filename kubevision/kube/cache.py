@@ -84,6 +84,7 @@ class KindCache:
         self.last_confirmed = 0.0
         self.last_used = time.monotonic()
         self.version = 0
+        self.relists = 0
         self.synced_event = asyncio.Event()
         self._table = table_spec(kind)
         self._sorted: dict[str, tuple[int, list[CacheEntry]]] = {}
@@ -172,6 +173,7 @@ class KindCache:
             if self.listeners:
                 self._announce_relist(old, fresh)
         self.resource_version = resource_version
+        self.relists += 1
         self.synced = True
         self._confirm()
         self.synced_event.set()

@@ -184,7 +184,7 @@ def _kinds_in(resource_list: dict[str, Any], group: str, version: str,
 
 
 async def discover(connection: KubeConnection) -> tuple[Registry, list[dict[str, Any]]]:
-    """Ask the API server for every group's preferred version and its kinds; also list the CRDs."""
+    """Ask the API server for every group version and its kinds (preferred version first); list the CRDs."""
     core, groups = await asyncio.gather(
         connection.request("GET", "/api/v1"), connection.request("GET", "/apis")
     )
@@ -194,12 +194,8 @@ async def discover(connection: KubeConnection) -> tuple[Registry, list[dict[str,
         log.info("cluster %s: cannot list CRDs (%s)", connection.cluster_name, exc)
         crds = []
     crd_groups = {(c["spec"]["group"], c["spec"]["names"]["plural"]) for c in crds}
-    preferred = [
-        (g["name"], (g.get("preferredVersion") or g["versions"][0])["version"])
-        for g in groups.get("groups", [])
-    ]
 
-    async def group_kinds(group: str, version: str) -> list[ResourceKind]:
+    async def version_kinds(group: str, version: str) -> list[ResourceKind]:
         try:
             listing = await connection.request("GET", f"/apis/{group}/{version}")
         except KubeError as exc:  # an unavailable aggregated API must not hide the rest
@@ -208,8 +204,19 @@ async def discover(connection: KubeConnection) -> tuple[Registry, list[dict[str,
             return []
         return _kinds_in(listing, group, version, crd_groups)
 
-    per_group = await asyncio.gather(*(group_kinds(g, v) for g, v in preferred))
+    # Every served version is read: a kind may exist only in a non-preferred one (batch/v1beta1
+    # CronJobs on 1.20). The preferred version wins, then the order the server lists versions in.
+    ordered: list[tuple[str, str]] = []
+    for group in groups.get("groups", []):
+        preferred = (group.get("preferredVersion") or group["versions"][0])["version"]
+        versions = [preferred] + [v["version"] for v in group["versions"] if v["version"] != preferred]
+        ordered.extend((group["name"], version) for version in versions)
+    per_version = await asyncio.gather(*(version_kinds(g, v) for g, v in ordered))
     kinds = _kinds_in(core, "", "v1", crd_groups)
-    for found in per_group:
-        kinds.extend(found)
+    seen: set[tuple[str, str]] = set()
+    for found in per_version:
+        for kind in found:
+            if (kind.group, kind.plural) not in seen:
+                seen.add((kind.group, kind.plural))
+                kinds.append(kind)
     return Registry(kinds), crds

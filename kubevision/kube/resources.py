@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 import yaml
 from aiohttp import web
 
@@ -19,7 +20,7 @@ from kubevision.api.envelope import ApiError, ErrorCode
 from kubevision.api.kube_errors import code_for_kube_error
 from kubevision.audit import AuditLog
 from kubevision.auth.permissions import Principal, Verb
-from kubevision.kube.cache import KindCache
+from kubevision.kube.cache import CacheEntry, KindCache
 from kubevision.kube.clusters import Cluster, ClusterManager
 from kubevision.kube.errors import InvalidError, KubeError
 from kubevision.kube.objects import (
@@ -70,6 +71,18 @@ class ListResult:
     source: str = "apiserver"
     stale: bool = False
     continue_token: str | None = None
+
+
+class Subscription:
+    """A live attachment to a kind's watch; `cancel()` detaches it."""
+
+    def __init__(self, cache: KindCache, listener: Callable[[str, CacheEntry], None]) -> None:
+        self.cache = cache
+        self._listener = listener
+
+    def cancel(self) -> None:
+        """Stop receiving events."""
+        self.cache.listeners.discard(self._listener)
 
 
 @dataclasses.dataclass
@@ -255,6 +268,42 @@ class ResourceService:
             data = [entry.fragment for entry in shown]
         return ListResult(data, len(matches), source="cache", stale=cache.stale)
 
+    async def subscribe(self, principal: Principal, cluster_id: int, resource: str, *, namespace: str | None,
+                        label_selector: str | None, table: bool,
+                        deliver: Callable[[dict[str, Any]], None]) -> Subscription:
+        """Attach `deliver` to the kind's watch: it gets `{type, name, namespace, row|object}` events that
+        pass the namespace, label selector and the principal's grants (Secret values masked)."""
+        target = await self.resolve(principal, cluster_id, resource, namespace, Verb.READ)
+        try:
+            selector = parse_label_selector(label_selector)
+        except SelectorError as exc:
+            raise ApiError(ErrorCode.PARAM_INVALID, str(exc)) from None
+        cache = target.cluster.caches.cache_for(target.kind)
+        grants = principal.namespace_grants
+        is_namespace_kind = target.kind.name == "namespaces"
+        is_secret = target.kind.name == "secrets"
+        wanted_namespace = target.namespace
+
+        def listener(event_type: str, entry: CacheEntry) -> None:
+            entry_namespace, name = entry.key
+            if wanted_namespace is not None and entry_namespace != wanted_namespace:
+                return
+            if grants is not None and (name if is_namespace_kind else entry_namespace) not in grants:
+                return
+            if selector is not None and not selector(entry.row["labels"]):
+                return
+            event: dict[str, Any] = {"type": event_type, "name": name, "namespace": entry_namespace or None}
+            if table:
+                event["row"] = entry.row
+            elif is_secret:
+                event["object"] = mask_secret(orjson.loads(entry.raw))
+            else:
+                event["object"] = entry.fragment
+            deliver(event)
+
+        cache.listeners.add(listener)
+        return Subscription(cache, listener)
+
     def render(self, target: Target, items: list[Obj], *, table: bool) -> Any:
         """Objects as presented, or `{columns, rows}` for `view=table`."""
         if not table:
@@ -364,8 +413,8 @@ class ResourceService:
 
     async def delete_object(self, principal: Principal, cluster_id: int, resource: str, name: str, *,
                             namespace: str | None = None, propagation: str | None = None,
-                            request_id: str | None = None) -> None:
-        """DELETE with an optional propagation policy."""
+                            grace_period_s: int | None = None, request_id: str | None = None) -> None:
+        """DELETE with an optional propagation policy and grace period (0 = immediately)."""
         if propagation and propagation not in PROPAGATION_POLICIES:
             raise ApiError(ErrorCode.PARAM_INVALID,
                            f"propagationPolicy must be one of {', '.join(PROPAGATION_POLICIES)}")
@@ -374,8 +423,9 @@ class ResourceService:
         await self._audited(
             "resource.delete", target, name, request_id,
             target.cluster.request("DELETE", target.kind.object_path(name, target.namespace),
-                                   params={"propagationPolicy": propagation}),
-            propagationPolicy=propagation,
+                                   params={"propagationPolicy": propagation,
+                                           "gracePeriodSeconds": grace_period_s}),
+            propagationPolicy=propagation, gracePeriodSeconds=grace_period_s,
         )
 
     # -- dry run -------------------------------------------------------------------------------------

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from kubevision.api.routing import spec_of
 from tests.helpers import ADMIN_PASSWORD, ApiSession
+
+PATH_PARAM_RE = re.compile(r"{(\w+)(?::([^}]*))?}")
+
+
+def sample_value(match: re.Match) -> str:
+    """A value that satisfies a path parameter (numeric ids, names otherwise)."""
+    name, pattern = match.group(1), match.group(2) or ""
+    return "1" if name in ("id", "cluster") or "\\d" in pattern else "x"
+
 
 pytestmark = pytest.mark.parametrize("settings_overrides", [{"read_only": True}], indirect=True)
 
@@ -38,6 +49,6 @@ async def test_every_unsafe_mutating_route_is_refused(app, admin: ApiSession) ->
             unsafe.append((route.method, route.resource.canonical.removeprefix("/api/v1")))
     assert unsafe
     for method, path in unsafe:
-        concrete = path.replace("{id}", "1")
+        concrete = PATH_PARAM_RE.sub(sample_value, path)
         body = await admin.call(method, concrete, json={})
         assert body["code"] == 40300 and "read-only" in body["message"], (method, path, body)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -52,11 +53,12 @@ def clean_env(**extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
-def run_cli(*args: str, data_dir: Path, stdin: str | None = None,
+def run_cli(*args: str, data_dir: Path | None = None, stdin: str | None = None,
             env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """One CLI command of the binary (`create-user`, `list-users`, ...) against `data_dir`."""
-    return subprocess.run([str(BINARY), *args, "--data-dir", str(data_dir)], input=stdin,
-                          capture_output=True, text=True, env=env or clean_env(), timeout=timeout)
+    """One CLI command of the binary (`create-user`, `list-users`, ...), against `data_dir` if given."""
+    command = [str(BINARY), *args, *(["--data-dir", str(data_dir)] if data_dir is not None else [])]
+    return subprocess.run(command, input=stdin, capture_output=True, text=True, env=env or clean_env(),
+                          timeout=timeout)
 
 
 class RunningBinary:
@@ -73,6 +75,18 @@ class RunningBinary:
     def output(self) -> str:
         """Console output so far (banner and log lines)."""
         return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def wait_for(self, pattern: str, timeout: float = HEALTH_TIMEOUT_S) -> re.Match[str]:
+        """Wait until the console output matches `pattern` (a regex); returns the match."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            match = re.search(pattern, self.output)
+            if match:
+                return match
+            if self.process.poll() is not None:
+                raise RuntimeError(f"kubevision exited with {self.process.returncode}:\n{self.output}")
+            time.sleep(0.05)
+        raise TimeoutError(f"no {pattern!r} in the output within {timeout}s:\n{self.output}")
 
     def wait_healthy(self, timeout: float = HEALTH_TIMEOUT_S) -> float:
         """Poll `/healthz` until it answers 200; returns seconds since the process started."""
@@ -124,7 +138,8 @@ class RunningBinary:
         try:
             return self.process.wait(timeout)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)  # the bootloader and the app
             self.process.wait()
             raise
 
@@ -132,15 +147,18 @@ class RunningBinary:
 @contextlib.contextmanager
 def launch(data_dir: Path, *, log_path: Path, port: int | None = None, kubeconfig: Path | None = None,
            admin_password: str | None = None, extra_args: Sequence[str] = (),
-           extra_env: dict[str, str] | None = None, binary: Path = BINARY) -> Iterator[RunningBinary]:
+           extra_env: dict[str, str] | None = None, binary: Path = BINARY,
+           no_browser: bool = True) -> Iterator[RunningBinary]:
     """Plain start of the binary (`kubevision --no-browser ...`, no `serve`) as a user would.
 
     `kubeconfig` is passed as `--kubeconfig` when given (for tests against a real control plane).
-    The process runs in its own session; if it is still running when the block ends its whole group is
-    killed (SIGKILL on the bootloader alone would orphan the unpacked child). `stop()` checks the exit code.
+    The process runs in its own session. If it is still running when the block ends (a failed test) it
+    gets SIGTERM, then its whole group SIGKILL: SIGKILL on the bootloader alone would orphan the unpacked
+    child and leave its temporary directory behind. `stop()` checks the exit code.
     """
     port = port or free_port()
-    args = [str(binary), "--no-browser", "--port", str(port), "--data-dir", str(data_dir), *extra_args]
+    args = [str(binary), *(["--no-browser"] if no_browser else []), "--port", str(port),
+            "--data-dir", str(data_dir), *extra_args]
     if kubeconfig is not None:
         args += ["--kubeconfig", str(kubeconfig)]
     env = clean_env(**(extra_env or {}))
@@ -154,9 +172,13 @@ def launch(data_dir: Path, *, log_path: Path, port: int | None = None, kubeconfi
         yield RunningBinary(process, port, log_path, started)
     finally:
         if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+            process.terminate()
+            try:
+                process.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
 
 
 def rss_bytes(pid: int) -> int:

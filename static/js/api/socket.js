@@ -18,8 +18,9 @@ const BACKOFF_INITIAL_MS = 1000;
 const BACKOFF_MAX_MS = 30000;
 // Close the socket this long after the last unsubscribe, so page changes reuse the connection.
 const IDLE_CLOSE_MS = 5000;
-// Close codes the server may use to say "not allowed"; 1008 is the standard policy violation.
-const FATAL_CLOSE_CODES = new Set([1008, 4401, 4403]);
+// Close codes that mean "not allowed any more": 1008 policy violation, 4001 session revoked
+// (server's CLOSE_REVOKED), 4401/4403 unauthorized/forbidden.
+const FATAL_CLOSE_CODES = new Set([1008, 4001, 4401, 4403]);
 
 /** @typedef {{cluster: number|string, resource: string, namespace?: string, view?: "table"|"object"}} WatchTarget */
 /**

@@ -20,9 +20,9 @@ export function DevTablePage({ query }) {
   const columns = useMemo(() => [
     { key: "name", label: "Name", minWidth: 260, grow: 3, value: (r) => r.name, render: (r) => html`<span class="cell-link">${r.name}</span>` },
     { key: "namespace", label: "Namespace", minWidth: 140, value: (r) => r.namespace },
-    { key: "ready", label: "Ready", minWidth: 80, grow: 0, value: (r) => r.ready, render: (r) => html`<${StatusBadge} value=${r.ready} />` },
+    { key: "ready", label: "Ready", minWidth: 90, grow: 0, value: (r) => r.ready, render: (r) => html`<${StatusBadge} value=${r.ready} />` },
     { key: "status", label: "Status", minWidth: 160, grow: 0, value: (r) => r.status, render: (r) => html`<${StatusBadge} value=${r.status} />` },
-    { key: "restarts", label: "Restarts", minWidth: 90, grow: 0, align: "right", value: (r) => r.restarts },
+    { key: "restarts", label: "Restarts", minWidth: 100, grow: 0, align: "right", value: (r) => r.restarts },
     { key: "node", label: "Node", minWidth: 150, value: (r) => r.node },
   ], []);
   return html`<div class="dev-page">

@@ -42,7 +42,7 @@ export function OverviewPage({ clusterId, cluster, kinds, namespace }) {
         <div class="stat-label">${name}</div>
       </div>`)}
       ${!overview.loading && !counts && html`<div class="card card-stat card-muted">
-        <div class="stat-label"><${Icon} name="info" size=${14} /> Cluster figures are not available${overview.error ? ` (${overview.error.message})` : ""}.</div>
+        <div class="stat-note"><${Icon} name="info" size=${14} /> Cluster figures are not available${overview.error ? ` (${overview.error.message})` : ""}.</div>
       </div>`}
     </section>
     <h2 class="section-title">Resources</h2>

@@ -3,7 +3,7 @@
  * signs the user out everywhere after a change, so on success this signs in again with the new
  * password. A bootstrap session does not know the old password and sends only the new one.
  */
-import { html, useState } from "../lib/ui.js";
+import { html, useId, useState } from "../lib/ui.js";
 import { changePassword, login } from "../api/auth.js";
 import { startSession, signOut } from "../state/session.js";
 import { pushToast } from "../state/toasts.js";
@@ -18,6 +18,7 @@ const MIN_LENGTH = 8; // SPEC §2
 export function PasswordForm({ username, askOldPassword, submitLabel = "Set password", onDone }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
+  const hintId = useId();
 
   const submit = async (event) => {
     event.preventDefault();
@@ -51,10 +52,12 @@ export function PasswordForm({ username, askOldPassword, submitLabel = "Set pass
     <input type="text" name="username" autocomplete="username" value=${username} hidden readonly />
     ${askOldPassword && html`<label class="field"><span class="field-label">Current password</span>
       <input name="oldPassword" type="password" autocomplete="current-password" required disabled=${busy} /></label>`}
-    <label class="field"><span class="field-label">New password</span>
-      <input name="newPassword" type="password" autocomplete="new-password" required minlength=${MIN_LENGTH}
-        disabled=${busy} autofocus=${!askOldPassword} />
-      <span class="field-hint">At least ${MIN_LENGTH} characters.</span></label>
+    <div class="field">
+      <label class="field"><span class="field-label">New password</span>
+        <input name="newPassword" type="password" autocomplete="new-password" required minlength=${MIN_LENGTH}
+          disabled=${busy} autofocus=${!askOldPassword} aria-describedby=${hintId} /></label>
+      <span class="field-hint" id=${hintId}>At least ${MIN_LENGTH} characters.</span>
+    </div>
     <label class="field"><span class="field-label">Confirm new password</span>
       <input name="confirm" type="password" autocomplete="new-password" required disabled=${busy} /></label>
     <${FormError} error=${error} />

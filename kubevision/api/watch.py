@@ -1,0 +1,187 @@
+"""`/api/v1/ws/watch`: one multiplexed socket per browser tab carrying every live-table subscription.
+
+Client → server: `{"op": "subscribe", "id", "cluster", "resource", "namespace"?, "labelSelector"?,
+"view"?: "table"}` and `{"op": "unsubscribe", "id"}`. Server → client: `subscribed`, batched `event`
+messages (one per subscription, flushed within `BATCH_WINDOW_S`), `resync` when events had to be dropped
+for a slow client (re-fetch the list), and `error`. A bounded number of pending events per socket keeps
+memory bounded: past it the affected subscription's backlog is dropped and `resync` is sent instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import orjson
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from kubevision.api.envelope import ApiError, ErrorCode, dumps
+from kubevision.api.kube_errors import api_error_for
+from kubevision.api.routing import Access, ApiRoutes, QueryParam
+from kubevision.api.websocket import authorize_upgrade, open_websocket
+from kubevision.auth.permissions import Principal
+from kubevision.auth.service import AUTH
+from kubevision.kube.resources import RESOURCES, Subscription
+from kubevision.tasks import create_named_task, stop_tasks
+
+log = logging.getLogger(__name__)
+routes = ApiRoutes("watch")
+
+# Events reach the browser at most this long after the first one of a batch.
+BATCH_WINDOW_S = 0.05
+# Pending events per socket before the slowest subscription is dropped and told to resync.
+MAX_PENDING_EVENTS = 10_000
+# How often the session re-reads the user (revoked tokens close it; changed grants drop subscriptions).
+REVALIDATE_INTERVAL_S = 15.0
+MAX_SUBSCRIPTIONS = 100
+CLOSE_REVOKED = 4001
+
+
+class WatchSession:
+    """The subscriptions and the outgoing queue of one socket."""
+
+    def __init__(self, request: web.Request, ws: web.WebSocketResponse, principal: Principal) -> None:
+        self.request = request
+        self.ws = ws
+        self.principal = principal
+        self.subscriptions: dict[str, tuple[Subscription, dict[str, Any]]] = {}
+        self.pending: dict[str, list[dict[str, Any]]] = {}
+        self.pending_count = 0
+        self.resync: set[str] = set()
+        self.control: list[dict[str, Any]] = []
+        self.wake = asyncio.Event()
+
+    def _send_later(self, message: dict[str, Any]) -> None:
+        self.control.append(message)
+        self.wake.set()
+
+    def _error(self, error: ApiError, sub: str | None = None) -> None:
+        self._send_later({"type": "error", "sub": sub, "code": int(error.code), "message": error.message})
+
+    def _deliverer(self, sub: str):
+        def deliver(event: dict[str, Any]) -> None:
+            if sub in self.resync:
+                return
+            if self.pending_count >= MAX_PENDING_EVENTS:
+                dropped = self.pending.pop(sub, [])
+                self.pending_count -= len(dropped)
+                self.resync.add(sub)
+                self.wake.set()
+                return
+            self.pending.setdefault(sub, []).append(event)
+            self.pending_count += 1
+            self.wake.set()
+        return deliver
+
+    async def run(self) -> None:
+        """Serve the socket until the client goes away (or its session is revoked)."""
+        writer = create_named_task(self._write_loop(), name="watch-writer")
+        checker = create_named_task(self._revalidate_loop(), name="watch-revalidate")
+        try:
+            async for message in self.ws:
+                if message.type == WSMsgType.TEXT:
+                    await self._handle(message.data)
+                elif message.type == WSMsgType.ERROR:
+                    break
+        finally:
+            await stop_tasks([writer, checker])
+            for subscription, _ in self.subscriptions.values():
+                subscription.cancel()
+            self.subscriptions.clear()
+
+    async def _handle(self, text: str) -> None:
+        try:
+            message = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            self._error(ApiError(ErrorCode.PARAM_INVALID, "messages must be JSON"))
+            return
+        if not isinstance(message, dict):
+            self._error(ApiError(ErrorCode.PARAM_INVALID, "messages must be JSON objects"))
+            return
+        op, sub = message.get("op"), message.get("id")
+        if op == "ping":
+            self._send_later({"type": "pong"})
+            return
+        if not isinstance(sub, str) or not sub:
+            self._error(ApiError(ErrorCode.PARAM_MISSING, "id (a string) is required"))
+            return
+        if op == "unsubscribe":
+            self._drop(sub)
+        elif op == "subscribe":
+            await self._subscribe(sub, message)
+        else:
+            self._error(ApiError(ErrorCode.PARAM_INVALID, f"unknown op {op!r}"), sub)
+
+    async def _subscribe(self, sub: str, message: dict[str, Any]) -> None:
+        cluster, resource = message.get("cluster"), message.get("resource")
+        if not isinstance(cluster, int) or not isinstance(resource, str):
+            self._error(ApiError(ErrorCode.PARAM_MISSING, "cluster (integer) and resource are required"), sub)
+            return
+        if sub not in self.subscriptions and len(self.subscriptions) >= MAX_SUBSCRIPTIONS:
+            self._error(ApiError(ErrorCode.PARAM_INVALID, f"at most {MAX_SUBSCRIPTIONS} subscriptions"), sub)
+            return
+        self._drop(sub)
+        try:
+            subscription = await self.request.app[RESOURCES].subscribe(
+                self.principal, cluster, resource, namespace=message.get("namespace") or None,
+                label_selector=message.get("labelSelector") or None, table=message.get("view") == "table",
+                deliver=self._deliverer(sub))
+        except Exception as exc:
+            error = exc if isinstance(exc, ApiError) else api_error_for(exc)
+            if error is None:
+                raise
+            self._error(error, sub)
+            return
+        self.subscriptions[sub] = (subscription, message)
+        cache = subscription.cache
+        self._send_later({"type": "subscribed", "sub": sub, "synced": cache.synced})
+
+    def _drop(self, sub: str) -> None:
+        entry = self.subscriptions.pop(sub, None)
+        if entry is not None:
+            entry[0].cancel()
+        self.pending_count -= len(self.pending.pop(sub, []))
+        self.resync.discard(sub)
+
+    async def _write_loop(self) -> None:
+        while True:
+            await self.wake.wait()
+            await asyncio.sleep(BATCH_WINDOW_S)
+            self.wake.clear()
+            control, self.control = self.control, []
+            pending, self.pending, self.pending_count = self.pending, {}, 0
+            resync, self.resync = self.resync, set()
+            messages = [*control,
+                        *({"type": "event", "sub": sub, "events": events} for sub, events in pending.items()),
+                        *({"type": "resync", "sub": sub} for sub in resync if sub in self.subscriptions)]
+            for message in messages:
+                await self.ws.send_str(dumps(message).decode())
+
+    async def _revalidate_loop(self) -> None:
+        while True:
+            await asyncio.sleep(REVALIDATE_INTERVAL_S)
+            try:
+                current = await self.request.app[AUTH].revalidate(self.principal)
+            except ApiError as exc:
+                await self.ws.close(code=CLOSE_REVOKED, message=exc.message.encode()[:120])
+                return
+            if current == self.principal:
+                continue
+            # Role or grants changed: subscribe again under the new rights (refusals become errors).
+            self.principal = current
+            for sub, (_, message) in list(self.subscriptions.items()):
+                await self._subscribe(sub, message)
+
+
+@routes.get("/ws/watch", access=Access.TICKET, websocket=True,
+            summary="WebSocket: live events for table subscriptions (see docs/websockets.md)",
+            query=(QueryParam(name="ticket", description="from POST /ws/ticket", required=True),))
+async def watch_socket(request: web.Request) -> web.StreamResponse:
+    """Ticket and Origin are checked before the upgrade; then subscriptions are served."""
+    principal = await authorize_upgrade(request)
+    ws = await open_websocket(request)
+    await WatchSession(request, ws, principal).run()
+    if not ws.closed:
+        await ws.close(code=WSCloseCode.OK)
+    return ws

@@ -1,0 +1,53 @@
+"""The app shell: theme toggle, responsive drawer, not-found page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_theme_toggle_changes_the_theme_and_persists(server, page):
+    sign_in(page, server)
+    html = page.locator("html")
+    expect(html).to_have_attribute("data-theme", "system")
+
+    toggle = page.locator(".topbar .theme-toggle")
+    toggle.click()
+    expect(html).to_have_attribute("data-theme", "light")
+    toggle.click()
+    expect(html).to_have_attribute("data-theme", "dark")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(14, 17, 23)", background
+    screenshot(page, "05-shell-dark")
+
+    page.reload()
+    expect(page.locator(".topbar")).to_be_visible()
+    expect(html).to_have_attribute("data-theme", "dark")
+    assert page.evaluate("localStorage.getItem('kubevision.theme')") == "dark"
+
+
+def test_tablet_width_uses_a_navigation_drawer(server, page):
+    page.set_viewport_size({"width": 800, "height": 1000})
+    sign_in(page, server)
+    sidebar = page.locator("#sidebar")
+    expect(sidebar).not_to_be_visible()
+    page.get_by_role("button", name="Open navigation").click()
+    expect(sidebar).to_be_visible()
+    page.wait_for_timeout(300)  # let the slide-in transition finish
+    screenshot(page, "06-tablet-drawer")
+    page.keyboard.press("Escape")  # closing is by scrim or navigation; Escape must not break anything
+    page.locator(".sidebar-scrim").click(position={"x": 700, "y": 500})
+    expect(sidebar).not_to_be_visible()
+
+
+def test_unknown_path_shows_not_found(server, page):
+    sign_in(page, server)
+    page.goto(server.url + "/no/such/page")
+    expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/no/such/page$"))
