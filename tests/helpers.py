@@ -60,7 +60,7 @@ class ApiSession:
         return ApiSession(self.client, data["accessToken"])
 
 
-async def wait_until(check, *, timeout_s: float = 15.0, interval_s: float = 0.1, what: str = "condition"):  # noqa: ANN001, ANN201
+async def wait_until(check, *, timeout_s: float = 15.0, interval_s: float = 0.1, what: str = "condition"):
     """Poll an async `check()` until it returns something truthy; fail after `timeout_s`."""
     import asyncio
     import time

@@ -66,14 +66,16 @@ async def get_me(request: web.Request) -> Any:
 
 
 @routes.put("/users/me/password", access=Access.USER, read_only_safe=True,
-            summary="Change the caller's password (signs out everywhere)",
-            body=obj(["oldPassword", "newPassword"], oldPassword=STRING, newPassword=STRING))
+            summary="Change the caller's password (signs out everywhere; oldPassword may be omitted only "
+                    "by a first-run bootstrap session)",
+            body=obj(["newPassword"], oldPassword=STRING, newPassword=STRING))
 async def change_my_password(request: web.Request) -> Any:
     """Check the old password, set the new one, revoke all tokens."""
     body = await read_json(request)
     principal = principal_of(request)
     await request.app[USERS].change_own_password(
-        principal.user_id, field(body, "oldPassword", str), field(body, "newPassword", str)
+        principal.user_id, field(body, "oldPassword", str, required=False), field(body, "newPassword", str),
+        via_bootstrap=principal.via_bootstrap,
     )
     _audit(request, "user.password", principal.username)
     return None

@@ -71,6 +71,8 @@ class Principal:
     namespace_grants: frozenset[str] | None = None
     token_version: int = 0
     via_api_key: bool = False
+    # Signed in through the first-run link: may set its first password without knowing the generated one.
+    via_bootstrap: bool = False
 
     @property
     def is_admin(self) -> bool:

@@ -41,6 +41,7 @@ BOOTSTRAP_TOKEN_TTL_S = 10 * 60
 # A refresh token this close to expiry is replaced by a new one on refresh.
 REFRESH_ROTATION_WINDOW_S = 24 * 3600
 API_KEY_PREFIX = "kv_"
+BOOTSTRAP_AMR = "bootstrap"
 
 # Compared against when the user does not exist, so timing does not reveal valid usernames.
 _DUMMY_HASH = hash_password_sync("timing-equaliser-password")
@@ -73,7 +74,7 @@ def describe_user(user: UserRecord) -> dict[str, Any]:
     }
 
 
-def principal_for(user: UserRecord, *, via_api_key: bool = False) -> Principal:
+def principal_for(user: UserRecord, *, via_api_key: bool = False, via_bootstrap: bool = False) -> Principal:
     """The authorization view of a user."""
     return Principal(
         user_id=user.id,
@@ -84,6 +85,7 @@ def principal_for(user: UserRecord, *, via_api_key: bool = False) -> Principal:
         namespace_grants=None if user.namespace_grants is None else frozenset(user.namespace_grants),
         token_version=user.token_version,
         via_api_key=via_api_key,
+        via_bootstrap=via_bootstrap,
     )
 
 
@@ -136,21 +138,23 @@ class AuthService:
             )
 
     # -- sessions -------------------------------------------------------------------------------
-    def _issue_session(self, user: UserRecord, *, with_refresh: bool = True) -> Session:
+    def _issue_session(self, user: UserRecord, *, with_refresh: bool = True, bootstrap: bool = False) -> Session:
+        # "amr" marks a session that came from the first-run link: it may set a password without the old one.
+        extra = {"amr": BOOTSTRAP_AMR} if bootstrap else {}
         access = self.codec.issue(TokenType.ACCESS, user_id=user.id, version=user.token_version,
-                                  ttl_s=self._settings.access_token_ttl_s)
+                                  ttl_s=self._settings.access_token_ttl_s, **extra)
         refresh = None
         if with_refresh:
             refresh = self.codec.issue(TokenType.REFRESH, user_id=user.id, version=user.token_version,
                                        ttl_s=self._settings.refresh_token_ttl_s)
         return Session(access, refresh, user)
 
-    async def _signed_in(self, user: UserRecord) -> Session:
+    async def _signed_in(self, user: UserRecord, *, bootstrap: bool = False) -> Session:
         async with self._store.transaction() as conn:
             await user_repo.update_user(conn, user.id, last_login_at=utcnow())
             fresh = await user_repo.get_user(conn, user.id)
         assert fresh is not None
-        return self._issue_session(fresh)
+        return self._issue_session(fresh, bootstrap=bootstrap)
 
     async def login(self, username: str, password: str, *, client_ip: str,
                     request_id: str) -> Session | str:
@@ -243,11 +247,13 @@ class AuthService:
     async def revalidate(self, principal: Principal) -> Principal:
         """The principal as of now (role and grants re-read); fails once its tokens were revoked."""
         claims = {"user_id": principal.user_id, "ver": principal.token_version}
-        return principal_for(await self._current_user(claims), via_api_key=principal.via_api_key)
+        return principal_for(await self._current_user(claims), via_api_key=principal.via_api_key,
+                             via_bootstrap=principal.via_bootstrap)
 
     async def authenticate_access_token(self, token: str) -> Principal:
         """The principal behind an `Authorization: Bearer` access token."""
-        return principal_for(await self._current_user(self.codec.decode(token, TokenType.ACCESS)))
+        claims = self.codec.decode(token, TokenType.ACCESS)
+        return principal_for(await self._current_user(claims), via_bootstrap=claims.get("amr") == BOOTSTRAP_AMR)
 
     # -- one-time tokens ------------------------------------------------------------------------
     def _was_used(self, jti: str) -> bool:
@@ -295,7 +301,7 @@ class AuthService:
             raise ApiError(ErrorCode.USER_NOT_FOUND, "no active admin to sign in as")
         self._audit.record("login", request_id=request_id, user_id=admins[0].id,
                            username=admins[0].username, client_ip=client_ip, detail={"bootstrap": True})
-        return await self._signed_in(admins[0])
+        return await self._signed_in(admins[0], bootstrap=True)
 
     # -- two-factor life cycle ------------------------------------------------------------------
     async def _accept_second_factor(self, user: UserRecord, code: str) -> bool:

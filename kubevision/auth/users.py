@@ -187,11 +187,19 @@ class UserService:
                                         must_change_password=must_change)
             await user_repo.bump_token_version(conn, user_id)
 
-    async def change_own_password(self, user_id: int, old_password: object, new_password: object) -> None:
-        """A user's own password change; the old password must be right."""
+    async def change_own_password(self, user_id: int, old_password: object, new_password: object, *,
+                                  via_bootstrap: bool = False) -> None:
+        """A user's own password change; the old password must be right.
+
+        The one exception: a bootstrap-link session of a user who must still change the generated
+        password may set it without the old one (the link itself proved who they are).
+        """
+        user = await self.get(user_id)
+        if old_password is None and via_bootstrap and user.must_change_password:
+            await self.set_password(user_id, new_password)
+            return
         if not isinstance(old_password, str):
             raise ApiError(ErrorCode.PARAM_MISSING, "oldPassword is required")
-        user = await self.get(user_id)
         if not await verify_password(old_password, user.password_hash):
             raise ApiError(ErrorCode.PARAM_INVALID, "old password is incorrect")
         if old_password == new_password:

@@ -7,6 +7,8 @@ mutation is audited with its outcome.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 from collections.abc import Awaitable, Callable
@@ -36,6 +38,8 @@ from kubevision.kube.tables import columns_of, row_of, table_spec
 
 Obj = dict[str, Any]
 BATCH_LIMIT = 100
+# How long a watch subscription waits for its kind's first list before answering anyway.
+SUBSCRIBE_SYNC_TIMEOUT_S = 10.0
 PATCH_CONTENT_TYPES = {
     "merge": "application/merge-patch+json",
     "strategic": "application/strategic-merge-patch+json",
@@ -302,6 +306,10 @@ class ResourceService:
             deliver(event)
 
         cache.listeners.add(listener)
+        # Once the first list is done the watch continues from its resourceVersion: nothing is missed after
+        # `subscribe` returns. A cluster that is slow to list still gets the subscription (synced false).
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(cache.synced_event.wait(), SUBSCRIBE_SYNC_TIMEOUT_S)
         return Subscription(cache, listener)
 
     def render(self, target: Target, items: list[Obj], *, table: bool) -> Any:

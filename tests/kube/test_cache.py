@@ -53,7 +53,7 @@ async def test_cache_converges(admin: ApiSession, cid: int, namespace: str) -> N
     await wait_until(gone, what="pod gone from cache")
 
 
-async def _eq(awaitable, expected) -> bool:  # noqa: ANN001
+async def _eq(awaitable, expected) -> bool:
     return (await awaitable) == expected
 
 
