@@ -14,8 +14,11 @@ from kubevision.api import audit as audit_api
 from kubevision.api import auth as auth_api
 from kubevision.api import clusters as clusters_api
 from kubevision.api import openapi as openapi_api
+from kubevision.api import operations as operations_api
 from kubevision.api import resources as resources_api
+from kubevision.api import streams as streams_api
 from kubevision.api import users as users_api
+from kubevision.api import views as views_api
 from kubevision.api import watch as watch_api
 from kubevision.api.health import add_health_routes
 from kubevision.api.middleware import (
@@ -40,7 +43,10 @@ from kubevision.web.spa import setup_frontend
 
 log = logging.getLogger(__name__)
 
-API_MODULES = (auth_api, users_api, audit_api, clusters_api, resources_api, watch_api, openapi_api)
+API_MODULES = (
+    auth_api, users_api, audit_api, clusters_api, resources_api, operations_api, views_api, watch_api,
+    streams_api, openapi_api,
+)
 
 
 @dataclasses.dataclass

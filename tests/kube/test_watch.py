@@ -35,7 +35,7 @@ async def subscribe(ws: aiohttp.ClientWebSocketResponse, sub: str, **fields: Any
     return await next_message(ws, "subscribed")
 
 
-async def events_until(ws: aiohttp.ClientWebSocketResponse, predicate) -> list[dict[str, Any]]:  # noqa: ANN001
+async def events_until(ws: aiohttp.ClientWebSocketResponse, predicate) -> list[dict[str, Any]]:
     """Collect event payloads until one satisfies `predicate`."""
     collected: list[dict[str, Any]] = []
     while True:
@@ -55,7 +55,8 @@ async def test_writes_reach_subscribers(admin: ApiSession, cid: int, namespace: 
         added = await events_until(ws, lambda e: e["type"] == "ADDED" and e["name"] == "w1")
         row = next(e for e in added if e["name"] == "w1")["row"]
         assert row["namespace"] == namespace and row["cells"][0] == "w1"
-        await admin.ok("PATCH", f"{base}/w1?namespace={namespace}", json={"type": "merge", "patch": {"data": {"a": "2"}}})
+        await admin.ok("PATCH", f"{base}/w1?namespace={namespace}",
+                       json={"type": "merge", "patch": {"data": {"a": "2"}}})
         await events_until(ws, lambda e: e["type"] == "MODIFIED" and e["name"] == "w1")
         await admin.ok("DELETE", f"{base}/w1?namespace={namespace}")
         await events_until(ws, lambda e: e["type"] == "DELETED" and e["name"] == "w1")

@@ -1,0 +1,5 @@
+"""Routes for operations (being written)."""
+
+from kubevision.api.routing import ApiRoutes
+
+routes = ApiRoutes("operations")

@@ -1,0 +1,5 @@
+"""Routes for streams (being written)."""
+
+from kubevision.api.routing import ApiRoutes
+
+routes = ApiRoutes("streams")
