@@ -13,6 +13,7 @@ from aiohttp import web
 from kubevision.api import audit as audit_api
 from kubevision.api import auth as auth_api
 from kubevision.api import clusters as clusters_api
+from kubevision.api import favorites as favorites_api
 from kubevision.api import openapi as openapi_api
 from kubevision.api import operations as operations_api
 from kubevision.api import resources as resources_api
@@ -36,6 +37,7 @@ from kubevision.audit import AUDIT, AuditLog
 from kubevision.auth.service import AUTH, AuthService
 from kubevision.auth.users import USERS, UserService
 from kubevision.config import SETTINGS, Settings
+from kubevision.favorites import FAVORITES, FavoritesService
 from kubevision.kube.clusters import CLUSTERS, CacheSettings, ClusterManager
 from kubevision.kube.resources import RESOURCES, ResourceService
 from kubevision.store import STORE, Store
@@ -45,7 +47,7 @@ log = logging.getLogger(__name__)
 
 API_MODULES = (
     auth_api, users_api, audit_api, clusters_api, resources_api, operations_api, views_api, watch_api,
-    streams_api, openapi_api,
+    streams_api, favorites_api, openapi_api,
 )
 
 
@@ -79,6 +81,7 @@ def create_app(settings: Settings) -> web.Application:
     app[AUDIT] = audit
     app[AUTH] = AuthService(settings=settings, store=store, audit=audit)
     app[USERS] = UserService(store)
+    app[FAVORITES] = FavoritesService(store)
     app[FIRST_RUN] = FirstRun()
     app[OPEN_SOCKETS] = weakref.WeakSet()
     clusters = ClusterManager(store, settings.kubeconfig,

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 
-from kubevision.store.models import metadata
+from kubevision.store.models import favorites, metadata
 
 schema_migrations = sa.Table(
     "schema_migrations",
@@ -32,6 +32,7 @@ def _baseline(op: Operations) -> None:
 # Ordered (name, step). Append only; never rename or reorder.
 MIGRATIONS: list[tuple[str, Callable[[Operations], None]]] = [
     ("0001_baseline", _baseline),
+    ("0002_favorites", lambda op: favorites.create(op.get_bind(), checkfirst=True)),
 ]
 
 

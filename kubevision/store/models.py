@@ -92,3 +92,19 @@ clusters = sa.Table(
     sa.Column("kubeconfig", sa.LargeBinary),  # AES-GCM encrypted, uploaded clusters only
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+favorites = sa.Table(
+    "favorites",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    # The frontend route of the starred object or list view, e.g. /c/1/ns/default/pods/web-1.
+    sa.Column("path", sa.String(1024), nullable=False),
+    sa.Column("title", sa.String(253), nullable=False),
+    sa.Column("cluster_id", sa.Integer),
+    sa.Column("resource", sa.String(253)),
+    sa.Column("namespace", sa.String(253)),
+    sa.Column("name", sa.String(253)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("user_id", "path", name="uq_favorites_user_path"),
+)

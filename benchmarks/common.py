@@ -1,0 +1,169 @@
+"""Shared benchmark plumbing: a real control plane, a KubeVision server process, seeding, timing, reports."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from tests.envtest.controlplane import ControlPlane
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS_DOC = ROOT / "docs" / "benchmarks.md"
+ADMIN_PASSWORD = "benchmark-password-1"
+SEED_CONCURRENCY = 100
+
+
+def free_port() -> int:
+    """A free loopback port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The value below which `fraction` of the samples fall (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
+
+
+def median(values: list[float]) -> float:
+    """The median."""
+    return statistics.median(values)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size of a process in MB."""
+    text = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+)", text).group(1)) / 1024  # type: ignore[union-attr]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def control_plane() -> Iterator[ControlPlane]:
+    """A private control plane (etcd on tmpfs when available, for seeding speed)."""
+    base = "/dev/shm" if Path("/dev/shm").is_dir() else None
+    plane = ControlPlane(base_dir=base)
+    plane.start()
+    try:
+        yield plane
+    finally:
+        plane.stop()
+
+
+class Server:
+    """`python -m kubevision serve` as a subprocess against a kubeconfig."""
+
+    def __init__(self, kubeconfig: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._data_dir = tempfile.TemporaryDirectory(prefix="kv-bench-")
+        self._kubeconfig = kubeconfig
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start and wait for /readyz."""
+        env = {**os.environ, "KUBEVISION_ADMIN_PASSWORD": ADMIN_PASSWORD}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kubevision", "serve", "--no-browser", "--port", str(self.port),
+             "--data-dir", self._data_dir.name, "--kubeconfig", self._kubeconfig, "--log-level", "warning"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                return
+            time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def stop(self) -> None:
+        """Stop and clean up."""
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=15)
+        self._data_dir.cleanup()
+
+    @property
+    def pid(self) -> int:
+        """The server's process id."""
+        assert self.process is not None
+        return self.process.pid
+
+
+@contextlib.asynccontextmanager
+async def kubevision_session(server: Server) -> AsyncIterator[tuple[aiohttp.ClientSession, dict[str, str]]]:
+    """An HTTP session to the server and the admin's auth header."""
+    async with aiohttp.ClientSession(server.url) as session:
+        async with session.post("/api/v1/auth/login",
+                                json={"username": "admin", "password": ADMIN_PASSWORD}) as response:
+            token = (await response.json())["data"]["accessToken"]
+        yield session, {"Authorization": f"Bearer {token}"}
+
+
+@contextlib.asynccontextmanager
+async def apiserver_session(plane: ControlPlane) -> AsyncIterator[aiohttp.ClientSession]:
+    """An HTTP session straight to the API server as admin."""
+    connector = aiohttp.TCPConnector(ssl=False, limit=SEED_CONCURRENCY)
+    headers = {"Authorization": f"Bearer {plane.admin_token}"}
+    async with aiohttp.ClientSession(plane.server_url, headers=headers, connector=connector) as session:
+        yield session
+
+
+def pod_manifest(name: str, node: str, **labels: str) -> dict[str, Any]:
+    """A small pod bound to a node with no kubelet (so it stays put and nothing schedules it)."""
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "labels": {"app": "bench", **labels}},
+            "spec": {"nodeName": node, "containers": [{"name": "app", "image": "registry.local/app:1.0",
+                                                        "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}}]}}
+
+
+async def seed_pods(api: aiohttp.ClientSession, namespace: str, count: int, *, node: str = "bench-node") -> float:
+    """Create a bare Node, the namespace and `count` pods in parallel; returns the seconds it took."""
+    await api.post("/api/v1/nodes", json={"apiVersion": "v1", "kind": "Node", "metadata": {"name": node}})
+    await api.post("/api/v1/namespaces", json={"apiVersion": "v1", "kind": "Namespace",
+                                               "metadata": {"name": namespace}})
+    started = time.monotonic()
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for index in range(count):
+        queue.put_nowait(index)
+
+    async def worker() -> None:
+        while not queue.empty():
+            index = queue.get_nowait()
+            async with api.post(f"/api/v1/namespaces/{namespace}/pods",
+                                json=pod_manifest(f"pod-{index:06d}", node, shard=str(index % 10))) as response:
+                if response.status >= 300:
+                    raise RuntimeError(f"seeding failed: {response.status} {await response.text()}")
+
+    await asyncio.gather(*(worker() for _ in range(SEED_CONCURRENCY)))
+    return time.monotonic() - started
+
+
+def write_section(name: str, markdown: str) -> None:
+    """Replace (or append) the `name` section of docs/benchmarks.md, leaving the others alone."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    text = BENCHMARKS_DOC.read_text() if BENCHMARKS_DOC.exists() else "# Benchmarks\n"
+    block = f"{start}\n{markdown.rstrip()}\n{end}"
+    if start in text and end in text:
+        text = text[:text.index(start)] + block + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    BENCHMARKS_DOC.parent.mkdir(exist_ok=True)
+    BENCHMARKS_DOC.write_text(text)
