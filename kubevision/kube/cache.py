@@ -146,33 +146,36 @@ class KindCache:
                 await self._relist()
 
     async def _relist(self) -> None:
-        """List every page; reconcile entries and tell listeners what changed."""
+        """List every page; reconcile entries and tell listeners what changed.
+
+        Each page is turned into entries before the next is fetched, so the full objects of at most one
+        page are in memory at a time (peak memory is what stays allocated afterwards).
+        """
         path = self.kind.collection_path()
-        items: list[dict[str, Any]] = []
+        fresh: dict[Key, CacheEntry] = {}
         token = None
         limit = LIST_PAGE_SIZE if self.store else 1
         while True:
             page = await self.cluster.connection.request("GET", path, params={"limit": limit, "continue": token},
                                                          timeout_s=120)
             if self.store:
-                items.extend(page.get("items") or [])
-            token = (page.get("metadata") or {}).get("continue")
+                for obj in page.get("items") or []:
+                    obj.setdefault("kind", self.kind.kind)
+                    obj.setdefault("apiVersion", self.kind.api_version)
+                    entry = self._entry(obj)
+                    fresh[entry.key] = entry
+            metadata = page.get("metadata") or {}
+            token = metadata.get("continue")
+            del page
             if not token or not self.store:
                 break
-        resource_version = (page.get("metadata") or {}).get("resourceVersion")
         if self.store:
-            fresh = {}
-            for obj in items:
-                obj.setdefault("kind", self.kind.kind)
-                obj.setdefault("apiVersion", self.kind.api_version)
-                entry = self._entry(obj)
-                fresh[entry.key] = entry
             old = self.entries
             self.entries = fresh
             self.version += 1
             if self.listeners:
                 self._announce_relist(old, fresh)
-        self.resource_version = resource_version
+        self.resource_version = metadata.get("resourceVersion")
         self.relists += 1
         self.synced = True
         self._confirm()

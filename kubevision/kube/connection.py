@@ -19,14 +19,6 @@ from typing import Any
 
 import aiohttp
 import orjson
-from kubernetes_asyncio.client import Configuration
-from kubernetes_asyncio.config.config_exception import ConfigException
-from kubernetes_asyncio.config.incluster_config import (
-    SERVICE_CERT_FILENAME,
-    SERVICE_TOKEN_FILENAME,
-    InClusterConfigLoader,
-)
-from kubernetes_asyncio.config.kube_config import KubeConfigLoader
 
 from kubevision.kube.errors import KubeError, UnavailableError, error_from_status
 
@@ -39,16 +31,31 @@ CONNECT_TIMEOUT_S = 10.0
 # Parallel requests per cluster; watches hold one each, so leave room for reads.
 CONNECTION_LIMIT = 200
 
-CredentialLoader = Callable[[], Awaitable[Configuration]]
+# A kubernetes-asyncio `Configuration` (host, api_key, ssl_ca_cert, cert_file, key_file, verify_ssl,
+# proxy). The library is imported on first connect, not at start: its generated client package alone
+# costs ~60 MB of memory, which an idle server (or one whose clusters are never opened) need not pay.
+Credentials = Any
+CredentialLoader = Callable[[], Awaitable[Credentials]]
+
+
+class CredentialsError(ValueError):
+    """The kubeconfig context or service account cannot produce credentials."""
 
 
 def kubeconfig_loader(config: dict[str, Any], context: str, base_path: str = "") -> CredentialLoader:
     """Credentials from one context of a parsed kubeconfig (exec plugins run from PATH)."""
 
-    async def load() -> Configuration:
+    async def load() -> Credentials:
+        from kubernetes_asyncio.client import Configuration
+        from kubernetes_asyncio.config.config_exception import ConfigException
+        from kubernetes_asyncio.config.kube_config import KubeConfigLoader
+
         configuration = Configuration()
-        loader = KubeConfigLoader(config_dict=config, active_context=context, config_base_path=base_path)
-        await loader.load_and_set(configuration)
+        try:
+            loader = KubeConfigLoader(config_dict=config, active_context=context, config_base_path=base_path)
+            await loader.load_and_set(configuration)
+        except ConfigException as exc:
+            raise CredentialsError(str(exc)) from exc
         return configuration
 
     return load
@@ -57,16 +64,27 @@ def kubeconfig_loader(config: dict[str, Any], context: str, base_path: str = "")
 def in_cluster_loader() -> CredentialLoader:
     """Credentials of the pod's service account."""
 
-    async def load() -> Configuration:
+    async def load() -> Credentials:
+        from kubernetes_asyncio.client import Configuration
+        from kubernetes_asyncio.config.config_exception import ConfigException
+        from kubernetes_asyncio.config.incluster_config import (
+            SERVICE_CERT_FILENAME,
+            SERVICE_TOKEN_FILENAME,
+            InClusterConfigLoader,
+        )
+
         configuration = Configuration()
-        InClusterConfigLoader(token_filename=SERVICE_TOKEN_FILENAME,
-                              cert_filename=SERVICE_CERT_FILENAME).load_and_set(configuration)
+        try:
+            InClusterConfigLoader(token_filename=SERVICE_TOKEN_FILENAME,
+                                  cert_filename=SERVICE_CERT_FILENAME).load_and_set(configuration)
+        except ConfigException as exc:
+            raise CredentialsError(str(exc)) from exc
         return configuration
 
     return load
 
 
-def _ssl_context(configuration: Configuration) -> ssl.SSLContext | bool:
+def _ssl_context(configuration: Credentials) -> ssl.SSLContext | bool:
     if not configuration.host.startswith("https"):
         return False
     context = ssl.create_default_context(cafile=configuration.ssl_ca_cert)
@@ -85,7 +103,7 @@ class KubeConnection:
         self.cluster_name = cluster_name
         self._load_credentials = load_credentials
         self._session: aiohttp.ClientSession | None = None
-        self._configuration: Configuration | None = None
+        self._configuration: Credentials | None = None
         self._lock = asyncio.Lock()
 
     @property
@@ -106,7 +124,7 @@ class KubeConnection:
         try:
             configuration = await self._load_credentials()
             ssl_context = _ssl_context(configuration)
-        except (ConfigException, OSError, ssl.SSLError, ValueError, KeyError) as exc:
+        except (CredentialsError, OSError, ssl.SSLError, ValueError, KeyError) as exc:
             raise UnavailableError(
                 f"cluster {self.cluster_name!r}: cannot load credentials: {exc}", cluster=self.cluster_name
             ) from exc

@@ -193,6 +193,11 @@ class ResourceService:
         self._audit.record(action, request_id=request_id, name=name, code=code, detail=detail or None,
                            **target.audit_fields())
 
+    async def audited(self, action: str, target: Target, name: str | None, request_id: str | None,
+                      operation: Awaitable[Any], **detail: Any) -> Any:
+        """Await a mutation and audit it with its outcome code (shared with the workload operations)."""
+        return await self._audited(action, target, name, request_id, operation, **detail)
+
     async def _audited(self, action: str, target: Target, name: str | None, request_id: str | None,
                        operation: Awaitable[Any], **detail: Any) -> Any:
         try:
@@ -251,26 +256,32 @@ class ResourceService:
         grants = target.principal.namespace_grants
         is_namespace_kind = target.kind.name == "namespaces"
         needle = query.lower() if query else None
-        matches = []
-        for entry in cache.sorted_entries(sort):
-            row = entry.row
-            if namespace is not None and entry.key[0] != namespace:
-                continue
-            if grants is not None and (entry.key[1] if is_namespace_kind else entry.key[0]) not in grants:
-                continue
-            if selector is not None and not selector(row["labels"]):
-                continue
-            if needle is not None and not _row_matches(row, needle):
-                continue
-            matches.append(entry)
-        shown = page_slice(matches, page, page_size)
+        ordered = cache.sorted_entries(sort)
+        start = (page - 1) * page_size if page_size is not None else 0
+        end = start + page_size if page_size is not None else len(ordered)
+        if namespace is None and grants is None and selector is None and needle is None:
+            shown, total = ordered[start:end], len(ordered)  # the common first-page case: no scan at all
+        else:
+            shown, total = [], 0
+            for entry in ordered:
+                if namespace is not None and entry.key[0] != namespace:
+                    continue
+                if grants is not None and (entry.key[1] if is_namespace_kind else entry.key[0]) not in grants:
+                    continue
+                if selector is not None and not selector(entry.row["labels"]):
+                    continue
+                if needle is not None and not _row_matches(entry.row, needle):
+                    continue
+                if start <= total < end:
+                    shown.append(entry)
+                total += 1
         if table:
             spec = table_spec(target.kind)
             data: Any = {"columns": columns_of(spec, namespaced=target.kind.namespaced),
                          "rows": [entry.row for entry in shown]}
         else:
             data = [entry.fragment for entry in shown]
-        return ListResult(data, len(matches), source="cache", stale=cache.stale)
+        return ListResult(data, total, source="cache", stale=cache.stale)
 
     async def subscribe(self, principal: Principal, cluster_id: int, resource: str, *, namespace: str | None,
                         label_selector: str | None, table: bool,
