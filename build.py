@@ -95,7 +95,9 @@ def ensure_venv(*requirement_files: str) -> None:
 def vendor() -> None:
     """npm ci the pinned browser libraries and copy the files named in vendor.json to static/vendor.
 
-    vendor.json maps import names to files inside node_modules; an import map is written beside them.
+    vendor.json maps files (or, with a trailing "/", whole folders such as a package's multi-file ESM
+    build) inside node_modules to paths under static/vendor, and import names to those paths; an
+    import map is written beside them.
     """
     if not VENDOR_MANIFEST.exists():
         return
@@ -112,7 +114,11 @@ def vendor() -> None:
     for target, source in manifest["files"].items():
         destination = VENDOR_DIR / target
         destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(ROOT / "node_modules" / source, destination)
+        if source.endswith("/"):
+            shutil.copytree(ROOT / "node_modules" / source, destination, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns("*.d.ts", "*.map", "package.json"))
+        else:
+            shutil.copyfile(ROOT / "node_modules" / source, destination)
     for name, target in manifest["imports"].items():
         import_map[name] = f"vendor/{target}"
     (VENDOR_DIR / "importmap.json").write_text(json.dumps(import_map, indent=2))

@@ -40,6 +40,10 @@ from kubevision.config import SETTINGS, Settings
 from kubevision.favorites import FAVORITES, FavoritesService
 from kubevision.kube.clusters import CLUSTERS, CacheSettings, ClusterManager
 from kubevision.kube.resources import RESOURCES, ResourceService
+from kubevision.kube.streams import STREAMS, StreamService
+from kubevision.kube.views import VIEWS, ViewService
+from kubevision.kube.workloads import WORKLOADS, WorkloadService
+from kubevision.recordings import TERMINAL_SESSIONS, TerminalSessions, terminal_sessions_lifetime
 from kubevision.store import STORE, Store
 from kubevision.web.spa import setup_frontend
 
@@ -87,7 +91,12 @@ def create_app(settings: Settings) -> web.Application:
     clusters = ClusterManager(store, settings.kubeconfig,
                               CacheSettings(cached_kinds=settings.cached_kinds, ttl_s=settings.cache_ttl_s))
     app[CLUSTERS] = clusters
-    app[RESOURCES] = ResourceService(clusters, audit)
+    resources = ResourceService(clusters, audit)
+    app[RESOURCES] = resources
+    app[WORKLOADS] = WorkloadService(resources)
+    app[VIEWS] = ViewService(resources)
+    app[TERMINAL_SESSIONS] = TerminalSessions(store, settings)
+    app[STREAMS] = StreamService(resources, audit, app[TERMINAL_SESSIONS])
 
     add_health_routes(app.router)
     for module in API_MODULES:
@@ -100,6 +109,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_store_lifetime)
     app.cleanup_ctx.append(_auth_lifetime)
     app.cleanup_ctx.append(_clusters_lifetime)
+    app.cleanup_ctx.append(terminal_sessions_lifetime)  # retention purge of terminal recordings
     return app
 
 

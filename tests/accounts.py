@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from kubevision.auth import passwords
 from tests.helpers import ApiSession
 
 USER_PASSWORD = "user-password-1"
@@ -26,3 +29,9 @@ async def user_session(admin: ApiSession, anonymous: ApiSession, username: str, 
     """Create a user and return an API session signed in as them."""
     await create_user(admin, username, role=role, **fields)
     return await anonymous.login(username, USER_PASSWORD)
+
+
+def use_fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """bcrypt at its minimum cost, for tests that sign in hundreds of times. The production cost is
+    checked where real processes hash (tests/test_cli.py)."""
+    monkeypatch.setattr(passwords, "BCRYPT_ROUNDS", 4)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
+import bcrypt
 import pyotp
 import pytest
 
@@ -60,6 +63,12 @@ def test_user_administration_round_trip(data_dir: str) -> None:
     reset = run_cli("reset-password", "bob", "--password-stdin", "--data-dir", data_dir,
                     stdin="bob-password-2\n")
     assert reset.returncode == 0, reset.stderr
+    with contextlib.closing(sqlite3.connect(Path(data_dir) / "kubevision.db")) as db:
+        hashes = dict(db.execute("SELECT username, password_hash FROM users"))
+    # bcrypt at the production cost (12), salted, and the new password replaced the old one.
+    assert all(h.startswith("$2b$12$") for h in hashes.values())
+    assert bcrypt.checkpw(b"bob-password-2", hashes["bob"].encode())
+    assert bcrypt.checkpw(b"alice-password-1", hashes["alice"].encode())
     assert run_cli("reset-2fa", "alice", "--data-dir", data_dir).returncode == 0
 
 

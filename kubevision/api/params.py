@@ -17,6 +17,10 @@ _TYPE_NAMES = {str: "a string", int: "an integer", bool: "a boolean", list: "a l
 async def read_json(request: web.Request) -> dict[str, Any]:
     """The request body as a JSON object (40001 when empty, 40002 when malformed or not an object)."""
     raw = await request.read()
+    # The middleware checks Content-Length; this also catches chunked bodies, which aiohttp's
+    # `client_max_size` lets through one byte past the limit.
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError(ErrorCode.PARAM_INVALID, "request body exceeds 2 MiB")
     if not raw.strip():
         raise ApiError(ErrorCode.PARAM_MISSING, "request body is required")
     try:

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 
-from kubevision.store.models import favorites, metadata
+from kubevision.store.models import favorites, metadata, terminal_sessions
 
 schema_migrations = sa.Table(
     "schema_migrations",
@@ -29,10 +29,15 @@ def _baseline(op: Operations) -> None:
     metadata.create_all(op.get_bind(), checkfirst=True)
 
 
+def _terminal_sessions(op: Operations) -> None:
+    terminal_sessions.create(op.get_bind(), checkfirst=True)
+
+
 # Ordered (name, step). Append only; never rename or reorder.
 MIGRATIONS: list[tuple[str, Callable[[Operations], None]]] = [
     ("0001_baseline", _baseline),
     ("0002_favorites", lambda op: favorites.create(op.get_bind(), checkfirst=True)),
+    ("0003_terminal_sessions", _terminal_sessions),
 ]
 
 

@@ -108,3 +108,23 @@ favorites = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.UniqueConstraint("user_id", "path", name="uq_favorites_user_path"),
 )
+
+terminal_sessions = sa.Table(
+    "terminal_sessions",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),  # ULID: sortable, unguessable, the .cast file name
+    sa.Column("user_id", sa.Integer, nullable=False, index=True),
+    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("cluster_id", sa.Integer, nullable=False),
+    sa.Column("cluster_name", sa.String(253)),
+    sa.Column("namespace", sa.String(253), nullable=False),
+    sa.Column("pod", sa.String(253), nullable=False),
+    sa.Column("container", sa.String(253), nullable=False),
+    sa.Column("command", sa.JSON, nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("ended_at", sa.DateTime(timezone=True)),
+    sa.Column("exit_status", sa.String(16)),  # Success, Failure, or None while running / when cut off
+    sa.Column("exit_code", sa.Integer),
+    sa.Column("bytes", sa.BigInteger, nullable=False, default=0),  # terminal output bytes
+    sa.Column("file", sa.String(255)),  # file name under <data-dir>/recordings/, None = not recorded
+)

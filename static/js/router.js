@@ -8,6 +8,7 @@
  *   /c/{cluster}/ns/{ns|_all}/topology
  *   /c/{cluster}/ns/{ns|_all}/{resource}
  *   /c/{cluster}/ns/{ns|_all}/{resource}/{name}     (cluster-scoped objects use ns "_all")
+ *   /c/{cluster}/create?resource=&namespace=        (create from YAML)
  *   /settings/{section}, /admin/{section}
  *   /_dev/table?rows=N                                (synthetic VirtualTable demo, no data)
  */
@@ -45,6 +46,7 @@ export function parseRoute(path, search = "") {
     const [cluster, section, ns, resource, name, ...extra] = rest;
     if (section === undefined) return route("cluster-home", { cluster });
     if (section === "overview" && ns === undefined) return route("overview", { cluster });
+    if (section === "create" && ns === undefined) return route("create", { cluster });
     if (section === "ns" && ns && resource && extra.length === 0) {
       if (resource === "topology" && name === undefined) return route("topology", { cluster, namespace: ns });
       if (name === undefined) return route("resource-list", { cluster, namespace: ns, resource });
@@ -71,6 +73,7 @@ export const paths = {
   list: (cluster, namespace, resource) => `/c/${enc(cluster)}/ns/${enc(namespace || ALL_NAMESPACES)}/${enc(resource)}`,
   detail: (cluster, namespace, resource, name) =>
     `/c/${enc(cluster)}/ns/${enc(namespace || ALL_NAMESPACES)}/${enc(resource)}/${enc(name)}`,
+  create: (cluster) => `/c/${enc(cluster)}/create`,
   settings: (section = "profile") => `/settings/${enc(section)}`,
   admin: (section = "users") => `/admin/${enc(section)}`,
 };

@@ -222,3 +222,23 @@ async def test_security_headers_on_static_files_and_probes(client) -> None:
     assert static.status == 200
     assert_security_headers(static)
     assert_security_headers(await client.get("/healthz"))
+
+
+def padded_login(size: int) -> bytes:
+    """A valid login body of exactly `size` bytes (JSON whitespace as padding)."""
+    body = b'{"username": "admin", "password": "wrong-password"}'
+    return body[:-1] + b" " * (size - len(body)) + b"}"
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+async def test_limit_is_exactly_2_mib(client, chunked: bool) -> None:
+    async def stream(payload: bytes):
+        for start in range(0, len(payload), 256 * 1024):
+            yield payload[start:start + 256 * 1024]
+
+    for size, code in ((MAX_BODY_BYTES, 40100), (MAX_BODY_BYTES + 1, 40002)):
+        payload = padded_login(size)
+        assert len(payload) == size
+        data = stream(payload) if chunked else payload
+        response = await client.post(LOGIN, data=data, headers={"Content-Type": "application/json"})
+        assert_envelope(await envelope_of(response), code)

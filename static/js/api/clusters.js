@@ -1,5 +1,5 @@
 /** Cluster, kind and resource-list reads used by the workspace pages. */
-import { get, post } from "./client.js";
+import { get } from "./client.js";
 
 /** @returns {Promise<Array<{id: number, name: string, server: string, source: string, status: string, version: string}>>} */
 export function listClusters(options) {
@@ -49,12 +49,4 @@ export function getResource(clusterId, resource, name, { namespace, signal } = {
 /** Overview figures of a cluster (shape owned by the backend; rendered defensively). */
 export function getOverview(clusterId, options) {
   return get(`/clusters/${encodeURIComponent(clusterId)}/overview`, options);
-}
-
-/**
- * Delete up to 100 objects; each item is reported on its own.
- * @param {Array<{resource: string, namespace?: string, name: string}>} items
- */
-export function batchDelete(clusterId, items) {
-  return post(`/clusters/${encodeURIComponent(clusterId)}/resources/batch-delete`, { items });
 }

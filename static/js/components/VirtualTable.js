@@ -34,13 +34,15 @@ const CHECKBOX_WIDTH_PX = 40;
  *   rowHeight?: number, overscan?: number, label?: string,
  *   sort?: {key: string, dir: "asc"|"desc"} | null, onSortChange?: (sort: {key: string, dir: string}) => void,
  *   selectable?: boolean, selected?: Set<string>, onSelectionChange?: (keys: Set<string>) => void,
- *   onRowActivate?: (row: any) => void, empty?: any, footer?: any,
+ *   onRowActivate?: (row: any) => void, activateOnClick?: boolean, empty?: any, footer?: any,
  * }} props
+ *   `activateOnClick` opens a row on a plain single click (not on links, buttons, checkboxes,
+ *   modified clicks or text selection); otherwise a double click does.
  */
 export function VirtualTable({
   columns, rows, rowKey, rowHeight = 32, overscan = 10, label = "Table",
   sort = null, onSortChange, selectable = false, selected = EMPTY_SET, onSelectionChange,
-  onRowActivate, empty = "No items",
+  onRowActivate, activateOnClick = false, empty = "No items",
 }) {
   const scrollRef = useRef(null);
   const headerRef = useRef(null);
@@ -158,6 +160,15 @@ export function VirtualTable({
     onSortChange({ key: column.key, dir });
   };
 
+  const onRowClick = (event, index, row) => {
+    setActive(index);
+    if (!activateOnClick || !onRowActivate) return;
+    if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    if (event.target.closest?.("a, button, input, label, select, textarea")) return;
+    if (String(window.getSelection?.() ?? "").length > 0) return; // the user is selecting text to copy
+    onRowActivate(row);
+  };
+
   const rowId = (index) => `${idBase}-row-${index}`;
 
   return html`<div class="vt" role="grid" aria-label=${label} aria-rowcount=${sorted.length + 1}
@@ -194,9 +205,9 @@ export function VirtualTable({
           const isSelected = selected.has(key);
           return html`<div key=${key} id=${rowId(index)} role="row" aria-rowindex=${index + 2}
               aria-selected=${selectable ? String(isSelected) : undefined}
-              class=${cx("vt-row", index % 2 === 1 && "is-odd", isSelected && "is-selected", index === active && "is-active")}
+              class=${cx("vt-row", activateOnClick && "is-clickable", index % 2 === 1 && "is-odd", isSelected && "is-selected", index === active && "is-active")}
               style=${{ transform: `translateY(${index * rowHeight}px)` }}
-              onClick=${() => setActive(index)} onDblClick=${() => onRowActivate?.(row)}>
+              onClick=${(event) => onRowClick(event, index, row)} onDblClick=${() => !activateOnClick && onRowActivate?.(row)}>
             ${selectable && html`<div class="vt-cell vt-check" role="gridcell">
               <${Checkbox} checked=${isSelected} onChange=${(e) => onRowCheckbox(e, index)} label=${`Select ${key}`} />
             </div>`}

@@ -71,3 +71,29 @@ export function groupKinds(kinds) {
     }),
   })).filter((group) => group.kinds.length > 0);
 }
+
+/**
+ * The kind entry (plural resource name, scope…) for an apiVersion + kind, e.g. an owner reference.
+ * @param {Array<{name: string, kind: string, group?: string}>} kinds
+ * @param {string} apiVersion "apps/v1" or "v1"
+ * @param {string} kind "ReplicaSet"
+ * @returns {object|undefined}
+ */
+export function findKind(kinds, apiVersion, kind) {
+  const group = String(apiVersion ?? "").includes("/") ? apiVersion.split("/")[0] : "";
+  return (kinds ?? []).find((k) => k.kind === kind && (k.group ?? "") === group)
+    ?? (kinds ?? []).find((k) => k.kind === kind);
+}
+
+/**
+ * How kubectl names a kind on the command line: "deployment", or "certificates.cert-manager.io"
+ * for custom resources (unambiguous even when two groups share a kind name).
+ * @param {{name: string, kind?: string, group?: string, custom?: boolean}} kind
+ * @returns {string}
+ */
+export function kubectlType(kind) {
+  if (!kind) return "";
+  if (kind.name.includes(".")) return kind.name;
+  if (kind.custom) return kind.group ? `${kind.name}.${kind.group}` : kind.name;
+  return (kind.kind || kind.name).toLowerCase();
+}

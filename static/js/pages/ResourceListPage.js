@@ -1,18 +1,22 @@
 /**
  * A live list of one resource kind in one namespace (or all): loads the table view page by page,
- * keeps it current over the shared watch socket, and offers filter, sort, multi-select delete.
- * Filtering and sorting run in the browser over the loaded rows, so they are instant at 10k rows.
+ * keeps it current over the shared watch socket, and offers filter, sort, multi-select batch
+ * delete / restart (with a per-item result summary) and a Create button. Filtering and sorting run
+ * in the browser over the loaded rows, so they are instant at 10k rows. Actions the user's role
+ * (or the kind's API verbs) do not allow are not shown.
  */
 import { html, cx, useEffect, useMemo, useRef, useState } from "../lib/ui.js";
 import { useStore } from "../lib/store.js";
 import { formatCount } from "../lib/format.js";
 import { kindLabel } from "../lib/kinds.js";
-import { batchDelete, listResourceTable } from "../api/clusters.js";
+import { listResourceTable } from "../api/clusters.js";
+import { batchDelete, batchRestart } from "../api/resources.js";
+import { abilities } from "../lib/permissions.js";
 import { socketStatus, watch } from "../api/socket.js";
-import { ALL_NAMESPACES, navigate, paths, updateQuery } from "../router.js";
-import { notifyError, pushToast } from "../state/toasts.js";
+import { ALL_NAMESPACES, Link, navigate, paths, updateQuery } from "../router.js";
+import { notifyError } from "../state/toasts.js";
 import { VirtualTable } from "../components/VirtualTable.js";
-import { ConfirmDialog } from "../components/ConfirmDialog.js";
+import { BatchDialog } from "../components/BatchDialog.js";
 import { EmptyState } from "../components/EmptyState.js";
 import { Icon } from "../components/Icon.js";
 import { Spinner } from "../components/Spinner.js";
@@ -20,22 +24,20 @@ import { rowKey, tableColumns } from "./resourceColumns.js";
 
 const PAGE_SIZE = 1000; // the API's maximum page size
 const MAX_PAGES = 100; // 100k rows: beyond this a browser list stops being useful
-const BATCH_LIMIT = 100; // the batch-delete endpoint takes at most 100 items per call
-const AGE_TICK_MS = 30000; // relative ages ("5m") refresh this often
+const BATCH_LIMIT = 100; // the batch endpoints take at most 100 items per call
 const FILTER_DEBOUNCE_MS = 200;
 
 /**
- * @param {{clusterId: string, namespace: string, resource: string, kind: object, query: URLSearchParams}} props
+ * @param {{clusterId: string, namespace: string, resource: string, kind: object, query: URLSearchParams,
+ *          user: object}} props
  */
-export function ResourceListPage({ clusterId, namespace, resource, kind, query }) {
+export function ResourceListPage({ clusterId, namespace, resource, kind, query, user }) {
   const apiNamespace = kind.namespaced === false || namespace === ALL_NAMESPACES ? "" : namespace;
   const [table, setTable] = useState({ columns: [], version: 0 });
   const [status, setStatus] = useState({ loading: true, error: null, meta: {}, partial: false });
   const [filter, setFilter] = useState(query.get("q") ?? "");
   const [selected, setSelected] = useState(() => new Set());
-  const [confirming, setConfirming] = useState(false);
-  const [deleting, setDeleting] = useState(false);
-  const [now, setNow] = useState(Date.now());
+  const [batch, setBatch] = useState(null); // "delete" | "restart" | null
   const [live, setLive] = useState("connecting");
   const [generation, setGeneration] = useState(0);
   const rowsRef = useRef(new Map());
@@ -99,11 +101,6 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query }
     };
   }, [clusterId, resource, apiNamespace, generation]);
 
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now()), AGE_TICK_MS);
-    return () => clearInterval(timer);
-  }, []);
-
   // Keep ?q= in the URL (shareable) without a history entry per keystroke.
   useEffect(() => {
     const timer = setTimeout(() => updateQuery({ q: filter || null }), FILTER_DEBOUNCE_MS);
@@ -114,38 +111,35 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query }
   const rows = useMemo(() => filterRows(allRows, filter), [allRows, filter]);
   const showNamespace = kind.namespaced !== false && apiNamespace === "";
   const columns = useMemo(
-    () => tableColumns(table.columns, { clusterId, resource, showNamespace, now }),
-    [table.columns, clusterId, resource, showNamespace, now],
+    () => tableColumns(table.columns, { clusterId, resource, showNamespace }),
+    [table.columns, clusterId, resource, showNamespace],
   );
+  const can = abilities(user, kind);
+  const selectable = can.delete || can.restart;
 
   const liveState = live === "unavailable" || live === "stopped" ? live : live$;
   const onSortChange = (next) => updateQuery({ sort: `${next.dir === "desc" ? "-" : ""}${next.key}` });
   const openRow = (row) => navigate(paths.detail(clusterId, row.namespace, resource, row.name));
   const selectedRows = allRows.filter((row) => selected.has(rowKey(row)));
 
-  const deleteSelected = async () => {
-    setDeleting(true);
-    const items = selectedRows.map((row) => ({ resource, namespace: row.namespace || undefined, name: row.name }));
-    const failures = [];
-    try {
-      for (let i = 0; i < items.length; i += BATCH_LIMIT) {
-        const results = await batchDelete(clusterId, items.slice(i, i + BATCH_LIMIT));
-        failures.push(...(results ?? []).filter((r) => r.code !== 0));
-      }
-      const done = items.length - failures.length;
-      if (done) pushToast({ kind: "success", message: `Deleted ${done} ${done === 1 ? kind.kind : kindLabel(kind)}` });
-      if (failures.length) {
-        pushToast({ kind: "error", title: `${failures.length} could not be deleted`,
-          message: `${failures[0].name}: ${failures[0].message}`, code: failures[0].code });
-      }
-      setSelected(new Set());
-      if (liveState !== "open") setGeneration((g) => g + 1);
-    } catch (error) {
-      notifyError("Delete failed", error);
-    } finally {
-      setDeleting(false);
-      setConfirming(false);
+  const batchItems = selectedRows.map((row) => ({ namespace: row.namespace || undefined, name: row.name }));
+  const runBatch = async () => {
+    const call = batch === "restart"
+      ? (chunk) => batchRestart(clusterId, chunk.map((item) => ({ kind: resource, ...item })))
+      : (chunk) => batchDelete(clusterId, chunk.map((item) => ({ resource, ...item })));
+    const results = [];
+    for (let i = 0; i < batchItems.length; i += BATCH_LIMIT) {
+      results.push(...((await call(batchItems.slice(i, i + BATCH_LIMIT))) ?? []));
     }
+    return results;
+  };
+  const closeBatch = (results) => {
+    if (results) {
+      // Keep the failed objects selected so the user can retry or inspect them.
+      setSelected(new Set(results.filter((r) => r.code !== 0).map(rowKey)));
+      if (liveState !== "open") setGeneration((g) => g + 1);
+    }
+    setBatch(null);
   };
 
   const total = status.meta.total ?? allRows.length;
@@ -156,8 +150,13 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query }
         <h1 class="page-title">${title}</h1>
         <span class="count-badge" title="Items loaded">${formatCount(allRows.length)}${status.partial ? ` / ${formatCount(total)}` : ""}</span>
         <${LiveIndicator} state=${liveState} />
-        ${status.meta.stale && html`<span class="chip chip-warn" title="The cache could not confirm it is in sync with the API server">stale</span>`}
+        <${SourceHint} meta=${status.meta} />
       </div>
+      ${can.create && html`<div class="page-actions">
+        <${Link} class="button button-primary" href=${createHref(clusterId, resource, apiNamespace)}>
+          <${Icon} name="plus" size=${14} /> Create
+        </${Link}>
+      </div>`}
       <div class="page-subtitle">
         ${kind.namespaced === false ? "Cluster-scoped" : apiNamespace ? html`Namespace <strong>${apiNamespace}</strong>` : "All namespaces"}
         ${kind.group ? html` · <span class="mono">${kind.group}/${kind.version}</span>` : ""}
@@ -174,9 +173,12 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query }
       ${selected.size > 0 && html`<div class="selection-bar" role="status">
         <span><strong>${formatCount(selected.size)}</strong> selected</span>
         <button type="button" class="button button-ghost" onClick=${() => setSelected(new Set())}>Clear</button>
-        <button type="button" class="button button-danger" onClick=${() => setConfirming(true)}>
+        ${can.restart && html`<button type="button" class="button" onClick=${() => setBatch("restart")}>
+          <${Icon} name="restart" size=${14} /> Restart
+        </button>`}
+        ${can.delete && html`<button type="button" class="button button-danger" onClick=${() => setBatch("delete")}>
           <${Icon} name="trash" size=${14} /> Delete
-        </button>
+        </button>`}
       </div>`}
       <button type="button" class="button" onClick=${() => setGeneration((g) => g + 1)} title="Reload the list">
         <${Icon} name="refresh" size=${14} /> Refresh
@@ -189,17 +191,17 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query }
             ${status.error.message}${status.error.requestId && html`<div class="muted mono small">Request ${status.error.requestId}</div>`}
           </${EmptyState}>`
         : html`<${VirtualTable} label=${title} columns=${columns} rows=${rows} rowKey=${rowKey}
-            sort=${sort} onSortChange=${onSortChange} selectable selected=${selected} onSelectionChange=${setSelected}
-            onRowActivate=${openRow}
+            sort=${sort} onSortChange=${onSortChange} selectable=${selectable} selected=${selected} onSelectionChange=${setSelected}
+            onRowActivate=${openRow} activateOnClick
             empty=${status.loading ? html`<span class="loading-inline"><${Spinner} size="sm" inline /> Loading…</span>`
               : filter ? `No ${title.toLowerCase()} match “${filter}”.` : `No ${title.toLowerCase()} found.`} />`}
     </div>
-    <${ConfirmDialog} open=${confirming} danger busy=${deleting} confirmLabel=${`Delete ${selected.size}`}
-      title=${`Delete ${selected.size} ${selected.size === 1 ? kind.kind : title}?`}
-      message=${html`<p>This deletes the selected objects from the cluster. It cannot be undone.</p>
-        <ul class="dialog-list">${selectedRows.slice(0, 8).map((r) => html`<li key=${rowKey(r)} class="mono">${r.namespace ? `${r.namespace}/` : ""}${r.name}</li>`)}
-        ${selectedRows.length > 8 && html`<li class="muted">and ${selectedRows.length - 8} more</li>`}</ul>`}
-      onConfirm=${deleteSelected} onCancel=${() => setConfirming(false)} />
+    <${BatchDialog} open=${batch !== null} items=${batchItems} run=${runBatch} onClose=${closeBatch}
+      danger=${batch === "delete"} verb=${batch === "restart" ? "Restart" : "Delete"}
+      title=${`${batch === "restart" ? "Restart" : "Delete"} ${batchItems.length} ${batchItems.length === 1 ? kind.kind : title}?`}
+      note=${batch === "restart"
+        ? "Each workload rolls its pods, like kubectl rollout restart. Pods are replaced gradually according to the update strategy."
+        : "These objects are deleted from the cluster (background propagation). This cannot be undone."} />
   </div>`;
 }
 
@@ -211,6 +213,22 @@ const LIVE_LABELS = {
   stopped: ["Not live", "error", "Live updates stopped (sign in again)"],
   unavailable: ["Not live", "", "Live updates are not available for this list; use Refresh"],
 };
+
+/** Where the rows came from: the informer cache or the API server, and whether the cache is stale. */
+function SourceHint({ meta }) {
+  if (meta.stale) {
+    return html`<span class="chip chip-warn" role="status" title="The cache lost its watch on the API server and has not caught up yet">
+      <${Icon} name="alert" size=${12} /> Cache stale — data may be out of date</span>`;
+  }
+  if (meta.source === "cache") return html`<span class="source-hint" title="Served from KubeVision's in-sync watch cache">cached</span>`;
+  if (meta.source === "apiserver") return html`<span class="source-hint" title="Read directly from the Kubernetes API server">direct</span>`;
+  return null;
+}
+
+function createHref(clusterId, resource, namespace) {
+  const query = new URLSearchParams({ resource, ...(namespace ? { namespace } : {}) });
+  return `${paths.create(clusterId)}?${query}`;
+}
 
 function LiveIndicator({ state }) {
   const [label, tone, title] = LIVE_LABELS[state] ?? LIVE_LABELS.connecting;

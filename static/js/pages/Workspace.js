@@ -19,11 +19,12 @@ import { Redirect } from "./Redirect.js";
 import { NotFound } from "./NotFound.js";
 import { OverviewPage } from "./OverviewPage.js";
 import { ResourceListPage } from "./ResourceListPage.js";
-import { ResourceDetailPage } from "./ResourceDetailPage.js";
+import { ResourceDetailPage } from "./detail/ResourceDetailPage.js";
+import { CreatePage } from "./CreatePage.js";
 import { SettingsPage } from "./SettingsPage.js";
 import { PlaceholderPage } from "./PlaceholderPage.js";
 
-const CLUSTER_ROUTES = new Set(["cluster-home", "overview", "resource-list", "resource-detail", "topology"]);
+const CLUSTER_ROUTES = new Set(["cluster-home", "overview", "resource-list", "resource-detail", "topology", "create"]);
 
 /**
  * @param {{route: {name: string, params: Record<string, string>, query: URLSearchParams}, user: object}} props
@@ -52,7 +53,8 @@ export function Workspace({ route, user }) {
 
   const routeNamespace = route.params.namespace;
   const namespace = routeNamespace ?? prefs.namespaces[clusterId] ?? ALL_NAMESPACES;
-  const currentKind = route.params.resource ? kindList.find((k) => k.name === route.params.resource) : null;
+  const routeResource = route.name === "create" ? route.query.get("resource") : route.params.resource;
+  const currentKind = routeResource ? kindList.find((k) => k.name === routeResource) : null;
 
   useEffect(() => {
     if (routeCluster) rememberLocation(routeCluster, routeNamespace && currentKind?.namespaced !== false ? routeNamespace : undefined);
@@ -121,10 +123,14 @@ function renderPage({ route, clusterId, clusters, clusterList, namespace, kindLi
       return html`<${ResourceListPage} key=${`${clusterId}/${route.params.resource}`} clusterId=${clusterId}
         namespace=${route.params.namespace} resource=${route.params.resource}
         kind=${currentKind ?? { name: route.params.resource, kind: route.params.resource, namespaced: true }}
-        query=${route.query} />`;
+        query=${route.query} user=${user} />`;
     case "resource-detail":
-      return html`<${ResourceDetailPage} clusterId=${clusterId} namespace=${route.params.namespace}
-        resource=${route.params.resource} name=${route.params.name} kind=${currentKind} />`;
+      return html`<${ResourceDetailPage} key=${route.path} clusterId=${clusterId} namespace=${route.params.namespace}
+        resource=${route.params.resource} name=${route.params.name} kind=${currentKind} kinds=${kindList} user=${user}
+        tab=${route.query.get("tab")} />`;
+    case "create":
+      return html`<${CreatePage} key=${route.query.toString()} clusterId=${clusterId} kind=${currentKind} kinds=${kindList}
+        namespace=${route.query.get("namespace") || (namespace !== ALL_NAMESPACES ? namespace : "")} user=${user} />`;
     case "topology":
       return html`<${PlaceholderPage} title="Topology">The topology graph for this namespace is not built yet.</${PlaceholderPage}>`;
     case "settings":

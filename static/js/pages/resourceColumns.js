@@ -3,9 +3,9 @@
  * into VirtualTable columns: widths by column meaning, status pills, relative ages, a Name link.
  */
 import { html } from "../lib/ui.js";
-import { formatAge } from "../lib/format.js";
 import { Link, paths } from "../router.js";
 import { StatusBadge } from "../components/StatusBadge.js";
+import { Age } from "../components/Age.js";
 
 const STATUS_NAMES = /^(status|phase|ready|state|condition|health)$/i;
 const AGE_NAMES = /^(age|created|creationtimestamp|last seen|lastseen)$/i;
@@ -32,10 +32,10 @@ function widthFor(name) {
 /**
  * Build VirtualTable columns.
  * @param {Array<{name: string, type?: string}>} serverColumns
- * @param {{clusterId: string, resource: string, showNamespace: boolean, now: number}} context
+ * @param {{clusterId: string, resource: string, showNamespace: boolean}} context
  * @returns {import("../components/VirtualTable.js").Column[]}
  */
-export function tableColumns(serverColumns, { clusterId, resource, showNamespace, now }) {
+export function tableColumns(serverColumns, { clusterId, resource, showNamespace }) {
   const columns = [];
   const hasName = serverColumns.some((c) => /^name$/i.test(c.name));
   const hasNamespace = serverColumns.some((c) => /^namespace$/i.test(c.name));
@@ -56,7 +56,7 @@ export function tableColumns(serverColumns, { clusterId, resource, showNamespace
       spec.key = "name";
       spec.render = nameLink;
     } else if (DATE_TYPES.has(type) || AGE_NAMES.test(name)) {
-      spec.render = (row) => ageCell(value(row), now);
+      spec.render = (row) => ageCell(value(row));
     } else if (STATUS_NAMES.test(name) || type === "status") {
       spec.render = (row) => (value(row) === null || value(row) === undefined || value(row) === ""
         ? html`<span class="muted">—</span>` : html`<${StatusBadge} value=${value(row)} />`);
@@ -69,13 +69,11 @@ export function tableColumns(serverColumns, { clusterId, resource, showNamespace
   return columns;
 }
 
-function ageCell(value, now) {
+function ageCell(value) {
   if (value === null || value === undefined || value === "") return html`<span class="muted">—</span>`;
   const text = String(value);
-  // The server may send a timestamp (render relative, tooltip absolute) or a preformatted age.
-  return /^\d{4}-\d{2}-\d{2}T/.test(text)
-    ? html`<time datetime=${text} title=${new Date(text).toLocaleString()}>${formatAge(text, now)}</time>`
-    : text;
+  // The server may send a timestamp (rendered as a live relative age) or a preformatted age.
+  return /^\d{4}-\d{2}-\d{2}T/.test(text) ? html`<${Age} value=${text} />` : text;
 }
 
 /**

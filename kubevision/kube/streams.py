@@ -1,0 +1,211 @@
+"""`StreamService`: authorized log streams, log downloads and terminal sessions.
+
+Authorization is the same as everywhere (role verbs ∩ cluster grants ∩ namespace grants, through
+`ResourceService.resolve`): pod logs need the `logs` verb on `pods`, aggregated workload logs also
+`read` on the workload kind, exec needs `exec` on `pods`. Kubernetes RBAC answers on top (Forbidden →
+40300). The WebSocket plumbing (frames, writer, heartbeats) stays in `api/streams.py`; this module knows
+Kubernetes and the session records.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import dataclasses
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from kubevision.api.envelope import ApiError, ErrorCode
+from kubevision.api.kube_errors import code_for_kube_error
+from kubevision.audit import AuditLog
+from kubevision.auth.permissions import Principal, Verb
+from kubevision.kube.errors import KubeError
+from kubevision.kube.exec import ExecStatus, PodExec
+from kubevision.kube.logs import (
+    AGGREGATABLE_KINDS,
+    AggregatedLogs,
+    LogBuffer,
+    LogOptions,
+    choose_container,
+    open_log,
+    pump_pod_log,
+    selector_predicate,
+    workload_selector,
+)
+from kubevision.kube.resources import ResourceService, Target
+from kubevision.recordings import ActiveSession, TerminalSessions
+
+# Terminal size assumed until the browser says otherwise (also the recording's header).
+DEFAULT_COLS, DEFAULT_ROWS = 80, 24
+MAX_TERMINAL_DIMENSION = 1000
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PodLogTarget:
+    """An authorized single-container log source."""
+
+    target: Target
+    namespace: str
+    pod: str
+    container: str
+    options: LogOptions
+
+    @property
+    def filename(self) -> str:
+        """Download name: `<pod>-<container>[-previous].log`."""
+        suffix = "-previous" if self.options.previous else ""
+        return f"{self.pod}-{self.container}{suffix}.log"
+
+
+class Terminal:
+    """A running exec session: the Kubernetes side, its record, and the output decoder."""
+
+    def __init__(self, execution: PodExec, session: ActiveSession, sessions: TerminalSessions,
+                 audit: AuditLog, audit_fields: dict[str, Any]) -> None:
+        self.execution = execution
+        self.session = session
+        self._sessions = sessions
+        self._audit = audit
+        self._audit_fields = audit_fields
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self._finished = False
+
+    @property
+    def status(self) -> ExecStatus | None:
+        """The exit status once the command ended."""
+        return self.execution.status
+
+    async def output(self) -> AsyncIterator[str]:
+        """Decoded terminal output (recorded as it passes)."""
+        async for data in self.execution.output():
+            text = self._decoder.decode(data)
+            self.session.output(data, text)
+            if text:
+                yield text
+
+    async def write(self, data: bytes) -> None:
+        """Keystrokes."""
+        await self.execution.write(data)
+
+    async def resize(self, cols: int, rows: int) -> None:
+        """New terminal size (validated: 1..1000 each)."""
+        if not (1 <= cols <= MAX_TERMINAL_DIMENSION and 1 <= rows <= MAX_TERMINAL_DIMENSION):
+            raise ApiError(ErrorCode.PARAM_INVALID, f"cols and rows must be between 1 and {MAX_TERMINAL_DIMENSION}")
+        self.session.resize(cols, rows)
+        await self.execution.resize(cols, rows)
+
+    async def finish(self) -> None:
+        """Close the Kubernetes side and complete the session row (idempotent)."""
+        if self._finished:
+            return
+        self._finished = True
+        await self.execution.aclose()
+        status = self.execution.status
+        await self._sessions.end(self.session, exit_status=status.status if status else None,
+                                 exit_code=status.exit_code if status else None)
+        self._audit.record("pod.exec.end", **self._audit_fields,
+                           detail={"sessionId": self.session.id, "bytes": self.session.bytes,
+                                   "exitStatus": status.status if status else None,
+                                   "exitCode": status.exit_code if status else None})
+
+
+class StreamService:
+    """Opens log streams and terminals for a principal."""
+
+    def __init__(self, resources: ResourceService, audit: AuditLog, sessions: TerminalSessions) -> None:
+        self._resources = resources
+        self._audit = audit
+        self._sessions = sessions
+
+    async def authorize_pods(self, principal: Principal, cluster_id: int, namespace: str, verb: Verb) -> Target:
+        """The `pods` target in a namespace if `verb` is allowed there (also used to re-check live sockets)."""
+        if not namespace:
+            raise ApiError(ErrorCode.PARAM_MISSING, "namespace is required")
+        return await self._resources.resolve(principal, cluster_id, "pods", namespace, verb)
+
+    async def _pod(self, target: Target, name: str) -> dict[str, Any]:
+        assert target.namespace is not None
+        return await target.cluster.request("GET", target.kind.object_path(name, target.namespace))
+
+    async def pod_log_target(self, principal: Principal, cluster_id: int, namespace: str, pod: str,
+                             options: LogOptions) -> PodLogTarget:
+        """Authorize, find the pod (40400) and choose its container (40400 / 40001)."""
+        target = await self.authorize_pods(principal, cluster_id, namespace, Verb.LOGS)
+        container = choose_container(await self._pod(target, pod), options.container)
+        return PodLogTarget(target=target, namespace=namespace, pod=pod, container=container, options=options)
+
+    async def pump_pod_log(self, source: PodLogTarget, buffer: LogBuffer) -> None:
+        """Copy the log into `buffer` until it ends (`end`) or fails (`error`)."""
+        await pump_pod_log(source.target.cluster, source.namespace, source.pod, source.container, source.options,
+                           buffer)
+
+    @contextlib.asynccontextmanager
+    async def open_download(self, source: PodLogTarget) -> AsyncIterator[aiohttp.ClientResponse]:
+        """The open (non-follow) log response for a download."""
+        options = dataclasses.replace(source.options, follow=False)
+        async with open_log(source.target.cluster, source.namespace, source.pod, source.container,
+                            options) as response:
+            yield response
+
+    async def workload_logs(self, principal: Principal, cluster_id: int, namespace: str, resource: str,
+                            name: str, options: LogOptions, buffer: LogBuffer) -> AggregatedLogs:
+        """Merged logs of a Deployment's / StatefulSet's / DaemonSet's / Job's pods (by its selector)."""
+        workload_target = await self._resources.resolve(principal, cluster_id, resource, namespace, Verb.READ)
+        if workload_target.kind.name not in AGGREGATABLE_KINDS:
+            raise ApiError(ErrorCode.PARAM_INVALID, f"aggregated logs exist for {', '.join(AGGREGATABLE_KINDS)}; "
+                                                    f"not for {workload_target.kind.name}")
+        pods = await self.authorize_pods(principal, cluster_id, namespace, Verb.LOGS)
+        workload = await workload_target.cluster.request(
+            "GET", workload_target.kind.object_path(name, namespace))
+        return self._aggregate(pods, workload_selector(workload), options, buffer)
+
+    async def selector_logs(self, principal: Principal, cluster_id: int, namespace: str, selector: str | None,
+                            options: LogOptions, buffer: LogBuffer) -> AggregatedLogs:
+        """Merged logs of the pods matching a label selector."""
+        selector_predicate(selector or "")  # 40001 / 40002 before anything else is asked
+        pods = await self.authorize_pods(principal, cluster_id, namespace, Verb.LOGS)
+        return self._aggregate(pods, selector or "", options, buffer)
+
+    @staticmethod
+    def _aggregate(pods: Target, selector: str, options: LogOptions, buffer: LogBuffer) -> AggregatedLogs:
+        assert pods.namespace is not None
+        cache = pods.cluster.caches.cache_for(pods.kind)
+        return AggregatedLogs(pods.cluster, cache, namespace=pods.namespace, selector=selector, options=options,
+                              buffer=buffer)
+
+    async def start_terminal(self, principal: Principal, cluster_id: int, namespace: str, pod: str, *,
+                             container: str | None, command: list[str], cols: int | None, rows: int | None,
+                             request_id: str | None, client_ip: str | None) -> Terminal:
+        """Authorize (`exec`), choose the container, connect (with the bash → sh fallback), start the
+        session record and recording, and audit it."""
+        target = await self.authorize_pods(principal, cluster_id, namespace, Verb.EXEC)
+        chosen = choose_container(await self._pod(target, pod), container)
+        audit_fields = {"request_id": request_id, "client_ip": client_ip, "name": pod,
+                        **target.audit_fields()}
+        execution = PodExec(target.cluster, namespace, pod, chosen)
+        try:
+            await execution.connect(command or None)
+        except KubeError as exc:
+            self._audit.record("pod.exec", code=int(code_for_kube_error(exc)),
+                               detail={"container": chosen, "command": command}, **audit_fields)
+            raise
+        try:
+            session = await self._sessions.begin(
+                principal, cluster_id=target.cluster.id, cluster_name=target.cluster.name, namespace=namespace,
+                pod=pod, container=chosen, command=execution.command, width=cols or DEFAULT_COLS,
+                height=rows or DEFAULT_ROWS)
+        except BaseException:
+            await execution.aclose()
+            raise
+        self._audit.record("pod.exec", detail={"container": chosen, "command": execution.command,
+                                               "sessionId": session.id}, **audit_fields)
+        terminal = Terminal(execution, session, self._sessions, self._audit, audit_fields)
+        if cols and rows:
+            await terminal.resize(cols, rows)
+        return terminal
+
+
+STREAMS = web.AppKey("streams", StreamService)

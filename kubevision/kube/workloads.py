@@ -1,0 +1,253 @@
+"""`WorkloadService`: the operator actions on workloads and nodes (SPEC §4 "Workload actions").
+
+Scale, restart, rollout history, rollback, pause/resume, trigger a CronJob now, cordon/uncordon. Each
+action goes through `ResourceService.resolve` (role verbs ∩ cluster grants ∩ namespace grants, `write`
+for changes) and `ResourceService.audited`, so the rules and the audit trail are the same as for CRUD.
+
+Design choices, each the way `kubectl` does it, so that the cluster ends in the state an operator
+expects and the Deployment controller keeps its own bookkeeping:
+
+- Scale uses the `scale` subresource (a merge patch of `spec.replicas`), never a patch of the object:
+  it works for every kind that has one and does not race with template edits.
+- History reads the owned ReplicaSets *from the API server* (not the cache): a rollback right after a
+  rollout must see the newest revision, and one namespace's ReplicaSets of one selector are cheap.
+- Rollback replaces `spec.template` with the chosen revision's ReplicaSet template minus the
+  `pod-template-hash` label (a JSON patch, so no stale map key of the current template survives a
+  merge). The controller then adopts that ReplicaSet again and gives it the next revision number.
+- A manual CronJob run is the Job `kubectl create job --from=cronjob/...` makes: the CronJob's job
+  template, annotation `cronjob.kubernetes.io/instantiate: manual`, and a controller ownerReference to
+  the CronJob (so deleting the CronJob cleans it up). API versions come from the registry: on 1.20
+  CronJobs are `batch/v1beta1` while Jobs are `batch/v1`.
+"""
+
+from __future__ import annotations
+
+import copy
+import secrets
+from typing import Any
+
+from aiohttp import web
+
+from kubevision.api.envelope import ApiError, ErrorCode
+from kubevision.auth.permissions import Principal, Verb
+from kubevision.kube.resources import FIELD_MANAGER, PATCH_CONTENT_TYPES, ResourceService, Target
+
+Obj = dict[str, Any]
+
+REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
+CHANGE_CAUSE_ANNOTATION = "kubernetes.io/change-cause"
+POD_TEMPLATE_HASH_LABEL = "pod-template-hash"
+INSTANTIATE_ANNOTATION = "cronjob.kubernetes.io/instantiate"
+MANUAL_SUFFIX = "-manual-"
+# Job names become the `job-name` label of their pods, and label values are at most 63 characters.
+JOB_NAME_MAX_CHARS = 63
+RANDOM_SUFFIX_CHARS = 5
+# The alphabet Kubernetes uses for generated name suffixes (no vowels, no look-alike digits).
+RANDOM_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+# spec.replicas is an int32.
+MAX_REPLICAS = 2**31 - 1
+
+
+def revision_of(obj: Obj) -> int | None:
+    """The `deployment.kubernetes.io/revision` annotation as a number (None when absent or malformed)."""
+    value = ((obj.get("metadata") or {}).get("annotations") or {}).get(REVISION_ANNOTATION)
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _images(template: Obj) -> list[str]:
+    containers = (template.get("spec") or {}).get("containers") or []
+    return [c.get("image", "") for c in containers]
+
+
+def _owned_by(obj: Obj, uid: str) -> bool:
+    return any(ref.get("uid") == uid for ref in (obj.get("metadata") or {}).get("ownerReferences") or [])
+
+
+def manual_job_name(cronjob_name: str) -> str:
+    """`<cronjob>-manual-<random>`, shortened so the whole name fits in a label value."""
+    suffix = "".join(secrets.choice(RANDOM_ALPHABET) for _ in range(RANDOM_SUFFIX_CHARS))
+    keep = JOB_NAME_MAX_CHARS - len(MANUAL_SUFFIX) - RANDOM_SUFFIX_CHARS
+    return f"{cronjob_name[:keep].rstrip('-.')}{MANUAL_SUFFIX}{suffix}"
+
+
+class WorkloadService:
+    """Authorized, audited workload and node actions."""
+
+    def __init__(self, resources: ResourceService) -> None:
+        self.resources = resources
+
+    async def _target(self, principal: Principal, cluster_id: int, resource: str, namespace: str | None,
+                      verb: Verb) -> Target:
+        target = await self.resources.resolve(principal, cluster_id, resource, namespace, verb)
+        if target.kind.namespaced and not target.namespace:
+            raise ApiError(ErrorCode.PARAM_MISSING, "namespace is required")
+        return target
+
+    async def _patch(self, target: Target, name: str, patch: Any, *, kind: str = "merge",
+                     subresource: str | None = None) -> Obj:
+        return await target.cluster.request(
+            "PATCH", target.kind.object_path(name, target.namespace, subresource), body=patch,
+            content_type=PATCH_CONTENT_TYPES[kind], params={"fieldManager": FIELD_MANAGER})
+
+    # -- scale / restart ---------------------------------------------------------------------------
+    async def scale(self, principal: Principal, cluster_id: int, resource: str, name: str, *, namespace: str,
+                    replicas: int, request_id: str | None = None) -> Obj:
+        """Set `spec.replicas` through the scale subresource; returns the resulting Scale summary."""
+        if replicas < 0 or replicas > MAX_REPLICAS:
+            raise ApiError(ErrorCode.PARAM_INVALID, f"replicas must be between 0 and {MAX_REPLICAS}")
+        target = await self._target(principal, cluster_id, resource, namespace, Verb.WRITE)
+        if "scale" not in target.kind.subresources:
+            raise ApiError(ErrorCode.PARAM_INVALID, f"{target.kind.name} cannot be scaled "
+                                                    "(no scale subresource); use deployments, statefulsets "
+                                                    "or replicasets")
+        path = target.kind.object_path(name, target.namespace, "scale")
+        before = await target.cluster.request("GET", path)
+        previous = (before.get("spec") or {}).get("replicas", 0)
+        scale = await self.resources.audited(
+            "workload.scale", target, name, request_id,
+            self._patch(target, name, {"spec": {"replicas": replicas}}, subresource="scale"),
+            replicas=replicas, previous=previous)
+        return {"kind": target.kind.name, "namespace": target.namespace, "name": name,
+                "replicas": (scale.get("spec") or {}).get("replicas", 0), "previousReplicas": previous,
+                "currentReplicas": (scale.get("status") or {}).get("replicas", 0),
+                "selector": (scale.get("status") or {}).get("selector")}
+
+    async def restart(self, principal: Principal, cluster_id: int, resource: str, name: str, *, namespace: str,
+                      request_id: str | None = None) -> Obj:
+        """`kubectl rollout restart`: stamp the pod template (shared with the batch restart)."""
+        return await self.resources.restart_workload(principal, cluster_id, resource, name, namespace=namespace,
+                                                     request_id=request_id)
+
+    # -- deployments -------------------------------------------------------------------------------
+    async def _replicasets_of(self, target: Target, deployment: Obj) -> list[Obj]:
+        """The ReplicaSets a Deployment owns, oldest revision first (live read, see module docstring)."""
+        rs_kind = await self.resources.lookup_kind(target.cluster, "replicasets")
+        self.resources.authorize(target.principal, target.cluster, rs_kind, target.namespace, Verb.READ)
+        match_labels = ((deployment.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
+        selector = ",".join(f"{k}={v}" for k, v in match_labels.items()) or None
+        listing = await target.cluster.request("GET", rs_kind.collection_path(target.namespace),
+                                               params={"labelSelector": selector})
+        uid = (deployment.get("metadata") or {}).get("uid", "")
+        owned = [rs for rs in listing.get("items") or [] if _owned_by(rs, uid)]
+        owned.sort(key=lambda rs: (revision_of(rs) or 0, (rs.get("metadata") or {}).get("creationTimestamp", "")))
+        return owned
+
+    async def history(self, principal: Principal, cluster_id: int, name: str, *, namespace: str) -> list[Obj]:
+        """Rollout history, newest revision first: `{revision, changeCause, images, createdAt, current, ...}`."""
+        target = await self._target(principal, cluster_id, "deployments", namespace, Verb.READ)
+        deployment = await target.cluster.request("GET", target.kind.object_path(name, target.namespace))
+        current = revision_of(deployment)
+        entries = []
+        for rs in reversed(await self._replicasets_of(target, deployment)):
+            metadata = rs.get("metadata") or {}
+            template = (rs.get("spec") or {}).get("template") or {}
+            revision = revision_of(rs)
+            entries.append({
+                "revision": revision,
+                "changeCause": (metadata.get("annotations") or {}).get(CHANGE_CAUSE_ANNOTATION),
+                "images": _images(template),
+                "createdAt": metadata.get("creationTimestamp"),
+                "current": revision is not None and revision == current,
+                "replicaSet": metadata.get("name"),
+                "replicas": (rs.get("spec") or {}).get("replicas", 0),
+                "readyReplicas": (rs.get("status") or {}).get("readyReplicas", 0),
+            })
+        return entries
+
+    async def rollback(self, principal: Principal, cluster_id: int, name: str, *, namespace: str,
+                       revision: int | None = None, request_id: str | None = None) -> Obj:
+        """Put back the pod template of `revision` (default: the one before the current); 40400 if unknown."""
+        if revision is not None and revision < 1:
+            raise ApiError(ErrorCode.PARAM_INVALID, "revision must be a positive integer")
+        target = await self._target(principal, cluster_id, "deployments", namespace, Verb.WRITE)
+        deployment = await target.cluster.request("GET", target.kind.object_path(name, target.namespace))
+        if (deployment.get("spec") or {}).get("paused"):
+            raise ApiError(ErrorCode.PARAM_INVALID, f"deployment {name!r} is paused; resume it before a rollback")
+        current = revision_of(deployment)
+        by_revision = {revision_of(rs): rs for rs in await self._replicasets_of(target, deployment)}
+        by_revision.pop(None, None)
+        if revision is None:
+            older = [r for r in by_revision if current is None or r < current]
+            if not older:
+                raise ApiError(ErrorCode.NOT_FOUND, f"deployment {name!r} has no previous revision")
+            revision = max(older)
+        chosen = by_revision.get(revision)
+        if chosen is None:
+            raise ApiError(ErrorCode.NOT_FOUND, f"deployment {name!r} has no revision {revision}")
+        result = {"name": name, "namespace": target.namespace, "revision": revision, "fromRevision": current,
+                  "skipped": revision == current}
+        if revision == current:  # kubectl: "skipped rollback (current template already matches revision N)"
+            return result
+        template = copy.deepcopy((chosen.get("spec") or {}).get("template") or {})
+        (template.get("metadata") or {}).get("labels", {}).pop(POD_TEMPLATE_HASH_LABEL, None)
+        patch: list[Obj] = [{"op": "replace", "path": "/spec/template", "value": template}]
+        cause = ((chosen.get("metadata") or {}).get("annotations") or {}).get(CHANGE_CAUSE_ANNOTATION)
+        annotations = (deployment.get("metadata") or {}).get("annotations") or {}
+        cause_path = "/metadata/annotations/" + CHANGE_CAUSE_ANNOTATION.replace("~", "~0").replace("/", "~1")
+        if cause is not None:
+            if not annotations:
+                patch.append({"op": "add", "path": "/metadata/annotations", "value": {}})
+            patch.append({"op": "add", "path": cause_path, "value": cause})
+        elif CHANGE_CAUSE_ANNOTATION in annotations:
+            patch.append({"op": "remove", "path": cause_path})
+        await self.resources.audited("deployment.rollback", target, name, request_id,
+                                     self._patch(target, name, patch, kind="json"),
+                                     revision=revision, fromRevision=current)
+        return result
+
+    async def set_paused(self, principal: Principal, cluster_id: int, name: str, *, namespace: str,
+                         paused: bool, request_id: str | None = None) -> Obj:
+        """Pause or resume a Deployment's rollouts (`spec.paused`)."""
+        target = await self._target(principal, cluster_id, "deployments", namespace, Verb.WRITE)
+        patched = await self.resources.audited(
+            "deployment.pause" if paused else "deployment.resume", target, name, request_id,
+            self._patch(target, name, {"spec": {"paused": paused}}))
+        return self.resources.present(target, patched)
+
+    # -- cronjobs ----------------------------------------------------------------------------------
+    async def trigger_cronjob(self, principal: Principal, cluster_id: int, name: str, *, namespace: str,
+                              request_id: str | None = None) -> Obj:
+        """Create a Job from a CronJob's template now (needs `write` on jobs); returns the Job."""
+        target = await self._target(principal, cluster_id, "cronjobs", namespace, Verb.READ)
+        job_kind = await self.resources.lookup_kind(target.cluster, "jobs")
+        self.resources.authorize(principal, target.cluster, job_kind, target.namespace, Verb.WRITE)
+        cronjob = await target.cluster.request("GET", target.kind.object_path(name, target.namespace))
+        job_template = (cronjob.get("spec") or {}).get("jobTemplate") or {}
+        template_meta = job_template.get("metadata") or {}
+        job_name = manual_job_name(name)
+        job = {
+            "apiVersion": job_kind.api_version, "kind": job_kind.kind,
+            "metadata": {
+                "name": job_name, "namespace": target.namespace,
+                "labels": dict(template_meta.get("labels") or {}),
+                "annotations": {**(template_meta.get("annotations") or {}), INSTANTIATE_ANNOTATION: "manual"},
+                "ownerReferences": [{
+                    "apiVersion": target.kind.api_version, "kind": target.kind.kind, "name": name,
+                    "uid": (cronjob.get("metadata") or {}).get("uid"), "controller": True,
+                    "blockOwnerDeletion": True,
+                }],
+            },
+            "spec": job_template.get("spec") or {},
+        }
+        created = await self.resources.audited(
+            "cronjob.trigger", target, name, request_id,
+            target.cluster.request("POST", job_kind.collection_path(target.namespace), body=job,
+                                   params={"fieldManager": FIELD_MANAGER}),
+            job=job_name)
+        return self.resources.present(target, created)
+
+    # -- nodes -------------------------------------------------------------------------------------
+    async def set_cordoned(self, principal: Principal, cluster_id: int, name: str, *, cordoned: bool,
+                           request_id: str | None = None) -> Obj:
+        """Cordon (`spec.unschedulable: true`) or uncordon (field removed, as kubectl does) a node."""
+        target = await self._target(principal, cluster_id, "nodes", None, Verb.WRITE)
+        patched = await self.resources.audited(
+            "node.cordon" if cordoned else "node.uncordon", target, name, request_id,
+            self._patch(target, name, {"spec": {"unschedulable": True if cordoned else None}}))
+        return self.resources.present(target, patched)
+
+
+WORKLOADS = web.AppKey("workloads", WorkloadService)

@@ -1,0 +1,159 @@
+/**
+ * One object at /c/{cluster}/ns/{ns}/{resource}/{name}: a header with actions (Edit YAML, Restart,
+ * Delete — only those the user's role and the kind allow) and tabs. The tab lives in ?tab= so a
+ * link can open it. To add a tab, add an entry to TABS: `when` decides for which kinds it shows.
+ */
+import { html, cx, useCallback, useEffect, useState } from "../../lib/ui.js";
+import { kindLabel } from "../../lib/kinds.js";
+import { abilities } from "../../lib/permissions.js";
+import { batchRestart, deleteObject, fetchObject } from "../../api/resources.js";
+import { ALL_NAMESPACES, Link, navigate, paths, updateQuery } from "../../router.js";
+import { notifyError, pushToast } from "../../state/toasts.js";
+import { LoadingBlock } from "../../components/Spinner.js";
+import { EmptyState } from "../../components/EmptyState.js";
+import { Icon } from "../../components/Icon.js";
+import { Age } from "../../components/Age.js";
+import { StatusBadge } from "../../components/StatusBadge.js";
+import { DeleteDialog } from "../../components/DeleteDialog.js";
+import { BatchDialog } from "../../components/BatchDialog.js";
+import { OverviewTab } from "./OverviewTab.js";
+import { YamlTab } from "./YamlTab.js";
+import { EventsTab } from "./EventsTab.js";
+
+const WORKLOADS = new Set(["pods", "deployments", "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs"]);
+
+/** Tabs in order; Logs and Terminal are filled in by their own pages later. */
+const TABS = [
+  { id: "overview", label: "Overview", render: (p) => html`<${OverviewTab} ...${p} />` },
+  { id: "yaml", label: "YAML", render: (p) => html`<${YamlTab} ...${p} />` },
+  { id: "events", label: "Events", render: (p) => html`<${EventsTab} clusterId=${p.clusterId} object=${p.object} />` },
+  { id: "logs", label: "Logs", when: (r) => WORKLOADS.has(r), render: () => placeholder("Logs", "Streaming logs for this workload arrive with the logs viewer.") },
+  { id: "terminal", label: "Terminal", when: (r) => r === "pods", render: () => placeholder("Terminal", "An interactive shell in this pod's containers arrives with the terminal.") },
+];
+
+function placeholder(title, text) {
+  return html`<div class="card"><${EmptyState} icon=${title === "Logs" ? "fileText" : "terminal"} title=${`${title} are coming soon`}>${text}</${EmptyState}></div>`;
+}
+
+function headlineStatus(object) {
+  if (!object) return null;
+  if (object.metadata?.deletionTimestamp) return "Terminating";
+  const status = object.status ?? {};
+  if (status.phase) return status.phase;
+  const ready = (status.conditions ?? []).find((c) => c.type === "Ready" || c.type === "Available");
+  if (ready) return ready.status === "True" ? (ready.type === "Ready" ? "Ready" : "Available") : `Not ${ready.type.toLowerCase()}`;
+  return null;
+}
+
+/**
+ * @param {{clusterId: string, namespace: string, resource: string, name: string, kind?: object,
+ *          kinds: object[], user: object, tab?: string|null}} props
+ */
+export function ResourceDetailPage({ clusterId, namespace, resource, name, kind, kinds, user, tab }) {
+  const apiNamespace = namespace === ALL_NAMESPACES ? "" : namespace;
+  const [state, setState] = useState({ object: null, error: null, loading: true });
+  const [editing, setEditing] = useState(false);
+  const [dialog, setDialog] = useState(null); // "delete" | "restart" | null
+  const [deleting, setDeleting] = useState({ busy: false, error: null });
+
+  const fetchLatest = useCallback(
+    (options = {}) => fetchObject(clusterId, resource, name, { namespace: apiNamespace || undefined, ...options }),
+    [clusterId, resource, name, apiNamespace],
+  );
+  const load = useCallback((signal) => {
+    setState((prev) => ({ ...prev, loading: true, error: null }));
+    fetchLatest({ signal }).then(
+      (object) => !signal?.aborted && setState({ object, error: null, loading: false }),
+      (error) => {
+        if (signal?.aborted || error?.name === "AbortError") return;
+        setState((prev) => ({ ...prev, error, loading: false }));
+        notifyError(`Could not load ${name}`, error);
+      },
+    );
+  }, [fetchLatest, name]);
+  useEffect(() => {
+    const controller = new AbortController();
+    load(controller.signal);
+    return () => controller.abort();
+  }, [load]);
+
+  const object = state.object;
+  const effectiveKind = kind ?? { name: resource, kind: object?.kind ?? resource, namespaced: Boolean(apiNamespace) };
+  const can = abilities(user, effectiveKind);
+  const tabs = TABS.filter((t) => !t.when || t.when(resource));
+  const active = tabs.find((t) => t.id === tab) ?? tabs[0];
+  const setTab = (id) => updateQuery({ tab: id === "overview" ? null : id });
+  const kindName = object?.kind ?? effectiveKind.kind;
+  const listHref = paths.list(clusterId, effectiveKind.namespaced === false ? ALL_NAMESPACES : namespace, resource);
+
+  const editYaml = () => {
+    setTab("yaml");
+    setEditing(true);
+  };
+  const doDelete = async (options) => {
+    setDeleting({ busy: true, error: null });
+    try {
+      await deleteObject(clusterId, resource, name, { namespace: apiNamespace || undefined, ...options });
+      pushToast({ kind: "success", message: `Deleted ${kindName} ${name}` });
+      setDialog(null);
+      navigate(listHref);
+    } catch (error) {
+      setDeleting({ busy: false, error });
+      return;
+    }
+    setDeleting({ busy: false, error: null });
+  };
+  const restart = () => batchRestart(clusterId, [{ kind: resource, namespace: apiNamespace, name }]);
+
+  const tabProps = {
+    clusterId, resource, name, namespace: apiNamespace || undefined, kind: effectiveKind, kinds, object, can,
+    reveal: () => fetchLatest({ reveal: true }),
+    canEdit: can.edit, editing, onEditingChange: setEditing,
+    onObject: (next) => setState({ object: next, error: null, loading: false }),
+    fetchLatest: () => fetchLatest(),
+  };
+  const status = headlineStatus(object);
+
+  return html`<div class="page page-detail">
+    <nav class="breadcrumbs" aria-label="Breadcrumb">
+      <${Link} href=${listHref}>${kind ? kindLabel(kind) : resource}</${Link}>
+      <span aria-hidden="true">/</span>
+      ${apiNamespace && html`<span class="muted">${apiNamespace}</span><span aria-hidden="true">/</span>`}
+      <span aria-current="page">${name}</span>
+    </nav>
+    <div class="page-header">
+      <div class="page-heading">
+        <h1 class="page-title mono">${name}</h1>
+        <span class="chip">${kindName}</span>
+        ${status && html`<${StatusBadge} value=${status} />`}
+      </div>
+      <div class="page-subtitle">
+        ${apiNamespace ? html`Namespace <strong>${apiNamespace}</strong>` : "Cluster-scoped"}
+        ${object?.metadata?.creationTimestamp && html` · created <${Age} value=${object.metadata.creationTimestamp} suffix=" ago" />`}
+      </div>
+      ${object && html`<div class="page-actions">
+        <button type="button" class="button" onClick=${() => load()} title="Reload this object"><${Icon} name="refresh" size=${14} /> Refresh</button>
+        ${can.restart && html`<button type="button" class="button" onClick=${() => setDialog("restart")}><${Icon} name="restart" size=${14} /> Restart</button>`}
+        ${can.edit && !editing && html`<button type="button" class="button" onClick=${editYaml}><${Icon} name="edit" size=${14} /> Edit YAML</button>`}
+        ${can.delete && html`<button type="button" class="button button-danger-outline" onClick=${() => setDialog("delete")}><${Icon} name="trash" size=${14} /> Delete</button>`}
+      </div>`}
+    </div>
+    <div class="tabs" role="tablist" aria-label="Object views">
+      ${tabs.map((t) => html`<button type="button" role="tab" key=${t.id} id=${`tab-${t.id}`} aria-selected=${active.id === t.id ? "true" : "false"}
+          aria-controls="detail-panel" class=${cx("tab", active.id === t.id && "is-active")} onClick=${() => setTab(t.id)}>${t.label}</button>`)}
+    </div>
+    <div class="tab-panel" role="tabpanel" id="detail-panel" aria-labelledby=${`tab-${active.id}`}>
+      ${object ? active.render(tabProps)
+        : state.loading ? html`<${LoadingBlock} label="Loading object…" />`
+        : html`<${EmptyState} icon="alert" tone="error" title=${state.error?.code === 40400 ? `${kindName} ${name} not found` : "Could not load this object"}
+            action=${html`<button type="button" class="button" onClick=${() => load()}>Try again</button>`}>${state.error?.message}</${EmptyState}>`}
+    </div>
+    ${object && html`<${DeleteDialog} open=${dialog === "delete"} kind=${kindName} name=${name} namespace=${apiNamespace}
+      busy=${deleting.busy} error=${deleting.error} onConfirm=${doDelete}
+      onClose=${() => { setDialog(null); setDeleting({ busy: false, error: null }); }} />`}
+    ${object && can.restart && html`<${BatchDialog} open=${dialog === "restart"} title=${`Restart ${kindName} ${name}?`} verb="Restart"
+      note="The pods are replaced gradually according to the update strategy, like kubectl rollout restart."
+      items=${[{ namespace: apiNamespace, name }]} run=${restart}
+      onClose=${(results) => { setDialog(null); if (results) load(); }} />`}
+  </div>`;
+}
