@@ -227,8 +227,12 @@ async def download_pod_logs(request: web.Request) -> web.StreamResponse:
             "Content-Disposition": f'attachment; filename="{source.filename}"',
             "Cache-Control": "no-store"})
         await response.prepare(request)
-        async for chunk in upstream.content.iter_chunked(DOWNLOAD_CHUNK_BYTES):
-            await response.write(chunk)
+        try:
+            async for chunk in upstream.content.iter_chunked(DOWNLOAD_CHUNK_BYTES):
+                await response.write(chunk)
+        except STREAM_ERRORS as exc:  # headers are sent: all we can do is end the file early
+            log.warning("log download of %s/%s broke: %s", source.pod, source.container, exc)
+            return response
         await response.write_eof()
     return response
 
