@@ -6,8 +6,10 @@ versions, the first-run bootstrap link, WebSocket tickets, TOTP life cycle and A
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
+import functools
 import hmac
 import secrets
 import time
@@ -43,8 +45,13 @@ REFRESH_ROTATION_WINDOW_S = 24 * 3600
 API_KEY_PREFIX = "kv_"
 BOOTSTRAP_AMR = "bootstrap"
 
-# Compared against when the user does not exist, so timing does not reveal valid usernames.
-_DUMMY_HASH = hash_password_sync("timing-equaliser-password")
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked when the user does not exist, so timing does not reveal valid usernames.
+
+    Made on first use, not at import: bcrypt costs ~0.25 s, which every start and CLI call would pay.
+    """
+    return hash_password_sync("timing-equaliser-password")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -162,7 +169,8 @@ class AuthService:
         self.check_rate("login", client_ip, username)
         async with self._store.transaction() as conn:
             user = await user_repo.get_user_by_name(conn, username)
-        valid = await verify_password(password, user.password_hash if user else _DUMMY_HASH)
+        stored = user.password_hash if user else await asyncio.to_thread(_dummy_hash)
+        valid = await verify_password(password, stored)
         if user is None or not valid or not user.active:
             reason = "unknown user" if user is None else ("bad password" if not valid else "inactive")
             self._audit.record("login.failed", request_id=request_id, username=username,
