@@ -25,9 +25,8 @@ import asyncio
 import collections
 import contextlib
 import dataclasses
-import re
 from collections.abc import Awaitable, Iterable, Iterator
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, NamedTuple, TypeVar
 
 import orjson
@@ -37,6 +36,7 @@ from kubevision.api.envelope import ApiError, ErrorCode
 from kubevision.auth.permissions import Principal, Verb
 from kubevision.kube.clusters import Cluster
 from kubevision.kube.errors import KubeError
+from kubevision.kube.quantities import as_bytes, as_cores, quantity_or_zero
 from kubevision.kube.registry import ResourceKind, UnknownResourceError
 from kubevision.kube.resources import ResourceService
 from kubevision.kube.search import SearchIndexes, SearchKeys, score, search_keys
@@ -72,56 +72,6 @@ EVENTS_DEFAULT_LIMIT = 200
 EVENTS_MAX_LIMIT = 1000
 TERMINAL_PHASES = ("Succeeded", "Failed")
 POD_PHASES = ("Running", "Pending", "Succeeded", "Failed", "Unknown")
-
-# -- Kubernetes quantities -------------------------------------------------------------------------------
-_BINARY_SUFFIXES = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
-_DECIMAL_SUFFIXES = {"n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "": Decimal(1),
-                     "k": Decimal("1e3"), "M": Decimal("1e6"), "G": Decimal("1e9"), "T": Decimal("1e12"),
-                     "P": Decimal("1e15"), "E": Decimal("1e18")}
-# Number, then a binary suffix, a decimal exponent (1e3, 1E-2) or a decimal suffix. The exponent is tried
-# before the bare `E` (exa) suffix, as in apimachinery's parser.
-_QUANTITY_RE = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(?:(Ki|Mi|Gi|Ti|Pi|Ei)|[eE]([+-]?\d+)|([numkMGTPE]?))$")
-
-
-def parse_quantity(value: str | int | float | None) -> Decimal:
-    """A Kubernetes resource quantity (`100m`, `1.5Gi`, `2k`, `1e3`, `64974848`) as an exact Decimal.
-
-    Raises `ValueError` for anything else.
-    """
-    if value is None:
-        raise ValueError("empty quantity")
-    if isinstance(value, int | float):
-        return Decimal(str(value))
-    match = _QUANTITY_RE.match(value.strip())
-    if match is None:
-        raise ValueError(f"invalid quantity {value!r}")
-    number, binary, exponent, decimal = match.groups()
-    try:
-        base = Decimal(number)
-    except InvalidOperation:
-        raise ValueError(f"invalid quantity {value!r}") from None
-    if binary:
-        return base * _BINARY_SUFFIXES[binary]
-    if exponent is not None:
-        return base.scaleb(int(exponent))
-    return base * _DECIMAL_SUFFIXES[decimal or ""]
-
-
-def quantity_or_zero(value: Any) -> Decimal:
-    """`parse_quantity`, with malformed or missing values counted as zero (never fails a view)."""
-    try:
-        return parse_quantity(value)
-    except (ValueError, TypeError):
-        return Decimal(0)
-
-
-def _cores(value: Decimal) -> float:
-    return float(round(value, 3))
-
-
-def _bytes(value: Decimal) -> int:
-    return int(value)
-
 
 # -- reading kinds ---------------------------------------------------------------------------------------
 @dataclasses.dataclass
@@ -467,15 +417,15 @@ class ViewService:
             "nodes": node_summary,
             "resources": {
                 "cpu": {"unit": "cores",
-                        "capacity": _cores(capacity["cpu"]) if has_nodes else None,
-                        "allocatable": _cores(allocatable["cpu"]) if has_nodes else None,
-                        "requests": _cores(cpu_requests), "limits": _cores(cpu_limits),
-                        "usage": _cores(usage["cpu"]) if usage else None},
+                        "capacity": as_cores(capacity["cpu"]) if has_nodes else None,
+                        "allocatable": as_cores(allocatable["cpu"]) if has_nodes else None,
+                        "requests": as_cores(cpu_requests), "limits": as_cores(cpu_limits),
+                        "usage": as_cores(usage["cpu"]) if usage else None},
                 "memory": {"unit": "bytes",
-                           "capacity": _bytes(capacity["memory"]) if has_nodes else None,
-                           "allocatable": _bytes(allocatable["memory"]) if has_nodes else None,
-                           "requests": _bytes(memory_requests), "limits": _bytes(memory_limits),
-                           "usage": _bytes(usage["memory"]) if usage else None},
+                           "capacity": as_bytes(capacity["memory"]) if has_nodes else None,
+                           "allocatable": as_bytes(allocatable["memory"]) if has_nodes else None,
+                           "requests": as_bytes(memory_requests), "limits": as_bytes(memory_limits),
+                           "usage": as_bytes(usage["memory"]) if usage else None},
                 "pods": {"unit": "pods",
                          "capacity": int(capacity["pods"]) if has_nodes else None,
                          "allocatable": int(allocatable["pods"]) if has_nodes else None,

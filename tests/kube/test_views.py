@@ -4,12 +4,8 @@ kubelet stand-in so pods are scheduled and Running), events filter, quota summar
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Any
 
-import pytest
-
-from kubevision.kube.views import parse_quantity
 from tests.envtest.controlplane import api_request
 from tests.envtest.namespaces import create_namespace_sync, delete_namespace_sync
 from tests.helpers import ApiSession, wait_until
@@ -45,23 +41,6 @@ async def running_pods(admin: ApiSession, cid: int, namespace: str, count: int) 
         running = [p for p in pods if (p.get("status") or {}).get("phase") == "Running"]
         return running if len(running) == count == len(pods) else None
     return await wait_until(check, timeout_s=60, what=f"{count} running pods")
-
-
-@pytest.mark.parametrize(("text", "expected"), [
-    ("100m", Decimal("0.1")), ("2", Decimal(2)), ("1.5", Decimal("1.5")), ("250u", Decimal("0.00025")),
-    ("64Mi", Decimal(64 * 2**20)), ("1Gi", Decimal(2**30)), ("3Ki", Decimal(3072)), ("1Ei", Decimal(2**60)),
-    ("2k", Decimal(2000)), ("1M", Decimal(10**6)), ("1G", Decimal(10**9)), ("1E", Decimal(10**18)),
-    ("1e3", Decimal(1000)), ("1E3", Decimal(1000)), ("5e-1", Decimal("0.5")), ("129e6", Decimal(129 * 10**6)),
-    ("12345", Decimal(12345)), ("500n", Decimal("5E-7")), (3, Decimal(3)),
-])
-def test_parse_quantity(text: str | int, expected: Decimal) -> None:
-    assert parse_quantity(text) == expected
-
-
-@pytest.mark.parametrize("text", ["", "abc", "1Qi", "1.2.3", "Mi", "1 Gi", "--1"])
-def test_parse_quantity_rejects_garbage(text: str) -> None:
-    with pytest.raises(ValueError):
-        parse_quantity(text)
 
 
 async def test_overview(admin: ApiSession, cid: int, namespace: str, kubelet) -> None:
