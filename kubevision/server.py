@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 # How many ports above the requested one are tried when it is busy.
 PORT_SEARCH_SPAN = 20
+MAX_PORT = 65535
 SHUTDOWN_TIMEOUT_S = 5.0
 
 
@@ -40,7 +41,8 @@ async def _bind(runner: web.AppRunner, settings: Settings) -> tuple[web.TCPSite,
         ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ssl_context.load_cert_chain(settings.tls_cert, settings.tls_key)
     span = PORT_SEARCH_SPAN if settings.port_search and settings.port != 0 else 1
-    for port in range(settings.port, settings.port + span):
+    last_port = min(settings.port + span - 1, MAX_PORT)
+    for port in range(settings.port, last_port + 1):
         site = web.TCPSite(runner, settings.host, port, ssl_context=ssl_context,
                            shutdown_timeout=SHUTDOWN_TIMEOUT_S)
         try:
@@ -48,11 +50,13 @@ async def _bind(runner: web.AppRunner, settings: Settings) -> tuple[web.TCPSite,
         except OSError as exc:
             if exc.errno != errno.EADDRINUSE:
                 raise
-            log.warning("port %d is busy, trying %d", port, port + 1)
+            if port < last_port:
+                log.warning("port %d is busy, trying %d", port, port + 1)
             continue
         bound_port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         return site, bound_port
-    raise OSError(errno.EADDRINUSE, f"ports {settings.port}-{settings.port + span - 1} are all busy")
+    busy = f"ports {settings.port}-{last_port} are" if last_port > settings.port else f"port {settings.port} is"
+    raise OSError(errno.EADDRINUSE, f"{busy} busy; choose another with --port")
 
 
 def _banner(settings: Settings, url: str, password: str | None, bootstrap_url: str | None) -> str:

@@ -11,6 +11,7 @@ from aiohttp.test_utils import TestClient
 
 from kubevision.app import create_app
 from kubevision.config import Settings, load_settings
+from tests.accounts import use_fast_password_hashing
 from tests.helpers import ADMIN_PASSWORD, ApiSession
 
 pytest_plugins = ["tests.envtest.fixtures"]
@@ -52,6 +53,13 @@ async def anonymous(client: TestClient) -> ApiSession:
 async def admin(anonymous: ApiSession) -> ApiSession:
     """API calls as the first-run admin."""
     return await anonymous.login("admin", ADMIN_PASSWORD)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process tests hash with a low bcrypt cost (see `use_fast_password_hashing`); the real cost is
+    checked by the CLI tests, which run real processes."""
+    use_fast_password_hashing(monkeypatch)
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""Fixtures for the authentication tests: cheap bcrypt and a controllable clock for TOTP codes."""
+"""Fixtures for the authentication tests: a controllable clock for TOTP codes."""
 
 from __future__ import annotations
 
@@ -9,13 +9,6 @@ import pyotp
 import pytest
 
 from kubevision.auth import totp
-from tests.accounts import use_fast_password_hashing
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """See `use_fast_password_hashing`."""
-    use_fast_password_hashing(monkeypatch)
 
 
 class TotpClock:
