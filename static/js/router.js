@@ -10,6 +10,7 @@
  *   /c/{cluster}/ns/{ns|_all}/{resource}/{name}     (cluster-scoped objects use ns "_all")
  *   /c/{cluster}/create?resource=&namespace=        (create from YAML)
  *   /settings/{section}, /admin/{section}
+ *   /terminal-sessions, /terminal-sessions/{id}      (list and playback of recorded terminals)
  *   /_dev/table?rows=N                                (synthetic VirtualTable demo, no data)
  */
 import { html, useEffect, useState } from "./lib/ui.js";
@@ -42,6 +43,9 @@ export function parseRoute(path, search = "") {
   if (first === "settings") return route("settings", { section: rest[0] ?? "profile" });
   if (first === "admin") return route("admin", { section: rest[0] ?? "users" });
   if (first === "_dev" && rest[0] === "table" && rest.length === 1) return route("dev-table");
+  if (first === "terminal-sessions" && rest.length <= 1) {
+    return rest.length ? route("terminal-session", { session: rest[0] }) : route("terminal-sessions");
+  }
   if (first === "c" && rest.length >= 1) {
     const [cluster, section, ns, resource, name, ...extra] = rest;
     if (section === undefined) return route("cluster-home", { cluster });
@@ -76,6 +80,9 @@ export const paths = {
   create: (cluster) => `/c/${enc(cluster)}/create`,
   settings: (section = "profile") => `/settings/${enc(section)}`,
   admin: (section = "users") => `/admin/${enc(section)}`,
+  topology: (cluster, namespace) => `/c/${enc(cluster)}/ns/${enc(namespace || ALL_NAMESPACES)}/topology`,
+  terminalSessions: () => "/terminal-sessions",
+  terminalSession: (id) => `/terminal-sessions/${enc(id)}`,
 };
 
 function enc(value) {

@@ -90,6 +90,14 @@ def test_edit_configmap_with_preview_diff_and_apply(control_plane, namespace, cl
     expect(review.locator(".diff-del")).to_contain_text("color: blue")
     page.wait_for_timeout(200)
     screenshot(page, "21-yaml-edit-diff")
+    # The editor and diff follow the theme (colours are CSS custom properties).
+    toggle = page.locator(".topbar .theme-toggle")
+    toggle.click()
+    toggle.click()
+    expect(page.locator("html")).to_have_attribute("data-theme", "dark")
+    background = page.locator(".yaml-editor .cm-editor").evaluate("e => getComputedStyle(e).backgroundColor")
+    assert background == "rgb(21, 26, 34)", background
+    screenshot(page, "21b-yaml-edit-diff-dark")
 
     review.get_by_role("button", name="Apply").click()
     expect(page.get_by_role("status").filter(has_text="Saved ConfigMap settings")).to_be_visible()
@@ -154,7 +162,9 @@ def test_conflict_offers_reload_and_reapply(control_plane, namespace, cluster_se
     dialog.get_by_role("button", name="Reload and reapply").click()
     expect(dialog).to_be_hidden()
     expect(review).to_contain_text("Dry run passed")
-    expect(review.locator(".diff-add")).to_contain_text("color: green")
+    expect(review.locator(".diff-add").filter(has_text="color: green")).to_have_count(1)
+    # The preview is honest: the text the user reapplies also puts back the other writer's size.
+    expect(review.locator(".diff-del").filter(has_text="size")).to_have_count(1)
     review.get_by_role("button", name="Apply").click()
     expect(page.get_by_role("status").filter(has_text="Saved ConfigMap shared")).to_be_visible()
 
@@ -180,7 +190,7 @@ def test_create_from_yaml_reports_each_document(control_plane, namespace, cluste
     expect(results).to_contain_text("Dry run: 1 of 2 documents valid")
     failed = results.locator(".doc-result.is-error")
     expect(failed).to_contain_text("Bad_Name")
-    expect(failed.locator(".cause-line").first).to_have_text("line 7")
+    expect(failed.locator(".cause-line").first).to_have_text("line 8")  # the document starts after `---`
     expect(page.locator(".yaml-editor .cm-markedLine").first).to_be_visible()
 
     good = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: first\ndata:\n  a: \"1\"\n---\n"
@@ -272,7 +282,7 @@ def test_readonly_user_sees_no_write_actions(control_plane, namespace, cluster_s
     expect(page.get_by_role("heading", name="ro-config")).to_be_visible()
     expect(page.get_by_role("button", name="Refresh")).to_be_visible()
     for name in ("Edit YAML", "Delete", "Restart"):
-        expect(page.get_by_role("button", name=name)).to_have_count(0)
+        expect(page.get_by_role("button", name=name, exact=True)).to_have_count(0)
     page.get_by_role("tab", name="YAML").click()
     expect(page.locator(EDITOR)).to_contain_text("ro-config")
     expect(page.get_by_role("button", name="Edit", exact=True)).to_have_count(0)

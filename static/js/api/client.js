@@ -199,3 +199,47 @@ async function send(method, path, { body, query, auth = true, signal, withMeta =
 export function clearSession() {
   setAccessToken(null);
 }
+
+/**
+ * Fetch a non-envelope answer (e.g. an asciinema recording) as text, with the same auth and
+ * one refresh-and-retry on 40101 as `request`. Failures that come back as an envelope throw ApiError.
+ * @param {string} path path under /api/v1
+ * @param {{query?: Record<string, unknown>, signal?: AbortSignal}} [options]
+ * @returns {Promise<string>}
+ */
+export async function requestText(path, { query, signal } = {}) {
+  const once = async () => {
+    const headers = accessToken ? { Authorization: `Bearer ${accessToken}` } : {};
+    let response;
+    try {
+      response = await fetch(apiUrl(path, query), { headers, credentials: "same-origin", signal });
+    } catch (error) {
+      if (error.name === "AbortError") throw error;
+      throw new ApiError(Codes.NETWORK, "Cannot reach the KubeVision server", { status: 0 });
+    }
+    const type = response.headers.get("Content-Type") ?? "";
+    const text = await response.text();
+    if (type.includes("application/json")) {
+      let envelope = null;
+      try {
+        envelope = JSON.parse(text);
+      } catch {
+        envelope = null;
+      }
+      if (envelope && typeof envelope.code === "number" && envelope.code !== Codes.OK) {
+        throw new ApiError(envelope.code, envelope.message || "request failed", {
+          requestId: envelope.meta?.requestId ?? "", data: envelope.data, status: response.status,
+        });
+      }
+    }
+    if (!response.ok) throw new ApiError(Codes.NETWORK, `HTTP ${response.status}`, { status: response.status });
+    return text;
+  };
+  try {
+    return await once();
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.code !== Codes.TOKEN_EXPIRED) throw error;
+    await refreshSession();
+    return once();
+  }
+}

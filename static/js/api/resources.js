@@ -88,14 +88,15 @@ export async function listObjects(clusterId, resource, { namespace, labelSelecto
 }
 
 /**
- * Events about one object, newest first. Uses the events route when the server has it and falls
- * back to listing Events with an involvedObject field selector.
+ * Events about one object, newest first. Uses the events route (compact events: type, reason,
+ * message, count, firstSeen, lastSeen, source) and falls back to listing Event objects with an
+ * involvedObject field selector when the server lacks it.
  * @param {{namespace?: string, kind: string, name: string, uid?: string, signal?: AbortSignal}} target
  * @returns {Promise<object[]>}
  */
 export async function objectEvents(clusterId, { namespace, kind, name, uid, signal }) {
   try {
-    const data = await request("GET", `${base(clusterId)}/events`, { query: { namespace, kind, name }, signal });
+    const data = await request("GET", `${base(clusterId)}/events`, { query: { namespace, kind, name, uid }, signal });
     return Array.isArray(data) ? data : data?.items ?? [];
   } catch (error) {
     if (!(error instanceof ApiError) || ![Codes.NOT_FOUND, Codes.PARAM_MISSING, Codes.PARAM_INVALID].includes(error.code)) throw error;
@@ -112,8 +113,8 @@ export async function objectEvents(clusterId, { namespace, kind, name, uid, sign
  * @returns {number}
  */
 export function eventTime(event) {
-  const value = event.lastTimestamp || event.eventTime || event.series?.lastObservedTime
-    || event.firstTimestamp || event.metadata?.creationTimestamp;
+  const value = event.lastSeen || event.lastTimestamp || event.eventTime || event.series?.lastObservedTime
+    || event.firstSeen || event.firstTimestamp || event.metadata?.creationTimestamp;
   const time = Date.parse(value ?? "");
   return Number.isNaN(time) ? 0 : time;
 }

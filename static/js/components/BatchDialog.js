@@ -48,13 +48,13 @@ export function BatchDialog({ open, title, verb, danger = false, note, items, ru
   const succeeded = (results ?? []).length - failed.length;
 
   const actions = phase === "results"
-    ? html`<button type="button" class="button button-primary" onClick=${close}>Done</button>`
+    ? html`<button type="button" class="button button-primary" onClick=${close} disabled=${false}>Done</button>`
     : html`<button type="button" class="button" onClick=${close} disabled=${phase === "working"}>Cancel</button>
       <button type="submit" class=${cx("button", danger ? "button-danger" : "button-primary")} disabled=${phase === "working"}>
         ${phase === "working" ? "Working…" : `${verb} ${items.length}`}
       </button>`;
 
-  return html`<${Modal} open=${open} title=${phase === "results" ? `${title}: results` : title} onClose=${close}
+  return html`<${Modal} open=${open} title=${phase === "results" ? `${title}: results` : `${title}?`} onClose=${close}
       busy=${phase === "working"} actions=${actions} onSubmit=${phase === "confirm" ? confirm : close} class="batch-dialog">
     ${phase === "results"
       ? html`<div class="batch-summary">

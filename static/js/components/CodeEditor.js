@@ -16,6 +16,15 @@ export function CodeEditor({ value, readOnly = false, onChange, markedLines = []
   const editor = useRef(null);
   const onChangeRef = useRef(onChange);
   onChangeRef.current = onChange;
+  // Texts the editor itself reported. Effects run after paint, so while the user types, `value`
+  // lags behind the document; pushing such an echo back would undo keystrokes and start a
+  // ping-pong between two versions. Only a value the editor never produced is an outside change.
+  const emitted = useRef(new Set());
+  const emit = (text) => {
+    emitted.current.add(text);
+    if (emitted.current.size > 64) emitted.current.delete(emitted.current.values().next().value);
+    onChangeRef.current?.(text);
+  };
   const [state, setState] = useState("loading");
 
   useEffect(() => {
@@ -24,7 +33,7 @@ export function CodeEditor({ value, readOnly = false, onChange, markedLines = []
       ({ createEditor }) => {
         if (cancelled) return;
         editor.current = createEditor(hostRef.current, {
-          doc: value, readOnly, label, onChange: (text) => onChangeRef.current?.(text),
+          doc: value, readOnly, label, onChange: emit,
         });
         if (handleRef) handleRef.current = editor.current;
         setState("ready");
@@ -42,7 +51,11 @@ export function CodeEditor({ value, readOnly = false, onChange, markedLines = []
     };
   }, []);
 
-  useEffect(() => editor.current?.setText(value), [value, state]);
+  useEffect(() => {
+    if (!editor.current || emitted.current.has(value)) return;
+    emitted.current.clear();
+    editor.current.setText(value);
+  }, [value, state]);
   useEffect(() => editor.current?.setReadOnly(readOnly), [readOnly, state]);
   const markKey = markedLines.join(",");
   useEffect(() => editor.current?.markLines(markedLines), [markKey, state]);

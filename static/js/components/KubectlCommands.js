@@ -38,8 +38,7 @@ function quote(value) {
 export function KubectlCommands({ commands }) {
   return html`<ul class="kubectl-list" aria-label="kubectl commands">
     ${commands.map((c) => html`<li key=${c.label} class="kubectl-item">
-      <span class="kubectl-label">${c.label}</span>
-      <code class="kubectl-command">${c.command}</code>
+      <div class="kubectl-text"><span class="kubectl-label">${c.label}</span><code class="kubectl-command">${c.command}</code></div>
       <${CopyButton} text=${c.command} label=${`Copy ${c.label.toLowerCase()} command`} />
     </li>`)}
   </ul>`;

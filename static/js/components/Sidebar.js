@@ -10,10 +10,11 @@ import { Icon } from "./Icon.js";
 /**
  * @param {{clusterId: string|null, namespace: string, kinds: object[], activeResource?: string,
  *          activeSection?: string, collapsed: Record<string, boolean>, onToggleGroup: (id: string) => void,
- *          open: boolean, onNavigate?: () => void, loading?: boolean}} props
+ *          open: boolean, onNavigate?: () => void, loading?: boolean,
+ *          favorites?: Array<{id: number, path: string, title: string}>, currentPath?: string, topologyActive?: boolean}} props
  */
 export function Sidebar({ clusterId, namespace, kinds, activeResource, activeSection, collapsed, onToggleGroup,
-  open, onNavigate, loading = false }) {
+  open, onNavigate, loading = false, favorites = [], currentPath = "", topologyActive = false }) {
   const [filter, setFilter] = useState("");
   const needle = filter.trim().toLowerCase();
   const groups = useMemo(() => {
@@ -31,6 +32,19 @@ export function Sidebar({ clusterId, namespace, kinds, activeResource, activeSec
           aria-current=${activeSection === "overview" ? "page" : undefined}>
         <${Icon} name="grid" /> <span>Overview</span>
       </${Link}>
+      <${Link} href=${clusterId ? paths.topology(clusterId, namespace) : "/"} onClick=${onNavigate}
+          class=${cx("nav-item", "nav-top", topologyActive && "is-active")} aria-current=${topologyActive ? "page" : undefined}>
+        <${Icon} name="share" /> <span>Topology</span>
+      </${Link}>
+      ${favorites.length > 0 && html`<div class="nav-group nav-favorites">
+        <div class="nav-group-header nav-group-static"><${Icon} name="star" size=${15} /><span>Favorites</span>
+          <span class="nav-group-count">${favorites.length}</span></div>
+        <ul class="nav-list" aria-label="Favorites">
+          ${favorites.map((f) => html`<li key=${f.id}><${Link} href=${f.path} onClick=${onNavigate} title=${f.title}
+              class=${cx("nav-item", currentPath === f.path && "is-active")} aria-current=${currentPath === f.path ? "page" : undefined}>
+            <span class="nav-fav-title">${f.title}</span></${Link}></li>`)}
+        </ul>
+      </div>`}
       <div class="sidebar-filter">
         <${Icon} name="search" size=${14} />
         <input type="search" placeholder="Filter resources" value=${filter} aria-label="Filter resource kinds"

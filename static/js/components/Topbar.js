@@ -13,12 +13,13 @@ import { UserMenu } from "./UserMenu.js";
  *   namespaces: string[], namespace: string, onNamespaceChange: (ns: string) => void,
  *   namespaceMode: "hidden"|"enabled"|"cluster-scoped",
  *   user: object, theme: string, onToggleTheme: () => void, onSignOut: () => void,
- *   onToggleSidebar: () => void, sidebarOpen: boolean,
+ *   onToggleSidebar: () => void, sidebarOpen: boolean, onSearch?: () => void,
  * }} props
  */
 export function Topbar(props) {
   const { clusters, clusterId, onClusterChange, namespaces, namespace, onNamespaceChange, namespaceMode,
-    user, theme, onToggleTheme, onSignOut, onToggleSidebar, sidebarOpen } = props;
+    user, theme, onToggleTheme, onSignOut, onToggleSidebar, sidebarOpen, onSearch } = props;
+  const mac = /Mac|iPhone|iPad/.test(navigator.platform);
   return html`<header class="topbar">
     <button type="button" class="icon-button sidebar-toggle" onClick=${onToggleSidebar}
         aria-label=${sidebarOpen ? "Close navigation" : "Open navigation"} aria-expanded=${sidebarOpen ? "true" : "false"}
@@ -35,6 +36,10 @@ export function Topbar(props) {
         onSelect=${onNamespaceChange} clusterScoped=${namespaceMode === "cluster-scoped"} />`}
     </div>
     <div class="topbar-spacer"></div>
+    ${onSearch && html`<button type="button" class="search-trigger" onClick=${onSearch} aria-label="Search (${mac ? "⌘" : "Ctrl+"}K)">
+      <${Icon} name="search" size=${15} /><span class="search-trigger-text">Search…</span>
+      <kbd class="kbd">${mac ? "⌘" : "Ctrl"} K</kbd>
+    </button>`}
     <div class="topbar-actions">
       <${ThemeToggle} theme=${theme} onToggle=${onToggleTheme} />
       <${UserMenu} user=${user} onSignOut=${onSignOut} />

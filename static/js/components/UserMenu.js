@@ -27,7 +27,13 @@ export function UserMenu({ user, onSignOut }) {
       <${Link} href=${paths.settings("profile")} role="menuitem" class="menu-item" onClick=${() => setOpen(false)}>
         <${Icon} name="settings" /> Settings
       </${Link}>
-      ${user?.role === "admin" && html`<${Link} href=${paths.admin("users")} role="menuitem" class="menu-item"
+      <${Link} href=${paths.settings("security")} role="menuitem" class="menu-item" onClick=${() => setOpen(false)}>
+        <${Icon} name="lock" /> Security
+      </${Link}>
+      <${Link} href="/terminal-sessions" role="menuitem" class="menu-item" onClick=${() => setOpen(false)}>
+        <${Icon} name="terminal" /> Terminal sessions
+      </${Link}>
+      ${(user?.role === "admin" || user?.role === "ops") && html`<${Link} href=${paths.admin(user.role === "admin" ? "users" : "audit")} role="menuitem" class="menu-item"
           onClick=${() => setOpen(false)}>
         <${Icon} name="shield" /> Administration
       </${Link}>`}

@@ -1,11 +1,9 @@
 /**
  * The CodeMirror 6 editor used for manifests (loaded on demand by components/CodeEditor.js).
  *
- * CSP: style-mod writes CodeMirror's styles into a <style> element when the editor lives in the
- * document, which `style-src 'self'` refuses. Inside a shadow root it uses a constructable
- * stylesheet (adoptedStyleSheets) instead, which the CSP allows, so every editor is mounted in an
- * open shadow root on its host element. Colours come from the app's CSS custom properties, which
- * inherit into the shadow tree, so the editor follows the light/dark theme.
+ * CSP: CodeMirror's styles go into an adopted constructable stylesheet (see adoptedStyles.js), never
+ * a <style> element or style attribute. Colours come from the app's CSS custom properties, so the
+ * editor follows the light/dark theme.
  */
 import { basicSetup } from "codemirror";
 import { Compartment, EditorState, RangeSetBuilder, StateEffect, StateField } from "@codemirror/state";
@@ -14,6 +12,9 @@ import { HighlightStyle, syntaxHighlighting } from "@codemirror/language";
 import { indentWithTab } from "@codemirror/commands";
 import { yaml } from "@codemirror/lang-yaml";
 import { tags as t } from "@lezer/highlight";
+import { installAdoptedStyles } from "./adoptedStyles.js";
+
+installAdoptedStyles();
 
 const theme = EditorView.theme({
   "&": { height: "100%", fontSize: "12.5px", color: "var(--text)", backgroundColor: "var(--surface)" },
@@ -83,22 +84,17 @@ const marks = StateField.define({
  */
 
 /**
- * Mount an editor in a shadow root on `host`.
+ * Mount an editor inside `host` (its previous content is replaced).
  * @param {HTMLElement} host
  * @param {{doc: string, readOnly?: boolean, label?: string, onChange?: (text: string) => void}} options
  * @returns {EditorHandle}
  */
 export function createEditor(host, { doc, readOnly = false, label = "YAML editor", onChange }) {
-  const shadow = host.shadowRoot ?? host.attachShadow({ mode: "open" });
-  shadow.replaceChildren();
-  const parent = document.createElement("div");
-  parent.style.height = "100%"; // CSSOM, not a style attribute: allowed by the CSP
-  shadow.append(parent);
+  host.replaceChildren();
   const readOnlyCompartment = new Compartment();
   const readOnlyExtensions = (value) => [EditorState.readOnly.of(value), EditorView.editorAttributes.of({ class: value ? "cm-readonly" : "" })];
   const view = new EditorView({
-    root: shadow,
-    parent,
+    parent: host,
     state: EditorState.create({
       doc,
       extensions: [

@@ -141,17 +141,3 @@ export function locateField(text, field) {
   }
   return offset === null ? null : lineCounter.linePos(offset).line;
 }
-
-/**
- * Decode a base64 Secret value as UTF-8 text (binary data comes back with replacement marks).
- * @param {string} value
- * @returns {string}
- */
-export function decodeBase64(value) {
-  try {
-    const bytes = Uint8Array.from(atob(value), (c) => c.charCodeAt(0));
-    return new TextDecoder().decode(bytes);
-  } catch {
-    return value;
-  }
-}

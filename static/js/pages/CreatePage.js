@@ -7,7 +7,7 @@
 import { html, cx, useRef, useState } from "../lib/ui.js";
 import { kindLabel } from "../lib/kinds.js";
 import { abilities } from "../lib/permissions.js";
-import { locateField } from "../lib/manifest.js";
+import { loadManifest } from "../lib/manifestLoader.js";
 import { templateFor } from "../lib/templates.js";
 import { applyYaml } from "../api/resources.js";
 import { findKind } from "../lib/kinds.js";
@@ -52,8 +52,10 @@ export function CreatePage({ clusterId, kind, kinds, namespace, user }) {
   const submit = async (dryRun) => {
     setRun({ dryRun, status: "busy", text });
     try {
-      const results = await applyYaml(clusterId, { yaml: text, dryRun, namespace: defaultNs || undefined });
-      setRun({ dryRun, status: "done", text, results: (results ?? []).map((r) => withCauseLines(text, r)) });
+      const [results, { locateField }] = await Promise.all([
+        applyYaml(clusterId, { yaml: text, dryRun, namespace: defaultNs || undefined }), loadManifest(),
+      ]);
+      setRun({ dryRun, status: "done", text, results: (results ?? []).map((r) => withCauseLines(text, r, locateField)) });
     } catch (error) {
       setRun({ dryRun, status: "error", text, error });
     }
@@ -93,7 +95,7 @@ export function CreatePage({ clusterId, kind, kinds, namespace, user }) {
   </div>`;
 }
 
-function withCauseLines(text, result) {
+function withCauseLines(text, result, locateField) {
   if (!result.causes?.length) return result;
   const doc = documentAt(text, result.line);
   return { ...result, causes: result.causes.map((c) => {

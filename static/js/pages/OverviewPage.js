@@ -1,18 +1,48 @@
 /**
- * Cluster overview: the cluster's identity and health, figures from GET /clusters/{id}/overview
- * when the server provides them, and shortcuts to every resource group.
+ * Cluster overview dashboard: workload readiness and node cards, capacity bars (CPU and memory
+ * requests / limits / usage against allocatable), a pod-phase donut, the newest warning events
+ * (linked to their objects) and, when a namespace is picked, that namespace's object counts.
  */
-import { html } from "../lib/ui.js";
+import { html, cx } from "../lib/ui.js";
 import { formatCount } from "../lib/format.js";
-import { groupKinds, kindLabel } from "../lib/kinds.js";
-import { getOverview } from "../api/clusters.js";
-import { Link, paths } from "../router.js";
+import { findKind } from "../lib/kinds.js";
+import { getOverview } from "../api/views.js";
+import { listResourceTable } from "../api/clusters.js";
+import { ALL_NAMESPACES, Link, paths } from "../router.js";
 import { Icon } from "../components/Icon.js";
 import { StatusBadge } from "../components/StatusBadge.js";
-import { Spinner } from "../components/Spinner.js";
+import { LoadingBlock, Spinner } from "../components/Spinner.js";
+import { EmptyState } from "../components/EmptyState.js";
+import { Age } from "../components/Age.js";
+import { CapacityBar, Donut } from "../components/charts.js";
 import { usePromise } from "./usePromise.js";
 
 const HEALTH_TONES = { healthy: "ok", unreachable: "error", unknown: "" };
+const WORKLOAD_CARDS = [
+  ["deployments", "Deployments"], ["statefulsets", "StatefulSets"], ["daemonsets", "DaemonSets"],
+  ["pods", "Pods"], ["jobs", "Jobs"], ["cronjobs", "CronJobs"],
+];
+const PHASES = [["Running", "ok"], ["Pending", "warn"], ["Succeeded", "info"], ["Failed", "error"], ["Unknown", "muted"]];
+const NAMESPACE_KINDS = [["pods", "Pods"], ["deployments", "Deployments"], ["statefulsets", "StatefulSets"],
+  ["daemonsets", "DaemonSets"], ["jobs", "Jobs"], ["services", "Services"], ["configmaps", "ConfigMaps"], ["secrets", "Secrets"]];
+
+/** "1.5 cores", "250m". */
+export function formatCpu(cores) {
+  if (cores === 0) return "0";
+  return cores < 1 ? `${Math.round(cores * 1000)}m` : `${Number(cores.toFixed(cores < 10 ? 2 : 1))} cores`;
+}
+
+/** "512 MiB", "3.4 GiB". */
+export function formatBytes(bytes) {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${Number(value.toFixed(value < 10 && unit > 0 ? 1 : 0))} ${units[unit]}`;
+}
 
 /**
  * @param {{clusterId: string, cluster?: object, kinds: object[], namespace: string}} props
@@ -21,9 +51,8 @@ export function OverviewPage({ clusterId, cluster, kinds, namespace }) {
   const overview = usePromise((signal) => getOverview(clusterId, { signal }), [clusterId], {
     errorTitle: "Could not load the cluster overview", initial: null,
   });
-  const counts = overview.data?.counts && typeof overview.data.counts === "object" ? overview.data.counts : null;
-
-  return html`<div class="page">
+  const data = overview.data;
+  return html`<div class="page page-overview">
     <div class="page-header">
       <div class="page-heading">
         <h1 class="page-title">${cluster?.name ?? `Cluster ${clusterId}`}</h1>
@@ -32,30 +61,137 @@ export function OverviewPage({ clusterId, cluster, kinds, namespace }) {
       <div class="page-subtitle">
         ${cluster?.server && html`<span class="mono">${cluster.server}</span>`}
         ${cluster?.version && html` · Kubernetes ${cluster.version}`}
-        ${cluster?.source && html` · from ${cluster.source}`}
+        ${data?.scope === "namespaces" && html` · figures for your namespaces only`}
+      </div>
+      <div class="page-actions">
+        <button type="button" class="button" onClick=${overview.reload}><${Icon} name="refresh" size=${14} /> Refresh</button>
       </div>
     </div>
-    <section class="card-grid" aria-label="Figures">
-      ${overview.loading && html`<div class="card card-stat"><${Spinner} size="sm" inline /> Loading figures…</div>`}
-      ${counts && Object.entries(counts).map(([name, value]) => html`<div class="card card-stat" key=${name}>
-        <div class="stat-value">${typeof value === "number" ? formatCount(value) : formatCount(value?.total ?? 0)}</div>
-        <div class="stat-label">${name}</div>
-      </div>`)}
-      ${!overview.loading && !counts && html`<div class="card card-stat card-muted">
-        <div class="stat-note"><${Icon} name="info" size=${14} /> Cluster figures are not available${overview.error ? ` (${overview.error.message})` : ""}.</div>
-      </div>`}
-    </section>
-    <h2 class="section-title">Resources</h2>
-    <section class="card-grid card-grid-wide">
-      ${groupKinds(kinds).map((group) => html`<div class="card" key=${group.id}>
-        <h3 class="card-title"><${Icon} name=${group.icon} size=${15} /> ${group.label}</h3>
-        <ul class="link-list">
-          ${group.kinds.slice(0, 8).map((kind) => html`<li key=${kind.name}>
-            <${Link} href=${paths.list(clusterId, kind.namespaced ? namespace : "_all", kind.name)}>${kindLabel(kind)}</${Link}>
-          </li>`)}
-          ${group.kinds.length > 8 && html`<li class="muted">+ ${group.kinds.length - 8} more in the sidebar</li>`}
-        </ul>
-      </div>`)}
-    </section>
+    ${overview.loading && !data ? html`<${LoadingBlock} label="Loading the overview…" />`
+      : !data ? html`<${EmptyState} icon="alert" tone="error" title="The overview is unavailable"
+          action=${html`<button type="button" class="button" onClick=${overview.reload}>Try again</button>`}>${overview.error?.message}</${EmptyState}>`
+      : html`<${Dashboard} data=${data} clusterId=${clusterId} kinds=${kinds} namespace=${namespace} />`}
   </div>`;
+}
+
+function Dashboard({ data, clusterId, kinds, namespace }) {
+  const workloads = data.workloads ?? {};
+  const counts = data.counts ?? {};
+  const nodes = data.nodes;
+  const phases = data.podPhases ?? {};
+  const phaseTotal = Object.values(phases).reduce((a, b) => a + (b ?? 0), 0);
+  return html`
+    <section class="stat-grid" aria-label="Workloads">
+      ${nodes && html`<${Link} class="card stat-card" href=${paths.list(clusterId, ALL_NAMESPACES, "nodes")}>
+        <div class="stat-card-label"><${Icon} name="server" size=${14} /> Nodes</div>
+        <div class="stat-card-value">${nodes.ready}<span class="stat-card-total">/${nodes.total}</span></div>
+        <div class="stat-card-note">${readyNote(nodes.ready, nodes.total)}${nodes.unschedulable ? html` · <span class="text-warn">${nodes.unschedulable} cordoned</span>` : ""}</div>
+      </${Link}>`}
+      ${WORKLOAD_CARDS.filter(([kind]) => workloads[kind] || counts[kind] !== undefined).map(([kind, label]) => {
+        const w = workloads[kind];
+        return html`<${Link} key=${kind} class="card stat-card" href=${paths.list(clusterId, namespace, kind)}>
+          <div class="stat-card-label">${label}</div>
+          ${w ? html`<div class="stat-card-value">${formatCount(w.ready)}<span class="stat-card-total">/${formatCount(w.total)}</span></div>
+              <div class="stat-card-note">${readyNote(w.ready, w.total, kind === "cronjobs" ? "active schedules" : "ready")}</div>`
+            : html`<div class="stat-card-value">${formatCount(counts[kind] ?? 0)}</div><div class="stat-card-note muted">total</div>`}
+        </${Link}>`;
+      })}
+      ${["services", "ingresses", "namespaces"].filter((k) => counts[k] !== undefined).map((kind) => html`<${Link} key=${kind}
+          class="card stat-card" href=${paths.list(clusterId, kind === "namespaces" ? ALL_NAMESPACES : namespace, kind)}>
+        <div class="stat-card-label">${kind[0].toUpperCase() + kind.slice(1)}</div>
+        <div class="stat-card-value">${formatCount(counts[kind])}</div>
+        <div class="stat-card-note muted">total</div>
+      </${Link}>`)}
+    </section>
+    <div class="overview-columns">
+      <section class="card" aria-labelledby="capacity-title">
+        <h2 class="card-title" id="capacity-title">Capacity</h2>
+        <${Capacity} resources=${data.resources ?? {}} metrics=${data.metricsAvailable} />
+      </section>
+      <section class="card" aria-labelledby="phases-title">
+        <h2 class="card-title" id="phases-title">Pod phases</h2>
+        <${Donut} caption="pods" centre=${formatCount(phaseTotal)}
+          parts=${PHASES.map(([phase, tone]) => ({ key: phase, label: phase, value: phases[phase] ?? 0, tone }))} />
+      </section>
+    </div>
+    ${namespace && namespace !== ALL_NAMESPACES && html`<${NamespaceSummary} clusterId=${clusterId} namespace=${namespace} />`}
+    <section class="card card-flush" aria-labelledby="warnings-title">
+      <div class="section-header"><h2 class="card-title" id="warnings-title"><${Icon} name="alert" size=${15} /> Recent warnings</h2></div>
+      <${Warnings} events=${data.warnings ?? []} clusterId=${clusterId} kinds=${kinds} />
+    </section>`;
+}
+
+function readyNote(ready, total, word = "ready") {
+  if (!total) return html`<span class="muted">none</span>`;
+  const down = total - ready;
+  return down > 0 ? html`<span class="text-warn">${down} not ${word === "ready" ? "ready" : "active"}</span>` : html`<span class="text-ok">all ${word}</span>`;
+}
+
+function Capacity({ resources, metrics }) {
+  const { cpu = {}, memory = {}, pods = {} } = resources;
+  const rows = [
+    ["CPU requests", cpu.requests, cpu.allocatable, formatCpu, cpu.limits, "limits"],
+    ["CPU limits", cpu.limits, cpu.allocatable, formatCpu],
+    ["Memory requests", memory.requests, memory.allocatable, formatBytes, memory.limits, "limits"],
+    ["Memory limits", memory.limits, memory.allocatable, formatBytes],
+  ];
+  if (metrics) {
+    rows.splice(2, 0, ["CPU usage", cpu.usage, cpu.allocatable, formatCpu]);
+    rows.push(["Memory usage", memory.usage, memory.allocatable, formatBytes]);
+  }
+  const podCount = pods?.requests ?? null;
+  if (typeof podCount === "number") rows.push(["Pods", podCount, pods.allocatable ?? null, formatCount]);
+  const noNodes = cpu.allocatable === null || cpu.allocatable === undefined;
+  return html`<div class="capacity-list">
+    ${rows.map(([label, value, max, format, marker, markerLabel]) => html`<${CapacityBar} key=${label} label=${label}
+      value=${value ?? null} max=${max ?? null} format=${format} marker=${marker ?? null} markerLabel=${markerLabel ?? ""} />`)}
+    <p class="small muted">${noNodes ? "Node capacity is not visible to your account; figures are sums over your pods."
+      : "Sums over scheduled, unfinished pods against the nodes' allocatable resources."}${metrics ? "" : " Usage needs metrics-server."}</p>
+  </div>`;
+}
+
+function Warnings({ events, clusterId, kinds }) {
+  if (!events.length) return html`<div class="empty-inline"><${Icon} name="check" size=${15} class="text-ok" /> No warning events.</div>`;
+  return html`<ul class="event-feed">
+    ${events.map((event, i) => {
+      const obj = event.involvedObject ?? {};
+      const kind = findKind(kinds, obj.apiVersion ?? "", obj.kind);
+      const href = kind && obj.name ? paths.detail(clusterId, kind.namespaced === false ? ALL_NAMESPACES : obj.namespace, kind.name, obj.name) : null;
+      const label = `${obj.kind ?? "Object"} ${obj.namespace ? `${obj.namespace}/` : ""}${obj.name ?? ""}`;
+      return html`<li key=${`${event.name}-${i}`} class="event-item">
+        <span class="event-reason">${event.reason}</span>
+        <div class="event-body">
+          <div class="event-object">${href ? html`<${Link} href=${href}>${label}</${Link}>` : label}
+            ${event.count > 1 && html`<span class="chip">×${event.count}</span>`}</div>
+          <div class="event-message">${event.message}</div>
+        </div>
+        <span class="event-age muted"><${Age} value=${event.lastSeen ?? event.firstSeen} suffix=" ago" /></span>
+      </li>`;
+    })}
+  </ul>`;
+}
+
+function NamespaceSummary({ clusterId, namespace }) {
+  const counts = usePromise(async (signal) => {
+    const entries = await Promise.all(NAMESPACE_KINDS.map(async ([resource]) => {
+      try {
+        const { data, meta } = await listResourceTable(clusterId, resource, { namespace, pageSize: 1, signal });
+        return [resource, meta?.total ?? data?.rows?.length ?? 0];
+      } catch (error) {
+        if (error?.name === "AbortError") throw error;
+        return [resource, null];
+      }
+    }));
+    return Object.fromEntries(entries);
+  }, [clusterId, namespace], { errorTitle: "Could not count the namespace's objects", initial: null });
+  return html`<section class="card" aria-labelledby="ns-title">
+    <div class="section-header">
+      <h2 class="card-title" id="ns-title">Namespace <span class="mono">${namespace}</span></h2>
+      <${Link} class="button button-ghost" href=${paths.topology(clusterId, namespace)}><${Icon} name="share" size=${14} /> Topology</${Link}>
+    </div>
+    ${!counts.data ? html`<div class="loading-inline"><${Spinner} size="sm" inline /> Counting…</div>`
+      : html`<dl class="ns-counts">${NAMESPACE_KINDS.filter(([r]) => counts.data[r] !== null).map(([resource, label]) => html`
+          <div key=${resource} class=${cx("ns-count")}><dt><${Link} href=${paths.list(clusterId, namespace, resource)}>${label}</${Link}></dt>
+            <dd>${formatCount(counts.data[resource])}</dd></div>`)}</dl>`}
+  </section>`;
 }

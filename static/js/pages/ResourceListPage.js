@@ -21,6 +21,7 @@ import { EmptyState } from "../components/EmptyState.js";
 import { Icon } from "../components/Icon.js";
 import { Spinner } from "../components/Spinner.js";
 import { rowKey, tableColumns } from "./resourceColumns.js";
+import { FavoriteToggle } from "./FavoriteToggle.js";
 
 const PAGE_SIZE = 1000; // the API's maximum page size
 const MAX_PAGES = 100; // 100k rows: beyond this a browser list stops being useful
@@ -37,7 +38,7 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query, 
   const [status, setStatus] = useState({ loading: true, error: null, meta: {}, partial: false });
   const [filter, setFilter] = useState(query.get("q") ?? "");
   const [selected, setSelected] = useState(() => new Set());
-  const [batch, setBatch] = useState(null); // "delete" | "restart" | null
+  const [batch, setBatch] = useState(null); // {action: "delete"|"restart", items} | null
   const [live, setLive] = useState("connecting");
   const [generation, setGeneration] = useState(0);
   const rowsRef = useRef(new Map());
@@ -122,9 +123,13 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query, 
   const openRow = (row) => navigate(paths.detail(clusterId, row.namespace, resource, row.name));
   const selectedRows = allRows.filter((row) => selected.has(rowKey(row)));
 
-  const batchItems = selectedRows.map((row) => ({ namespace: row.namespace || undefined, name: row.name }));
+  // The objects are fixed when the dialog opens, so live updates cannot change what is confirmed.
+  const openBatch = (action) => setBatch({
+    action, items: selectedRows.map((row) => ({ namespace: row.namespace || undefined, name: row.name })),
+  });
+  const batchItems = batch?.items ?? [];
   const runBatch = async () => {
-    const call = batch === "restart"
+    const call = batch.action === "restart"
       ? (chunk) => batchRestart(clusterId, chunk.map((item) => ({ kind: resource, ...item })))
       : (chunk) => batchDelete(clusterId, chunk.map((item) => ({ resource, ...item })));
     const results = [];
@@ -151,6 +156,9 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query, 
         <span class="count-badge" title="Items loaded">${formatCount(allRows.length)}${status.partial ? ` / ${formatCount(total)}` : ""}</span>
         <${LiveIndicator} state=${liveState} />
         <${SourceHint} meta=${status.meta} />
+        <${FavoriteToggle} path=${paths.list(clusterId, namespace, resource)} cluster=${clusterId} resource=${resource}
+          namespace=${apiNamespace || undefined}
+          title=${`${title}${kind.namespaced === false ? "" : apiNamespace ? ` · ${apiNamespace}` : " · all namespaces"}`} />
       </div>
       ${can.create && html`<div class="page-actions">
         <${Link} class="button button-primary" href=${createHref(clusterId, resource, apiNamespace)}>
@@ -173,10 +181,10 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query, 
       ${selected.size > 0 && html`<div class="selection-bar" role="status">
         <span><strong>${formatCount(selected.size)}</strong> selected</span>
         <button type="button" class="button button-ghost" onClick=${() => setSelected(new Set())}>Clear</button>
-        ${can.restart && html`<button type="button" class="button" onClick=${() => setBatch("restart")}>
+        ${can.restart && html`<button type="button" class="button" onClick=${() => openBatch("restart")}>
           <${Icon} name="restart" size=${14} /> Restart
         </button>`}
-        ${can.delete && html`<button type="button" class="button button-danger" onClick=${() => setBatch("delete")}>
+        ${can.delete && html`<button type="button" class="button button-danger" onClick=${() => openBatch("delete")}>
           <${Icon} name="trash" size=${14} /> Delete
         </button>`}
       </div>`}
@@ -197,9 +205,9 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query, 
               : filter ? `No ${title.toLowerCase()} match “${filter}”.` : `No ${title.toLowerCase()} found.`} />`}
     </div>
     <${BatchDialog} open=${batch !== null} items=${batchItems} run=${runBatch} onClose=${closeBatch}
-      danger=${batch === "delete"} verb=${batch === "restart" ? "Restart" : "Delete"}
-      title=${`${batch === "restart" ? "Restart" : "Delete"} ${batchItems.length} ${batchItems.length === 1 ? kind.kind : title}?`}
-      note=${batch === "restart"
+      danger=${batch?.action === "delete"} verb=${batch?.action === "restart" ? "Restart" : "Delete"}
+      title=${`${batch?.action === "restart" ? "Restart" : "Delete"} ${batchItems.length} ${batchItems.length === 1 ? kind.kind : title}`}
+      note=${batch?.action === "restart"
         ? "Each workload rolls its pods, like kubectl rollout restart. Pods are replaced gradually according to the update strategy."
         : "These objects are deleted from the cluster (background propagation). This cannot be undone."} />
   </div>`;

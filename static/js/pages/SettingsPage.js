@@ -6,15 +6,20 @@ import { Link, paths } from "../router.js";
 import { Icon } from "../components/Icon.js";
 import { PasswordForm } from "./PasswordForm.js";
 import { PlaceholderPage } from "./PlaceholderPage.js";
+import { SecurityPage } from "./account/SecurityPage.js";
+import { ApiKeysPage } from "./account/ApiKeysPage.js";
 
-const SECTIONS = [["profile", "Profile"], ["appearance", "Appearance"], ["password", "Password"]];
+const SECTIONS = [["profile", "Profile"], ["appearance", "Appearance"], ["password", "Password"], ["security", "Security"],
+  ["api-keys", "API keys"]];
 const THEME_ICONS = { system: "monitor", light: "sun", dark: "moon" };
 
 /** @param {{section: string, user: object}} props */
 export function SettingsPage({ section, user }) {
   if (!SECTIONS.some(([id]) => id === section)) return html`<${PlaceholderPage} title="Settings" />`;
   return html`<div class="page">
-    <div class="page-header"><h1 class="page-title">Settings</h1></div>
+    <div class="page-header"><h1 class="page-title">Settings</h1>
+      <div class="page-actions"><${Link} class="button" href=${paths.terminalSessions()}><${Icon} name="terminal" size=${14} /> Terminal sessions</${Link}></div>
+    </div>
     <div class="tabs" role="tablist">
       ${SECTIONS.map(([id, label]) => html`<${Link} key=${id} href=${paths.settings(id)} role="tab"
           aria-selected=${section === id ? "true" : "false"} class=${cx("tab", section === id && "is-active")}>${label}</${Link}>`)}
@@ -27,6 +32,8 @@ export function SettingsPage({ section, user }) {
         <div class="property"><dt>Two-factor authentication</dt><dd>${user.totpEnabled ? "On" : "Off"}</dd></div>
       </dl></div>`}
       ${section === "appearance" && html`<${Appearance} />`}
+      ${section === "security" && html`<${SecurityPage} user=${user} />`}
+      ${section === "api-keys" && html`<${ApiKeysPage} />`}
       ${section === "password" && html`<div class="card card-narrow">
         <${PasswordForm} username=${user.username} askOldPassword submitLabel="Change password" />
       </div>`}

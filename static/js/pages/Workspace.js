@@ -22,7 +22,12 @@ import { ResourceListPage } from "./ResourceListPage.js";
 import { ResourceDetailPage } from "./detail/ResourceDetailPage.js";
 import { CreatePage } from "./CreatePage.js";
 import { SettingsPage } from "./SettingsPage.js";
-import { PlaceholderPage } from "./PlaceholderPage.js";
+import { TopologyPage } from "./TopologyPage.js";
+import { SearchPalette } from "./SearchPalette.js";
+import { AdminPage } from "./admin/AdminPage.js";
+import { TerminalSessionsPage } from "./account/TerminalSessionsPage.js";
+import { RecordingPage } from "./account/RecordingPage.js";
+import { favorites, loadFavorites } from "../state/favorites.js";
 
 const CLUSTER_ROUTES = new Set(["cluster-home", "overview", "resource-list", "resource-detail", "topology", "create"]);
 
@@ -33,6 +38,11 @@ export function Workspace({ route, user }) {
   const prefs = useStore(preferences);
   const themeValue = useStore(theme);
   const [sidebarOpen, setSidebarOpen] = useState(false);
+  const [paletteOpen, setPaletteOpen] = useState(false);
+  const favoriteList = useStore(favorites, (f) => f.items);
+  useEffect(() => {
+    loadFavorites();
+  }, [user?.id]);
 
   const clusters = usePromise((signal) => listClusters({ signal }), [], { errorTitle: "Could not load clusters", initial: [] });
   const clusterList = clusters.data ?? [];
@@ -78,7 +88,7 @@ export function Workspace({ route, user }) {
   };
 
   let namespaceMode = "enabled";
-  if (!clusterId || route.name === "settings" || route.name === "admin") namespaceMode = "hidden";
+  if (!clusterId || route.name === "settings" || route.name === "admin" || route.name.startsWith("terminal-session")) namespaceMode = "hidden";
   else if (currentKind && currentKind.namespaced === false) namespaceMode = "cluster-scoped";
 
   const page = renderPage({ route, clusterId, clusters, clusterList, namespace, kindList, kindsLoading: kinds.loading, currentKind, user });
@@ -91,13 +101,17 @@ export function Workspace({ route, user }) {
       namespaces: namespaces.data ?? [], namespace, onNamespaceChange, namespaceMode,
       user, theme: themeValue, onToggleTheme: cycleTheme, onSignOut: signOut,
       onToggleSidebar: () => setSidebarOpen((open) => !open),
+      onSearch: () => setPaletteOpen(true),
     }}
     sidebar=${{
       clusterId, namespace, kinds: kindList, loading: Boolean(clusterId) && kinds.loading && !kinds.data,
       activeResource: route.params.resource, activeSection: route.name === "overview" ? "overview" : "",
       collapsed: prefs.collapsedGroups, onToggleGroup: toggleGroup,
+      favorites: favoriteList, currentPath: route.path,
+      topologyActive: route.name === "topology",
     }}>
     ${page}
+    <${SearchPalette} clusterId=${clusterId} kinds=${kindList} open=${paletteOpen} onOpenChange=${setPaletteOpen} />
   </${Layout}>`;
 }
 
@@ -132,11 +146,15 @@ function renderPage({ route, clusterId, clusters, clusterList, namespace, kindLi
       return html`<${CreatePage} key=${route.query.toString()} clusterId=${clusterId} kind=${currentKind} kinds=${kindList}
         namespace=${route.query.get("namespace") || (namespace !== ALL_NAMESPACES ? namespace : "")} user=${user} />`;
     case "topology":
-      return html`<${PlaceholderPage} title="Topology">The topology graph for this namespace is not built yet.</${PlaceholderPage}>`;
+      return html`<${TopologyPage} key=${`${clusterId}/${route.params.namespace}`} clusterId=${clusterId} namespace=${route.params.namespace} kinds=${kindList} />`;
     case "settings":
       return html`<${SettingsPage} section=${route.params.section} user=${user} />`;
     case "admin":
-      return html`<${PlaceholderPage} title="Administration">Users, audit log and API keys pages are coming next.</${PlaceholderPage}>`;
+      return html`<${AdminPage} section=${route.params.section} user=${user} clusters=${clusterList} />`;
+    case "terminal-sessions":
+      return html`<${TerminalSessionsPage} user=${user} />`;
+    case "terminal-session":
+      return html`<${RecordingPage} key=${route.params.session} sessionId=${route.params.session} />`;
     default:
       return html`<${NotFound} />`;
   }

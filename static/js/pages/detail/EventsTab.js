@@ -29,7 +29,7 @@ export function EventsTab({ clusterId, object }) {
     html`<strong>${e.reason}</strong>`,
     html`<span class="cell-message">${e.message ?? e.note}</span>`,
     html`<span class="mono">${e.count ?? e.series?.count ?? 1}</span>`,
-    html`<span class="muted">${e.source?.component ?? e.reportingComponent ?? e.reportingController ?? ""}</span>`,
+    html`<span class="muted">${(typeof e.source === "string" ? e.source : e.source?.component) ?? e.reportingComponent ?? e.reportingController ?? ""}</span>`,
     eventTime(e) ? html`<${Age} value=${eventTime(e)} suffix=" ago" />` : null,
   ]);
   return html`<div class="events-tab">

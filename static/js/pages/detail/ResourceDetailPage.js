@@ -6,7 +6,7 @@
 import { html, cx, useCallback, useEffect, useState } from "../../lib/ui.js";
 import { kindLabel } from "../../lib/kinds.js";
 import { abilities } from "../../lib/permissions.js";
-import { batchRestart, deleteObject, fetchObject } from "../../api/resources.js";
+import { deleteObject, fetchObject } from "../../api/resources.js";
 import { ALL_NAMESPACES, Link, navigate, paths, updateQuery } from "../../router.js";
 import { notifyError, pushToast } from "../../state/toasts.js";
 import { LoadingBlock } from "../../components/Spinner.js";
@@ -15,25 +15,22 @@ import { Icon } from "../../components/Icon.js";
 import { Age } from "../../components/Age.js";
 import { StatusBadge } from "../../components/StatusBadge.js";
 import { DeleteDialog } from "../../components/DeleteDialog.js";
-import { BatchDialog } from "../../components/BatchDialog.js";
 import { OverviewTab } from "./OverviewTab.js";
 import { YamlTab } from "./YamlTab.js";
 import { EventsTab } from "./EventsTab.js";
+import { LogsTab, hasLogs } from "./LogsTab.js";
+import { TerminalTab } from "./TerminalTab.js";
+import { WorkloadActions } from "./WorkloadActions.js";
+import { FavoriteToggle } from "../FavoriteToggle.js";
 
-const WORKLOADS = new Set(["pods", "deployments", "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs"]);
-
-/** Tabs in order; Logs and Terminal are filled in by their own pages later. */
+/** Tabs in order. */
 const TABS = [
   { id: "overview", label: "Overview", render: (p) => html`<${OverviewTab} ...${p} />` },
   { id: "yaml", label: "YAML", render: (p) => html`<${YamlTab} ...${p} />` },
   { id: "events", label: "Events", render: (p) => html`<${EventsTab} clusterId=${p.clusterId} object=${p.object} />` },
-  { id: "logs", label: "Logs", when: (r) => WORKLOADS.has(r), render: () => placeholder("Logs", "Streaming logs for this workload arrive with the logs viewer.") },
-  { id: "terminal", label: "Terminal", when: (r) => r === "pods", render: () => placeholder("Terminal", "An interactive shell in this pod's containers arrives with the terminal.") },
+  { id: "logs", label: "Logs", when: (r) => hasLogs(r), render: (p) => html`<${LogsTab} ...${p} />` },
+  { id: "terminal", label: "Terminal", when: (r) => r === "pods", render: (p) => html`<${TerminalTab} ...${p} />` },
 ];
-
-function placeholder(title, text) {
-  return html`<div class="card"><${EmptyState} icon=${title === "Logs" ? "fileText" : "terminal"} title=${`${title} are coming soon`}>${text}</${EmptyState}></div>`;
-}
 
 function headlineStatus(object) {
   if (!object) return null;
@@ -53,7 +50,7 @@ export function ResourceDetailPage({ clusterId, namespace, resource, name, kind,
   const apiNamespace = namespace === ALL_NAMESPACES ? "" : namespace;
   const [state, setState] = useState({ object: null, error: null, loading: true });
   const [editing, setEditing] = useState(false);
-  const [dialog, setDialog] = useState(null); // "delete" | "restart" | null
+  const [dialog, setDialog] = useState(null); // "delete" | null
   const [deleting, setDeleting] = useState({ busy: false, error: null });
 
   const fetchLatest = useCallback(
@@ -103,10 +100,9 @@ export function ResourceDetailPage({ clusterId, namespace, resource, name, kind,
     }
     setDeleting({ busy: false, error: null });
   };
-  const restart = () => batchRestart(clusterId, [{ kind: resource, namespace: apiNamespace, name }]);
 
   const tabProps = {
-    clusterId, resource, name, namespace: apiNamespace || undefined, kind: effectiveKind, kinds, object, can,
+    clusterId, resource, name, namespace: apiNamespace || undefined, kind: effectiveKind, kinds, object, can, user,
     reveal: () => fetchLatest({ reveal: true }),
     canEdit: can.edit, editing, onEditingChange: setEditing,
     onObject: (next) => setState({ object: next, error: null, loading: false }),
@@ -126,6 +122,8 @@ export function ResourceDetailPage({ clusterId, namespace, resource, name, kind,
         <h1 class="page-title mono">${name}</h1>
         <span class="chip">${kindName}</span>
         ${status && html`<${StatusBadge} value=${status} />`}
+        <${FavoriteToggle} path=${paths.detail(clusterId, namespace, resource, name)} title=${`${kindName} ${name}`}
+          cluster=${clusterId} resource=${resource} namespace=${apiNamespace || undefined} name=${name} />
       </div>
       <div class="page-subtitle">
         ${apiNamespace ? html`Namespace <strong>${apiNamespace}</strong>` : "Cluster-scoped"}
@@ -133,7 +131,8 @@ export function ResourceDetailPage({ clusterId, namespace, resource, name, kind,
       </div>
       ${object && html`<div class="page-actions">
         <button type="button" class="button" onClick=${() => load()} title="Reload this object"><${Icon} name="refresh" size=${14} /> Refresh</button>
-        ${can.restart && html`<button type="button" class="button" onClick=${() => setDialog("restart")}><${Icon} name="restart" size=${14} /> Restart</button>`}
+        <${WorkloadActions} clusterId=${clusterId} resource=${resource} name=${name} namespace=${apiNamespace || undefined}
+          object=${object} user=${user} onChanged=${() => load()} />
         ${can.edit && !editing && html`<button type="button" class="button" onClick=${editYaml}><${Icon} name="edit" size=${14} /> Edit YAML</button>`}
         ${can.delete && html`<button type="button" class="button button-danger-outline" onClick=${() => setDialog("delete")}><${Icon} name="trash" size=${14} /> Delete</button>`}
       </div>`}
@@ -151,9 +150,5 @@ export function ResourceDetailPage({ clusterId, namespace, resource, name, kind,
     ${object && html`<${DeleteDialog} open=${dialog === "delete"} kind=${kindName} name=${name} namespace=${apiNamespace}
       busy=${deleting.busy} error=${deleting.error} onConfirm=${doDelete}
       onClose=${() => { setDialog(null); setDeleting({ busy: false, error: null }); }} />`}
-    ${object && can.restart && html`<${BatchDialog} open=${dialog === "restart"} title=${`Restart ${kindName} ${name}?`} verb="Restart"
-      note="The pods are replaced gradually according to the update strategy, like kubectl rollout restart."
-      items=${[{ namespace: apiNamespace, name }]} run=${restart}
-      onClose=${(results) => { setDialog(null); if (results) load(); }} />`}
   </div>`;
 }

@@ -3,10 +3,18 @@
  * revealing asks the server again with reveal=true (audited there) and shows decoded values.
  */
 import { html, useState } from "../../lib/ui.js";
-import { decodeBase64 } from "../../lib/manifest.js";
 import { Icon } from "../../components/Icon.js";
 import { CopyButton } from "../../components/CopyButton.js";
 import { PropertyList, Section } from "../../components/Properties.js";
+
+/** A base64 Secret value as UTF-8 text (binary data shows replacement marks). */
+function decodeBase64(value) {
+  try {
+    return new TextDecoder().decode(Uint8Array.from(atob(value), (c) => c.charCodeAt(0)));
+  } catch {
+    return value;
+  }
+}
 
 /**
  * @param {{object: object, context: {can: {reveal: boolean}, reveal: () => Promise<object>}}} props

@@ -9,7 +9,7 @@
  * latest one, and preview again, so the user sees exactly what their version would overwrite.
  */
 import { html, cx, useEffect, useMemo, useRef, useState } from "../../lib/ui.js";
-import { editable, locateField, ManifestError, parseManifest, toYaml, withResourceVersion } from "../../lib/manifest.js";
+import { useManifest } from "../../lib/manifestLoader.js";
 import { dryRunReplace, replaceObject } from "../../api/resources.js";
 import { pushToast } from "../../state/toasts.js";
 import { CodeEditor } from "../../components/CodeEditor.js";
@@ -18,7 +18,7 @@ import { CausesList } from "../../components/CausesList.js";
 import { CopyButton } from "../../components/CopyButton.js";
 import { Icon } from "../../components/Icon.js";
 import { Modal } from "../../components/Modal.js";
-import { Spinner } from "../../components/Spinner.js";
+import { LoadingBlock, Spinner } from "../../components/Spinner.js";
 
 const CONFLICT = 40901;
 const INVALID = 42201;
@@ -36,34 +36,36 @@ export function YamlTab({ clusterId, resource, name, namespace, object, canEdit,
   const [applying, setApplying] = useState(false);
   const [conflict, setConflict] = useState(null); // null | {busy, error}
   const editorRef = useRef(null);
-  const viewText = useMemo(() => toYaml(object), [object]);
+  const lib = useManifest(); // the yaml package, loaded on first use
+  const viewText = useMemo(() => (lib ? lib.toYaml(object) : ""), [object, lib]);
   const kind = object.kind ?? "object";
 
   // The page owns `editing` (its header has an "Edit YAML" button too); entering edit mode loads
   // the editable part of the object (no status) into the buffer, leaving it clears everything.
   useEffect(() => {
-    setText(editing ? toYaml(editable(object)) : "");
+    if (!lib) return;
+    setText(editing ? lib.toYaml(lib.editable(object)) : "");
     setSyntax(null);
     setReview(null);
-  }, [editing]);
+  }, [editing, lib]);
 
   const startEdit = () => onEditingChange(true);
   const cancel = () => onEditingChange(false);
 
   const parse = (source) => {
     try {
-      const body = parseManifest(source);
+      const body = lib.parseManifest(source);
       setSyntax(null);
       return body;
     } catch (error) {
-      if (!(error instanceof ManifestError)) throw error;
+      if (!(error instanceof lib.ManifestError)) throw error;
       setSyntax(error);
       setReview(null);
       return null;
     }
   };
 
-  const withLines = (source, causes) => (causes ?? []).map((c) => ({ ...c, line: locateField(source, c.field) }));
+  const withLines = (source, causes) => (causes ?? []).map((c) => ({ ...c, line: lib.locateField(source, c.field) }));
 
   const failure = (source, error) => {
     if (error?.code === CONFLICT) {
@@ -111,7 +113,7 @@ export function YamlTab({ clusterId, resource, name, namespace, object, canEdit,
     setConflict((c) => ({ ...c, busy: true, error: null }));
     try {
       const latest = await fetchLatest();
-      const rebased = withResourceVersion(text, latest.metadata?.resourceVersion ?? "");
+      const rebased = lib.withResourceVersion(text, latest.metadata?.resourceVersion ?? "");
       onObject(latest);
       setText(rebased);
       setConflict(null);
@@ -140,6 +142,7 @@ export function YamlTab({ clusterId, resource, name, namespace, object, canEdit,
   const reviewStale = review && review.status !== "loading" && review.text !== text;
   const marked = [syntax?.line, ...(review && !reviewStale ? (review.causes ?? []).map((c) => c.line) : [])].filter(Boolean);
   const reveal = (line) => editorRef.current?.revealLine(line);
+  if (!lib) return html`<${LoadingBlock} label="Loading YAML…" />`;
 
   return html`<div class="yaml-tab">
     <div class="yaml-toolbar">

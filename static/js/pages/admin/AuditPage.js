@@ -1,0 +1,58 @@
+/** The audit log (admin, ops): filters by user, action, cluster and time; paged newest first. */
+import { html, useState } from "../../lib/ui.js";
+import { listAuditLogs } from "../../api/admin.js";
+import { Pager } from "../../components/Pager.js";
+import { LoadingBlock } from "../../components/Spinner.js";
+import { EmptyState } from "../../components/EmptyState.js";
+import { StatusBadge } from "../../components/StatusBadge.js";
+import { Icon } from "../../components/Icon.js";
+import { usePromise } from "../usePromise.js";
+
+const PAGE_SIZE = 50;
+const ACTIONS = ["", "login", "login.failed", "logout-all", "2fa.enable", "2fa.disable", "apikey.create", "apikey.delete",
+  "user.create", "user.update", "user.delete", "user.reset-password", "user.reset-2fa", "pod.exec", "workload.scale",
+  "workload.restart", "deployment.rollback", "cronjob.trigger", "node.cordon", "node.uncordon"];
+
+/** @param {{clusters: object[]}} props */
+export function AuditPage({ clusters }) {
+  const [filters, setFilters] = useState({ user: "", action: "", cluster: "", since: "" });
+  const [page, setPage] = useState(1);
+  const audit = usePromise((signal) => listAuditLogs({
+    user: filters.user || undefined, action: filters.action || undefined, cluster: filters.cluster || undefined,
+    since: filters.since ? new Date(filters.since).toISOString() : undefined, page, pageSize: PAGE_SIZE, signal,
+  }), [filters, page], { errorTitle: "Could not load the audit log", initial: null });
+  const apply = (event) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    setPage(1);
+    setFilters({ user: String(form.get("user")).trim(), action: String(form.get("action")).trim(),
+      cluster: String(form.get("cluster")), since: String(form.get("since")) });
+  };
+  const clusterNames = new Map(clusters.map((c) => [c.id, c.name]));
+  const rows = audit.data?.data ?? [];
+  return html`<div class="card card-flush">
+    <form class="toolbar audit-filters" onSubmit=${apply} aria-label="Audit filters">
+      <label class="field"><span class="field-label">User</span><input name="user" value=${filters.user} placeholder="username" /></label>
+      <label class="field"><span class="field-label">Action</span><input name="action" list="audit-actions" value=${filters.action} placeholder="any" />
+        <datalist id="audit-actions">${ACTIONS.filter(Boolean).map((a) => html`<option key=${a} value=${a} />`)}</datalist></label>
+      <label class="field"><span class="field-label">Cluster</span><select name="cluster" value=${filters.cluster}>
+        <option value="">Any</option>${clusters.map((c) => html`<option key=${c.id} value=${String(c.id)}>${c.name}</option>`)}</select></label>
+      <label class="field"><span class="field-label">Since</span><input name="since" type="datetime-local" value=${filters.since} /></label>
+      <button type="submit" class="button button-primary"><${Icon} name="search" size=${14} /> Apply</button>
+    </form>
+    ${!audit.data ? html`<${LoadingBlock} label="Loading the audit log…" />`
+      : rows.length === 0 ? html`<${EmptyState} icon="list" title="No entries">Nothing matches these filters.</${EmptyState}>`
+      : html`<div class="data-table-wrap"><table class="data-table audit-table" aria-label="Audit log">
+        <thead><tr><th>Time</th><th>User</th><th>Action</th><th>Target</th><th>Result</th><th>Client</th><th>Request</th></tr></thead>
+        <tbody>${rows.map((e) => html`<tr key=${e.id}>
+          <td class="nowrap">${new Date(e.createdAt).toLocaleString()}</td>
+          <td>${e.username ?? html`<span class="muted">—</span>`}</td>
+          <td class="mono">${e.action}</td>
+          <td class="mono small">${[e.clusterId ? clusterNames.get(e.clusterId) ?? `cluster ${e.clusterId}` : null, e.namespace, e.resource, e.name].filter(Boolean).join(" / ") || html`<span class="muted">—</span>`}</td>
+          <td>${e.code === 0 ? html`<${StatusBadge} value="OK" tone="ok" />` : html`<${StatusBadge} value=${String(e.code)} tone="error" />`}</td>
+          <td class="mono small">${e.clientIp ?? ""}</td>
+          <td class="mono small muted" title=${e.detail ? JSON.stringify(e.detail) : ""}>${e.requestId}</td>
+        </tr>`)}</tbody></table></div>
+        <${Pager} page=${page} pageSize=${PAGE_SIZE} total=${audit.data.meta?.total ?? rows.length} onPage=${setPage} />`}
+  </div>`;
+}

@@ -1,0 +1,119 @@
+/**
+ * Action buttons and dialogs for one object's header: scale, restart, rollback, pause/resume
+ * (deployments), trigger (cronjobs), cordon/uncordon (nodes). Only what the user's role allows is
+ * shown; each dialog shows the kubectl equivalent and asks for confirmation.
+ */
+import { html, useState } from "../../lib/ui.js";
+import { roleAllows } from "../../lib/permissions.js";
+import {
+  restartWorkload, scaleWorkload, setDeploymentPaused, setNodeCordoned, triggerCronJob,
+} from "../../api/actions.js";
+import { pushToast } from "../../state/toasts.js";
+import { ActionDialog } from "../../components/ActionDialog.js";
+import { Icon } from "../../components/Icon.js";
+import { RollbackDialog } from "./RollbackDialog.js";
+
+const SCALABLE = new Set(["deployments", "statefulsets", "replicasets"]);
+const RESTARTABLE = new Set(["deployments", "statefulsets", "daemonsets"]);
+const KUBECTL_TYPES = { deployments: "deployment", statefulsets: "statefulset", replicasets: "replicaset", daemonsets: "daemonset",
+  cronjobs: "cronjob", nodes: "node" };
+
+/**
+ * Which actions apply to this object for this user.
+ * @returns {{scale: boolean, restart: boolean, rollback: boolean, pause: boolean, trigger: boolean, cordon: boolean}}
+ */
+export function workloadActions(user, resource) {
+  const write = roleAllows(user, resource, "write", { clusterScoped: resource === "nodes" });
+  return {
+    scale: write && SCALABLE.has(resource),
+    restart: write && RESTARTABLE.has(resource),
+    rollback: write && resource === "deployments",
+    pause: write && resource === "deployments",
+    trigger: resource === "cronjobs" && roleAllows(user, "cronjobs", "read") && roleAllows(user, "jobs", "write"),
+    cordon: write && resource === "nodes",
+  };
+}
+
+/**
+ * @param {{clusterId: string, resource: string, name: string, namespace?: string, object: object, user: object,
+ *          onChanged: () => void}} props
+ */
+export function WorkloadActions({ clusterId, resource, name, namespace, object, user, onChanged }) {
+  const [dialog, setDialog] = useState(null);
+  const [replicas, setReplicas] = useState(0);
+  const can = workloadActions(user, resource);
+  const type = KUBECTL_TYPES[resource] ?? resource;
+  const ns = namespace ? ` -n ${namespace}` : "";
+  const target = `${type} ${name}`;
+  const paused = Boolean(object?.spec?.paused);
+  const cordoned = Boolean(object?.spec?.unschedulable);
+  const current = object?.spec?.replicas ?? 0;
+
+  const close = (done) => {
+    setDialog(null);
+    if (done) onChanged();
+  };
+  const done = (message) => pushToast({ kind: "success", message });
+  const open = (id) => {
+    if (id === "scale") setReplicas(current);
+    setDialog(id);
+  };
+
+  return html`
+    ${can.scale && html`<button type="button" class="button" onClick=${() => open("scale")}><${Icon} name="scale" size=${14} /> Scale</button>`}
+    ${can.restart && html`<button type="button" class="button" onClick=${() => open("restart")}><${Icon} name="restart" size=${14} /> Restart</button>`}
+    ${can.rollback && html`<button type="button" class="button" onClick=${() => open("rollback")}><${Icon} name="history" size=${14} /> Rollback</button>`}
+    ${can.pause && html`<button type="button" class="button" onClick=${() => open("pause")}>
+      <${Icon} name=${paused ? "play" : "pause"} size=${14} /> ${paused ? "Resume" : "Pause"}</button>`}
+    ${can.trigger && html`<button type="button" class="button" onClick=${() => open("trigger")}><${Icon} name="zap" size=${14} /> Trigger now</button>`}
+    ${can.cordon && html`<button type="button" class="button" onClick=${() => open("cordon")}>
+      <${Icon} name=${cordoned ? "check" : "ban"} size=${14} /> ${cordoned ? "Uncordon" : "Cordon"}</button>`}
+
+    ${can.scale && html`<${ActionDialog} open=${dialog === "scale"} title=${`Scale ${name}`} confirmLabel="Scale"
+        disabled=${!Number.isInteger(replicas) || replicas < 0}
+        description=${html`Currently <strong>${current}</strong> replica${current === 1 ? "" : "s"}${object?.status?.readyReplicas !== undefined ? html`, ${object.status.readyReplicas} ready` : ""}.`}
+        kubectl=${`kubectl scale ${target}${ns} --replicas=${Number.isInteger(replicas) ? replicas : current}`}
+        onConfirm=${async () => { await scaleWorkload(clusterId, namespace, resource, name, replicas); done(`Scaled ${name} to ${replicas}`); }}
+        onClose=${close}>
+      <div class="field scale-field">
+        <label class="field-label" for="scale-replicas">Replicas</label>
+        <div class="stepper">
+          <button type="button" class="button" aria-label="One fewer" onClick=${() => setReplicas((r) => Math.max(0, r - 1))}>−</button>
+          <input id="scale-replicas" type="number" min="0" max="10000" step="1" value=${replicas}
+            onInput=${(e) => setReplicas(e.currentTarget.value === "" ? NaN : Number(e.currentTarget.value))} />
+          <button type="button" class="button" aria-label="One more" onClick=${() => setReplicas((r) => (Number.isInteger(r) ? r : 0) + 1)}>+</button>
+        </div>
+        ${replicas === 0 && html`<span class="field-hint text-warn">Scaling to 0 stops every pod.</span>`}
+      </div>
+    </${ActionDialog}>`}
+
+    ${can.restart && html`<${ActionDialog} open=${dialog === "restart"} title=${`Restart ${name}?`} confirmLabel="Restart"
+      description="The pods are replaced gradually according to the update strategy."
+      kubectl=${`kubectl rollout restart ${target}${ns}`}
+      onConfirm=${async () => { await restartWorkload(clusterId, namespace, resource, name); done(`Restarting ${name}`); }}
+      onClose=${close} />`}
+
+    ${can.rollback && html`<${RollbackDialog} open=${dialog === "rollback"} clusterId=${clusterId} namespace=${namespace}
+      name=${name} deployment=${object} onClose=${close} />`}
+
+    ${can.pause && html`<${ActionDialog} open=${dialog === "pause"} title=${`${paused ? "Resume" : "Pause"} the rollout of ${name}?`}
+      confirmLabel=${paused ? "Resume" : "Pause"}
+      description=${paused ? "Changes to the pod template will roll out again." : "Changes to the pod template will not roll out until you resume. Running pods are not affected."}
+      kubectl=${`kubectl rollout ${paused ? "resume" : "pause"} ${target}${ns}`}
+      onConfirm=${async () => { await setDeploymentPaused(clusterId, namespace, name, !paused); done(`${paused ? "Resumed" : "Paused"} ${name}`); }}
+      onClose=${close} />`}
+
+    ${can.trigger && html`<${ActionDialog} open=${dialog === "trigger"} title=${`Run ${name} now?`} confirmLabel="Create job"
+      description="A Job is created from this CronJob's job template right away, outside the schedule."
+      kubectl=${`kubectl create job --from=cronjob/${name} ${name}-manual-xxxxx${ns}`}
+      onConfirm=${async () => { const result = await triggerCronJob(clusterId, namespace, name); done(`Created job ${result?.job ?? result?.name ?? ""}`.trim()); }}
+      onClose=${close} />`}
+
+    ${can.cordon && html`<${ActionDialog} open=${dialog === "cordon"} title=${`${cordoned ? "Uncordon" : "Cordon"} node ${name}?`}
+      confirmLabel=${cordoned ? "Uncordon" : "Cordon"} danger=${!cordoned}
+      description=${cordoned ? "New pods may be scheduled on this node again." : "No new pods will be scheduled on this node. Pods already running stay."}
+      kubectl=${`kubectl ${cordoned ? "uncordon" : "cordon"} ${name}`}
+      onConfirm=${async () => { await setNodeCordoned(clusterId, name, !cordoned); done(`${cordoned ? "Uncordoned" : "Cordoned"} ${name}`); }}
+      onClose=${close} />`}
+  `;
+}
