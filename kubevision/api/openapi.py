@@ -10,6 +10,7 @@ from aiohttp import web
 from kubevision import __version__
 from kubevision.api.envelope import ErrorCode
 from kubevision.api.routing import API_PREFIX, Access, ApiRoutes, RouteSpec, spec_of
+from kubevision.config import SETTINGS
 
 routes = ApiRoutes("meta")
 
@@ -100,6 +101,13 @@ def build_openapi(app: web.Application) -> dict[str, Any]:
         "security": [{"bearer": []}, {"apiKey": []}],
         "x-error-codes": [{"code": int(code), "message": code.message} for code in ErrorCode],
     }
+
+
+@routes.get("/info", access=Access.USER, summary="Server facts the UI adapts to (version, read-only mode)",
+            data={"type": "object", "properties": {"version": {"type": "string"}, "readOnly": {"type": "boolean"}}})
+async def server_info(request: web.Request) -> dict[str, Any]:
+    """`readOnly` lets the UI hide every write action when the server refuses them anyway."""
+    return {"version": __version__, "readOnly": request.app[SETTINGS].read_only}
 
 
 @routes.get("/openapi.json", access=Access.PUBLIC, summary="This OpenAPI document")

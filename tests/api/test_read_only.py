@@ -52,3 +52,9 @@ async def test_every_unsafe_mutating_route_is_refused(app, admin: ApiSession) ->
         concrete = PATH_PARAM_RE.sub(sample_value, path)
         body = await admin.call(method, concrete, json={})
         assert body["code"] == 40300 and "read-only" in body["message"], (method, path, body)
+
+
+
+async def test_info_reports_read_only(admin: ApiSession) -> None:
+    info = await admin.ok("GET", "/info")
+    assert info["readOnly"] is True and info["version"]
