@@ -84,8 +84,9 @@ class RunningServer:
         return envelope["data"]
 
 
-def start_server(tmp_path: Path, *, admin_password: str | None, kubeconfig: str | None = None) -> RunningServer:
-    """Run the server like a user would; wait for /readyz."""
+def start_server(tmp_path: Path, *, admin_password: str | None, kubeconfig: str | None = None,
+                 settings_env: dict[str, str] | None = None) -> RunningServer:
+    """Run the server like a user would (plus `KUBEVISION_*` settings from `settings_env`); wait for /readyz."""
     port = _free_port()
     data_dir = tmp_path / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith("KUBEVISION_")}
@@ -94,6 +95,7 @@ def start_server(tmp_path: Path, *, admin_password: str | None, kubeconfig: str 
         env["KUBEVISION_ADMIN_PASSWORD"] = admin_password
     # Without a kubeconfig the server must not pick up the developer's ~/.kube/config.
     env["KUBECONFIG"] = kubeconfig or str(tmp_path / "no-kubeconfig")
+    env.update(settings_env or {})
     process = subprocess.Popen(
         [sys.executable, "-m", "kubevision", "serve", "--no-browser", "--port", str(port),
          "--data-dir", str(data_dir)],

@@ -6,7 +6,11 @@
  * Effective = role verbs (or the custom role's "resource:verb" list) ∩ the kind's Kubernetes verbs.
  */
 
+import { serverInfo } from "../state/server.js";
+
 const ALL = ["read", "write", "delete", "exec", "logs", "reveal"];
+// Refused by a --read-only server whatever the role.
+const WRITE_VERBS = new Set(["write", "delete", "exec"]);
 const ROLE_VERBS = {
   admin: ALL,
   ops: ALL,
@@ -30,6 +34,7 @@ export const SCALABLE = new Set(["deployments", "statefulsets", "replicasets"]);
  */
 export function roleAllows(user, resource, verb, { clusterScoped = false } = {}) {
   if (!user) return false;
+  if (serverInfo.get().readOnly && WRITE_VERBS.has(verb)) return false;
   if (user.role === "custom") {
     const granted = new Set(user.permissions ?? []);
     return [`${resource}:${verb}`, `*:${verb}`, `${resource}:*`, "*:*"].some((p) => granted.has(p));

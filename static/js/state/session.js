@@ -7,6 +7,7 @@ import { createStore } from "../lib/store.js";
 import { refreshSession, setAccessToken, setSessionHandlers, clearSession } from "../api/client.js";
 import { logout } from "../api/auth.js";
 import { resetSocket, shutdownSocket } from "../api/socket.js";
+import { loadServerInfo } from "./server.js";
 
 /** @type {ReturnType<typeof createStore<{status: string, user: object|null, viaBootstrap: boolean, reason: string}>>} */
 export const session = createStore({ status: "unknown", user: null, viaBootstrap: false, reason: "" });
@@ -25,6 +26,13 @@ export function startSession(data, { viaBootstrap = false } = {}) {
   setAccessToken(data);
   resetSocket();
   session.set({ status: "signed-in", user: data.user, viaBootstrap, reason: "" });
+  adoptServerInfo();
+}
+
+/** Load server facts (read-only mode), then re-render what depends on the session. */
+async function adoptServerInfo() {
+  await loadServerInfo();
+  session.set((prev) => ({ ...prev }));
 }
 
 /**
@@ -35,6 +43,7 @@ export async function restoreSession() {
   try {
     await refreshSession({ signOutOnFailure: false });
     resetSocket();
+    await adoptServerInfo();
     return true;
   } catch {
     session.set({ status: "signed-out", user: null, viaBootstrap: false, reason: "" });
