@@ -7,12 +7,11 @@ from typing import Any
 
 from aiohttp import web
 
-from kubevision.api.context import REQUEST_ID, client_ip, principal_of
+from kubevision.api.context import REQUEST_ID, audit, client_ip, principal_of
 from kubevision.api.envelope import ApiError, ErrorCode, envelope_response
 from kubevision.api.params import field, path_id, read_json
 from kubevision.api.routing import Access, ApiRoutes
 from kubevision.api.schemas import BOOLEAN, INTEGER, SESSION, STRING, obj
-from kubevision.audit import AUDIT
 from kubevision.auth.permissions import Principal
 from kubevision.auth.service import AUTH, Session, describe_user
 from kubevision.config import SETTINGS
@@ -128,10 +127,8 @@ async def logout(request: web.Request) -> Any:
              summary="Revoke every token of the current user")
 async def logout_all(request: web.Request) -> Any:
     """Bump the token version of the caller."""
-    principal = principal_of(request)
-    await request.app[AUTH].logout_everywhere(principal.user_id)
-    request.app[AUDIT].record("logout-all", request_id=request[REQUEST_ID], user_id=principal.user_id,
-                              username=principal.username, client_ip=client_ip(request))
+    await request.app[AUTH].logout_everywhere(principal_of(request).user_id)
+    audit(request, "logout-all")
     return _with_cookie(request, None, None)
 
 
@@ -160,10 +157,8 @@ async def setup_two_factor(request: web.Request) -> Any:
 async def enable_two_factor(request: web.Request) -> Any:
     """Turn on 2FA."""
     body = await read_json(request)
-    principal = principal_of(request)
-    await request.app[AUTH].enable_two_factor(principal.user_id, field(body, "code", str))
-    request.app[AUDIT].record("2fa.enable", request_id=request[REQUEST_ID], user_id=principal.user_id,
-                              username=principal.username, client_ip=client_ip(request))
+    await request.app[AUTH].enable_two_factor(principal_of(request).user_id, field(body, "code", str))
+    audit(request, "2fa.enable")
     return {"enabled": True}
 
 
@@ -173,10 +168,8 @@ async def enable_two_factor(request: web.Request) -> Any:
 async def disable_two_factor(request: web.Request) -> Any:
     """Turn off 2FA."""
     body = await read_json(request)
-    principal = principal_of(request)
-    await request.app[AUTH].disable_two_factor(principal.user_id, field(body, "code", str))
-    request.app[AUDIT].record("2fa.disable", request_id=request[REQUEST_ID], user_id=principal.user_id,
-                              username=principal.username, client_ip=client_ip(request))
+    await request.app[AUTH].disable_two_factor(principal_of(request).user_id, field(body, "code", str))
+    audit(request, "2fa.disable")
     return {"enabled": False}
 
 
@@ -233,8 +226,7 @@ async def create_api_key(request: web.Request) -> Any:
     expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(days=days) if days else None
     principal = principal_of(request)
     record, key = await request.app[AUTH].create_api_key(principal.user_id, name, expires_at)
-    request.app[AUDIT].record("apikey.create", request_id=request[REQUEST_ID], user_id=principal.user_id,
-                              username=principal.username, name=name, client_ip=client_ip(request))
+    audit(request, "apikey.create", name=name)
     return {"key": key, **_describe_key(record)}
 
 
@@ -245,6 +237,5 @@ async def delete_api_key(request: web.Request) -> Any:
     principal = principal_of(request)
     if not await request.app[AUTH].delete_api_key(principal.user_id, path_id(request)):
         raise ApiError(ErrorCode.NOT_FOUND, "API key not found")
-    request.app[AUDIT].record("apikey.delete", request_id=request[REQUEST_ID], user_id=principal.user_id,
-                              username=principal.username, client_ip=client_ip(request))
+    audit(request, "apikey.delete")
     return None

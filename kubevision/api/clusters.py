@@ -6,12 +6,11 @@ from typing import Any
 
 from aiohttp import web
 
-from kubevision.api.context import REQUEST_ID, client_ip, principal_of
+from kubevision.api.context import audit, principal_of
 from kubevision.api.envelope import ApiError, ErrorCode
 from kubevision.api.params import field, path_id, read_json
 from kubevision.api.routing import Access, ApiRoutes
 from kubevision.api.schemas import ANY_OBJECT, BOOLEAN, INTEGER, STRING, obj
-from kubevision.audit import AUDIT
 from kubevision.config import SETTINGS
 from kubevision.kube.clusters import CLUSTERS, Cluster
 
@@ -63,10 +62,7 @@ async def add_cluster(request: web.Request) -> Any:
         cluster = await request.app[CLUSTERS].add_uploaded(name, field(body, "kubeconfig", str))
     except FileExistsError as exc:
         raise ApiError(ErrorCode.ALREADY_EXISTS, str(exc)) from None
-    principal = principal_of(request)
-    request.app[AUDIT].record("cluster.create", request_id=request[REQUEST_ID], user_id=principal.user_id,
-                              username=principal.username, cluster_id=cluster.id, name=name,
-                              client_ip=client_ip(request))
+    audit(request, "cluster.create", cluster_id=cluster.id, name=name)
     return cluster.describe()
 
 
@@ -78,10 +74,7 @@ async def delete_cluster(request: web.Request) -> Any:
         await request.app[CLUSTERS].delete(cluster.id)
     except PermissionError as exc:
         raise ApiError(ErrorCode.PARAM_INVALID, str(exc)) from None
-    principal = principal_of(request)
-    request.app[AUDIT].record("cluster.delete", request_id=request[REQUEST_ID], user_id=principal.user_id,
-                              username=principal.username, cluster_id=cluster.id, name=cluster.name,
-                              client_ip=client_ip(request))
+    audit(request, "cluster.delete", cluster_id=cluster.id, name=cluster.name)
     return None
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
+from kubevision.audit import AUDIT
 from kubevision.auth.permissions import Principal
 
 REQUEST_ID = web.RequestKey("request_id", str)
@@ -14,6 +17,16 @@ CSP_NONCE = web.RequestKey("csp_nonce", str)
 def principal_of(request: web.Request) -> Principal:
     """The authenticated caller (the auth middleware guarantees one on non-public routes)."""
     return request[PRINCIPAL]
+
+
+def audit(request: web.Request, action: str, **fields: Any) -> None:
+    """Queue an audit row for this request: the caller, its address and the request id are filled in."""
+    principal = request.get(PRINCIPAL)
+    request.app[AUDIT].record(
+        action, request_id=request[REQUEST_ID], client_ip=client_ip(request),
+        user_id=principal.user_id if principal else None, username=principal.username if principal else None,
+        **fields,
+    )
 
 
 def client_ip(request: web.Request) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from kubevision.api.context import REQUEST_ID, client_ip, principal_of
+from kubevision.api.context import audit, principal_of
 from kubevision.api.params import field, path_id, read_json
 from kubevision.api.routing import Access, ApiRoutes
 from kubevision.api.schemas import (
@@ -18,7 +18,6 @@ from kubevision.api.schemas import (
     USER,
     obj,
 )
-from kubevision.audit import AUDIT
 from kubevision.auth.service import describe_user
 from kubevision.auth.users import USERS
 
@@ -29,10 +28,7 @@ _EDITABLE = dict(role=ROLE, email={"type": ["string", "null"]}, clusters=NULLABL
 
 
 def _audit(request: web.Request, action: str, target: str | None = None, **detail: Any) -> None:
-    principal = principal_of(request)
-    request.app[AUDIT].record(action, request_id=request[REQUEST_ID], user_id=principal.user_id,
-                              username=principal.username, resource="users", name=target,
-                              client_ip=client_ip(request), detail=detail or None)
+    audit(request, action, resource="users", name=target, detail=detail or None)
 
 
 @routes.get("/users", access=Access.ADMIN, summary="List users", data={"type": "array", "items": USER})

@@ -10,7 +10,14 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ADMIN_PASSWORD, screenshot, sign_in
-from tests.browser.helpers_issue9 import LIVE_TIMEOUT_MS, admin_token, cluster_id, create_deployment, create_pod, wait_running
+from tests.browser.cluster_objects import (
+    LIVE_TIMEOUT_MS,
+    admin_token,
+    cluster_id,
+    create_deployment,
+    create_pod,
+    wait_running,
+)
 
 pytestmark = pytest.mark.browser
 

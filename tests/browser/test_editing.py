@@ -242,12 +242,13 @@ def test_batch_delete_with_multi_select(control_plane, namespace, cluster_server
 
     # A plain click on a row opens the object.
     page.get_by_role("row", name=re.compile("keep-me")).locator(".vt-cell").nth(2).click()
-    expect(page).to_have_url(re.compile(rf"/configmaps/keep-me$"))
+    expect(page).to_have_url(re.compile(r"/configmaps/keep-me$"))
 
 
 def test_secret_values_are_masked_and_revealed_for_admin(control_plane, namespace, cluster_server, page):
     _create(control_plane, f"/api/v1/namespaces/{namespace}/secrets",
-            {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"}, "stringData": {"password": "s3cret-value"}})
+            {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"},
+             "stringData": {"password": "s3cret-value"}})
     cid = _cluster_id(cluster_server)
     sign_in(page, cluster_server)
     page.goto(_detail_url(cluster_server, cid, namespace, "secrets", "db"))
@@ -269,7 +270,8 @@ def test_readonly_user_sees_no_write_actions(control_plane, namespace, cluster_s
     _create(control_plane, f"/api/v1/namespaces/{namespace}/secrets",
             {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "ro-secret"}, "stringData": {"k": "v"}})
     token = _admin_token(cluster_server)
-    cluster_server.ok("POST", "/users", {"username": "viewer", "password": READONLY_PASSWORD, "role": "readonly"}, token=token)
+    cluster_server.ok("POST", "/users", {"username": "viewer", "password": READONLY_PASSWORD, "role": "readonly"},
+                      token=token)
     cid = _cluster_id(cluster_server)
 
     sign_in(page, cluster_server, "viewer", READONLY_PASSWORD)
@@ -357,7 +359,7 @@ def test_pod_detail_links_to_its_owners(control_plane, kubelet, namespace, clust
     pod_name = None
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not pod_name:
-        status, pods = _kube(control_plane, "GET", f"/api/v1/namespaces/{namespace}/pods?labelSelector=app%3Dapi")
+        _, pods = _kube(control_plane, "GET", f"/api/v1/namespaces/{namespace}/pods?labelSelector=app%3Dapi")
         pod_name = next((p["metadata"]["name"] for p in pods.get("items", [])), None)
         time.sleep(0.3)
     assert pod_name, "the controller-manager did not create the pod"
@@ -371,4 +373,4 @@ def test_pod_detail_links_to_its_owners(control_plane, kubelet, namespace, clust
     expect(page.get_by_role("list", name="kubectl commands")).to_contain_text(f"kubectl logs {pod_name} -n {namespace}")
     expect(page.get_by_role("tab", name="Terminal")).to_be_visible()
     related.get_by_role("link", name="api", exact=True).click()
-    expect(page).to_have_url(re.compile(rf"/deployments/api$"))
+    expect(page).to_have_url(re.compile(r"/deployments/api$"))

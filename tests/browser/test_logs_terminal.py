@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot, sign_in
-from tests.browser.helpers_issue9 import (
+from tests.browser.cluster_objects import (
     LIVE_TIMEOUT_MS,
     cluster_id,
     create_deployment,

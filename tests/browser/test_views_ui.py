@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot, sign_in
-from tests.browser.helpers_issue9 import (
+from tests.browser.cluster_objects import (
     LIVE_TIMEOUT_MS,
     cluster_id,
     create_deployment,
@@ -167,7 +167,7 @@ def test_action_dialogs_and_favorites(control_plane, kubelet, namespace, cluster
     page.reload()
     expect(page.get_by_role("list", name="Favorites").get_by_role("link")).to_have_count(2)
     page.get_by_role("list", name="Favorites").get_by_role("link", name="Deployment api").click()
-    expect(page).to_have_url(re.compile(rf"/deployments/api$"))
+    expect(page).to_have_url(re.compile(r"/deployments/api$"))
     expect(page.get_by_role("button", name="Remove Deployment api from favorites")).to_be_visible()
     screenshot(page, "41-favorites")
 

@@ -39,14 +39,16 @@ def create_pod(control_plane, namespace: str, name: str, containers=("main",), l
     })
 
 
-def create_deployment(control_plane, namespace: str, name: str, replicas: int = 2, image: str = "registry.example/web:1.0") -> None:
+def create_deployment(control_plane, namespace: str, name: str, replicas: int = 2,
+                      image: str = "registry.example/web:1.0") -> None:
     """A Deployment whose pods the scheduler places on node1."""
     kube(control_plane, "POST", f"/apis/apps/v1/namespaces/{namespace}/deployments", {
         "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name, "labels": {"app": name}},
         "spec": {"replicas": replicas, "selector": {"matchLabels": {"app": name}},
                  "template": {"metadata": {"labels": {"app": name}},
-                              "spec": {"containers": [{"name": "main", "image": image,
-                                                       "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}}}]}}},
+                              "spec": {"containers": [{
+                                  "name": "main", "image": image,
+                                  "resources": {"requests": {"cpu": "100m", "memory": "64Mi"}}}]}}},
     })
 
 
