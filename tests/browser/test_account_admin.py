@@ -9,7 +9,6 @@ import pyotp
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ADMIN_PASSWORD, screenshot, sign_in
 from tests.browser.cluster_objects import (
     LIVE_TIMEOUT_MS,
     admin_token,
@@ -18,6 +17,7 @@ from tests.browser.cluster_objects import (
     create_pod,
     wait_running,
 )
+from tests.browser.conftest import ADMIN_PASSWORD, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 

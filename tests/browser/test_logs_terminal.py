@@ -7,7 +7,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot, sign_in
 from tests.browser.cluster_objects import (
     LIVE_TIMEOUT_MS,
     cluster_id,
@@ -15,6 +14,7 @@ from tests.browser.cluster_objects import (
     create_pod,
     wait_running,
 )
+from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 

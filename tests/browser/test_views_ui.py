@@ -8,7 +8,6 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot, sign_in
 from tests.browser.cluster_objects import (
     LIVE_TIMEOUT_MS,
     cluster_id,
@@ -16,6 +15,7 @@ from tests.browser.cluster_objects import (
     kube,
     wait_running,
 )
+from tests.browser.conftest import screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
