@@ -17,6 +17,11 @@ from tests.helpers import ADMIN_PASSWORD, ApiSession
 pytest_plugins = ["tests.envtest.fixtures"]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the browser tests last, as one block (see the `browser` fixture for why)."""
+    items.sort(key=lambda item: item.path.parent.name == "browser")
+
+
 @pytest.fixture
 def settings_overrides(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Per-test settings changes: `@pytest.mark.parametrize("settings_overrides", [...], indirect=True)`."""

@@ -178,11 +178,12 @@ def cluster_server(request: pytest.FixtureRequest, tmp_path: Path, admin_kubecon
     yield from _server_fixture(request, tmp_path, ADMIN_PASSWORD, admin_kubeconfig)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
-    """One headless Chromium for the whole session."""
+    """One headless Chromium for the browser tests (closed after them: sync Playwright keeps an event loop
+    running in the main thread while it is open, which the async tests elsewhere cannot share)."""
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
+        pytest.fail(f"{CHROMIUM} is missing: run `python3 build.py test`, which installs it", pytrace=False)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
