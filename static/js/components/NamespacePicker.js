@@ -1,4 +1,4 @@
-/** Namespace selector: "All namespaces" plus every namespace the user may see. */
+/** Namespace selector: "All namespaces", the recently visited ones, then every namespace the user may see. */
 import { html } from "../lib/ui.js";
 import { Picker } from "./Picker.js";
 
@@ -7,11 +7,16 @@ export const ALL = "_all";
 
 /**
  * @param {{namespaces: string[], value: string, onSelect: (ns: string) => void, disabled?: boolean,
- *          clusterScoped?: boolean}} props
+ *          clusterScoped?: boolean, recent?: string[]}} props
  *   `clusterScoped` shows the picker disabled with "Cluster-scoped" for kinds like nodes.
  */
-export function NamespacePicker({ namespaces, value, onSelect, disabled, clusterScoped = false }) {
-  const options = [{ value: ALL, label: "All namespaces" }, ...namespaces.map((ns) => ({ value: ns, label: ns }))];
+export function NamespacePicker({ namespaces, value, onSelect, disabled, clusterScoped = false, recent = [] }) {
+  const recentShown = recent.filter((ns) => namespaces.includes(ns));
+  const options = [
+    { value: ALL, label: "All namespaces" },
+    ...recentShown.map((ns) => ({ value: ns, label: ns, hint: "recent" })),
+    ...namespaces.filter((ns) => !recentShown.includes(ns)).map((ns) => ({ value: ns, label: ns })),
+  ];
   // A namespace from a deep link may not be in the list (yet, or not visible): still show it.
   if (value && value !== ALL && !namespaces.includes(value)) options.push({ value, label: value });
   return html`<${Picker} label="Namespace" icon="layers" class="namespace-picker" options=${options}

@@ -10,14 +10,14 @@ import { UserMenu } from "./UserMenu.js";
 /**
  * @param {{
  *   clusters: object[], clusterId: string|null, onClusterChange: (id: string) => void,
- *   namespaces: string[], namespace: string, onNamespaceChange: (ns: string) => void,
+ *   namespaces: string[], namespace: string, onNamespaceChange: (ns: string) => void, recentNamespaces?: string[],
  *   namespaceMode: "hidden"|"enabled"|"cluster-scoped",
  *   user: object, theme: string, onToggleTheme: () => void, onSignOut: () => void,
  *   onToggleSidebar: () => void, sidebarOpen: boolean, onSearch?: () => void,
  * }} props
  */
 export function Topbar(props) {
-  const { clusters, clusterId, onClusterChange, namespaces, namespace, onNamespaceChange, namespaceMode,
+  const { clusters, clusterId, onClusterChange, namespaces, namespace, onNamespaceChange, namespaceMode, recentNamespaces,
     user, theme, onToggleTheme, onSignOut, onToggleSidebar, sidebarOpen, onSearch } = props;
   const mac = /Mac|iPhone|iPad/.test(navigator.platform);
   return html`<header class="topbar">
@@ -33,6 +33,7 @@ export function Topbar(props) {
     <div class="topbar-pickers">
       <${ClusterPicker} clusters=${clusters} value=${clusterId} onSelect=${onClusterChange} />
       ${namespaceMode !== "hidden" && html`<${NamespacePicker} namespaces=${namespaces} value=${namespace}
+        recent=${recentNamespaces ?? []}
         onSelect=${onNamespaceChange} clusterScoped=${namespaceMode === "cluster-scoped"} />`}
     </div>
     <div class="topbar-spacer"></div>

@@ -99,6 +99,7 @@ export function Workspace({ route, user }) {
     topbar=${{
       clusters: clusterList, clusterId, onClusterChange,
       namespaces: namespaces.data ?? [], namespace, onNamespaceChange, namespaceMode,
+      recentNamespaces: prefs.recentNamespaces?.[clusterId] ?? [],
       user, theme: themeValue, onToggleTheme: cycleTheme, onSignOut: signOut,
       onToggleSidebar: () => setSidebarOpen((open) => !open),
       onSearch: () => setPaletteOpen(true),

@@ -5,7 +5,9 @@
 import { createStore } from "../lib/store.js";
 
 const STORAGE_KEY = "kubevision.prefs";
-const DEFAULTS = { lastCluster: null, namespaces: {}, collapsedGroups: {} };
+const DEFAULTS = { lastCluster: null, namespaces: {}, recentNamespaces: {}, collapsedGroups: {} };
+/** How many recently visited namespaces each cluster remembers for the namespace picker. */
+const RECENT_NAMESPACES = 5;
 
 function load() {
   try {
@@ -32,10 +34,16 @@ export function updatePreferences(change) {
 
 /** Remember the cluster and namespace the user last looked at. */
 export function rememberLocation(clusterId, namespace) {
-  updatePreferences((prev) => ({
-    lastCluster: String(clusterId),
-    namespaces: namespace === undefined ? prev.namespaces : { ...prev.namespaces, [clusterId]: namespace },
-  }));
+  updatePreferences((prev) => {
+    if (namespace === undefined) return { lastCluster: String(clusterId) };
+    const recent = (prev.recentNamespaces?.[clusterId] ?? []).filter((ns) => ns !== namespace);
+    return {
+      lastCluster: String(clusterId),
+      namespaces: { ...prev.namespaces, [clusterId]: namespace },
+      recentNamespaces: namespace === "_all" ? prev.recentNamespaces
+        : { ...prev.recentNamespaces, [clusterId]: [namespace, ...recent].slice(0, RECENT_NAMESPACES) },
+    };
+  });
 }
 
 /** Collapse or expand a sidebar group. */
