@@ -162,3 +162,25 @@ def test_first_run_opens_bootstrap_link_then_plain_url(binary: Path, tmp_path: P
         assert second.stop(signal.SIGHUP) == 0
     assert opened.read_text().splitlines()[1] == f"{second.url}/ unset"
 
+
+
+def test_lists_clusters_and_pods_of_a_real_cluster(binary: Path, tmp_path: Path, scratch_tmp: Path,
+                                                   control_plane, admin_kubeconfig: str, namespace: str) -> None:
+    """The frozen binary loads kubeconfig credentials (kubernetes-asyncio inside it) and reads pods."""
+    from tests.envtest.controlplane import api_request
+
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "frozen-pod"},
+           "spec": {"containers": [{"name": "c", "image": "busybox"}]}}
+    status, _ = api_request(control_plane.server_url, control_plane.admin_token, "POST",
+                            f"/api/v1/namespaces/{namespace}/pods", pod)
+    assert status == 201
+    with launch(tmp_path / "data", log_path=tmp_path / "console.log", kubeconfig=Path(admin_kubeconfig),
+                admin_password=ADMIN_PASSWORD, extra_env={"TMPDIR": str(scratch_tmp)}) as running:
+        running.wait_healthy()
+        token = running.api("POST", "/auth/login", {"username": "admin", "password": ADMIN_PASSWORD})["accessToken"]
+        clusters = running.api("GET", "/clusters", token=token)
+        assert [c["name"] for c in clusters] == ["envtest-admin"]
+        pods = running.api("GET", f"/clusters/{clusters[0]['id']}/resources/pods?namespace={namespace}",
+                           token=token)
+        assert [p["metadata"]["name"] for p in pods] == ["frozen-pod"]
+        assert running.stop(signal.SIGTERM) == 0
