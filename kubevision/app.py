@@ -84,7 +84,7 @@ def create_app(settings: Settings) -> web.Application:
     app[STORE] = store
     app[AUDIT] = audit
     app[AUTH] = AuthService(settings=settings, store=store, audit=audit)
-    app[USERS] = UserService(store)
+    app[USERS] = UserService(store, settings.data_dir)
     app[FAVORITES] = FavoritesService(store)
     app[FIRST_RUN] = FirstRun()
     app[OPEN_SOCKETS] = weakref.WeakSet()
@@ -126,9 +126,7 @@ async def _auth_lifetime(app: web.Application) -> AsyncIterator[None]:
     auth.start()
     app[AUDIT].start()
     first_run = app[FIRST_RUN]
-    created, first_run.admin_password = await app[USERS].ensure_first_admin(
-        data_dir=settings.data_dir, admin_password=settings.admin_password
-    )
+    created, first_run.admin_password = await app[USERS].ensure_first_admin(admin_password=settings.admin_password)
     if created:
         first_run.bootstrap_token = auth.mint_bootstrap_token()
     yield

@@ -109,7 +109,7 @@ async def _with_users(settings: Settings, action: Callable[[UserService], Awaita
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     await store.start()
     try:
-        return await action(UserService(store))
+        return await action(UserService(store, settings.data_dir))
     finally:
         await store.aclose()
 

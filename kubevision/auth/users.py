@@ -64,8 +64,9 @@ def _check_grants(value: object, *, item_type: type, field: str) -> list | None:
 class UserService:
     """Administration of users."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, data_dir: Path) -> None:
         self._store = store
+        self._initial_password_file = data_dir / INITIAL_PASSWORD_FILE
 
     async def list(self) -> list[UserRecord]:
         """Every user."""
@@ -182,10 +183,13 @@ class UserService:
         """Set a new password and revoke every token of the user."""
         password_hash = await hash_password(_check_password(password))
         async with self._store.transaction() as conn:
-            await self._require(conn, user_id)
+            user = await self._require(conn, user_id)
             await user_repo.update_user(conn, user_id, password_hash=password_hash,
                                         must_change_password=must_change)
             await user_repo.bump_token_version(conn, user_id)
+        if user.username == DEFAULT_ADMIN:
+            # The generated first-run password is no longer valid: do not leave it lying around.
+            self._initial_password_file.unlink(missing_ok=True)
 
     async def change_own_password(self, user_id: int, old_password: object, new_password: object, *,
                                   via_bootstrap: bool = False) -> None:
@@ -212,8 +216,7 @@ class UserService:
             await self._require(conn, user_id)
             await clear_two_factor(conn, user_id)
 
-    async def ensure_first_admin(self, *, data_dir: Path,
-                                 admin_password: str | None) -> tuple[bool, str | None]:
+    async def ensure_first_admin(self, *, admin_password: str | None) -> tuple[bool, str | None]:
         """On an empty user table create `admin`. Returns (created, generated password or None).
 
         A generated password is also written to `<data-dir>/initial-admin-password` (0600).
@@ -226,7 +229,7 @@ class UserService:
         await self.create(username=DEFAULT_ADMIN, password=password, role=Role.ADMIN,
                           must_change_password=generated)
         if generated:
-            write_private_file(data_dir / INITIAL_PASSWORD_FILE, password + "\n")
+            write_private_file(self._initial_password_file, password + "\n")
             return True, password
         return True, None
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kubevision.app import FIRST_RUN
+from kubevision.auth.users import INITIAL_PASSWORD_FILE
+from kubevision.config import SETTINGS
 from tests.helpers import ApiSession
 
 
@@ -14,7 +16,10 @@ async def test_bootstrap_session_sets_first_password(client, anonymous: ApiSessi
     session = await anonymous.ok("POST", "/auth/bootstrap", json={"token": token})
     assert session["user"]["mustChangePassword"] is True
     admin = ApiSession(client, session["accessToken"])
+    password_file = client.app[SETTINGS].data_dir / INITIAL_PASSWORD_FILE
+    assert password_file.exists()
     await admin.ok("PUT", "/users/me/password", json={"newPassword": "brand-new-password"})
+    assert not password_file.exists(), "the generated password is no longer valid and must not stay on disk"
     again = await anonymous.login("admin", "brand-new-password")
     me = await again.ok("GET", "/users/me")
     assert me["mustChangePassword"] is False
