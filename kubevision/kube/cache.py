@@ -26,7 +26,7 @@ import orjson
 from kubevision.kube.errors import GoneError, KubeError
 from kubevision.kube.objects import strip_managed_fields
 from kubevision.kube.registry import ResourceKind
-from kubevision.kube.tables import row_of, table_spec
+from kubevision.kube.tables import row_of, row_order, table_spec
 from kubevision.tasks import create_named_task, stop_tasks
 
 if TYPE_CHECKING:
@@ -261,22 +261,8 @@ class KindCache:
         memo = self._sorted.get(sort)
         if memo is not None and memo[0] == self.version:
             return memo[1]
-        field = sort.lstrip("-")
-        if field == "namespace":
-            def key(e: CacheEntry) -> Any:
-                return e.key
-        elif field == "age":
-            def key(e: CacheEntry) -> Any:
-                return e.row.get("createdAt") or ""
-        elif field == "status":
-            def key(e: CacheEntry) -> Any:
-                return (e.row.get("status") or "", e.key[1])
-        else:
-            def key(e: CacheEntry) -> Any:
-                return (e.key[1], e.key[0])
-        # Youngest first for "age" (like sorting by a growing number), so invert the timestamp order.
-        descending = sort.startswith("-") != (field == "age")
-        ordered = sorted(self.entries.values(), key=key, reverse=descending)
+        row_key, descending = row_order(sort)
+        ordered = sorted(self.entries.values(), key=lambda entry: row_key(entry.row), reverse=descending)
         self._sorted[sort] = (self.version, ordered)
         return ordered
 

@@ -40,15 +40,6 @@ def unmask_secret(proposed: Obj, current: Obj) -> Obj:
     return proposed
 
 
-def matches_query(obj: Obj, query: str) -> bool:
-    """Case-insensitive substring match on name, namespace and label keys/values."""
-    metadata = obj.get("metadata") or {}
-    needle = query.lower()
-    if needle in (metadata.get("name") or "").lower() or needle in (metadata.get("namespace") or "").lower():
-        return True
-    return any(needle in f"{k}={v}".lower() for k, v in (metadata.get("labels") or {}).items())
-
-
 def diffable(obj: Obj | None) -> Obj | None:
     """A copy without status and server bookkeeping, for a readable diff."""
     if obj is None:

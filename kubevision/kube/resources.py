@@ -27,14 +27,13 @@ from kubevision.kube.clusters import Cluster, ClusterManager
 from kubevision.kube.errors import InvalidError, KubeError
 from kubevision.kube.objects import (
     mask_secret,
-    matches_query,
     strip_managed_fields,
     unified_diff,
     unmask_secret,
 )
 from kubevision.kube.registry import ResourceKind, UnknownResourceError
 from kubevision.kube.selectors import SelectorError, parse_label_selector
-from kubevision.kube.tables import columns_of, row_of, table_spec
+from kubevision.kube.tables import columns_of, row_matches, row_of, row_order, table_spec
 
 Obj = dict[str, Any]
 BATCH_LIMIT = 100
@@ -104,29 +103,6 @@ def page_slice(items: list[Any], page: int, size: int | None) -> list[Any]:
         return items
     start = (page - 1) * size
     return items[start:start + size]
-
-
-def _row_matches(row: dict[str, Any], needle: str) -> bool:
-    """`q` over a table row: name, namespace, labels (lower-case `needle`)."""
-    if needle in (row.get("name") or "").lower() or needle in (row.get("namespace") or "").lower():
-        return True
-    return any(needle in f"{k}={v}".lower() for k, v in row["labels"].items())
-
-
-def sort_key(field: str) -> Callable[[Obj], Any]:
-    """Sort key over full objects for `name`, `namespace`, `age`, `status`."""
-    def key(obj: Obj) -> Any:
-        metadata = obj.get("metadata") or {}
-        if field == "namespace":
-            return (metadata.get("namespace") or "", metadata.get("name") or "")
-        if field == "age":
-            # Newest first reads naturally as "youngest age first": sort by timestamp descending.
-            return "".join(chr(0x10FFFF - ord(c)) for c in metadata.get("creationTimestamp") or "")
-        if field == "status":
-            status = obj.get("status") or {}
-            return (str(status.get("phase") or ""), metadata.get("name") or "")
-        return metadata.get("name") or ""
-    return key
 
 
 class ResourceService:
@@ -231,20 +207,34 @@ class ResourceService:
                   "limit": limit, "continue": continue_token or None}
         listing = await target.cluster.request("GET", target.kind.collection_path(target.namespace),
                                                params=params)
-        items = [obj for obj in listing.get("items") or [] if self._visible(target, obj)]
+        spec = table_spec(target.kind)
+        namespaced = target.kind.namespaced
+        rows = [(row_of(spec, obj, namespaced=namespaced), obj)
+                for obj in listing.get("items") or [] if self._visible(target, obj)]
         if query:
-            items = [obj for obj in items if matches_query(obj, query)]
+            needle = query.lower()
+            rows = [(row, obj) for row, obj in rows if row_matches(row, needle)]
         if sort:
-            items.sort(key=sort_key(sort.lstrip("-")), reverse=sort.startswith("-"))
-        for obj in items:  # list items carry no kind/apiVersion; clients want complete objects
-            obj.setdefault("kind", target.kind.kind)
-            obj.setdefault("apiVersion", target.kind.api_version)
+            row_key, descending = row_order(sort)
+            rows.sort(key=lambda pair: row_key(pair[0]), reverse=descending)
         metadata = listing.get("metadata") or {}
         continue_token = metadata.get("continue") or None
         if limit or continue_token:
-            total = len(items) + int(metadata.get("remainingItemCount") or 0)
-            return ListResult(self.render(target, items, table=table), total, continue_token=continue_token)
-        return ListResult(self.render(target, page_slice(items, page, page_size), table=table), len(items))
+            total = len(rows) + int(metadata.get("remainingItemCount") or 0)
+        else:
+            total, rows = len(rows), page_slice(rows, page, page_size)
+        if table:
+            data: Any = {"columns": columns_of(spec, namespaced=namespaced), "rows": [row for row, _ in rows]}
+        else:
+            data = [self.present(target, self._complete_listed(target, obj)) for _, obj in rows]
+        return ListResult(data, total, continue_token=continue_token)
+
+    @staticmethod
+    def _complete_listed(target: Target, obj: Obj) -> Obj:
+        """List items carry no kind/apiVersion; clients want complete objects."""
+        obj.setdefault("kind", target.kind.kind)
+        obj.setdefault("apiVersion", target.kind.api_version)
+        return obj
 
     def _list_cached(self, target: Target, cache: KindCache, *, label_selector: str | None, query: str | None,
                      sort: str | None, table: bool, page: int, page_size: int | None) -> ListResult:
@@ -270,7 +260,7 @@ class ResourceService:
                     continue
                 if selector is not None and not selector(entry.row["labels"]):
                     continue
-                if needle is not None and not _row_matches(entry.row, needle):
+                if needle is not None and not row_matches(entry.row, needle):
                     continue
                 if start <= total < end:
                     shown.append(entry)
@@ -322,14 +312,6 @@ class ResourceService:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(cache.synced_event.wait(), SUBSCRIBE_SYNC_TIMEOUT_S)
         return Subscription(cache, listener)
-
-    def render(self, target: Target, items: list[Obj], *, table: bool) -> Any:
-        """Objects as presented, or `{columns, rows}` for `view=table`."""
-        if not table:
-            return [self.present(target, obj) for obj in items]
-        spec = table_spec(target.kind)
-        return {"columns": columns_of(spec, namespaced=target.kind.namespaced),
-                "rows": [row_of(spec, obj, namespaced=target.kind.namespaced) for obj in items]}
 
     async def get_object(self, principal: Principal, cluster_id: int, resource: str, name: str, *,
                          namespace: str | None = None, reveal: bool = False,

@@ -313,3 +313,32 @@ def row_of(spec: TableSpec, obj: Obj, *, namespaced: bool) -> dict[str, Any]:
         "createdAt": meta.get("creationTimestamp"),
         "cells": leading + spec.cells(obj),
     }
+
+
+def row_matches(row: dict[str, Any], needle: str) -> bool:
+    """The `q` filter: `needle` (lower case) in the name, the namespace or a `key=value` label."""
+    if needle in (row.get("name") or "").lower() or needle in (row.get("namespace") or "").lower():
+        return True
+    return any(needle in f"{k}={v}".lower() for k, v in row["labels"].items())
+
+
+def row_order(sort: str | None) -> tuple[Callable[[dict[str, Any]], Any], bool]:
+    """Key function over rows and `reverse` flag for `sort` (name, namespace, age, status; '-' descends).
+
+    Cached and live lists both sort rows with this, so `sort` means the same wherever a list comes from.
+    """
+    sort = sort or "name"
+    field = sort.lstrip("-")
+
+    def key(row: dict[str, Any]) -> Any:
+        name, namespace = row.get("name") or "", row.get("namespace") or ""
+        if field == "namespace":
+            return (namespace, name)
+        if field == "age":
+            return row.get("createdAt") or ""
+        if field == "status":
+            return (row.get("status") or "", name)
+        return (name, namespace)
+
+    # Youngest first for "age" (like sorting by a growing number), so the timestamp order is inverted.
+    return key, sort.startswith("-") != (field == "age")
