@@ -31,6 +31,8 @@ class AuditLog:
         self._store = store
         self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
+        # A flush that finds the queue empty must still wait for a batch another flush is writing.
+        self._flush_lock = asyncio.Lock()
 
     def start(self) -> None:
         """Start the background writer."""
@@ -49,7 +51,11 @@ class AuditLog:
         })
 
     async def flush(self) -> None:
-        """Write everything queued so far."""
+        """Write everything queued so far (including a batch the background writer is writing now)."""
+        async with self._flush_lock:
+            await self._write_queued()
+
+    async def _write_queued(self) -> None:
         while not self._queue.empty():
             batch = []
             while not self._queue.empty() and len(batch) < BATCH_SIZE:
@@ -72,7 +78,9 @@ class AuditLog:
             await self.flush()
 
     async def aclose(self) -> None:
-        """Stop the writer and write what is left."""
+        """Stop the writer and write what is left (flushing first, so no batch is cut off mid-write)."""
+        with contextlib.suppress(Exception):
+            await self.flush()
         if self._task is not None:
             await stop_tasks([self._task])
             self._task = None
