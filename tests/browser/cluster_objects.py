@@ -30,10 +30,11 @@ def kube(control_plane, method: str, path: str, body=None):
     return answer
 
 
-def create_pod(control_plane, namespace: str, name: str, containers=("main",), labels=None) -> None:
+def create_pod(control_plane, namespace: str, name: str, containers=("main",), labels=None, annotations=None) -> None:
     """A pod bound to the kubelet stand-in's node, so it runs and serves logs and exec."""
     kube(control_plane, "POST", f"/api/v1/namespaces/{namespace}/pods", {
-        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": labels or {"app": name}},
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "labels": labels or {"app": name}, "annotations": annotations or {}},
         "spec": {"nodeName": "node1",
                  "containers": [{"name": c, "image": f"registry.example/{c}:1.0"} for c in containers]},
     })

@@ -62,6 +62,39 @@ def test_pod_logs_stream_filter_and_pause(control_plane, kubelet, namespace, clu
     expect(resume).to_have_count(0)
 
 
+
+BULK_LINES = 100_000
+# The viewport shows a few dozen lines; the viewer keeps 30 more above and below it in the DOM.
+MAX_RENDERED_LINES = 200
+
+
+def test_hundred_thousand_log_lines_stay_virtualized(control_plane, kubelet, namespace, cluster_server, page):
+    create_pod(control_plane, namespace, "bulk", annotations={"kubevision.test/log-lines": str(BULK_LINES)})
+    wait_running(control_plane, namespace, "app=bulk", 1)
+    cid = cluster_id(cluster_server)
+    sign_in(page, cluster_server)
+    page.goto(f"{cluster_server.url}/c/{cid}/ns/{namespace}/pods/bulk?tab=logs")
+    view = page.get_by_role("region", name="Log lines")
+    expect(view).to_contain_text("from bulk/main", timeout=LIVE_TIMEOUT_MS)
+
+    page.get_by_role("button", name="Follow").click()
+    page.get_by_role("combobox", name="Lines to load").select_option("all")
+    expect(page.locator(".log-status")).to_contain_text("100,000 lines", timeout=LIVE_TIMEOUT_MS)
+    expect(page.locator(".log-status")).to_contain_text("Stream ended")
+    expect(view).to_contain_text(f"line {BULK_LINES} from bulk/main")
+    assert view.locator(".log-line").count() <= MAX_RENDERED_LINES
+
+    # Jump to the middle: the lines there are rendered, and the DOM stays bounded.
+    view.evaluate("el => { el.scrollTop = el.scrollHeight / 2; el.dispatchEvent(new Event('scroll')); }")
+    expect(view).to_contain_text("line 50000 from bulk/main")
+    assert view.locator(".log-line").count() <= MAX_RENDERED_LINES
+    screenshot(page, "33-logs-100k-lines")
+
+    # The filter runs over all 100,000 lines.
+    page.get_by_label("Filter lines (regular expression)").fill(r"^line 7777\d from")
+    expect(page.locator(".log-match-count")).to_have_text("10 matches")
+    expect(view.locator(".log-line")).to_have_count(10)
+
 def test_workload_logs_merge_every_pod(control_plane, kubelet, namespace, cluster_server, page):
     create_deployment(control_plane, namespace, "web", replicas=2)
     pods = wait_running(control_plane, namespace, "app=web", 2)

@@ -17,8 +17,9 @@ Design notes:
 - Output is deterministic so tests can assert on it: log line ``i`` of a container is
   ``line {i} from {pod}/{container}`` (``previous line ...`` for ``previous=true``), and historic
   line ``i`` is stamped ``LOG_LINE_SPACING_S * (log_lines - i)`` seconds before the request, which
-  makes ``sinceSeconds`` predictable. Exec echoes stdin, reports resizes as ``resize COLSxROWS``
-  and records sessions/resizes for assertions.
+  makes ``sinceSeconds`` predictable. A pod can ask for another number of historic lines with the
+  annotation ``kubevision.test/log-lines`` (used to load 100,000 lines into the log viewer). Exec
+  echoes stdin, reports resizes as ``resize COLSxROWS`` and records sessions/resizes for assertions.
 - ``KubeletThread`` runs the stand-in on its own event loop in a daemon thread, so a session-wide
   instance is independent of whatever loop (scope) pytest-asyncio gives each test.
 """
@@ -64,6 +65,7 @@ LOG_LINE_SPACING_S = 60
 DEFAULT_LOG_LINES = 20
 
 PHASE_ANNOTATION = "kubevision.test/phase"
+LOG_LINES_ANNOTATION = "kubevision.test/log-lines"
 MISSING_COMMANDS_ANNOTATION = "kubevision.test/missing-commands"
 
 EXEC_PROTOCOL = "v4.channel.k8s.io"
@@ -512,15 +514,23 @@ class KubeletStandIn:
     async def _handle_healthz(self, request: web.Request) -> web.Response:
         return web.Response(text="ok")
 
-    def _historic_lines(self, pod: str, container: str, *, previous: bool) -> list[tuple[dt.datetime, str]]:
+    def _log_line_count(self, namespace: str, pod: str) -> int:
+        """Historic lines per container: the pod's annotation, else the stand-in's default."""
+        annotations = (self.pods.get((namespace, pod)) or {}).get("metadata", {}).get("annotations") or {}
+        try:
+            return int(annotations.get(LOG_LINES_ANNOTATION, self.log_lines))
+        except ValueError:
+            return self.log_lines
+
+    def _historic_lines(self, pod: str, container: str, count: int, *, previous: bool) -> list[tuple[dt.datetime, str]]:
         now = _now()
         prefix = "previous line" if previous else "line"
         return [
             (
-                now - dt.timedelta(seconds=LOG_LINE_SPACING_S * (self.log_lines - i)),
+                now - dt.timedelta(seconds=LOG_LINE_SPACING_S * (count - i)),
                 f"{prefix} {i} from {pod}/{container}",
             )
-            for i in range(1, self.log_lines + 1)
+            for i in range(1, count + 1)
         ]
 
     def _unknown_container(self, namespace: str, pod: str, container: str) -> str | None:
@@ -553,7 +563,8 @@ class KubeletStandIn:
         def render(ts: dt.datetime, text: str) -> bytes:
             return (f"{rfc3339nano(ts)} {text}\n" if timestamps else f"{text}\n").encode()
 
-        lines = self._historic_lines(pod, container, previous=previous)
+        count = self._log_line_count(ns, pod)
+        lines = self._historic_lines(pod, container, count, previous=previous)
         if since is not None:
             cutoff = _now() - dt.timedelta(seconds=since)
             lines = [(ts, text) for ts, text in lines if ts >= cutoff]
@@ -569,7 +580,7 @@ class KubeletStandIn:
         try:
             await resp.write(payload)
             if follow and not previous and limit is None:
-                n = self.log_lines
+                n = count
                 while True:
                     await asyncio.sleep(self.follow_interval_s)
                     n += 1

@@ -19,6 +19,8 @@ export class LogBuffer {
     /** @type {LogEntry[]} */
     this.entries = [];
     this.dropped = 0;
+    /** How many held entries are stream notes (meta) rather than log lines. */
+    this.metaCount = 0;
     this.nextSeq = 1;
     this.version = 0;
     /** @type {RegExp|null} */
@@ -34,7 +36,10 @@ export class LogBuffer {
    */
   push(items) {
     const start = this.entries.length;
-    for (const item of items) this.entries.push({ ...item, seq: this.nextSeq++ });
+    for (const item of items) {
+      this.entries.push({ ...item, seq: this.nextSeq++ });
+      if (item.meta) this.metaCount++;
+    }
     if (this.matches) {
       for (let i = start; i < this.entries.length; i++) if (this.test(this.entries[i])) this.matches.push(i);
     }
@@ -42,7 +47,7 @@ export class LogBuffer {
     if (overflow > 0) {
       // Drop a little more than needed so the next appends do not splice again at once.
       const drop = Math.min(this.entries.length, overflow + Math.ceil(this.capacity / 20));
-      this.entries.splice(0, drop);
+      for (const entry of this.entries.splice(0, drop)) if (entry.meta) this.metaCount--;
       this.dropped += drop;
       if (this.matches) {
         let cut = 0;
@@ -58,6 +63,7 @@ export class LogBuffer {
   clear() {
     this.entries = [];
     this.dropped = 0;
+    this.metaCount = 0;
     if (this.matches) this.matches = [];
     this.version++;
   }
@@ -84,6 +90,11 @@ export class LogBuffer {
     if (entry.meta) return !this.filter;
     if (this.podFilter && this.podFilter.has(`${entry.pod}/${entry.container}`)) return false;
     return !this.filter || this.filter.test(entry.text);
+  }
+
+  /** Number of log lines held (stream notes such as "stream ended" not counted). */
+  get lineCount() {
+    return this.entries.length - this.metaCount;
   }
 
   /** Number of entries shown. */

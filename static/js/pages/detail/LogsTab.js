@@ -140,7 +140,7 @@ export function LogsTab({ clusterId, resource, name, namespace, object }) {
   };
 
   if (!namespace) return html`<div class="card"><${EmptyState} icon="fileText" title="No logs">Only namespaced workloads have logs.</${EmptyState}></div>`;
-  const lineCount = buffer.visibleCount;
+  const shownCount = buffer.visibleCount;
   const error = stream.error;
   return html`<div class="logs-panel">
     <div class="toolbar log-toolbar">
@@ -188,8 +188,8 @@ export function LogsTab({ clusterId, resource, name, namespace, object }) {
     <div class="log-status">
       <span class=${`live live-${stream.state === "open" ? "ok" : stream.state === "error" ? "error" : "warn"}`}>
         <span class="live-dot" aria-hidden="true"></span>${STATE_LABELS[stream.state] ?? stream.state}</span>
-      <span class="muted">· ${formatCount(buffer.entries.length)} lines${buffer.dropped ? ` (${formatCount(buffer.dropped)} oldest dropped)` : ""}</span>
-      ${lineCount !== buffer.entries.length && html`<span class="muted">· ${formatCount(lineCount)} shown</span>`}
+      <span class="muted">· ${formatCount(buffer.lineCount)} lines${buffer.dropped ? ` (${formatCount(buffer.dropped)} oldest dropped)` : ""}</span>
+      ${shownCount !== buffer.entries.length && html`<span class="muted">· ${formatCount(shownCount)} shown</span>`}
     </div>
   </div>`;
 }
