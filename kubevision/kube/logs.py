@@ -274,8 +274,17 @@ async def pump_pod_log(cluster: Cluster, namespace: str, pod: str, container: st
 # -- many pods -------------------------------------------------------------------------------------------
 @dataclasses.dataclass
 class _PodStreams:
-    tasks: dict[str, asyncio.Task[None]]
-    running: int
+    """The open container streams of one pod, and the restart count of each container instance streamed."""
+
+    tasks: dict[str, asyncio.Task[None]] = dataclasses.field(default_factory=dict)
+    restarts: dict[str, int] = dataclasses.field(default_factory=dict)
+
+
+def restart_counts(pod: dict[str, Any]) -> dict[str, int]:
+    """`restartCount` per container name, for containers whose current instance has started (not waiting)."""
+    return {status["name"]: int(status.get("restartCount") or 0)
+            for status in (pod.get("status") or {}).get("containerStatuses") or []
+            if "waiting" not in (status.get("state") or {})}
 
 
 class AggregatedLogs:
@@ -283,7 +292,10 @@ class AggregatedLogs:
 
     Lines are `{pod, container, line}` objects. `pod-start` (with its containers) precedes a pod's lines,
     `pod-end` (reason `deleted`, `unmatched` or `completed`) follows them, `pod-error` reports one container
-    stream that could not be opened. Without `follow` the socket ends (`end`) once every initial stream ended.
+    stream that could not be opened. With `follow`, a container that restarts is followed again: its old
+    stream ends, `container-restart` (with the new `restartCount`) follows, then the new instance's whole
+    log; the pod ends (`completed`) once it has finished. Without `follow` the socket ends (`end`) once
+    every initial stream ended.
     """
 
     def __init__(self, cluster: Cluster, pod_cache: KindCache, *, namespace: str, selector: str,
@@ -295,6 +307,8 @@ class AggregatedLogs:
         self._matches = selector_predicate(selector)
         self._options = options if options.tail_lines is not None or options.since_seconds is not None else \
             dataclasses.replace(options, tail_lines=DEFAULT_AGGREGATED_TAIL_LINES)
+        # A restarted container's new instance is streamed from its first line.
+        self._restart_options = dataclasses.replace(options, tail_lines=None, since_seconds=None)
         self._buffer = buffer
         self._pods: dict[str, _PodStreams] = {}
         self._finished: set[str] = set()
@@ -345,9 +359,12 @@ class AggregatedLogs:
             self._consider(orjson.loads(entry.raw))
 
     def _consider(self, pod: dict[str, Any]) -> None:
-        """Start streaming a matching pod once its containers have started (idempotent)."""
+        """Start streaming a matching pod once its containers have started (idempotent); follow restarts."""
         name = (pod.get("metadata") or {}).get("name") or ""
-        if name in self._pods or name in self._finished:
+        if name in self._pods:
+            self._follow_restarts(pod, self._pods[name])
+            return
+        if name in self._finished:
             return
         if (pod.get("status") or {}).get("phase") not in STARTED_PHASES:
             return  # Pending: a later MODIFIED event brings it back here
@@ -357,26 +374,45 @@ class AggregatedLogs:
             if wanted not in container_names(pod, including_init=True):
                 return
             containers = [wanted]
-        streams = _PodStreams(tasks={}, running=0)
+        streams = _PodStreams()
         self._pods[name] = streams
         self._buffer.put_frame({"type": "pod-start", "pod": name, "containers": containers})
+        restarts = restart_counts(pod)
         for container in containers:
-            if self._stream_count >= MAX_LOG_STREAMS:
-                self._buffer.put_frame({"type": "pod-error", "pod": name, "container": container,
-                                        "code": int(ErrorCode.PARAM_INVALID),
-                                        "message": f"at most {MAX_LOG_STREAMS} log streams per socket"})
-                continue
-            self._stream_count += 1
-            streams.running += 1
-            streams.tasks[container] = create_named_task(self._pump(name, container),
-                                                         name=f"logs-{self._namespace}/{name}/{container}")
-        if not streams.running:
+            self._start_stream(name, container, streams, restarts.get(container, 0), self._options)
+        if not streams.tasks:
             self._end_pod(name, "completed")
 
-    async def _pump(self, pod: str, container: str) -> None:
+    def _start_stream(self, pod: str, container: str, streams: _PodStreams, restarts: int,
+                      options: LogOptions) -> None:
+        streams.restarts[container] = restarts
+        if self._stream_count >= MAX_LOG_STREAMS:
+            self._buffer.put_frame({"type": "pod-error", "pod": pod, "container": container,
+                                    "code": int(ErrorCode.PARAM_INVALID),
+                                    "message": f"at most {MAX_LOG_STREAMS} log streams per socket"})
+            return
+        self._stream_count += 1
+        streams.tasks[container] = create_named_task(self._pump(pod, container, options),
+                                                     name=f"logs-{self._namespace}/{pod}/{container}")
+
+    def _follow_restarts(self, pod: dict[str, Any], streams: _PodStreams) -> None:
+        """Stream the new instance of each ended container that has restarted; end a pod that has finished."""
+        name = pod["metadata"]["name"]
+        if not self._options.follow:
+            return
+        for container, restarts in restart_counts(pod).items():
+            if container in streams.restarts and container not in streams.tasks \
+                    and restarts > streams.restarts[container]:
+                self._buffer.put_frame({"type": "container-restart", "pod": name, "container": container,
+                                        "restartCount": restarts})
+                self._start_stream(name, container, streams, restarts, self._restart_options)
+        if not streams.tasks and (pod.get("status") or {}).get("phase") != "Running":
+            self._end_pod(name, "completed")
+
+    async def _pump(self, pod: str, container: str, options: LogOptions) -> None:
         overhead = len(pod) + len(container) + 32
         try:
-            async with open_log(self._cluster, self._namespace, pod, container, self._options) as response:
+            async with open_log(self._cluster, self._namespace, pod, container, options) as response:
                 async for lines in read_lines(response):
                     await self._buffer.put_lines(
                         [{"pod": pod, "container": container, "line": line} for line in lines],
@@ -391,8 +427,9 @@ class AggregatedLogs:
         if streams is None:
             return
         streams.tasks.pop(container, None)
-        streams.running -= 1
-        if streams.running <= 0:
+        if self._options.follow and (entry := self._cache.entries.get((self._namespace, pod))) is not None:
+            self._follow_restarts(orjson.loads(entry.raw), streams)  # it may have restarted already
+        elif not streams.tasks:
             self._end_pod(pod, "completed")
 
     def _end_pod(self, pod: str, reason: str) -> None:

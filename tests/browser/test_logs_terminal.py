@@ -12,6 +12,7 @@ from tests.browser.cluster_objects import (
     cluster_id,
     create_deployment,
     create_pod,
+    kube,
     wait_running,
 )
 from tests.browser.conftest import screenshot, sign_in
@@ -88,12 +89,13 @@ def test_hundred_thousand_log_lines_stay_virtualized(control_plane, kubelet, nam
     view.evaluate("el => { el.scrollTop = el.scrollHeight / 2; el.dispatchEvent(new Event('scroll')); }")
     expect(view).to_contain_text("line 50000 from bulk/main")
     assert view.locator(".log-line").count() <= MAX_RENDERED_LINES
-    screenshot(page, "33-logs-100k-lines")
+    screenshot(page, "32b-logs-100k-lines")
 
     # The filter runs over all 100,000 lines.
     page.get_by_label("Filter lines (regular expression)").fill(r"^line 7777\d from")
     expect(page.locator(".log-match-count")).to_have_text("10 matches")
     expect(view.locator(".log-line")).to_have_count(10)
+
 
 def test_workload_logs_merge_every_pod(control_plane, kubelet, namespace, cluster_server, page):
     create_deployment(control_plane, namespace, "web", replicas=2)
@@ -113,6 +115,12 @@ def test_workload_logs_merge_every_pod(control_plane, kubelet, namespace, cluste
     page.get_by_label("Filter lines (regular expression)").fill("")
     page.wait_for_timeout(300)
     screenshot(page, "32-logs-deployment")
+
+    # A container restart is announced and the new container is followed (the stand-in restarts on this).
+    kube(control_plane, "PATCH", f"/api/v1/namespaces/{namespace}/pods/{pods[0]}",
+         [{"op": "add", "path": "/metadata/annotations", "value": {"kubevision.test/restarts": "1"}}])
+    expect(view).to_contain_text(f"{pods[0]}/main restarted (restart 1)", timeout=LIVE_TIMEOUT_MS)
+    expect(view).to_contain_text(f"from {pods[0]}/main after restart 1", timeout=LIVE_TIMEOUT_MS)
 
 
 def test_terminal_echoes_resizes_exits_and_replays(control_plane, kubelet, namespace, cluster_server, page):

@@ -18,7 +18,11 @@ Design notes:
   ``line {i} from {pod}/{container}`` (``previous line ...`` for ``previous=true``), and historic
   line ``i`` is stamped ``LOG_LINE_SPACING_S * (log_lines - i)`` seconds before the request, which
   makes ``sinceSeconds`` predictable. A pod can ask for another number of historic lines with the
-  annotation ``kubevision.test/log-lines`` (used to load 100,000 lines into the log viewer). Exec
+  annotation ``kubevision.test/log-lines`` (used to load 100,000 lines into the log viewer).
+- Container restarts: raising the annotation ``kubevision.test/restarts`` of a running pod to ``N``
+  ends its open log streams, as a container exit does, and sets every container's ``restartCount``
+  to ``N`` (``lastState`` terminated, ``state`` running again). Lines of the new container instance
+  read ``line {i} from {pod}/{container} after restart {N}``. Exec
   echoes stdin, reports resizes as ``resize COLSxROWS`` and records sessions/resizes for assertions.
 - ``KubeletThread`` runs the stand-in on its own event loop in a daemon thread, so a session-wide
   instance is independent of whatever loop (scope) pytest-asyncio gives each test.
@@ -66,6 +70,7 @@ DEFAULT_LOG_LINES = 20
 
 PHASE_ANNOTATION = "kubevision.test/phase"
 LOG_LINES_ANNOTATION = "kubevision.test/log-lines"
+RESTARTS_ANNOTATION = "kubevision.test/restarts"
 MISSING_COMMANDS_ANNOTATION = "kubevision.test/missing-commands"
 
 EXEC_PROTOCOL = "v4.channel.k8s.io"
@@ -115,6 +120,13 @@ def rfc3339nano(ts: dt.datetime) -> str:
     """RFC 3339 with fixed 9-digit fraction, as the kubelet prefixes log lines."""
     ts = ts.astimezone(dt.UTC)
     return f"{ts:%Y-%m-%dT%H:%M:%S}.{ts.microsecond:06d}000Z"
+
+
+def _log_text(index: int, pod: str, container: str, previous: bool, restarts: int) -> str:
+    """Log line `index` of a container: of its previous instance, or of its current one."""
+    if previous:
+        return f"previous line {index} from {pod}/{container}"
+    return f"line {index} from {pod}/{container}" + (f" after restart {restarts}" if restarts else "")
 
 
 def _flag(value: str | None) -> bool:
@@ -191,6 +203,7 @@ class KubeletStandIn:
         self.exec_sessions: list[ExecSession] = []
         self.resize_events: list[ResizeEvent] = []
         self.pods: dict[tuple[str, str], dict[str, Any]] = {}
+        self._restarts: dict[tuple[str, str], int] = {}
         self._token = token
         self._session: aiohttp.ClientSession | None = None
         self._runner: web.AppRunner | None = None
@@ -438,26 +451,37 @@ class KubeletStandIn:
                     },
                 )
                 return
-            wanted = (meta.get("annotations") or {}).get(PHASE_ANNOTATION, "Running")
+            annotations = meta.get("annotations") or {}
+            wanted = annotations.get(PHASE_ANNOTATION, "Running")
             phase = (pod.get("status") or {}).get("phase", "Pending")
+            restarts = int(annotations.get(RESTARTS_ANNOTATION, "0"))
+            if phase == "Running" and restarts > self._restarts.get(key, 0):
+                self._restarts[key] = restarts  # open follow streams notice this and end
+                await self._patch_pod_status(key, self._pod_status(pod, phase, restarts=restarts))
+                return
             if phase != "Pending" or wanted == "Pending":
                 return
-            status, body = await self._api(
-                "PATCH",
-                f"/api/v1/namespaces/{key[0]}/pods/{key[1]}/status",
-                {"status": self._pod_status(pod, wanted)},
-                content_type="application/merge-patch+json",
-            )
-            if status not in (200, 404, 409):
-                log.warning("patching pod %s/%s status: HTTP %s %s", *key, status, body)
+            await self._patch_pod_status(key, self._pod_status(pod, wanted))
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.debug("updating pod %s/%s failed: %r", *key, exc)
             raise
 
-    def _pod_status(self, pod: dict[str, Any], phase: str) -> dict[str, Any]:
+    async def _patch_pod_status(self, key: tuple[str, str], status: dict[str, Any]) -> None:
+        code, body = await self._api(
+            "PATCH",
+            f"/api/v1/namespaces/{key[0]}/pods/{key[1]}/status",
+            {"status": status},
+            content_type="application/merge-patch+json",
+        )
+        if code not in (200, 404, 409):
+            log.warning("patching pod %s/%s status: HTTP %s %s", *key, code, body)
+
+    def _pod_status(self, pod: dict[str, Any], phase: str, *, restarts: int = 0) -> dict[str, Any]:
         now = rfc3339(_now())
-        self._ip_counter += 1
-        pod_ip = f"10.244.{(self._ip_counter // 250) % 250}.{self._ip_counter % 250 + 2}"
+        pod_ip = (pod.get("status") or {}).get("podIP")
+        if not pod_ip:  # a restart keeps the pod's address
+            self._ip_counter += 1
+            pod_ip = f"10.244.{(self._ip_counter // 250) % 250}.{self._ip_counter % 250 + 2}"
         running = phase == "Running"
         exit_code = 0 if phase == "Succeeded" else 1
 
@@ -483,9 +507,10 @@ class KubeletStandIn:
                 "containerID": f"containerd://{cid}",
                 "ready": running and not init,
                 "started": running and not init,
-                "restartCount": 0,
+                "restartCount": 0 if init else restarts,
                 "state": state,
-                "lastState": {},
+                "lastState": {"terminated": {"exitCode": 1, "reason": "Error", "startedAt": now, "finishedAt": now,
+                                             "containerID": f"containerd://{cid}"}} if restarts and not init else {},
             }
 
         spec = pod.get("spec") or {}
@@ -522,15 +547,13 @@ class KubeletStandIn:
         except ValueError:
             return self.log_lines
 
-    def _historic_lines(self, pod: str, container: str, count: int, *, previous: bool) -> list[tuple[dt.datetime, str]]:
+    def _historic_lines(
+        self, pod: str, container: str, count: int, *, previous: bool, restarts: int
+    ) -> list[tuple[dt.datetime, str]]:
         now = _now()
-        prefix = "previous line" if previous else "line"
+        spacing = dt.timedelta(seconds=LOG_LINE_SPACING_S)
         return [
-            (
-                now - dt.timedelta(seconds=LOG_LINE_SPACING_S * (count - i)),
-                f"{prefix} {i} from {pod}/{container}",
-            )
-            for i in range(1, count + 1)
+            (now - spacing * (count - i), _log_text(i, pod, container, previous, restarts)) for i in range(1, count + 1)
         ]
 
     def _unknown_container(self, namespace: str, pod: str, container: str) -> str | None:
@@ -564,7 +587,8 @@ class KubeletStandIn:
             return (f"{rfc3339nano(ts)} {text}\n" if timestamps else f"{text}\n").encode()
 
         count = self._log_line_count(ns, pod)
-        lines = self._historic_lines(pod, container, count, previous=previous)
+        restarts = self._restarts.get((ns, pod), 0)
+        lines = self._historic_lines(pod, container, count, previous=previous, restarts=restarts)
         if since is not None:
             cutoff = _now() - dt.timedelta(seconds=since)
             lines = [(ts, text) for ts, text in lines if ts >= cutoff]
@@ -583,8 +607,10 @@ class KubeletStandIn:
                 n = count
                 while True:
                     await asyncio.sleep(self.follow_interval_s)
+                    if self._restarts.get((ns, pod), 0) != restarts:
+                        break  # the container exited: its log stream ends
                     n += 1
-                    await resp.write(render(_now(), f"line {n} from {pod}/{container}"))
+                    await resp.write(render(_now(), _log_text(n, pod, container, False, restarts)))
         except (ConnectionError, asyncio.CancelledError):
             return resp  # client (the API server) went away
         await resp.write_eof()

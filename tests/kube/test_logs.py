@@ -254,6 +254,39 @@ async def test_pending_pod_joins_when_it_starts(admin: ApiSession, cid: int, nam
         await ws.close()
 
 
+
+async def restart(admin: ApiSession, cid: int, namespace: str, pod: str, count: int) -> None:
+    """Make the kubelet stand-in restart the pod's containers (restartCount becomes `count`)."""
+    annotations = {"kubevision.test/restarts": str(count)}
+    await admin.ok("PATCH", f"/clusters/{cid}/resources/pods/{pod}?namespace={namespace}",
+                   json={"type": "merge", "patch": {"metadata": {"annotations": annotations}}})
+
+
+async def test_aggregated_logs_follow_a_restarted_container(admin: ApiSession, cid: int, namespace: str,
+                                                            kubelet: KubeletStandIn) -> None:
+    """A container restart ends its stream; the socket follows the new instance from its first line."""
+    await running_pod(admin, cid, namespace, "crashy", labels={"app": "crashy"})
+    ws = await connect(admin, f"/clusters/{cid}/namespaces/{namespace}/logs",
+                       {"labelSelector": "app=crashy", "tailLines": 1})
+    try:
+        await frames_until(ws, lambda f: f["type"] == "log")
+        await restart(admin, cid, namespace, "crashy", 1)
+        frames = await frames_until(ws, lambda f: f["type"] == "container-restart")
+        assert frames[-1] == {"type": "container-restart", "pod": "crashy", "container": "main", "restartCount": 1}
+        assert not any(f["type"] == "pod-end" for f in frames)
+        after = await frames_until(ws, lambda f: f["type"] == "log" and any(
+            e["line"] == f"line {kubelet.log_lines + 1} from crashy/main after restart 1" for e in f["lines"]))
+        lines = [e["line"] for f in after if f["type"] == "log" for e in f["lines"]]
+        # The whole log of the new instance, then its followed lines; nothing from the old one.
+        assert lines[0] == "line 1 from crashy/main after restart 1"
+        assert all(line.endswith("after restart 1") for line in lines)
+
+        # The next restart is followed as well.
+        await restart(admin, cid, namespace, "crashy", 2)
+        await frames_until(ws, lambda f: f["type"] == "container-restart" and f["restartCount"] == 2)
+    finally:
+        await ws.close()
+
 # -- units -------------------------------------------------------------------------------------------------
 def test_workload_selector_renders_expressions() -> None:
     workload = {"spec": {"selector": {"matchLabels": {"app": "web"}, "matchExpressions": [

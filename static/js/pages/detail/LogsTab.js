@@ -93,6 +93,9 @@ export function LogsTab({ clusterId, resource, name, namespace, object }) {
           case "pod-end":
             meta(`▪ ${frame.pod} left (${frame.reason ?? "ended"})`);
             break;
+          case "container-restart":
+            meta(`↻ ${frame.pod}/${frame.container} restarted (restart ${frame.restartCount}); following the new container`);
+            break;
           case "pod-error":
             meta(`⚠ ${frame.pod}/${frame.container}: ${frame.message}`);
             break;
