@@ -34,7 +34,8 @@ class TableSpec:
     status: Callable[[Obj], str] | None = None
 
 
-def _meta(obj: Obj) -> Obj:
+def metadata_of(obj: Obj) -> Obj:
+    """An object's metadata ({} when missing)."""
     return obj.get("metadata") or {}
 
 
@@ -48,12 +49,12 @@ def _status(obj: Obj) -> Obj:
 
 def created(obj: Obj) -> str | None:
     """creationTimestamp (the `age` cell)."""
-    return _meta(obj).get("creationTimestamp")
+    return metadata_of(obj).get("creationTimestamp")
 
 
 def pod_status(obj: Obj) -> str:
     """The STATUS kubectl shows: waiting/terminated reasons before the phase."""
-    if _meta(obj).get("deletionTimestamp"):
+    if metadata_of(obj).get("deletionTimestamp"):
         return "Terminating"
     status = _status(obj)
     for container in reversed(status.get("containerStatuses") or []):
@@ -71,6 +72,12 @@ def _pod_cells(obj: Obj) -> list[Any]:
     restarts = sum(int(c.get("restartCount") or 0) for c in statuses)
     return [f"{ready}/{total}", pod_status(obj), restarts, created(obj), _spec(obj).get("nodeName"),
             _status(obj).get("podIP")]
+
+
+def replicas_ready(obj: Obj) -> bool:
+    """All desired replicas are ready (ReplicaSets, Deployments, StatefulSets)."""
+    desired = _spec(obj).get("replicas", 1)
+    return _status(obj).get("readyReplicas", 0) >= desired
 
 
 def _replicas_cells(obj: Obj) -> list[Any]:
@@ -183,7 +190,7 @@ def node_status(obj: Obj) -> str:
 
 
 def _node_cells(obj: Obj) -> list[Any]:
-    labels = _meta(obj).get("labels") or {}
+    labels = metadata_of(obj).get("labels") or {}
     roles = ",".join(sorted(k.split("/", 1)[1] for k in labels if k.startswith("node-role.kubernetes.io/")))
     info = _status(obj).get("nodeInfo") or {}
     return [node_status(obj), roles or "<none>", created(obj), info.get("kubeletVersion")]
@@ -301,7 +308,7 @@ def columns_of(spec: TableSpec, *, namespaced: bool) -> list[dict[str, str]]:
 
 def row_of(spec: TableSpec, obj: Obj, *, namespaced: bool) -> dict[str, Any]:
     """One table row for an object; `cells` line up with `columns_of`."""
-    meta = _meta(obj)
+    meta = metadata_of(obj)
     leading = [meta.get("name")] + ([meta.get("namespace")] if namespaced else [])
     return {
         "name": meta.get("name"),

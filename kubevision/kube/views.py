@@ -14,9 +14,9 @@ Why it is shaped this way:
 - **Derived facts are memoised, objects are not.** The overview needs per-pod requests, limits, phase
   and readiness; at 10k pods decoding every pod on every call would dominate, so the small facts tuple
   is kept per pod and resourceVersion (never a second copy of the object — SPEC §5).
-- **Topology has a node budget.** Past `TOPOLOGY_NODE_BUDGET` nodes, the pods of the largest owners
-  collapse into `PodGroup` nodes with per-status counts, so a namespace with thousands of pods answers
-  fast and still draws a readable graph.
+- **Topology: reads here, drawing in `kube/topology.py`.** This service reads and authorizes the kinds;
+  `TopologyBuilder` turns them into nodes and edges, with a node budget past which pods collapse into
+  groups.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ from kubevision.kube.quantities import as_bytes, as_cores, quantity_or_zero
 from kubevision.kube.registry import ResourceKind, UnknownResourceError
 from kubevision.kube.resources import ResourceService
 from kubevision.kube.search import SearchIndexes, SearchKeys, score, search_keys
-from kubevision.kube.selectors import selector_from_match_labels
-from kubevision.kube.tables import job_status, node_status, pod_status, row_of, table_spec
+from kubevision.kube.tables import job_status, metadata_of, node_status, replicas_ready, row_of, table_spec
+from kubevision.kube.topology import TOPOLOGY_KINDS, TOPOLOGY_NODE_BUDGET, TopologyBuilder
 
 Obj = dict[str, Any]
 Key = tuple[str, str]
@@ -64,10 +64,6 @@ SEARCH_MAX_QUERY_CHARS = 253
 # matched on name, namespace and labels only, and nothing but those fields is returned.
 SEARCH_LIVE_KINDS = ("configmaps", "secrets", "jobs", "cronjobs", "persistentvolumeclaims", "serviceaccounts",
                      "persistentvolumes", "storageclasses")
-TOPOLOGY_NODE_BUDGET = 300
-TOPOLOGY_MAX_BUDGET = 5000
-TOPOLOGY_KINDS = ("ingresses", "services", "deployments", "replicasets", "statefulsets", "daemonsets", "jobs",
-                  "cronjobs", "pods", "persistentvolumeclaims", "configmaps", "secrets")
 EVENTS_DEFAULT_LIMIT = 200
 EVENTS_MAX_LIMIT = 1000
 TERMINAL_PHASES = ("Succeeded", "Failed")
@@ -159,11 +155,6 @@ def pod_facts(pod: Obj) -> PodFacts:
                     _effective(spec, "limits", "memory"))
 
 
-def _replicas_ready(obj: Obj) -> bool:
-    desired = (obj.get("spec") or {}).get("replicas", 1)
-    return (obj.get("status") or {}).get("readyReplicas", 0) >= desired
-
-
 def _daemonset_ready(obj: Obj) -> bool:
     status = obj.get("status") or {}
     return status.get("numberReady", 0) >= status.get("desiredNumberScheduled", 0)
@@ -184,101 +175,9 @@ def _workload_summary(read: Read) -> Obj:
             active += bool((obj.get("status") or {}).get("active"))
         return {"total": total, "ready": total - suspended, "notReady": suspended, "suspended": suspended,
                 "active": active}
-    check = _daemonset_ready if name == "daemonsets" else _replicas_ready
+    check = _daemonset_ready if name == "daemonsets" else replicas_ready
     ready = sum(1 for obj in read.objects() if check(obj))
     return {"total": total, "ready": ready, "notReady": total - ready}
-
-
-# -- topology helpers ------------------------------------------------------------------------------------
-def _meta(obj: Obj) -> Obj:
-    return obj.get("metadata") or {}
-
-
-def _ingress_services(ingress: Obj) -> set[str]:
-    """Service names an Ingress routes to (networking v1 and v1beta1 shapes)."""
-    spec = ingress.get("spec") or {}
-    backends = [spec.get("defaultBackend"), spec.get("backend")]
-    for rule in spec.get("rules") or []:
-        backends.extend(path.get("backend") for path in (rule.get("http") or {}).get("paths") or [])
-    names = set()
-    for backend in backends:
-        if not backend:
-            continue
-        name = (backend.get("service") or {}).get("name") or backend.get("serviceName")
-        if name:
-            names.add(name)
-    return names
-
-
-def _pod_references(pod: Obj) -> tuple[set[str], set[str], set[str]]:
-    """(PVC names, ConfigMap names, Secret names) a pod mounts or reads environment from."""
-    spec = pod.get("spec") or {}
-    claims: set[str] = set()
-    configmaps: set[str] = set()
-    secret_names: set[str] = set()
-    for volume in spec.get("volumes") or []:
-        if claim := (volume.get("persistentVolumeClaim") or {}).get("claimName"):
-            claims.add(claim)
-        if name := (volume.get("configMap") or {}).get("name"):
-            configmaps.add(name)
-        if name := (volume.get("secret") or {}).get("secretName"):
-            secret_names.add(name)
-        for source in (volume.get("projected") or {}).get("sources") or []:
-            if name := (source.get("configMap") or {}).get("name"):
-                configmaps.add(name)
-            if name := (source.get("secret") or {}).get("name"):
-                secret_names.add(name)
-    for container in (spec.get("containers") or []) + (spec.get("initContainers") or []):
-        for env_from in container.get("envFrom") or []:
-            if name := (env_from.get("configMapRef") or {}).get("name"):
-                configmaps.add(name)
-            if name := (env_from.get("secretRef") or {}).get("name"):
-                secret_names.add(name)
-        for env in container.get("env") or []:
-            source = env.get("valueFrom") or {}
-            if name := (source.get("configMapKeyRef") or {}).get("name"):
-                configmaps.add(name)
-            if name := (source.get("secretKeyRef") or {}).get("name"):
-                secret_names.add(name)
-    return claims, configmaps, secret_names
-
-
-def _status_of(kind: ResourceKind, obj: Obj) -> str | None:
-    """A one-word status for a topology node."""
-    spec = obj.get("spec") or {}
-    if kind.name == "pods":
-        return pod_status(obj)
-    if kind.name == "replicasets":
-        return "Ready" if _replicas_ready(obj) else "Progressing"
-    if kind.name == "services":
-        return spec.get("type") or "ClusterIP"
-    if kind.name == "cronjobs":
-        return "Suspended" if spec.get("suspend") else ("Active" if (obj.get("status") or {}).get("active")
-                                                        else "Scheduled")
-    if kind.name == "ingresses":
-        ingress = ((obj.get("status") or {}).get("loadBalancer") or {}).get("ingress")
-        return "Ready" if ingress else "Pending"
-    status = table_spec(kind).status
-    return status(obj) if status else None
-
-
-@dataclasses.dataclass
-class Graph:
-    """Topology nodes and edges under construction."""
-
-    nodes: dict[str, Obj] = dataclasses.field(default_factory=dict)
-    edges: set[tuple[str, str, str]] = dataclasses.field(default_factory=set)
-
-    def add(self, kind: str, name: str, namespace: str | None, status: str | None, **extra: Any) -> str:
-        """Add (or keep) a node; returns its id `Kind/name`."""
-        node_id = f"{kind}/{name}"
-        self.nodes.setdefault(node_id, {"id": node_id, "kind": kind, "name": name, "namespace": namespace,
-                                        "status": status, **extra})
-        return node_id
-
-    def link(self, source: str, target: str, edge_type: str) -> None:
-        """Add an edge (duplicates collapse)."""
-        self.edges.add((source, target, edge_type))
 
 
 # -- the service -----------------------------------------------------------------------------------------
@@ -346,7 +245,7 @@ class ViewService:
             for ns in namespaces)
         items = [item for listing in listings for item in listing.get("items") or []]
         if grants is not None and is_namespace_kind:
-            items = [item for item in items if _meta(item).get("name") in grants]
+            items = [item for item in items if metadata_of(item).get("name") in grants]
         spec = table_spec(kind)
         rows = [row_of(spec, item, namespaced=kind.namespaced) for item in items]
         return Read(kind, rows, list(items), "apiserver")
@@ -567,181 +466,28 @@ class ViewService:
     # -- topology ----------------------------------------------------------------------------------
     async def topology(self, principal: Principal, cluster_id: int, namespace: str, *,
                        budget: int = TOPOLOGY_NODE_BUDGET) -> Obj:
-        """Nodes and edges of one namespace: routes, selects, owns, mounts, binds."""
+        """Nodes and edges of one namespace: routes, selects, owns, mounts, binds (see `kube/topology.py`)."""
         target = await self.resources.resolve(principal, cluster_id, "pods", namespace, Verb.READ)
         cluster = target.cluster
         skipped: list[Obj] = []
 
         async def read_kind(name: str) -> Read | None:
-            if name == "pods":
-                return await self.read(principal, cluster, name, namespace=namespace)
             try:
                 return await self.read(principal, cluster, name, namespace=namespace)
-            except KubeError as exc:  # e.g. Kubernetes RBAC forbids secrets: draw the rest
+            except KubeError as exc:  # e.g. Kubernetes RBAC forbids secrets: draw the rest, but not without pods
+                if name == "pods":
+                    raise
                 skipped.append({"kind": name, "reason": exc.message})
                 return None
 
         reads = dict(zip(TOPOLOGY_KINDS, await gather_all(read_kind(n) for n in TOPOLOGY_KINDS), strict=True))
-        graph = Graph()
-        objects = {name: list(read.objects()) if read is not None and name not in ("configmaps", "secrets") else []
-                   for name, read in reads.items()}
-        pods = objects["pods"]
-
-        # Owners: uid → node id, and the top-level workload of each owner (for `group`).
-        pod_owner_uids = {ref.get("uid") for pod in pods for ref in _meta(pod).get("ownerReferences") or []}
-        owner_ids: dict[str, str] = {}
-        owner_parent: dict[str, str] = {}
-        for name in ("deployments", "statefulsets", "daemonsets", "cronjobs", "jobs", "replicasets"):
-            read = reads[name]
-            if read is None:
-                continue
-            for obj in objects[name]:
-                metadata = _meta(obj)
-                # Old ReplicaSets scaled to zero with no pods are rollout history, not topology.
-                if name == "replicasets" and not (obj.get("spec") or {}).get("replicas") and \
-                        metadata.get("uid") not in pod_owner_uids:
-                    continue
-                node_id = graph.add(read.kind.kind, metadata.get("name"), namespace, _status_of(read.kind, obj))
-                owner_ids[metadata.get("uid")] = node_id
-                for ref in metadata.get("ownerReferences") or []:
-                    owner_parent[node_id] = ref.get("uid")
-        for node_id, parent_uid in owner_parent.items():
-            if parent_uid in owner_ids:
-                graph.link(owner_ids[parent_uid], node_id, "owns")
-
-        def top_of(node_id: str) -> str:
-            seen = {node_id}
-            while (parent := owner_ids.get(owner_parent.get(node_id, ""))) and parent not in seen:
-                seen.add(parent)
-                node_id = parent
-            return node_id
-
-        for node_id in list(owner_parent):
-            if node_id in graph.nodes and (top := top_of(node_id)) != node_id:
-                graph.nodes[node_id]["group"] = top
-
-        # Pods, collapsed by owner when over budget.
-        pod_owner: dict[str, str | None] = {}
-        for pod in pods:
-            refs = _meta(pod).get("ownerReferences") or []
-            controller = next((r for r in refs if r.get("controller")), refs[0] if refs else None)
-            pod_owner[_meta(pod).get("name")] = owner_ids.get(controller.get("uid")) if controller else None
-        other_nodes = len(graph.nodes) + self._estimated_reference_nodes(pods)
-        collapsed_owners = self._owners_to_collapse(pod_owner, budget - other_nodes)
-        pod_node: dict[str, str] = {}
-        groups: dict[str, Obj] = {}
-        pvc_read = reads["persistentvolumeclaims"]
-        for pod in pods:
-            name = _meta(pod).get("name")
-            owner = pod_owner[name]
-            status = pod_status(pod)
-            if owner in collapsed_owners or (None in collapsed_owners and owner is None):
-                owner_name = graph.nodes[owner]["name"] if owner else "unowned"
-                group_id = f"PodGroup/{owner or 'unowned'}"
-                group = groups.get(group_id)
-                if group is None:
-                    group = graph.nodes[group_id] = {
-                        "id": group_id, "kind": "PodGroup", "name": f"{owner_name} pods", "namespace": namespace,
-                        "status": status, "count": 0, "statusCounts": {}, "owner": owner,
-                    }
-                    if owner:
-                        group["group"] = top_of(owner)
-                        graph.link(owner, group_id, "owns")
-                    groups[group_id] = group
-                group["count"] += 1
-                group["statusCounts"][status] = group["statusCounts"].get(status, 0) + 1
-                if group["status"] != status:
-                    group["status"] = "Mixed"
-                pod_node[name] = group_id
-            else:
-                extra = {"group": top_of(owner)} if owner else {}
-                node_id = graph.add("Pod", name, namespace, status, **extra)
-                if owner:
-                    graph.link(owner, node_id, "owns")
-                pod_node[name] = node_id
-
-        # Services select pods; ingresses route to services.
-        service_ids = {}
-        if reads["services"] is not None:
-            for service in objects["services"]:
-                name = _meta(service).get("name")
-                service_id = graph.add("Service", name, namespace, _status_of(reads["services"].kind, service))
-                service_ids[name] = service_id
-                selector = (service.get("spec") or {}).get("selector") or {}
-                if selector:
-                    matches = selector_from_match_labels(selector)
-                    for pod in pods:
-                        if matches(_meta(pod).get("labels") or {}):
-                            graph.link(service_id, pod_node[_meta(pod).get("name")], "selects")
-        if reads["ingresses"] is not None:
-            for ingress in objects["ingresses"]:
-                ingress_id = graph.add("Ingress", _meta(ingress).get("name"), namespace,
-                                       _status_of(reads["ingresses"].kind, ingress))
-                for service_name in sorted(_ingress_services(ingress)):
-                    service_id = service_ids.get(service_name) or graph.add("Service", service_name, namespace,
-                                                                            "Missing")
-                    graph.link(ingress_id, service_id, "routes")
-
-        # Pods mount claims, config maps and secrets; claims bind volumes.
-        existing = {name: {row.get("name") for row in reads[name].rows} if reads[name] is not None else None
-                    for name in ("persistentvolumeclaims", "configmaps", "secrets")}
-        claim_status = {_meta(c).get("name"): _status_of(pvc_read.kind, c)
-                        for c in objects["persistentvolumeclaims"]} if pvc_read is not None else {}
-        for pod in pods:
-            source = pod_node[_meta(pod).get("name")]
-            claims, configmaps, secret_names = _pod_references(pod)
-            for kind_label, plural, names in (("PersistentVolumeClaim", "persistentvolumeclaims", claims),
-                                              ("ConfigMap", "configmaps", configmaps),
-                                              ("Secret", "secrets", secret_names)):
-                known = existing[plural]
-                if known is None:  # the caller may not read this kind: do not reveal names
-                    continue
-                for name in sorted(names):
-                    if plural == "persistentvolumeclaims":
-                        status = claim_status.get(name, "Missing")
-                    else:
-                        status = "Present" if name in known else "Missing"
-                    graph.link(source, graph.add(kind_label, name, namespace, status), "mounts")
-        bound = {_meta(c).get("name"): (c.get("spec") or {}).get("volumeName")
-                 for c in objects["persistentvolumeclaims"]}
+        builder = TopologyBuilder(namespace, reads, budget)
+        builder.build()
         # PersistentVolumes are cluster-scoped: namespace-restricted callers see claims only.
-        pv_read = await self.read(principal, cluster, "persistentvolumes") if any(bound.values()) else None
-        pv_status = {_meta(pv).get("name"): _status_of(pv_read.kind, pv)
-                     for pv in pv_read.objects()} if pv_read is not None else {}
-        for claim_name, volume in bound.items():
-            claim_id = graph.add("PersistentVolumeClaim", claim_name, namespace, claim_status.get(claim_name))
-            if volume and pv_read is not None:
-                graph.link(claim_id, graph.add("PersistentVolume", volume, None, pv_status.get(volume, "Missing")),
-                           "binds")
-
-        return {
-            "namespace": namespace,
-            "nodes": list(graph.nodes.values()),
-            "edges": [{"source": s, "target": t, "type": e} for s, t, e in sorted(graph.edges)],
-            "collapsed": bool(groups), "budget": budget, "podCount": len(pods), "skipped": skipped,
-        }
-
-    @staticmethod
-    def _estimated_reference_nodes(pods: list[Obj]) -> int:
-        """How many claim/config/secret nodes the pods will add (distinct names)."""
-        names: set[tuple[int, str]] = set()
-        for pod in pods:
-            for index, group in enumerate(_pod_references(pod)):
-                names.update((index, name) for name in group)
-        return len(names)
-
-    @staticmethod
-    def _owners_to_collapse(pod_owner: dict[str, str | None], room: int) -> set[str | None]:
-        """Owners whose pods become one group node, largest first, until the pods fit in `room` nodes."""
-        sizes = collections.Counter(pod_owner.values())
-        shown = len(pod_owner)
-        collapse: set[str | None] = set()
-        for owner, size in sorted(sizes.items(), key=lambda item: (item[0] is None, -item[1])):
-            if shown <= max(room, 0) or size < 2:
-                break
-            collapse.add(owner)
-            shown -= size - 1
-        return collapse
+        volumes = await self.read(principal, cluster, "persistentvolumes") \
+            if any(builder.bound_volumes.values()) else None
+        builder.add_volumes(volumes)
+        return builder.result(skipped)
 
     # -- events and quotas -------------------------------------------------------------------------
     async def events(self, principal: Principal, cluster_id: int, *, namespace: str | None = None,
@@ -789,9 +535,9 @@ class ViewService:
                     percent = 100.0 if used_value else 0.0
                 resources.append({"resource": resource, "hard": hard[resource], "used": used.get(resource),
                                   "percent": percent})
-            summary.append({"name": _meta(quota).get("name"), "namespace": _meta(quota).get("namespace"),
+            summary.append({"name": metadata_of(quota).get("name"), "namespace": metadata_of(quota).get("namespace"),
                             "scopes": (quota.get("spec") or {}).get("scopes") or [], "resources": resources})
-        ranges = [{"name": _meta(lr).get("name"), "namespace": _meta(lr).get("namespace"),
+        ranges = [{"name": metadata_of(lr).get("name"), "namespace": metadata_of(lr).get("namespace"),
                    "limits": (lr.get("spec") or {}).get("limits") or []}
                   for lr in (limit_ranges.objects() if limit_ranges is not None else [])]
         key = lambda item: (item["namespace"] or "", item["name"] or "")  # noqa: E731

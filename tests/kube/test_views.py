@@ -176,10 +176,11 @@ async def test_topology(admin: ApiSession, cid: int, namespace: str, control_pla
         async def bound() -> dict[str, Any] | None:
             graph = await admin.ok("GET", f"/clusters/{cid}/namespaces/{namespace}/topology")
             statuses = {n["id"]: n["status"] for n in graph["nodes"]}
+            # The deployment controller reports readiness a little after the pods run.
             ready = statuses.get("PersistentVolumeClaim/data") == "Bound" and all(
-                statuses.get(f"Pod/{p}") == "Running" for p in pods)
+                statuses.get(f"Pod/{p}") == "Running" for p in pods) and statuses.get("Deployment/web") == "Ready"
             return graph if ready else None
-        graph = await wait_until(bound, timeout_s=30, what="claim bound and pods running in the topology")
+        graph = await wait_until(bound, timeout_s=30, what="a bound claim, running pods and a ready deployment")
 
         nodes = {n["id"]: n for n in graph["nodes"]}
         edges = {(e["source"], e["target"], e["type"]) for e in graph["edges"]}
