@@ -22,7 +22,7 @@ from kubevision.api.envelope import ApiError, ErrorCode
 from kubevision.api.kube_errors import code_for_kube_error
 from kubevision.audit import AuditLog
 from kubevision.auth.permissions import Principal, Verb
-from kubevision.kube.cache import CacheEntry, KindCache
+from kubevision.kube.cache import CacheEntry, Key, KindCache
 from kubevision.kube.clusters import Cluster, ClusterManager
 from kubevision.kube.errors import InvalidError, KubeError
 from kubevision.kube.objects import (
@@ -32,7 +32,7 @@ from kubevision.kube.objects import (
     unmask_secret,
 )
 from kubevision.kube.registry import ResourceKind, UnknownResourceError
-from kubevision.kube.selectors import SelectorError, parse_label_selector
+from kubevision.kube.selectors import Predicate, SelectorError, parse_label_selector
 from kubevision.kube.tables import columns_of, row_matches, row_of, row_order, table_spec
 
 Obj = dict[str, Any]
@@ -277,7 +277,8 @@ class ResourceService:
                         label_selector: str | None, table: bool,
                         deliver: Callable[[dict[str, Any]], None]) -> Subscription:
         """Attach `deliver` to the kind's watch: it gets `{type, name, namespace, row|object}` events that
-        pass the namespace, label selector and the principal's grants (Secret values masked)."""
+        pass the namespace, label selector and the principal's grants (Secret values masked). With a label
+        selector, an object whose labels change so that it stops matching arrives as `DELETED`."""
         target = await self.resolve(principal, cluster_id, resource, namespace, Verb.READ)
         try:
             selector = parse_label_selector(label_selector)
@@ -288,6 +289,8 @@ class ResourceService:
         is_namespace_kind = target.kind.name == "namespaces"
         is_secret = target.kind.name == "secrets"
         wanted_namespace = target.namespace
+        # With a selector: the keys whose last event matched, so that leaving the selection is an event too.
+        selected: set[Key] = set()
 
         def listener(event_type: str, entry: CacheEntry) -> None:
             entry_namespace, name = entry.key
@@ -295,8 +298,15 @@ class ResourceService:
                 return
             if grants is not None and (name if is_namespace_kind else entry_namespace) not in grants:
                 return
-            if selector is not None and not selector(entry.row["labels"]):
-                return
+            if selector is not None:
+                matches = selector(entry.row["labels"])
+                if matches and event_type != "DELETED":
+                    selected.add(entry.key)
+                elif entry.key in selected or matches:
+                    selected.discard(entry.key)
+                    event_type = "DELETED"
+                else:
+                    return
             event: dict[str, Any] = {"type": event_type, "name": name, "namespace": entry_namespace or None}
             if table:
                 event["row"] = entry.row
@@ -311,7 +321,20 @@ class ResourceService:
         # `subscribe` returns. A cluster that is slow to list still gets the subscription (synced false).
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(cache.synced_event.wait(), SUBSCRIBE_SYNC_TIMEOUT_S)
+        if selector is not None:
+            selected.update(await self._selected_keys(target, cache, label_selector, selector))
         return Subscription(cache, listener)
+
+    @staticmethod
+    async def _selected_keys(target: Target, cache: KindCache, label_selector: str | None,
+                             selector: Predicate) -> set[Key]:
+        """Keys of the objects a label selector matches now: from memory, or listed when the kind is not stored."""
+        if cache.store:
+            return {key for key, entry in cache.entries.items() if selector(entry.row["labels"])}
+        listing = await target.cluster.request("GET", target.kind.collection_path(target.namespace),
+                                               params={"labelSelector": label_selector})
+        return {((item.get("metadata") or {}).get("namespace") or "", (item.get("metadata") or {}).get("name"))
+                for item in listing.get("items") or []}
 
     async def get_object(self, principal: Principal, cluster_id: int, resource: str, name: str, *,
                          namespace: str | None = None, reveal: bool = False,

@@ -75,6 +75,41 @@ async def test_writes_reach_subscribers(admin: ApiSession, cid: int, namespace: 
         await ws.close()
 
 
+
+async def test_label_selector_subscription_sees_objects_enter_and_leave(admin: ApiSession, cid: int,
+                                                                        namespace: str) -> None:
+    base = f"/clusters/{cid}/resources/configmaps"
+
+    async def create(name: str, tier: str) -> None:
+        manifest = configmap(name, namespace, a="1")
+        manifest["metadata"]["labels"] = {"tier": tier}
+        await admin.ok("POST", f"{base}?namespace={namespace}", json=manifest)
+
+    async def relabel(name: str, tier: str) -> None:
+        await admin.ok("PATCH", f"{base}/{name}?namespace={namespace}",
+                       json={"type": "merge", "patch": {"metadata": {"labels": {"tier": tier}}}})
+
+    await create("before", "web")
+    ws = await open_watch(admin)
+    try:
+        await subscribe(ws, "s1", cluster=cid, resource="configmaps", namespace=namespace, labelSelector="tier=web",
+                        view="table")
+        await create("db", "db")
+        await create("web", "web")
+        seen = await events_until(ws, lambda e: e["name"] == "web")
+        await relabel("db", "web")  # enters the selection
+        seen += await events_until(ws, lambda e: e["name"] == "db")
+        assert [e["type"] for e in seen if e["name"] == "db"] == ["MODIFIED"]
+        await relabel("web", "db")  # leaves it: the client is told to drop it
+        seen += await events_until(ws, lambda e: e["name"] == "web" and e["type"] == "DELETED")
+        await relabel("before", "cache")  # matched before the subscription: leaving is reported too
+        seen += await events_until(ws, lambda e: e["name"] == "before" and e["type"] == "DELETED")
+        await admin.ok("DELETE", f"{base}/db?namespace={namespace}")
+        seen += await events_until(ws, lambda e: e["name"] == "db" and e["type"] == "DELETED")
+        assert all(e["row"]["labels"].get("tier") == "web" for e in seen if e["type"] != "DELETED")
+    finally:
+        await ws.close()
+
 async def test_upgrade_refusals(admin: ApiSession, client) -> None:
     for url, status in (("/api/v1/ws/watch", 401), ("/api/v1/ws/watch?ticket=forged", 401)):
         with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
