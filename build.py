@@ -28,8 +28,9 @@ VENDOR_DIR = ROOT / "static" / "vendor"
 VENDOR_MANIFEST = ROOT / "vendor.json"
 CACHE_DIR = Path(os.environ.get("KUBEVISION_TEST_CACHE", "/var/cache/kubevision-test"))
 DIST_BINARY = ROOT / "dist" / ("kubevision.exe" if os.name == "nt" else "kubevision")
-# Test-only Debian packages: the browser for the UI tests.
-TEST_APT_PACKAGES = ["chromium"]
+# Test-only Debian packages: the browser for the UI tests, and the PostgreSQL server the store and
+# serve tests start privately (tests/postgres.py).
+TEST_APT_PACKAGES = ["chromium", "postgresql"]
 
 
 def say(message: str) -> None:

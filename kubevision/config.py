@@ -62,14 +62,18 @@ class Settings:
     def effective_database_url(self) -> str:
         """The SQLAlchemy async URL of the database."""
         if self.database_url:
-            url = self.database_url
-            for plain, driver in (("postgresql://", "postgresql+asyncpg://"),
-                                  ("postgres://", "postgresql+asyncpg://"),
-                                  ("sqlite://", "sqlite+aiosqlite://")):
-                if url.startswith(plain):
-                    return driver + url[len(plain):]
-            return url
+            return async_database_url(self.database_url)
         return f"sqlite+aiosqlite:///{self.database_path}"
+
+
+def async_database_url(url: str) -> str:
+    """`url` with the async driver SQLAlchemy needs (`postgresql://` → `postgresql+asyncpg://`)."""
+    for plain, driver in (("postgresql://", "postgresql+asyncpg://"),
+                          ("postgres://", "postgresql+asyncpg://"),
+                          ("sqlite://", "sqlite+aiosqlite://")):
+        if url.startswith(plain):
+            return driver + url[len(plain):]
+    return url
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}

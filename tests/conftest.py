@@ -14,7 +14,7 @@ from kubevision.config import Settings, load_settings
 from tests.accounts import use_fast_password_hashing
 from tests.helpers import ADMIN_PASSWORD, ApiSession
 
-pytest_plugins = ["tests.envtest.fixtures"]
+pytest_plugins = ["tests.envtest.fixtures", "tests.postgres"]
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -8,14 +8,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kubevision.store.models import audit_logs
+from kubevision.store.models import audit_logs, fit_to_columns
 from kubevision.store.users import as_utc
 
 
 async def insert_audit_entries(conn: AsyncConnection, entries: list[dict[str, Any]]) -> None:
-    """Insert many audit rows at once."""
+    """Insert many audit rows at once (over-long strings, e.g. a failed login's username, are cut to fit)."""
     if entries:
-        await conn.execute(audit_logs.insert(), entries)
+        await conn.execute(audit_logs.insert(), [fit_to_columns(audit_logs, entry) for entry in entries])
 
 
 async def query_audit_entries(

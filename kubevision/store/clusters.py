@@ -7,7 +7,7 @@ import dataclasses
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kubevision.store.models import clusters
+from kubevision.store.models import clusters, insert_on_conflict
 from kubevision.store.users import utcnow
 
 
@@ -36,13 +36,11 @@ async def list_cluster_records(conn: AsyncConnection) -> list[ClusterRecord]:
 
 async def upsert_cluster(conn: AsyncConnection, *, name: str, source: str, context: str | None,
                          server: str | None, kubeconfig: bytes | None = None) -> ClusterRecord:
-    """Insert the cluster, or update the row of the same name (so its id stays stable)."""
-    existing = (await conn.execute(sa.select(clusters).where(clusters.c.name == name))).first()
+    """Insert the cluster, or update the row of the same name (so its id stays stable); atomic, so instances
+    starting together on one database may import the same contexts."""
     values = {"source": source, "context": context, "server": server, "kubeconfig": kubeconfig}
-    if existing is None:
-        await conn.execute(clusters.insert().values(name=name, created_at=utcnow(), **values))
-    else:
-        await conn.execute(clusters.update().where(clusters.c.name == name).values(**values))
+    await conn.execute(insert_on_conflict(conn, clusters).values(name=name, created_at=utcnow(), **values)
+                       .on_conflict_do_update(index_elements=[clusters.c.name], set_=values))
     row = (await conn.execute(sa.select(clusters).where(clusters.c.name == name))).one()
     return _record(row)
 

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kubevision.store.models import favorites
+from kubevision.store.models import favorites, fit_to_columns
 from kubevision.store.users import as_utc, utcnow
 
 
@@ -33,10 +33,10 @@ async def find_favorite(conn: AsyncConnection, user_id: int, path: str) -> dict[
 
 async def insert_favorite(conn: AsyncConnection, *, user_id: int, path: str, title: str, cluster_id: int | None,
                           resource: str | None, namespace: str | None, name: str | None) -> dict[str, Any]:
-    """Star something."""
-    await conn.execute(favorites.insert().values(
+    """Star something (the descriptive strings are cut to their columns; `path` must fit)."""
+    await conn.execute(favorites.insert().values(fit_to_columns(favorites, dict(
         user_id=user_id, path=path, title=title, cluster_id=cluster_id, resource=resource, namespace=namespace,
-        name=name, created_at=utcnow()))
+        name=name, created_at=utcnow()))))
     found = await find_favorite(conn, user_id, path)
     assert found is not None
     return found

@@ -33,6 +33,9 @@ def _terminal_sessions(op: Operations) -> None:
     terminal_sessions.create(op.get_bind(), checkfirst=True)
 
 
+# The PostgreSQL advisory lock held while migrating (released at commit); any fixed number works.
+MIGRATION_LOCK_ID = 0x6B76_6D69  # "kvmi"
+
 # Ordered (name, step). Append only; never rename or reorder.
 MIGRATIONS: list[tuple[str, Callable[[Operations], None]]] = [
     ("0001_baseline", _baseline),
@@ -42,7 +45,10 @@ MIGRATIONS: list[tuple[str, Callable[[Operations], None]]] = [
 
 
 def apply_migrations(connection: sa.Connection) -> list[str]:
-    """Apply the steps this database has not seen; returns their names. Runs inside one transaction."""
+    """Apply the steps this database has not seen; returns their names. Runs inside one transaction; on
+    PostgreSQL instances starting together take turns (the later ones then find nothing to do)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK_ID)))
     schema_migrations.create(connection, checkfirst=True)
     done = set(connection.execute(sa.select(schema_migrations.c.name)).scalars())
     operations = Operations(MigrationContext.configure(connection))

@@ -1,9 +1,47 @@
 """The schema as SQLAlchemy Core tables. Core, not the ORM: rows are plain records and no identity map
-or lazy loading can surprise an async caller."""
+or lazy loading can surprise an async caller. Also the few helpers that let one statement serve SQLite and
+PostgreSQL alike."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+
+class String(sa.types.TypeDecorator[str]):
+    """VARCHAR(n) that PostgreSQL accepts any Python string for: it cannot store NUL characters in text, so
+    they become U+FFFD there (in comparisons too, so a lookup finds nothing instead of failing). SQLite is
+    unchanged."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: sa.Dialect) -> str | None:
+        """The value as sent to the database."""
+        if value is not None and dialect.name == "postgresql":
+            return value.replace("\x00", "\ufffd")
+        return value
+
+
+def fit_to_columns(table: sa.Table, values: dict[str, Any]) -> dict[str, Any]:
+    """`values` with strings cut to their column's length (PostgreSQL rejects longer ones, SQLite kept them)."""
+    fitted = dict(values)
+    for key, value in values.items():
+        column_type = table.c[key].type
+        if isinstance(value, str) and isinstance(column_type, String):
+            fitted[key] = value[:column_type.length]
+    return fitted
+
+
+def insert_on_conflict(conn: AsyncConnection, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT for this connection's database, with `on_conflict_do_nothing()` / `on_conflict_do_update()`
+    (an atomic upsert: a select-then-insert lets concurrent writers collide on a unique key)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
 
 metadata = sa.MetaData()
 
@@ -11,10 +49,10 @@ users = sa.Table(
     "users",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("username", sa.String(64), nullable=False, unique=True),
-    sa.Column("email", sa.String(255)),
-    sa.Column("password_hash", sa.String(255), nullable=False),
-    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("username", String(64), nullable=False, unique=True),
+    sa.Column("email", String(255)),
+    sa.Column("password_hash", String(255), nullable=False),
+    sa.Column("role", String(16), nullable=False),
     # Explicit `resource:verb` grants for the custom role.
     sa.Column("permissions", sa.JSON, nullable=False, default=list),
     # None = every cluster / namespace; a list = only those.
@@ -37,14 +75,14 @@ recovery_codes = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
               index=True),
-    sa.Column("code_hash", sa.String(128), nullable=False),
+    sa.Column("code_hash", String(128), nullable=False),
     sa.Column("used_at", sa.DateTime(timezone=True)),
 )
 
 revoked_tokens = sa.Table(
     "revoked_tokens",
     metadata,
-    sa.Column("jti", sa.String(64), primary_key=True),
+    sa.Column("jti", String(64), primary_key=True),
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
 )
 
@@ -54,9 +92,9 @@ api_keys = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
               index=True),
-    sa.Column("name", sa.String(100), nullable=False),
-    sa.Column("prefix", sa.String(16), nullable=False, unique=True),
-    sa.Column("key_hash", sa.String(128), nullable=False),
+    sa.Column("name", String(100), nullable=False),
+    sa.Column("prefix", String(16), nullable=False, unique=True),
+    sa.Column("key_hash", String(128), nullable=False),
     sa.Column("expires_at", sa.DateTime(timezone=True)),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("last_used_at", sa.DateTime(timezone=True)),
@@ -67,16 +105,16 @@ audit_logs = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
-    sa.Column("request_id", sa.String(64)),
+    sa.Column("request_id", String(64)),
     sa.Column("user_id", sa.Integer),
-    sa.Column("username", sa.String(64)),
-    sa.Column("action", sa.String(64), nullable=False, index=True),
+    sa.Column("username", String(64)),
+    sa.Column("action", String(64), nullable=False, index=True),
     sa.Column("cluster_id", sa.Integer),
-    sa.Column("namespace", sa.String(253)),
-    sa.Column("resource", sa.String(253)),
-    sa.Column("name", sa.String(253)),
+    sa.Column("namespace", String(253)),
+    sa.Column("resource", String(253)),
+    sa.Column("name", String(253)),
     sa.Column("code", sa.Integer, nullable=False, default=0),
-    sa.Column("client_ip", sa.String(64)),
+    sa.Column("client_ip", String(64)),
     sa.Column("detail", sa.JSON),
 )
 
@@ -84,11 +122,11 @@ clusters = sa.Table(
     "clusters",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("name", sa.String(253), nullable=False, unique=True),
+    sa.Column("name", String(253), nullable=False, unique=True),
     # kubeconfig (imported context), uploaded, in-cluster
-    sa.Column("source", sa.String(16), nullable=False),
-    sa.Column("context", sa.String(253)),
-    sa.Column("server", sa.String(1024)),
+    sa.Column("source", String(16), nullable=False),
+    sa.Column("context", String(253)),
+    sa.Column("server", String(1024)),
     sa.Column("kubeconfig", sa.LargeBinary),  # AES-GCM encrypted, uploaded clusters only
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
@@ -99,12 +137,12 @@ favorites = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
     # The frontend route of the starred object or list view, e.g. /c/1/ns/default/pods/web-1.
-    sa.Column("path", sa.String(1024), nullable=False),
-    sa.Column("title", sa.String(253), nullable=False),
+    sa.Column("path", String(1024), nullable=False),
+    sa.Column("title", String(253), nullable=False),
     sa.Column("cluster_id", sa.Integer),
-    sa.Column("resource", sa.String(253)),
-    sa.Column("namespace", sa.String(253)),
-    sa.Column("name", sa.String(253)),
+    sa.Column("resource", String(253)),
+    sa.Column("namespace", String(253)),
+    sa.Column("name", String(253)),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.UniqueConstraint("user_id", "path", name="uq_favorites_user_path"),
 )
@@ -112,19 +150,19 @@ favorites = sa.Table(
 terminal_sessions = sa.Table(
     "terminal_sessions",
     metadata,
-    sa.Column("id", sa.String(32), primary_key=True),  # ULID: sortable, unguessable, the .cast file name
+    sa.Column("id", String(32), primary_key=True),  # ULID: sortable, unguessable, the .cast file name
     sa.Column("user_id", sa.Integer, nullable=False, index=True),
-    sa.Column("username", sa.String(64), nullable=False),
+    sa.Column("username", String(64), nullable=False),
     sa.Column("cluster_id", sa.Integer, nullable=False),
-    sa.Column("cluster_name", sa.String(253)),
-    sa.Column("namespace", sa.String(253), nullable=False),
-    sa.Column("pod", sa.String(253), nullable=False),
-    sa.Column("container", sa.String(253), nullable=False),
+    sa.Column("cluster_name", String(253)),
+    sa.Column("namespace", String(253), nullable=False),
+    sa.Column("pod", String(253), nullable=False),
+    sa.Column("container", String(253), nullable=False),
     sa.Column("command", sa.JSON, nullable=False),
     sa.Column("started_at", sa.DateTime(timezone=True), nullable=False, index=True),
     sa.Column("ended_at", sa.DateTime(timezone=True)),
-    sa.Column("exit_status", sa.String(16)),  # Success, Failure, or None while running / when cut off
+    sa.Column("exit_status", String(16)),  # Success, Failure, or None while running / when cut off
     sa.Column("exit_code", sa.Integer),
     sa.Column("bytes", sa.BigInteger, nullable=False, default=0),  # terminal output bytes
-    sa.Column("file", sa.String(255)),  # file name under <data-dir>/recordings/, None = not recorded
+    sa.Column("file", String(255)),  # file name under <data-dir>/recordings/, None = not recorded
 )

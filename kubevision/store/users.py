@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kubevision.store.models import recovery_codes, revoked_tokens, users
+from kubevision.store.models import insert_on_conflict, recovery_codes, revoked_tokens, users
 
 
 def utcnow() -> dt.datetime:
@@ -153,12 +153,11 @@ async def claim_totp_step(conn: AsyncConnection, user_id: int, step: int) -> boo
 
 
 async def revoke_token(conn: AsyncConnection, jti: str, expires_at: dt.datetime) -> None:
-    """Deny a refresh token id until it would have expired anyway; prunes expired entries."""
-    now = utcnow()
-    await conn.execute(revoked_tokens.delete().where(revoked_tokens.c.expires_at < now))
-    exists = await conn.execute(sa.select(revoked_tokens.c.jti).where(revoked_tokens.c.jti == jti))
-    if exists.first() is None:
-        await conn.execute(revoked_tokens.insert().values(jti=jti, expires_at=expires_at))
+    """Deny a refresh token id until it would have expired anyway (revoking it again, even concurrently, is
+    fine); prunes expired entries."""
+    await conn.execute(revoked_tokens.delete().where(revoked_tokens.c.expires_at < utcnow()))
+    await conn.execute(insert_on_conflict(conn, revoked_tokens).values(jti=jti, expires_at=expires_at)
+                       .on_conflict_do_nothing(index_elements=[revoked_tokens.c.jti]))
 
 
 async def is_token_revoked(conn: AsyncConnection, jti: str) -> bool:

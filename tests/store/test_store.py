@@ -1,7 +1,9 @@
-"""The store: migrations, transactions, and the repository guards that make single use race-free."""
+"""The store on SQLite and on PostgreSQL: migrations, transactions, the repository guards that make single use
+race-free, and values one backend accepts and the other would refuse."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -9,15 +11,25 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from kubevision.config import async_database_url
 from kubevision.store import Store
+from kubevision.store import clusters as cluster_repo
 from kubevision.store import users as user_repo
+from kubevision.store.audit import insert_audit_entries, query_audit_entries
+from kubevision.store.favorites import insert_favorite
 from kubevision.store.migrations import MIGRATIONS, schema_migrations
 from kubevision.store.models import metadata, revoked_tokens
+from tests.postgres import PostgresServer
 
 
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    store = Store(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    """A started store on an empty database of each backend (PostgreSQL: the session's private server)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+    else:
+        url = request.getfixturevalue("postgres").create_database()
+    store = Store(async_database_url(url))
     await store.start()
     yield store
     await store.aclose()
@@ -121,3 +133,62 @@ async def test_datetimes_come_back_timezone_aware(store: Store) -> None:
     user = await new_user(store)
     assert user.created_at.tzinfo is not None
     assert abs(user.created_at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)
+
+
+async def test_instances_starting_together_on_one_postgresql_database_migrate_once(postgres: PostgresServer) -> None:
+    url = async_database_url(postgres.create_database())
+    instances = [Store(url) for _ in range(3)]
+    try:
+        await asyncio.gather(*(instance.start() for instance in instances))
+        async with instances[0].transaction() as conn:
+            applied = list((await conn.execute(sa.select(schema_migrations.c.name))).scalars())
+    finally:
+        for instance in instances:
+            await instance.aclose()
+    assert sorted(applied) == [name for name, _ in MIGRATIONS]
+
+
+async def test_concurrent_upserts_and_revocations_do_not_collide(store: Store) -> None:
+    async def import_context(server: str) -> cluster_repo.ClusterRecord:
+        async with store.transaction() as conn:
+            return await cluster_repo.upsert_cluster(conn, name="prod", source="kubeconfig", context="prod",
+                                                     server=server)
+
+    async def revoke() -> None:
+        async with store.transaction() as conn:
+            await user_repo.revoke_token(conn, "jti-1", dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
+
+    imported = await asyncio.gather(*(import_context("https://prod") for _ in range(5)))
+    await asyncio.gather(*(revoke() for _ in range(5)))
+    updated = await import_context("https://prod-2")
+    assert {record.id for record in imported} == {updated.id}
+    async with store.transaction() as conn:
+        assert await cluster_repo.list_cluster_records(conn) == [updated]
+        assert updated.server == "https://prod-2"
+        assert await user_repo.is_token_revoked(conn, "jti-1")
+
+
+async def test_strings_postgresql_would_refuse_are_kept_with_the_rest_of_their_batch(store: Store) -> None:
+    # PostgreSQL enforces VARCHAR(n) and cannot store NUL in text; SQLite does neither.
+    now = dt.datetime.now(dt.UTC)
+    async with store.transaction() as conn:
+        await insert_audit_entries(conn, [
+            {"created_at": now, "action": "login.failed", "username": "x" * 300, "code": 40100},
+            {"created_at": now, "action": "login.failed", "username": "nul\x00name", "code": 40100},
+            {"created_at": now, "action": "login", "username": "admin", "code": 0},
+        ])
+        entries, total = await query_audit_entries(conn)
+        by_nul_name, _ = await query_audit_entries(conn, username="nul\x00name")
+        assert await user_repo.get_user_by_name(conn, "nul\x00name") is None
+    stored_nul = "\x00" if store.is_sqlite else "\ufffd"
+    assert [entry["username"] for entry in entries] == ["admin", f"nul{stored_nul}name", "x" * 64]
+    assert total == 3 and [entry["id"] for entry in by_nul_name] == [entries[1]["id"]]
+
+
+async def test_favorite_descriptions_are_cut_to_their_columns(store: Store) -> None:
+    user = await new_user(store)
+    async with store.transaction() as conn:
+        favorite = await insert_favorite(conn, user_id=user.id, path="/c/1/ns/n/pods/p", title="t" * 300,
+                                         cluster_id=1, resource="pods", namespace="n" * 300, name="p" * 300)
+    assert (favorite["title"], favorite["namespace"], favorite["name"]) == ("t" * 253, "n" * 253, "p" * 253)
+    assert favorite["path"] == "/c/1/ns/n/pods/p"
