@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.cluster_objects import create_pod, kube
 from tests.browser.conftest import ADMIN_PASSWORD, screenshot, sign_in
 from tests.envtest.controlplane import api_request
 
@@ -85,3 +86,42 @@ def test_overview_and_sidebar_navigation(control_plane, namespace, cluster_serve
 
     page.go_back()
     expect(page).to_have_url(re.compile(rf"/c/{cid}/overview$"))
+
+
+def test_label_selector_narrows_the_list_and_its_live_updates(control_plane, kubelet, namespace, cluster_server,
+                                                              page):
+    for name, tier in (("api-1", "api"), ("api-2", "api"), ("db-1", "db")):
+        create_pod(control_plane, namespace, name, labels={"tier": tier})
+    cid = _cluster_id(cluster_server)
+    sign_in(page, cluster_server)
+    page.goto(f"{cluster_server.url}/c/{cid}/ns/{namespace}/pods")
+    expect(page.locator(".count-badge")).to_have_text("3")
+
+    selector = page.get_by_label("Label selector")
+    selector.fill("tier=api")
+    selector.press("Enter")
+    expect(page).to_have_url(re.compile(r"labelSelector=tier%3Dapi"))
+    expect(page.locator(".count-badge")).to_have_text("2")
+    expect(page.get_by_role("row", name=re.compile("db-1"))).to_have_count(0)
+    expect(page.locator(".live")).to_have_text("Live", timeout=LIVE_TIMEOUT_MS)
+
+    # Live: a pod relabelled out of the selection leaves it; a new matching pod joins.
+    kube(control_plane, "PATCH", f"/api/v1/namespaces/{namespace}/pods/api-2",
+         [{"op": "replace", "path": "/metadata/labels/tier", "value": "db"}])
+    expect(page.get_by_role("row", name=re.compile("api-2"))).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
+    create_pod(control_plane, namespace, "api-3", labels={"tier": "api"})
+    expect(page.get_by_role("row", name=re.compile("api-3"))).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    expect(page.locator(".count-badge")).to_have_text("2")
+    screenshot(page, "08b-pods-label-selector")
+
+    # A label on a detail page links to the list filtered by it; the selector is in the URL.
+    page.goto(f"{cluster_server.url}/c/{cid}/ns/{namespace}/pods/db-1")
+    page.get_by_title("List objects with tier=db").click()
+    expect(page).to_have_url(re.compile(r"/pods\?labelSelector=tier%3Ddb$"))
+    expect(page.get_by_label("Label selector")).to_have_value("tier=db")
+    expect(page.locator(".count-badge")).to_have_text("2")  # db-1 and the relabelled api-2
+    # A malformed selector is explained, not toasted.
+    page.get_by_label("Label selector").fill("tier in api")
+    page.get_by_label("Label selector").press("Enter")
+    expect(page.get_by_role("heading", name="Invalid label selector")).to_be_visible()
+    expect(page.get_by_label("Label selector")).to_have_attribute("aria-invalid", "true")

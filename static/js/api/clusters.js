@@ -30,9 +30,9 @@ export async function listNamespaceNames(clusterId, options) {
  * @returns {Promise<{data: {columns: Array<{name: string, type?: string}>, rows: Array<object>},
  *                    meta: {total?: number, source?: string, stale?: boolean, requestId: string}}>}
  */
-export function listResourceTable(clusterId, resource, { namespace, q, sort, page = 1, pageSize = 1000, signal } = {}) {
+export function listResourceTable(clusterId, resource, { namespace, labelSelector, q, sort, page = 1, pageSize = 1000, signal } = {}) {
   return get(`/clusters/${encodeURIComponent(clusterId)}/resources/${encodeURIComponent(resource)}`, {
-    query: { namespace, q, sort, page, pageSize, view: "table" },
+    query: { namespace, labelSelector, q, sort, page, pageSize, view: "table" },
     signal,
     withMeta: true,
   });

@@ -161,6 +161,7 @@ class WatchSocket {
       cluster: Number.isNaN(Number(target.cluster)) ? target.cluster : Number(target.cluster),
       resource: target.resource,
       namespace: target.namespace ?? "",
+      ...(target.labelSelector ? { labelSelector: target.labelSelector } : {}),
       view: target.view ?? "table",
     });
   }

@@ -3,6 +3,7 @@
  * table and a conditions table. Pure presentation (no fetching).
  */
 import { html, cx } from "../lib/ui.js";
+import { Link } from "../router.js";
 import { StatusBadge } from "./StatusBadge.js";
 import { Age } from "./Age.js";
 
@@ -28,14 +29,19 @@ export function PropertyList({ rows }) {
 }
 
 /**
- * key=value chips (labels, selectors).
- * @param {{values?: Record<string, string>|null, empty?: string}} props
+ * key=value chips (labels, selectors). With `hrefFor`, each chip links somewhere (e.g. the list filtered by
+ * that label).
+ * @param {{values?: Record<string, string>|null, empty?: string, hrefFor?: (key: string, value: string) => string}} props
  */
-export function LabelChips({ values, empty = "None" }) {
+export function LabelChips({ values, empty = "None", hrefFor }) {
   const entries = Object.entries(values ?? {});
   if (!entries.length) return html`<span class="muted">${empty}</span>`;
-  return html`<div class="chips">${entries.map(([k, v]) => html`<span class="chip chip-label mono" key=${k} title=${`${k}=${v}`}>
-    <span class="chip-key">${k}</span>${v !== "" && html`<span class="chip-eq">=</span><span class="chip-value">${v}</span>`}</span>`)}</div>`;
+  return html`<div class="chips">${entries.map(([k, v]) => {
+    const content = html`<span class="chip-key">${k}</span>${v !== "" && html`<span class="chip-eq">=</span><span class="chip-value">${v}</span>`}`;
+    return hrefFor
+      ? html`<${Link} class="chip chip-label chip-link mono" key=${k} href=${hrefFor(k, v)} title=${`List objects with ${k}=${v}`}>${content}</${Link}>`
+      : html`<span class="chip chip-label mono" key=${k} title=${`${k}=${v}`}>${content}</span>`;
+  })}</div>`;
 }
 
 /**

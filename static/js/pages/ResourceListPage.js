@@ -1,6 +1,7 @@
 /**
  * A live list of one resource kind in one namespace (or all): loads the table view page by page,
- * keeps it current over the shared watch socket, and offers filter, sort, multi-select batch
+ * keeps it current over the shared watch socket, and offers a label selector (applied by the server, to
+ * the list and to the watch, and kept in the URL as ?labelSelector=), filter, sort, multi-select batch
  * delete / restart (with a per-item result summary) and a Create button. Filtering and sorting run
  * in the browser over the loaded rows, so they are instant at 10k rows. Actions the user's role
  * (or the kind's API verbs) do not allow are not shown.
@@ -37,6 +38,8 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query, 
   const [table, setTable] = useState({ columns: [], version: 0 });
   const [status, setStatus] = useState({ loading: true, error: null, meta: {}, partial: false });
   const [filter, setFilter] = useState(query.get("q") ?? "");
+  const labelSelector = query.get("labelSelector") ?? "";
+  const [selectorDraft, setSelectorDraft] = useState(labelSelector);
   const [selected, setSelected] = useState(() => new Set());
   const [batch, setBatch] = useState(null); // {action: "delete"|"restart", items} | null
   const [live, setLive] = useState("connecting");
@@ -68,7 +71,8 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query, 
       setTable((prev) => ({ ...prev, version: prev.version + 1 }));
     };
 
-    const unsubscribe = watch({ cluster: clusterId, resource, namespace: apiNamespace, view: "table" }, {
+    const target = { cluster: clusterId, resource, namespace: apiNamespace, labelSelector: labelSelector || undefined, view: "table" };
+    const unsubscribe = watch(target, {
       onEvents: (events) => (loaded ? apply(events) : buffered.push(...events)),
       onResync: () => setGeneration((g) => g + 1),
       onError: (error) => setLive(error.code === 40100 ? "stopped" : "unavailable"),
@@ -78,7 +82,8 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query, 
       try {
         for (let page = 1; page <= MAX_PAGES; page++) {
           const { data, meta } = await listResourceTable(clusterId, resource, {
-            namespace: apiNamespace, page, pageSize: PAGE_SIZE, signal: controller.signal,
+            namespace: apiNamespace, labelSelector: labelSelector || undefined, page, pageSize: PAGE_SIZE,
+            signal: controller.signal,
           });
           for (const row of data?.rows ?? []) rowsRef.current.set(rowKey(row), row);
           const total = meta.total ?? rowsRef.current.size;
@@ -92,7 +97,7 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query, 
       } catch (error) {
         if (controller.signal.aborted || error?.name === "AbortError") return;
         setStatus({ loading: false, error, meta: {}, partial: false });
-        notifyError(`Could not list ${kindLabel(kind).toLowerCase()}`, error);
+        if (!(labelSelector && error?.code === 40002)) notifyError(`Could not list ${kindLabel(kind).toLowerCase()}`, error);
       }
     })();
 
@@ -100,7 +105,12 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query, 
       controller.abort();
       unsubscribe();
     };
-  }, [clusterId, resource, apiNamespace, generation]);
+  }, [clusterId, resource, apiNamespace, labelSelector, generation]);
+
+  // The selector applies on Enter or when the field loses focus (each change re-lists and re-subscribes).
+  useEffect(() => setSelectorDraft(labelSelector), [labelSelector]);
+  const applySelector = (value) => updateQuery({ labelSelector: value.trim() || null });
+  const selectorInvalid = Boolean(labelSelector && status.error?.code === 40002);
 
   // Keep ?q= in the URL (shareable) without a history entry per keystroke.
   useEffect(() => {
@@ -176,6 +186,14 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query, 
         <input type="search" placeholder=${`Filter ${title.toLowerCase()} by name, namespace or any column`} value=${filter}
           aria-label="Filter rows" onInput=${(e) => setFilter(e.currentTarget.value)} />
       </label>
+      <label class=${cx("search-field", "selector-field", selectorInvalid && "has-error")}>
+        <${Icon} name="tag" size=${15} />
+        <input type="search" placeholder="Label selector, e.g. app=web,tier!=db" value=${selectorDraft}
+          aria-label="Label selector" aria-invalid=${selectorInvalid ? "true" : "false"} spellcheck="false"
+          onInput=${(e) => setSelectorDraft(e.currentTarget.value)}
+          onKeyDown=${(e) => e.key === "Enter" && applySelector(e.currentTarget.value)}
+          onBlur=${(e) => applySelector(e.currentTarget.value)} onSearch=${(e) => applySelector(e.currentTarget.value)} />
+      </label>
       ${filter && html`<span class="toolbar-note">${formatCount(rows.length)} match${rows.length === 1 ? "" : "es"}</span>`}
       <div class="toolbar-spacer"></div>
       ${selected.size > 0 && html`<div class="selection-bar" role="status">
@@ -194,7 +212,7 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query, 
     </div>
     <div class="table-region">
       ${status.error
-        ? html`<${EmptyState} icon="alert" tone="error" title=${`Could not list ${title.toLowerCase()}`}
+        ? html`<${EmptyState} icon="alert" tone="error" title=${selectorInvalid ? "Invalid label selector" : `Could not list ${title.toLowerCase()}`}
             action=${html`<button type="button" class="button" onClick=${() => setGeneration((g) => g + 1)}>Try again</button>`}>
             ${status.error.message}${status.error.requestId && html`<div class="muted mono small">Request ${status.error.requestId}</div>`}
           </${EmptyState}>`
@@ -202,7 +220,8 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query, 
             sort=${sort} onSortChange=${onSortChange} selectable=${selectable} selected=${selected} onSelectionChange=${setSelected}
             onRowActivate=${openRow} activateOnClick
             empty=${status.loading ? html`<span class="loading-inline"><${Spinner} size="sm" inline /> Loading…</span>`
-              : filter ? `No ${title.toLowerCase()} match “${filter}”.` : `No ${title.toLowerCase()} found.`} />`}
+              : filter ? `No ${title.toLowerCase()} match “${filter}”.`
+              : labelSelector ? `No ${title.toLowerCase()} match the label selector “${labelSelector}”.` : `No ${title.toLowerCase()} found.`} />`}
     </div>
     <${BatchDialog} open=${batch !== null} items=${batchItems} run=${runBatch} onClose=${closeBatch}
       danger=${batch?.action === "delete"} verb=${batch?.action === "restart" ? "Restart" : "Delete"}

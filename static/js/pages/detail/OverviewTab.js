@@ -41,7 +41,8 @@ export function OverviewTab({ clusterId, resource, kind, kinds, object, can, rev
           ["Finalizers", (meta.finalizers ?? []).length ? html`<span class="mono small">${meta.finalizers.join(", ")}</span>` : null],
         ]} />
         <h3 class="subheading">Labels</h3>
-        <${LabelChips} values=${meta.labels} />
+        <${LabelChips} values=${meta.labels}
+          hrefFor=${(key, value) => `${paths.list(clusterId, meta.namespace, resource)}?${new URLSearchParams({ labelSelector: `${key}=${value}` })}`} />
         <h3 class="subheading">Annotations</h3>
         <${Annotations} values=${meta.annotations} />
         <h3 class="subheading">Owner references</h3>
