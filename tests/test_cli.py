@@ -15,6 +15,7 @@ import pyotp
 import pytest
 
 from kubevision import __version__
+from kubevision.app import create_app
 from tests.helpers import ADMIN_PASSWORD, ApiSession
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -159,3 +160,14 @@ async def test_commands_act_on_a_running_servers_database(settings, anonymous: A
     await eve.fails("GET", "/users", 40101)  # role change revoked her token
     eve = await anonymous.login("eve", "eve-password-1")
     assert [u["username"] for u in await eve.ok("GET", "/users")] == ["admin", "eve"]
+
+
+async def test_users_created_before_the_first_start_do_not_lock_out_the_admin(settings, aiohttp_client) -> None:
+    """`create-user` on a new data dir, then the first start: `admin` is still created (no admin existed)."""
+    created = await run_cli_async("create-user", "alice", "--role", "dev", "--password", "alice-password-1",
+                                  "--data-dir", str(settings.data_dir))
+    assert created.returncode == 0, created.stderr
+    anonymous = ApiSession(await aiohttp_client(create_app(settings)))
+    admin = await anonymous.login("admin", ADMIN_PASSWORD)
+    assert [(u["username"], u["role"]) for u in await admin.ok("GET", "/users")] == [("alice", "dev"),
+                                                                                     ("admin", "admin")]

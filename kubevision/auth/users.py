@@ -6,6 +6,7 @@ admins (deleting, demoting or deactivating the last one is refused).
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from pathlib import Path
@@ -22,6 +23,8 @@ from kubevision.auth.service import clear_two_factor
 from kubevision.store import Store
 from kubevision.store import users as user_repo
 from kubevision.store.users import UserRecord
+
+log = logging.getLogger(__name__)
 
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 INITIAL_PASSWORD_FILE = "initial-admin-password"
@@ -217,12 +220,17 @@ class UserService:
             await clear_two_factor(conn, user_id)
 
     async def ensure_first_admin(self, *, admin_password: str | None) -> tuple[bool, str | None]:
-        """On an empty user table create `admin`. Returns (created, generated password or None).
+        """Without an active admin (a new database, or only users made by `create-user` before the first
+        start) create `admin`. Returns (created, generated password or None).
 
         A generated password is also written to `<data-dir>/initial-admin-password` (0600).
         """
         async with self._store.transaction() as conn:
-            if await user_repo.count_users(conn) > 0:
+            if await user_repo.count_users(conn, role=Role.ADMIN, active_only=True) > 0:
+                return False, None
+            if await user_repo.get_user_by_name(conn, DEFAULT_ADMIN) is not None:
+                log.warning("no active admin, and the user %r exists with another role or is inactive: give "
+                            "someone the admin role with `kubevision set-role USER admin`", DEFAULT_ADMIN)
                 return False, None
         generated = admin_password is None
         password = admin_password or secrets.token_urlsafe(15)
