@@ -321,6 +321,12 @@ def test_deployment_detail_summary_kubectl_and_delete(control_plane, namespace, 
     page.wait_for_timeout(300)
     screenshot(page, "27-deployment-overview")
 
+    # The selector's labels lead to the deployment's pods.
+    page.locator(".properties").first.get_by_title("List objects with app=web").click()
+    expect(page).to_have_url(re.compile(rf"/c/{cid}/ns/{namespace}/pods\?labelSelector=app%3Dweb$"))
+    expect(page.get_by_label("Label selector")).to_have_value("app=web")
+    page.go_back()
+
     # The YAML editor loads exactly one copy of @codemirror/state through the import map.
     page.get_by_role("tab", name="YAML").click()
     expect(page.locator(EDITOR)).to_contain_text("kind: Deployment")

@@ -81,13 +81,18 @@ function images(template) {
   return html`<ul class="plain-list">${list.map((c) => html`<li key=${c.name} class="mono"><span class="muted">${c.name}:</span> ${c.image}</li>`)}</ul>`;
 }
 
-function selector(sel) {
-  if (!sel) return null;
-  const expressions = (sel.matchExpressions ?? []).map((e) => `${e.key} ${e.operator} ${(e.values ?? []).join(",")}`);
-  return html`<${LabelChips} values=${sel.matchLabels ?? (sel.matchExpressions ? {} : sel)} />${expressions.length ? html`<div class="mono small">${expressions.join("; ")}</div>` : ""}`;
+/** Links from a selector's labels to the pods list of the object's namespace filtered by that label. */
+function podsWithLabel(context, object) {
+  return (key, value) => `${paths.list(context.clusterId, object.metadata?.namespace, "pods")}?${new URLSearchParams({ labelSelector: `${key}=${value}` })}`;
 }
 
-function WorkloadSummary({ object }) {
+function selector(sel, hrefFor) {
+  if (!sel) return null;
+  const expressions = (sel.matchExpressions ?? []).map((e) => `${e.key} ${e.operator} ${(e.values ?? []).join(",")}`);
+  return html`<${LabelChips} values=${sel.matchLabels ?? (sel.matchExpressions ? {} : sel)} hrefFor=${hrefFor} />${expressions.length ? html`<div class="mono small">${expressions.join("; ")}</div>` : ""}`;
+}
+
+function WorkloadSummary({ object, context }) {
   const { spec = {}, status = {} } = object;
   const kind = object.kind;
   const desired = kind === "DaemonSet" ? status.desiredNumberScheduled : spec.replicas ?? 1;
@@ -108,7 +113,7 @@ function WorkloadSummary({ object }) {
         ["Min ready seconds", spec.minReadySeconds ? `${spec.minReadySeconds}s` : null],
         ["Revision history limit", spec.revisionHistoryLimit],
         ["Paused", spec.paused ? "Yes" : null],
-        ["Selector", selector(spec.selector)],
+        ["Selector", selector(spec.selector, podsWithLabel(context, object))],
         ["Images", images(spec.template)],
         ["Observed generation", status.observedGeneration !== undefined ? mono(`${status.observedGeneration} of ${object.metadata?.generation ?? "?"}`) : null],
       ]} />
@@ -120,7 +125,7 @@ function Stat({ label, value, tone }) {
   return html`<div class="stat"><div class=${`stat-number ${tone ? `text-${tone}` : ""}`}>${value}</div><div class="stat-caption">${label}</div></div>`;
 }
 
-function ServiceSummary({ object }) {
+function ServiceSummary({ object, context }) {
   const { spec = {}, status = {} } = object;
   const ingress = (status.loadBalancer?.ingress ?? []).map((i) => i.ip || i.hostname);
   const rows = (spec.ports ?? []).map((p) => [p.name ? mono(p.name) : null, mono(p.port), mono(p.targetPort), p.protocol ?? "TCP", mono(p.nodePort)]);
@@ -131,7 +136,7 @@ function ServiceSummary({ object }) {
         ["External IPs", mono([...(spec.externalIPs ?? []), ...ingress].join(", "))],
         ["External name", mono(spec.externalName)],
         ["Session affinity", spec.sessionAffinity],
-        ["Selector", spec.selector ? html`<${LabelChips} values=${spec.selector} />` : html`<span class="muted">None (endpoints managed manually)</span>`],
+        ["Selector", spec.selector ? html`<${LabelChips} values=${spec.selector} hrefFor=${podsWithLabel(context, object)} />` : html`<span class="muted">None (endpoints managed manually)</span>`],
       ]} />
     </${Section}>
     <${Section} title="Ports">
