@@ -97,6 +97,7 @@ def test_edit_configmap_with_preview_diff_and_apply(control_plane, namespace, cl
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     background = page.locator(".yaml-editor .cm-editor").evaluate("e => getComputedStyle(e).backgroundColor")
     assert background == "rgb(21, 26, 34)", background
+    page.wait_for_timeout(300)  # let the buttons' background transition finish
     screenshot(page, "21b-yaml-edit-diff-dark")
 
     review.get_by_role("button", name="Apply").click()

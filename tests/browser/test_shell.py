@@ -16,14 +16,21 @@ def test_theme_toggle_changes_the_theme_and_persists(server, page):
     sign_in(page, server)
     html = page.locator("html")
     expect(html).to_have_attribute("data-theme", "system")
+    # "system" follows the OS preference, switching live.
+    body_background = "getComputedStyle(document.body).backgroundColor"
+    page.emulate_media(color_scheme="dark")
+    assert page.evaluate(body_background) == "rgb(14, 17, 23)"
+    page.emulate_media(color_scheme="light")
+    assert page.evaluate(body_background) == "rgb(245, 246, 248)"
 
     toggle = page.locator(".topbar .theme-toggle")
     toggle.click()
     expect(html).to_have_attribute("data-theme", "light")
     toggle.click()
     expect(html).to_have_attribute("data-theme", "dark")
-    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
-    assert background == "rgb(14, 17, 23)", background
+    page.emulate_media(color_scheme="light")  # the user's choice wins over the OS
+    assert page.evaluate(body_background) == "rgb(14, 17, 23)"
+    page.wait_for_timeout(300)  # let background transitions finish
     screenshot(page, "05-shell-dark")
 
     page.reload()

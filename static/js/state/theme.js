@@ -1,7 +1,7 @@
 /**
  * Light / dark / system theme. The preference is persisted in localStorage and mirrored to
- * `<html data-theme>`; app.css resolves "system" with `prefers-color-scheme`, so no listener is
- * needed when the OS switches.
+ * `<html data-theme>`; app.css turns it into the root's `color-scheme` (for "system" the OS's),
+ * which its `light-dark()` colours follow, so no listener is needed when the OS switches.
  */
 import { createStore } from "../lib/store.js";
 
