@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
@@ -12,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -167,3 +168,18 @@ def write_section(name: str, markdown: str) -> None:
         text = text.rstrip() + "\n\n" + block + "\n"
     BENCHMARKS_DOC.parent.mkdir(exist_ok=True)
     BENCHMARKS_DOC.write_text(text)
+
+
+def benchmark_main(doc: str, configure: Callable[[argparse.ArgumentParser], None],
+                   run: Callable[[argparse.Namespace], tuple[str, str]], argv: list[str] | None = None) -> int:
+    """The command line of a benchmark: parse (`configure` adds its options; `--no-write` is common), run
+    (returns the docs section name and its markdown), print the markdown, write it into docs/benchmarks.md."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    configure(parser)
+    parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
+    args = parser.parse_args(argv)
+    name, markdown = run(args)
+    print(markdown)
+    if not args.no_write:
+        write_section(name, markdown)
+    return 0

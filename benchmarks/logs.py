@@ -29,7 +29,7 @@ from typing import Any
 
 from playwright.sync_api import Page, sync_playwright
 
-from benchmarks.common import ADMIN_PASSWORD, Server, control_plane, median, percentile, write_section
+from benchmarks.common import ADMIN_PASSWORD, Server, benchmark_main, control_plane, median, percentile
 from tests.envtest.controlplane import api_request
 from tests.envtest.kubelet import LOG_LINES_ANNOTATION, KubeletStandIn, KubeletThread
 
@@ -39,7 +39,6 @@ NAMESPACE = "bench-logs"
 POD = "chatty"
 NODE = "bench-logs-node"
 SCROLL_FRAMES = 300
-FILTER = r"^line 7777\d from"
 TIMEOUT_MS = 120_000
 RUNNING_TIMEOUT_S = 60
 SECTION = "logs"
@@ -128,8 +127,10 @@ def measure(lines: int) -> dict[str, Any]:
                 figures["scroll"] = {"p50": median(intervals), "p95": percentile(intervals, 0.95),
                                      "max": max(intervals), "dom_lines": scroll["maxLines"],
                                      "distance_lines": round(scroll["scrolledTo"] / 20)}
+                # Ten lines match: `line N0 from` ... `line N9 from` for N = a tenth of the middle line number.
+                pattern = rf"^line {lines // 20}\d from"
                 figures["filter_ms"] = 1000 * _timed_until(
-                    page, lambda: page.get_by_label("Filter lines (regular expression)").fill(FILTER),
+                    page, lambda: page.get_by_label("Filter lines (regular expression)").fill(pattern),
                     ".log-match-count", "10 matches")
                 browser.close()
         finally:
@@ -166,15 +167,10 @@ def section(figures: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Measure, print the section, write it into docs/benchmarks.md."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lines", type=int, default=100_000, help="log lines the pod serves")
-    parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
-    args = parser.parse_args(argv)
-    text = section(measure(args.lines))
-    print(text)
-    if not args.no_write:
-        write_section(SECTION, text)
-    return 0
+    def configure(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--lines", type=int, default=100_000, help="log lines the pod serves")
+
+    return benchmark_main(__doc__, configure, lambda args: (SECTION, section(measure(args.lines))), argv)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ import aiohttp
 from benchmarks.common import (
     Server,
     apiserver_session,
+    benchmark_main,
     control_plane,
     cpu_seconds,
     kubevision_session,
@@ -27,7 +28,6 @@ from benchmarks.common import (
     percentile,
     rss_mb,
     seed_pods,
-    write_section,
 )
 
 NAMESPACE = "bench"
@@ -206,16 +206,14 @@ def report(r: dict[str, Any]) -> str:
     ])
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     """Parse arguments, run, print, write docs."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--pods", type=int, default=10_000)
-    args = parser.parse_args()
-    results = asyncio.run(run(args.pods))
-    markdown = report(results)
-    print(markdown)
-    write_section(f"scale-{args.pods}", markdown)
+    def configure(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--pods", type=int, default=10_000)
+
+    return benchmark_main(__doc__, configure,
+                          lambda args: (f"scale-{args.pods}", report(asyncio.run(run(args.pods)))), argv)
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

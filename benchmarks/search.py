@@ -29,12 +29,12 @@ import aiohttp
 from benchmarks.common import (
     Server,
     apiserver_session,
+    benchmark_main,
     control_plane,
     kubevision_session,
     median,
     percentile,
     seed_pods,
-    write_section,
 )
 from kubevision.kube.views import SEARCH_LIVE_KINDS
 
@@ -146,17 +146,12 @@ def section(figures: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Measure, print the section, write it into docs/benchmarks.md."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pods", type=int, default=10000, help="pods to seed")
-    parser.add_argument("--rounds", type=int, default=40, help="rounds of the five queries per scope")
-    parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
-    args = parser.parse_args(argv)
-    figures = asyncio.run(measure(args.pods, args.rounds))
-    text = section(figures)
-    print(text)
-    if not args.no_write:
-        write_section(SECTION, text)
-    return 0
+    def configure(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--pods", type=int, default=10000, help="pods to seed")
+        parser.add_argument("--rounds", type=int, default=40, help="rounds of the five queries per scope")
+
+    return benchmark_main(__doc__, configure,
+                          lambda args: (SECTION, section(asyncio.run(measure(args.pods, args.rounds)))), argv)
 
 
 if __name__ == "__main__":
