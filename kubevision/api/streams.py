@@ -62,9 +62,12 @@ LOG_QUERY = (
                schema=BOOLEAN_PARAM),
     QueryParam(name="previous", description="the previous (crashed) container instance", schema=BOOLEAN_PARAM),
     QueryParam(name="sinceSeconds", description="only lines newer than this many seconds", schema=INTEGER),
+    QueryParam(name="followRestarts", description="with follow: when the container restarts, send "
+                                                  "`container-restart` and stream the new one (end when the pod "
+                                                  "finishes or is deleted)", schema=BOOLEAN_PARAM),
 )
-AGGREGATED_QUERY = (
-    *(q for q in LOG_QUERY if q.name != "container"),
+AGGREGATED_QUERY = (  # aggregated sockets always follow restarts
+    *(q for q in LOG_QUERY if q.name not in ("container", "followRestarts")),
     QueryParam(name="container", description="only this container of each pod (default: all containers)"),
 )
 SESSION = obj(id=STRING, userId=INTEGER, username=STRING, clusterId=INTEGER, clusterName=STRING,
@@ -96,7 +99,8 @@ def _log_options(request: web.Request, *, follow_default: bool = True) -> LogOpt
                       follow=_bool(request, "follow", follow_default),
                       timestamps=_bool(request, "timestamps", False),
                       previous=_bool(request, "previous", False),
-                      since_seconds=_optional_int(request, "sinceSeconds", 1))
+                      since_seconds=_optional_int(request, "sinceSeconds", 1),
+                      follow_restarts=_bool(request, "followRestarts", False))
 
 
 def _cluster_id(request: web.Request) -> int:
@@ -213,7 +217,7 @@ async def pod_logs_socket(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/clusters/{id}/namespaces/{ns}/pods/{name}/logs/download", access=Access.TICKET,
             summary="A container's log as a text/plain attachment (not followed)",
-            query=tuple(q for q in LOG_QUERY if q.name != "follow"))
+            query=tuple(q for q in LOG_QUERY if q.name not in ("follow", "followRestarts")))
 async def download_pod_logs(request: web.Request) -> web.StreamResponse:
     """Streams the log to the browser as `<pod>-<container>.log`; `?ticket=` because a download link
     cannot send headers. Errors before the first byte are envelopes."""

@@ -58,6 +58,7 @@ DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
 AGGREGATABLE_KINDS = ("deployments", "statefulsets", "daemonsets", "jobs")
 TERMINAL_FRAMES = frozenset({"end", "error"})
 STARTED_PHASES = frozenset({"Running", "Succeeded", "Failed"})
+FINISHED_PHASES = frozenset({"Succeeded", "Failed"})
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -70,6 +71,8 @@ class LogOptions:
     timestamps: bool = False
     previous: bool = False
     since_seconds: int | None = None
+    # One pod's socket only (not sent to the API server): after the container restarts, stream the new one.
+    follow_restarts: bool = False
 
     def params(self, container: str) -> dict[str, Any]:
         """The `pods/log` query for one container."""
@@ -259,16 +262,56 @@ STREAM_ERRORS = (KubeError, aiohttp.ClientError, OSError)
 
 
 async def pump_pod_log(cluster: Cluster, namespace: str, pod: str, container: str, options: LogOptions,
-                       buffer: LogBuffer) -> None:
-    """Copy one container's log into the buffer, then an `end` (or an `error`) frame."""
+                       buffer: LogBuffer, *, pod_cache: KindCache | None = None, restarts: int = 0) -> None:
+    """Copy one container's log into the buffer, then an `end` (or an `error`) frame.
+
+    With a `pod_cache` (follow with `follow_restarts`), the end of the stream is not the end: once the
+    container's `restartCount` passes `restarts`, `container-restart` is sent and the new instance's whole
+    log follows; `end` comes when the pod finishes or is deleted."""
     try:
-        async with open_log(cluster, namespace, pod, container, options) as response:
-            async for lines in read_lines(response):
-                await buffer.put_lines(lines, sum(len(line) for line in lines))
+        while True:
+            async with open_log(cluster, namespace, pod, container, options) as response:
+                async for lines in read_lines(response):
+                    await buffer.put_lines(lines, sum(len(line) for line in lines))
+            if pod_cache is None or (restarts := await wait_for_restart(pod_cache, namespace, pod, container,
+                                                                        restarts)) is None:
+                break
+            buffer.put_frame({"type": "container-restart", "container": container, "restartCount": restarts})
+            options = dataclasses.replace(options, tail_lines=None, since_seconds=None)
     except STREAM_ERRORS as exc:
         buffer.put_frame(error_frame(exc))
         return
     buffer.put_frame({"type": "end"})
+
+
+async def wait_for_restart(pod_cache: KindCache, namespace: str, pod: str, container: str, seen: int) -> int | None:
+    """Wait until the container's `restartCount` passes `seen` (returns it), or None once the pod has finished
+    or is gone. Driven by the pod informer's events, so waiting costs no requests."""
+    changed = asyncio.Event()
+
+    def listener(event_type: str, entry: CacheEntry) -> None:
+        if entry.key == (namespace, pod):
+            changed.set()
+
+    pod_cache.listeners.add(listener)
+    try:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(pod_cache.synced_event.wait(), POD_CACHE_SYNC_TIMEOUT_S)
+        while pod_cache.synced:
+            entry = pod_cache.entries.get((namespace, pod))
+            if entry is None:
+                return None
+            current = orjson.loads(entry.raw)
+            count = restart_counts(current).get(container, 0)
+            if count > seen:
+                return count
+            if (current.get("status") or {}).get("phase") in FINISHED_PHASES:
+                return None
+            changed.clear()
+            await changed.wait()
+        return None  # the pod informer never synced: nothing to wait with
+    finally:
+        pod_cache.listeners.discard(listener)
 
 
 # -- many pods -------------------------------------------------------------------------------------------
@@ -427,8 +470,12 @@ class AggregatedLogs:
         if streams is None:
             return
         streams.tasks.pop(container, None)
-        if self._options.follow and (entry := self._cache.entries.get((self._namespace, pod))) is not None:
-            self._follow_restarts(orjson.loads(entry.raw), streams)  # it may have restarted already
+        if self._options.follow:
+            entry = self._cache.entries.get((self._namespace, pod))
+            if entry is None:  # its DELETED event came first
+                self._end_pod(pod, "deleted")
+            else:
+                self._follow_restarts(orjson.loads(entry.raw), streams)  # it may have restarted already
         elif not streams.tasks:
             self._end_pod(pod, "completed")
 

@@ -32,6 +32,7 @@ from kubevision.kube.logs import (
     choose_container,
     open_log,
     pump_pod_log,
+    restart_counts,
     selector_predicate,
     workload_selector,
 )
@@ -52,6 +53,7 @@ class PodLogTarget:
     pod: str
     container: str
     options: LogOptions
+    restarts: int = 0  # the container's restartCount when the target was made
 
     @property
     def filename(self) -> str:
@@ -134,13 +136,20 @@ class StreamService:
                              options: LogOptions) -> PodLogTarget:
         """Authorize, find the pod (40400) and choose its container (40400 / 40001)."""
         target = await self.authorize_pods(principal, cluster_id, namespace, Verb.LOGS)
-        container = choose_container(await self._pod(target, pod), options.container)
-        return PodLogTarget(target=target, namespace=namespace, pod=pod, container=container, options=options)
+        pod_object = await self._pod(target, pod)
+        container = choose_container(pod_object, options.container)
+        return PodLogTarget(target=target, namespace=namespace, pod=pod, container=container, options=options,
+                            restarts=restart_counts(pod_object).get(container, 0))
 
     async def pump_pod_log(self, source: PodLogTarget, buffer: LogBuffer) -> None:
-        """Copy the log into `buffer` until it ends (`end`) or fails (`error`)."""
-        await pump_pod_log(source.target.cluster, source.namespace, source.pod, source.container, source.options,
-                           buffer)
+        """Copy the log into `buffer` until it ends (`end`) or fails (`error`); with `follow_restarts`, through
+        restarts of the container (the pod informer says when)."""
+        options = source.options
+        follows_restarts = options.follow and options.follow_restarts and not options.previous
+        cluster = source.target.cluster
+        await pump_pod_log(cluster, source.namespace, source.pod, source.container, options, buffer,
+                           pod_cache=cluster.caches.cache_for(source.target.kind) if follows_restarts else None,
+                           restarts=source.restarts)
 
     @contextlib.asynccontextmanager
     async def open_download(self, source: PodLogTarget) -> AsyncIterator[aiohttp.ClientResponse]:

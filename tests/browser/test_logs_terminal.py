@@ -62,6 +62,13 @@ def test_pod_logs_stream_filter_and_pause(control_plane, kubelet, namespace, clu
     resume.click()
     expect(resume).to_have_count(0)
 
+    # The stream follows the container through a restart (the stand-in restarts on this annotation).
+    kube(control_plane, "PATCH", f"/api/v1/namespaces/{namespace}/pods/logger",
+         [{"op": "add", "path": "/metadata/annotations", "value": {"kubevision.test/restarts": "1"}}])
+    expect(view).to_contain_text("sidecar restarted (restart 1)", timeout=LIVE_TIMEOUT_MS)
+    expect(view).to_contain_text("line 1 from logger/sidecar after restart 1", timeout=LIVE_TIMEOUT_MS)
+    expect(page.locator(".log-status")).to_contain_text("Streaming")
+
 
 
 BULK_LINES = 100_000

@@ -22,7 +22,8 @@ Design notes:
 - Container restarts: raising the annotation ``kubevision.test/restarts`` of a running pod to ``N``
   ends its open log streams, as a container exit does, and sets every container's ``restartCount``
   to ``N`` (``lastState`` terminated, ``state`` running again). Lines of the new container instance
-  read ``line {i} from {pod}/{container} after restart {N}``. Exec
+  read ``line {i} from {pod}/{container} after restart {N}``. Follow streams also end when the pod is
+  deleted, as its containers stop. Exec
   echoes stdin, reports resizes as ``resize COLSxROWS`` and records sessions/resizes for assertions.
 - ``KubeletThread`` runs the stand-in on its own event loop in a daemon thread, so a session-wide
   instance is independent of whatever loop (scope) pytest-asyncio gives each test.
@@ -607,6 +608,9 @@ class KubeletStandIn:
                 n = count
                 while True:
                     await asyncio.sleep(self.follow_interval_s)
+                    current = self.pods.get((ns, pod))
+                    if current is None or current["metadata"].get("deletionTimestamp"):
+                        break  # the pod is being deleted: its containers stop, so do their streams
                     if self._restarts.get((ns, pod), 0) != restarts:
                         break  # the container exited: its log stream ends
                     n += 1

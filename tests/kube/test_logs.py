@@ -287,6 +287,30 @@ async def test_aggregated_logs_follow_a_restarted_container(admin: ApiSession, c
     finally:
         await ws.close()
 
+
+async def test_pod_logs_follow_restarts_when_asked(admin: ApiSession, cid: int, namespace: str,
+                                                  kubelet: KubeletStandIn) -> None:
+    """`followRestarts=true` keeps the socket through a restart; without it a restart ends the stream."""
+    for name in ("phoenix", "plain"):
+        await running_pod(admin, cid, namespace, name)
+    plain = await connect(admin, logs_path(cid, namespace, "plain"), {"tailLines": 1})
+    phoenix = await connect(admin, logs_path(cid, namespace, "phoenix"), {"tailLines": 1, "followRestarts": "true"})
+    try:
+        for ws in (plain, phoenix):
+            await lines_until(ws, 1)
+        await restart(admin, cid, namespace, "plain", 1)
+        assert (await frames_until(plain, lambda f: f["type"] != "log"))[-1] == {"type": "end"}
+
+        await restart(admin, cid, namespace, "phoenix", 1)
+        frames = await frames_until(phoenix, lambda f: f["type"] != "log")
+        assert frames[-1] == {"type": "container-restart", "container": "main", "restartCount": 1}
+        assert (await lines_until(phoenix, 1))[0] == "line 1 from phoenix/main after restart 1"
+        await admin.ok("DELETE", f"/clusters/{cid}/resources/pods/phoenix?namespace={namespace}&gracePeriodSeconds=0")
+        assert (await frames_until(phoenix, lambda f: f["type"] != "log"))[-1] == {"type": "end"}
+    finally:
+        await plain.close()
+        await phoenix.close()
+
 # -- units -------------------------------------------------------------------------------------------------
 def test_workload_selector_renders_expressions() -> None:
     workload = {"spec": {"selector": {"matchLabels": {"app": "web"}, "matchExpressions": [

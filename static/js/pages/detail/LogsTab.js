@@ -75,6 +75,8 @@ export function LogsTab({ clusterId, resource, name, namespace, object }) {
       follow: options.follow,
       timestamps: options.timestamps,
       previous: isPod && options.previous ? true : undefined,
+      // A pod's stream survives container restarts (workload streams always do).
+      followRestarts: isPod && options.follow && !options.previous ? true : undefined,
       tailLines: options.tail === "all" ? (isPod ? undefined : 100000) : Number(options.tail),
     };
     const meta = (text) => buffer.push([{ text, meta: true }]);
@@ -94,7 +96,7 @@ export function LogsTab({ clusterId, resource, name, namespace, object }) {
             meta(`▪ ${frame.pod} left (${frame.reason ?? "ended"})`);
             break;
           case "container-restart":
-            meta(`↻ ${frame.pod}/${frame.container} restarted (restart ${frame.restartCount}); following the new container`);
+            meta(`↻ ${frame.pod ? `${frame.pod}/` : ""}${frame.container} restarted (restart ${frame.restartCount}); following the new container`);
             break;
           case "pod-error":
             meta(`⚠ ${frame.pod}/${frame.container}: ${frame.message}`);
@@ -103,7 +105,7 @@ export function LogsTab({ clusterId, resource, name, namespace, object }) {
             meta("— reconnected —");
             break;
           case "end":
-            meta(options.follow ? "— the container stopped; stream ended —" : "— end of log —");
+            meta(options.follow ? "— the pod stopped; stream ended —" : "— end of log —");
             break;
           default:
             return;
