@@ -73,3 +73,49 @@ async def wait_until(check, *, timeout_s: float = 15.0, interval_s: float = 0.1,
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
         await asyncio.sleep(interval_s)
+
+
+_JSON_TYPES: dict[str, type | tuple[type, ...]] = {
+    "object": dict, "array": list, "string": str, "integer": int, "number": (int, float), "boolean": bool,
+    "null": type(None),
+}
+
+
+async def openapi_document(client: TestClient) -> dict[str, Any]:
+    """The served OpenAPI document (plain JSON, not an envelope)."""
+    response = await client.get("/api/v1/openapi.json")
+    assert response.status == 200
+    assert response.content_type == "application/json"
+    return await response.json()
+
+
+def documented_data(document: dict[str, Any], method: str, path: str) -> dict[str, Any]:
+    """The `data` schema that the OpenAPI document promises for a successful call of one route."""
+    operation = document["paths"][f"/api/v1{path}"][method.lower()]
+    success = operation["responses"]["200"]["content"]["application/json"]["schema"]["allOf"][1]
+    assert success["if"] == {"properties": {"code": {"const": 0}}}, success
+    return success["then"]["properties"]["data"]
+
+
+def schema_problems(value: Any, schema: dict[str, Any], where: str = "data") -> list[str]:
+    """Where `value` breaks the JSON Schema keywords the OpenAPI document uses (type, enum, properties,
+    items, oneOf)."""
+    if "oneOf" in schema:
+        matching = [branch for branch in schema["oneOf"] if not schema_problems(value, branch, where)]
+        return [] if len(matching) == 1 else [f"{where}: matches {len(matching)} oneOf branches"]
+    types = schema.get("type")
+    names = types if isinstance(types, list) else [types] if types else []
+    if names and not any(isinstance(value, _JSON_TYPES[name]) and not (isinstance(value, bool) and name != "boolean")
+                         for name in names):
+        return [f"{where}: {value!r} is not {types}"]
+    if "enum" in schema and value not in schema["enum"]:
+        return [f"{where}: {value!r} is not one of {schema['enum']}"]
+    problems = []
+    if isinstance(value, dict):
+        for key, sub_schema in schema.get("properties", {}).items():
+            if key in value:
+                problems += schema_problems(value[key], sub_schema, f"{where}.{key}")
+    if isinstance(value, list) and "items" in schema:
+        for index, item in enumerate(value):
+            problems += schema_problems(item, schema["items"], f"{where}[{index}]")
+    return problems

@@ -10,15 +10,16 @@ from aiohttp import web
 from kubevision.api.envelope import ApiError, ErrorCode, Reply
 from kubevision.api.params import int_param
 from kubevision.api.routing import Access, ApiRoutes, QueryParam
-from kubevision.api.schemas import INTEGER, STRING, obj
+from kubevision.api.schemas import INTEGER, NULLABLE_INT, NULLABLE_STRING, STRING, obj
 from kubevision.audit import AUDIT
 from kubevision.auth.permissions import Role
 
 routes = ApiRoutes("audit")
 
-AUDIT_ENTRY = obj(id=INTEGER, createdAt=STRING, requestId=STRING, userId=INTEGER, username=STRING,
-                  action=STRING, clusterId=INTEGER, namespace=STRING, resource=STRING, name=STRING,
-                  code=INTEGER, clientIp=STRING, detail={"type": ["object", "null"]})
+AUDIT_ENTRY = obj(id=INTEGER, createdAt=STRING, requestId=NULLABLE_STRING, userId=NULLABLE_INT,
+                  username=NULLABLE_STRING, action=STRING, clusterId=NULLABLE_INT, namespace=NULLABLE_STRING,
+                  resource=NULLABLE_STRING, name=NULLABLE_STRING, code=INTEGER, clientIp=NULLABLE_STRING,
+                  detail={"type": ["object", "null"]})
 
 
 def _since(value: str | None) -> dt.datetime | None:

@@ -32,7 +32,7 @@ ENVELOPE = {
                 "total": {"type": "integer"},
                 "source": {"type": "string", "enum": ["cache", "apiserver"]},
                 "stale": {"type": "boolean"},
-                "continue": {"type": "string"},
+                "continue": {"type": ["string", "null"], "description": "null on the last chunk"},
             },
         },
     },
@@ -50,8 +50,10 @@ def _operation(spec: RouteSpec) -> dict[str, Any]:
          "schema": q.schema}
         for q in spec.query
     ]
+    # `data` has the documented shape only on success; errors carry null or details (causes, 2FA token).
     envelope = {"allOf": [{"$ref": "#/components/schemas/Envelope"},
-                          {"properties": {"data": spec.data or {}}}]}
+                          {"if": {"properties": {"code": {"const": 0}}},
+                           "then": {"properties": {"data": spec.data or {}}}}]}
     operation: dict[str, Any] = {
         "summary": spec.summary,
         "tags": [spec.tag],

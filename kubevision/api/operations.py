@@ -13,14 +13,13 @@ from aiohttp import web
 from kubevision.api.context import REQUEST_ID, principal_of
 from kubevision.api.params import field, path_id, read_json
 from kubevision.api.routing import Access, ApiRoutes
-from kubevision.api.schemas import ANY_OBJECT, BOOLEAN, INTEGER, STRING, obj
+from kubevision.api.schemas import ANY_OBJECT, BOOLEAN, INTEGER, NULLABLE_INT, STRING, obj
 from kubevision.kube.workloads import WORKLOADS
 
 routes = ApiRoutes("operations")
 
 WORKLOAD_PATH = "/clusters/{id}/namespaces/{ns}/{kind}/{name}"
 DEPLOYMENT_PATH = "/clusters/{id}/namespaces/{ns}/deployments/{name}"
-NULLABLE_INT = {"type": ["integer", "null"]}
 SCALE_RESULT = obj(kind=STRING, namespace=STRING, name=STRING, replicas=INTEGER, previousReplicas=INTEGER,
                    currentReplicas=INTEGER, selector={"type": ["string", "null"]})
 REVISION = obj(revision=NULLABLE_INT, changeCause={"type": ["string", "null"]},

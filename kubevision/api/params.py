@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeVar
 
 import orjson
@@ -10,7 +11,11 @@ from aiohttp import web
 from kubevision.api.envelope import ApiError, ErrorCode
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
+# The largest integer input: it fits every database integer column (32-bit on PostgreSQL) and the
+# int32 fields of Kubernetes, so an oversized number is a 40002 instead of an overflow deep inside.
+MAX_INT = 2**31 - 1
 T = TypeVar("T")
+_INTEGER_RE = re.compile(r"-?[0-9]+")
 _TYPE_NAMES = {str: "a string", int: "an integer", bool: "a boolean", list: "a list", dict: "an object"}
 
 
@@ -42,24 +47,24 @@ def field(body: dict[str, Any], name: str, kind: type[T], *, required: bool = Tr
         return default  # type: ignore[return-value]
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise ApiError(ErrorCode.PARAM_INVALID, f"{name} must be {_TYPE_NAMES.get(kind, kind.__name__)}")
+    if kind is int and not -MAX_INT <= value <= MAX_INT:
+        raise ApiError(ErrorCode.PARAM_INVALID, f"{name} must be between {-MAX_INT} and {MAX_INT}")
     if kind is str and required and not value:
         raise ApiError(ErrorCode.PARAM_MISSING, f"{name} must not be empty")
     return value
 
 
 def int_param(value: str | None, name: str, *, default: int, minimum: int = 0,
-              maximum: int | None = None) -> int:
-    """An integer query or path parameter with bounds (40002 when out of range)."""
+              maximum: int = MAX_INT) -> int:
+    """An integer query or path parameter (ASCII digits) with bounds (40002 when out of range)."""
     if value is None or value == "":
         return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ApiError(ErrorCode.PARAM_INVALID, f"{name} must be an integer") from None
-    if number < minimum or (maximum is not None and number > maximum):
-        bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
-        raise ApiError(ErrorCode.PARAM_INVALID, f"{name} must be {bound}")
-    return number
+    if not _INTEGER_RE.fullmatch(value):
+        raise ApiError(ErrorCode.PARAM_INVALID, f"{name} must be an integer")
+    # A number this long is out of any range; not converting it keeps int() off huge strings.
+    if len(value) > len(str(MAX_INT)) + 1 or not minimum <= int(value) <= maximum:
+        raise ApiError(ErrorCode.PARAM_INVALID, f"{name} must be between {minimum} and {maximum}")
+    return int(value)
 
 
 def path_id(request: web.Request, name: str = "id") -> int:

@@ -11,7 +11,7 @@ from kubevision.api.context import REQUEST_ID, principal_of
 from kubevision.api.envelope import ApiError, ErrorCode, Reply
 from kubevision.api.params import field, int_param, path_id, read_json
 from kubevision.api.routing import Access, ApiRoutes, QueryParam
-from kubevision.api.schemas import ANY_OBJECT, BOOLEAN, INTEGER, STRING, obj
+from kubevision.api.schemas import ANY_OBJECT, BOOLEAN, INTEGER, NULLABLE_STRING, STRING, obj
 from kubevision.kube.resources import RESOURCES
 
 routes = ApiRoutes("resources")
@@ -34,11 +34,16 @@ LIST_QUERY = (
     QueryParam(name="view", description="'table' for compact rows", schema={"type": "string", "enum": ["table"]}),
 )
 TABLE = obj(columns={"type": "array", "items": obj(name=STRING, type=STRING)},
-            rows={"type": "array", "items": obj(name=STRING, namespace=STRING, uid=STRING,
+            rows={"type": "array", "items": obj(name=STRING, namespace=NULLABLE_STRING, uid=STRING,
                                                 resourceVersion=STRING, cells={"type": "array"})})
 DRY_RUN_RESULT = obj(valid=BOOLEAN, message=STRING, current=ANY_OBJECT, proposed=ANY_OBJECT, diff=STRING,
                      causes={"type": "array", "items": ANY_OBJECT})
-ITEM_RESULT = obj(namespace=STRING, name=STRING, code=INTEGER, message=STRING)
+
+
+def item_results(key: str) -> dict[str, Any]:
+    """The per-item results of a batch; `key` names the item's kind (`resource` or `kind`)."""
+    return {"type": "array", "items": obj(**{key: STRING}, namespace=NULLABLE_STRING, name=STRING, code=INTEGER,
+                                          message=STRING)}
 
 
 def _namespace(request: web.Request) -> str | None:
@@ -66,7 +71,7 @@ def sort_param(request: web.Request) -> str | None:
              summary="Delete up to 100 objects, each authorized and reported on its own",
              body=obj(["items"], items={"type": "array", "items": obj(resource=STRING, namespace=STRING,
                                                                      name=STRING)}),
-             data={"type": "array", "items": ITEM_RESULT})
+             data=item_results("resource"))
 async def batch_delete(request: web.Request) -> Any:
     """Per-item results; the call itself succeeds when the request is well-formed."""
     body = await read_json(request)
@@ -78,7 +83,7 @@ async def batch_delete(request: web.Request) -> Any:
              summary="Restart up to 100 workloads (deployments, statefulsets, daemonsets)",
              body=obj(["items"], items={"type": "array", "items": obj(kind=STRING, namespace=STRING,
                                                                      name=STRING)}),
-             data={"type": "array", "items": ITEM_RESULT})
+             data=item_results("kind"))
 async def batch_restart(request: web.Request) -> Any:
     """Per-item results."""
     body = await read_json(request)

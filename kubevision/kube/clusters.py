@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 from aiohttp import web
+from yarl import URL
 
 from kubevision.auth.secrets import AppSecrets
 from kubevision.kube.cache import ClusterCaches
@@ -205,13 +206,28 @@ def parse_kubeconfig(text: str) -> tuple[dict[str, Any], str]:
         config = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ClusterConfigError(f"kubeconfig is not valid YAML: {exc}") from exc
-    if not isinstance(config, dict) or not config.get("contexts") or not config.get("clusters"):
+    if not isinstance(config, dict) or not _named_entries(config, "contexts") or not _named_entries(config, "clusters"):
         raise ClusterConfigError("kubeconfig must have clusters and contexts")
-    names = [c.get("name") for c in config["contexts"]]
+    names = [c["name"] for c in config["contexts"]]
     context = config.get("current-context") or (names[0] if len(names) == 1 else None)
     if context not in names:
         raise ClusterConfigError("kubeconfig has several contexts and no current-context")
+    server = _server_of(config, context)
+    try:
+        url = URL(server) if isinstance(server, str) else None
+    except ValueError:
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        raise ClusterConfigError(f"the cluster of context {context!r} needs an http(s) server URL")
     return config, context
+
+
+def _named_entries(config: dict[str, Any], key: str) -> bool:
+    """True when `config[key]` (contexts, clusters) is a non-empty list of `{name, context|cluster: {...}}`."""
+    entries = config.get(key)
+    return isinstance(entries, list) and bool(entries) and all(
+        isinstance(e, dict) and isinstance(e.get("name"), str) and isinstance(e.get(key[:-1]) or {}, dict)
+        for e in entries)
 
 
 @dataclasses.dataclass(frozen=True)

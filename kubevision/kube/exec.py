@@ -25,6 +25,7 @@ import orjson
 
 from kubevision.kube.clusters import Cluster
 from kubevision.kube.errors import KubeError, UnavailableError
+from kubevision.kube.registry import path_segment
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,8 @@ class PodExec:
     @property
     def path(self) -> str:
         """The `pods/exec` URL."""
-        return f"/api/v1/namespaces/{self.namespace}/pods/{self.pod}/exec"
+        namespace, pod = path_segment(self.namespace, "namespace"), path_segment(self.pod, "pod")
+        return f"/api/v1/namespaces/{namespace}/pods/{pod}/exec"
 
     async def _open(self, command: list[str]) -> aiohttp.ClientWebSocketResponse:
         self.cluster.touch()

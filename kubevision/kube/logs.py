@@ -33,6 +33,7 @@ from kubevision.api.kube_errors import code_for_kube_error
 from kubevision.kube.cache import CacheEntry, KindCache
 from kubevision.kube.clusters import Cluster
 from kubevision.kube.errors import KubeError
+from kubevision.kube.registry import path_segment
 from kubevision.kube.selectors import Predicate, SelectorError, parse_label_selector
 from kubevision.tasks import create_named_task, stop_tasks
 
@@ -148,7 +149,7 @@ def selector_predicate(selector: str) -> Predicate:
 # -- reading one stream --------------------------------------------------------------------------------
 def log_path(namespace: str, pod: str) -> str:
     """The `pods/log` URL."""
-    return f"/api/v1/namespaces/{namespace}/pods/{pod}/log"
+    return f"/api/v1/namespaces/{path_segment(namespace, 'namespace')}/pods/{path_segment(pod, 'pod')}/log"
 
 
 @contextlib.asynccontextmanager
@@ -385,7 +386,8 @@ class AggregatedLogs:
             if self._cache.synced:
                 return [orjson.loads(entry.raw) for key, entry in list(self._cache.entries.items())
                         if key[0] == self._namespace and self._matches(entry.row["labels"])]
-        listing = await self._cluster.request("GET", f"/api/v1/namespaces/{self._namespace}/pods",
+        namespace = path_segment(self._namespace, "namespace")
+        listing = await self._cluster.request("GET", f"/api/v1/namespaces/{namespace}/pods",
                                               params={"labelSelector": self._selector})
         return list(listing.get("items") or [])
 

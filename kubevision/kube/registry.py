@@ -13,9 +13,10 @@ import dataclasses
 import logging
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote
 
 from kubevision.kube.connection import KubeConnection
-from kubevision.kube.errors import KubeError
+from kubevision.kube.errors import BadRequestError, KubeError
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,15 @@ CATEGORIES = ("workloads", "network", "config", "storage", "cluster", "access", 
 CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
 
 
+def path_segment(value: str, what: str) -> str:
+    """A name or namespace as one URL path segment. Kubernetes refuses '.', '..' and names with '/' or '%', so
+    do we: they would reach another URL (`../secrets/x` as a ConfigMap name reads a Secret, an empty name the
+    whole collection). The rest is percent-encoded ('#' and '?' would end the path)."""
+    if value in ("", ".", "..") or "/" in value or "%" in value:
+        raise BadRequestError(f"{what} {value!r} must not be empty, '.' or '..' nor contain '/' or '%'", status=400)
+    return quote(value, safe="")
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ResourceKind:
     """One kind served by a cluster (at its preferred version)."""
@@ -83,12 +93,12 @@ class ResourceKind:
         """The URL of the collection, in one namespace or across all."""
         base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
         if self.namespaced and namespace:
-            return f"{base}/namespaces/{namespace}/{self.plural}"
+            return f"{base}/namespaces/{path_segment(namespace, 'namespace')}/{self.plural}"
         return f"{base}/{self.plural}"
 
     def object_path(self, name: str, namespace: str | None = None, subresource: str | None = None) -> str:
         """The URL of one object (or one of its subresources)."""
-        path = f"{self.collection_path(namespace)}/{name}"
+        path = f"{self.collection_path(namespace)}/{path_segment(name, 'name')}"
         return f"{path}/{subresource}" if subresource else path
 
     def describe(self, *, cached: bool) -> dict[str, Any]:

@@ -44,6 +44,10 @@ PATCH_CONTENT_TYPES = {
     "strategic": "application/strategic-merge-patch+json",
     "json": "application/json-patch+json",
 }
+# RFC 6902 operations and the members each needs besides `path`.
+JSON_PATCH_OPS: dict[str, tuple[str, ...]] = {
+    "add": ("value",), "remove": (), "replace": ("value",), "move": ("from",), "copy": ("from",), "test": ("value",),
+}
 PROPAGATION_POLICIES = ("Foreground", "Background", "Orphan")
 FIELD_MANAGER = "kubevision"
 RESTARTABLE = ("deployments", "statefulsets", "daemonsets")
@@ -103,6 +107,27 @@ def page_slice(items: list[Any], page: int, size: int | None) -> list[Any]:
         return items
     start = (page - 1) * size
     return items[start:start + size]
+
+
+def _check_json_patch(patch: Any) -> None:
+    """40002 unless `patch` is a list of RFC 6902 operations: `op`, a string `path`, `from` for move/copy
+    and `value` for add/replace/test (the API server answers a bare 422 without saying what is wrong)."""
+    if not isinstance(patch, list):
+        raise ApiError(ErrorCode.PARAM_INVALID, "a json patch is a list of operations")
+    for index, operation in enumerate(patch):
+        op = operation.get("op") if isinstance(operation, dict) else None
+        if op not in JSON_PATCH_OPS:
+            raise ApiError(ErrorCode.PARAM_INVALID,
+                           f"patch[{index}] must be an object whose op is one of {', '.join(JSON_PATCH_OPS)}")
+        missing = [key for key in ("path", *JSON_PATCH_OPS[op]) if key not in operation]
+        if missing or not isinstance(operation["path"], str) or not isinstance(operation.get("from", ""), str):
+            needs = ", ".join(f"'{key}'" for key in ("path", *JSON_PATCH_OPS[op]))
+            raise ApiError(ErrorCode.PARAM_INVALID, f"patch[{index}] ({op}) needs {needs}; paths are strings")
+
+
+def _text(value: Any) -> bool:
+    """True for a non-empty string (YAML turns `name: 3` or `kind: [x]` into other types)."""
+    return isinstance(value, str) and bool(value)
 
 
 class ResourceService:
@@ -420,9 +445,9 @@ class ResourceService:
         """PATCH with a merge, strategic-merge or JSON patch."""
         if patch_type not in PATCH_CONTENT_TYPES:
             raise ApiError(ErrorCode.PARAM_INVALID, f"type must be one of {', '.join(PATCH_CONTENT_TYPES)}")
-        if patch_type == "json" and not isinstance(patch, list):
-            raise ApiError(ErrorCode.PARAM_INVALID, "a json patch is a list of operations")
-        if patch_type != "json" and not isinstance(patch, dict):
+        if patch_type == "json":
+            _check_json_patch(patch)
+        elif not isinstance(patch, dict):
             raise ApiError(ErrorCode.PARAM_INVALID, f"a {patch_type} patch is an object")
         target = await self.resolve(principal, cluster_id, resource, namespace, Verb.WRITE)
         self._require_namespace(target)
@@ -508,11 +533,14 @@ class ResourceService:
         result: Obj = {"index": index, "line": line, "kind": None, "apiVersion": None, "namespace": None,
                        "name": None}
         try:
-            if not isinstance(document, dict) or not document.get("kind") or not document.get("apiVersion"):
-                raise ApiError(ErrorCode.MANIFEST_INVALID, "document needs apiVersion and kind")
+            if not isinstance(document, dict) or not _text(document.get("kind")) or \
+                    not _text(document.get("apiVersion")):
+                raise ApiError(ErrorCode.MANIFEST_INVALID, "document needs apiVersion and kind (strings)")
             metadata = document.get("metadata")
-            if not isinstance(metadata, dict) or not metadata.get("name"):
-                raise ApiError(ErrorCode.MANIFEST_INVALID, "document needs metadata.name")
+            if not isinstance(metadata, dict) or not _text(metadata.get("name")):
+                raise ApiError(ErrorCode.MANIFEST_INVALID, "document needs metadata.name (a string)")
+            if metadata.get("namespace") is not None and not isinstance(metadata["namespace"], str):
+                raise ApiError(ErrorCode.MANIFEST_INVALID, "metadata.namespace must be a string")
             result.update(kind=document["kind"], apiVersion=document["apiVersion"], name=metadata["name"])
             group = document["apiVersion"].rpartition("/")[0]
             registry = await cluster.registry()
@@ -551,8 +579,9 @@ class ResourceService:
             raise ApiError(ErrorCode.PARAM_INVALID, f"at most {BATCH_LIMIT} items per batch")
         for item in items:
             if not isinstance(item, dict) or not isinstance(item.get(key), str) or not isinstance(
-                    item.get("name"), str):
-                raise ApiError(ErrorCode.PARAM_INVALID, f"each item needs string {key!r} and 'name'")
+                    item.get("name"), str) or not isinstance(item.get("namespace") or "", str):
+                raise ApiError(ErrorCode.PARAM_INVALID,
+                               f"each item needs string {key!r} and 'name' (and 'namespace', if any)")
         return items
 
     async def _batch(self, items: list[Obj], key: str,

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from kubevision.api.envelope import ErrorCode
 from kubevision.api.routing import API_PREFIX, Access, ApiRoutes, check_policies, spec_of
+from tests.helpers import ApiSession, documented_data, openapi_document, schema_problems
 
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -22,15 +23,8 @@ def registered_api_routes(app: web.Application) -> set[tuple[str, str]]:
     return routes
 
 
-async def fetch(client) -> dict:
-    response = await client.get("/api/v1/openapi.json")
-    assert response.status == 200
-    assert response.content_type == "application/json"
-    return await response.json()
-
-
 async def test_every_registered_route_is_documented(app, client) -> None:
-    document = await fetch(client)
+    document = await openapi_document(client)
     documented = {(method, path) for path, operations in document["paths"].items()
                   for method in operations if method in HTTP_METHODS}
     registered = registered_api_routes(app)
@@ -39,7 +33,7 @@ async def test_every_registered_route_is_documented(app, client) -> None:
 
 
 async def test_document_is_valid_looking_openapi_31(client) -> None:
-    document = await fetch(client)
+    document = await openapi_document(client)
     assert document["openapi"] == "3.1.0"
     assert document["info"]["title"] and document["info"]["version"]
     assert {"bearer", "apiKey"} <= set(document["components"]["securitySchemes"])
@@ -65,7 +59,7 @@ async def test_document_is_valid_looking_openapi_31(client) -> None:
 
 
 async def test_public_routes_are_marked_and_protected_ones_are_not(client) -> None:
-    document = await fetch(client)
+    document = await openapi_document(client)
     login = document["paths"]["/api/v1/auth/login"]["post"]
     assert login["security"] == [] and login["x-access"] == "public"
     users = document["paths"]["/api/v1/users"]["get"]
@@ -75,8 +69,23 @@ async def test_public_routes_are_marked_and_protected_ones_are_not(client) -> No
     assert {p["name"] for p in audit["parameters"]} >= {"user", "action", "page", "pageSize"}
 
 
+async def test_data_schema_binds_successes_only(admin: ApiSession, client) -> None:
+    document = await openapi_document(client)
+    schema = documented_data(document, "GET", "/users/{id}")
+    assert schema_problems(await admin.ok("GET", "/users/1"), schema) == []
+    error = await admin.fails("GET", "/users/999", 40401)
+    assert error["data"] is None and schema_problems(None, schema)
+
+
+async def test_audit_entries_match_the_document(admin: ApiSession, anonymous: ApiSession, client) -> None:
+    await anonymous.fails("POST", "/auth/login", 40100, json={"username": "ghost", "password": "nope-nope"})
+    entries = await admin.ok("GET", "/audit-logs")
+    assert any(e["userId"] is None and e["clusterId"] is None and e["namespace"] is None for e in entries)
+    assert schema_problems(entries, documented_data(await openapi_document(client), "GET", "/audit-logs")) == []
+
+
 async def test_every_error_code_is_listed(client) -> None:
-    document = await fetch(client)
+    document = await openapi_document(client)
     listed = {entry["code"]: entry["message"] for entry in document["x-error-codes"]}
     assert listed == {int(code): code.message for code in ErrorCode}
 

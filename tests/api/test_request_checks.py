@@ -93,6 +93,28 @@ async def test_wrong_type_is_40002(anonymous: ApiSession, payload: dict) -> None
     await anonymous.fails("POST", "/auth/login", 40002, json=payload)
 
 
+@pytest.mark.parametrize(("method", "path", "message"), [
+    ("DELETE", "/favorites/411398981273256198144", "id must be between 1 and 2147483647"),
+    ("GET", "/users/2147483648", "id must be between 1 and 2147483647"),
+    ("GET", "/terminal-sessions?user=99999999999999999999", "user must be between 1 and 2147483647"),
+    ("GET", "/terminal-sessions?page=2147483648", "page must be between 1 and 2147483647"),
+    ("GET", "/audit-logs?cluster=" + "9" * 5000, "cluster must be between 1 and 2147483647"),
+    ("GET", "/audit-logs?page=\u0663", "page must be an integer"),
+    ("GET", "/audit-logs?pageSize=+5", "pageSize must be an integer"),
+])
+async def test_out_of_range_or_non_ascii_integer_parameter_is_40002(admin: ApiSession, method: str, path: str,
+                                                                     message: str) -> None:
+    body = await admin.fails(method, path, 40002)
+    assert body["message"] == message
+
+
+@pytest.mark.parametrize("cluster", [2**31, -(2**63), 2**64 - 1])
+async def test_out_of_range_integer_field_is_40002(admin: ApiSession, cluster: int) -> None:
+    body = await admin.fails("POST", "/favorites", 40002, json={"path": "/c/1/overview", "cluster": cluster})
+    assert body["message"] == "cluster must be between -2147483647 and 2147483647"
+    assert await admin.ok("GET", "/favorites") == []
+
+
 @pytest.mark.parametrize(("method", "path"), [("GET", "/api/v1/nope"), ("POST", "/api/v1/nope"),
                                               ("PATCH", "/api/v1/users/me"), ("GET", "/api/v1"),
                                               ("GET", "/api/v2/users")])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.helpers import ApiSession
@@ -51,6 +52,26 @@ async def test_unreachable_cluster_is_50200_naming_it(admin: ApiSession, admin_k
     config["clusters"][0]["cluster"]["server"] = "https://127.0.0.1:1"
     body = await admin.fails("POST", "/clusters", 50200, json={"name": "dead", "kubeconfig": yaml.safe_dump(config)})
     assert "dead" in body["message"] and "unreachable" in body["message"]
+
+
+@pytest.mark.parametrize(("where", "value", "message"), [
+    (("clusters", 0, "cluster", "server"), 5, "needs an http(s) server URL"),
+    (("clusters", 0, "cluster", "server"), "https://[::1", "needs an http(s) server URL"),
+    (("clusters", 0, "cluster", "server"), "ftp://127.0.0.1", "needs an http(s) server URL"),
+    (("clusters", 0, "cluster"), "a string", "must have clusters and contexts"),
+    (("contexts",), "a string", "must have clusters and contexts"),
+    (("contexts", 0, "name"), ["a list"], "must have clusters and contexts"),
+])
+async def test_malformed_kubeconfig_upload_is_40002(admin: ApiSession, admin_kubeconfig: str, where: tuple,
+                                                   value: object, message: str) -> None:
+    config = yaml.safe_load(Path(admin_kubeconfig).read_text())
+    parent = config
+    for key in where[:-1]:
+        parent = parent[key]
+    parent[where[-1]] = value
+    body = await admin.fails("POST", "/clusters", 40002, json={"name": "odd", "kubeconfig": yaml.safe_dump(config)})
+    assert message in body["message"]
+    assert "odd" not in [c["name"] for c in await admin.ok("GET", "/clusters")]
 
 
 async def test_non_admin_cannot_add_clusters(admin: ApiSession) -> None:

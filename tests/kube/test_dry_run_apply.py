@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.helpers import ApiSession
 from tests.kube.conftest import configmap
 
@@ -71,3 +73,16 @@ async def test_bad_yaml_42200_with_position(admin: ApiSession, cid: int) -> None
     assert body["data"]["line"] == 4 and "line 4" in body["message"]
     await admin.fails("POST", f"/clusters/{cid}/apply", 40001, json={"yaml": "   "})
     await admin.fails("POST", f"/clusters/{cid}/apply", 42200, json={"yaml": "---\n---\n"})
+
+
+@pytest.mark.parametrize(("document", "message"), [
+    ("apiVersion: 5\nkind: ConfigMap\nmetadata: {name: a}\n", "needs apiVersion and kind"),
+    ("apiVersion: v1\nkind: [ConfigMap]\nmetadata: {name: a}\n", "needs apiVersion and kind"),
+    ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: 3}\n", "needs metadata.name"),
+    ("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: [x]}\n", "metadata.namespace must be a string"),
+])
+async def test_apply_document_with_mistyped_fields_is_42200(admin: ApiSession, cid: int, namespace: str,
+                                                            document: str, message: str) -> None:
+    results = await admin.ok("POST", f"/clusters/{cid}/apply", json={"yaml": document, "namespace": namespace})
+    assert len(results) == 1 and results[0]["code"] == 42200
+    assert message in results[0]["message"]

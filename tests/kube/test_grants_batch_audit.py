@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.envtest.namespaces import create_namespace_sync, delete_namespace_sync
-from tests.helpers import ApiSession
+from tests.helpers import ApiSession, documented_data, openapi_document, schema_problems
 from tests.kube.conftest import configmap, make_user
 
 
@@ -50,10 +50,22 @@ async def test_batch_delete_and_restart(admin: ApiSession, cid: int, namespace: 
     items = [{"resource": "configmaps", "namespace": namespace, "name": n} for n in ("b1", "b2", "nope")]
     refused = await readonly.ok("POST", f"/clusters/{cid}/resources/batch-delete", json={"items": items[:1]})
     assert refused[0]["code"] == 40300
-    results = await admin.ok("POST", f"/clusters/{cid}/resources/batch-delete", json={"items": items})
-    assert [r["code"] for r in results] == [0, 0, 40400]
+    results = await admin.ok("POST", f"/clusters/{cid}/resources/batch-delete",
+                             json={"items": [*items, {"resource": "namespaces", "name": "nope"}]})
+    assert [r["code"] for r in results] == [0, 0, 40400, 40400]
+    assert results[3]["namespace"] is None
+    document = await openapi_document(admin.client)
+    assert schema_problems(results, documented_data(document, "POST", "/clusters/{id}/resources/batch-delete")) == []
     await admin.fails("POST", f"/clusters/{cid}/resources/batch-delete", 40001, json={"items": []})
     await admin.fails("POST", f"/clusters/{cid}/resources/batch-delete", 40002, json={"items": items * 40})
+    body = await admin.fails("POST", f"/clusters/{cid}/resources/batch-delete", 40002,
+                             json={"items": [{"resource": "configmaps", "namespace": 5, "name": "b1"}]})
+    assert "'namespace'" in body["message"]
+    await admin.ok("POST", f"{base}?namespace={namespace}", json=configmap("kept", namespace))
+    emptied = await admin.ok("POST", f"/clusters/{cid}/resources/batch-delete",
+                             json={"items": [{"resource": "configmaps", "namespace": namespace, "name": ""}]})
+    assert emptied[0]["code"] == 40002
+    assert await admin.ok("GET", f"{base}/kept?namespace={namespace}")
 
     deployment = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
                   "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
@@ -65,6 +77,7 @@ async def test_batch_delete_and_restart(admin: ApiSession, cid: int, namespace: 
         {"kind": "configmaps", "namespace": namespace, "name": "x"},
     ]})
     assert [r["code"] for r in restart] == [0, 40002]
+    assert schema_problems(restart, documented_data(document, "POST", "/clusters/{id}/batch-restart")) == []
     got = await admin.ok("GET", f"/clusters/{cid}/resources/deployments/web?namespace={namespace}")
     assert "kubectl.kubernetes.io/restartedAt" in got["spec"]["template"]["metadata"]["annotations"]
 

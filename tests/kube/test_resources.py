@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.helpers import ApiSession
+import pytest
+
+from tests.helpers import ApiSession, documented_data, openapi_document, schema_problems
 from tests.kube.conftest import configmap
 
 
@@ -66,6 +68,23 @@ async def test_error_mappings(admin: ApiSession, cid: int, namespace: str) -> No
     await admin.fails("GET", f"{base}?sort=size", 40002)
 
 
+@pytest.mark.parametrize(("patch", "message"), [
+    ([{"op": "add", "path": 5, "value": "x"}], "patch[0] (add) needs 'path', 'value'"),
+    ([{"op": "add", "path": "/data/b"}], "patch[0] (add) needs 'path', 'value'"),
+    ([{"op": "move", "from": ["/data/a"], "path": "/data/b"}], "patch[0] (move) needs 'path', 'from'"),
+    ([{"op": "remove", "path": "/data/a"}, []], "patch[1] must be an object whose op is one of"),
+    ([{"op": "bogus", "path": "/data/a"}], "patch[0] must be an object whose op is one of"),
+    ({"op": "remove", "path": "/data/a"}, "a json patch is a list of operations"),
+])
+async def test_malformed_json_patch_is_40002(admin: ApiSession, cid: int, namespace: str, patch: object,
+                                             message: str) -> None:
+    base = f"/clusters/{cid}/resources/configmaps"
+    await admin.ok("POST", f"{base}?namespace={namespace}", json=configmap("jp", namespace, a="1"))
+    body = await admin.fails("PATCH", f"{base}/jp?namespace={namespace}", 40002, json={"type": "json", "patch": patch})
+    assert message in body["message"]
+    assert (await admin.ok("GET", f"{base}/jp?namespace={namespace}"))["data"] == {"a": "1"}
+
+
 async def test_nobody_kubeconfig_gets_40300(admin: ApiSession, nobody_cid: int, namespace: str) -> None:
     body = await admin.fails("GET", f"/clusters/{nobody_cid}/resources/pods?namespace={namespace}", 40300)
     assert "forbidden" in body["message"].lower()
@@ -78,6 +97,9 @@ async def test_cluster_scoped_and_table_view(admin: ApiSession, cid: int, namesp
     assert [r["name"] for r in data["rows"]] == [namespace]
     assert data["rows"][0]["cells"][0] == namespace
     assert table["meta"]["total"] == 1
+    assert data["rows"][0]["namespace"] is None
+    document = await openapi_document(admin.client)
+    assert schema_problems(data, documented_data(document, "GET", "/clusters/{id}/resources/{resource}")) == []
 
 
 async def test_paging_sort_and_limit_continue(admin: ApiSession, cid: int, namespace: str) -> None:
@@ -96,6 +118,9 @@ async def test_paging_sort_and_limit_continue(admin: ApiSession, cid: int, names
         seen += [o["metadata"]["name"] for o in more["data"]]
         token = more["meta"].get("continue")
     assert len([n for n in seen if n.startswith("cm-")]) == 12
+    assert more["meta"]["continue"] is None
+    meta_schema = (await openapi_document(admin.client))["components"]["schemas"]["Envelope"]["properties"]["meta"]
+    assert schema_problems(more["meta"], meta_schema, "meta") == []
 
 
 async def test_delete_with_propagation_policy(admin: ApiSession, cid: int, namespace: str) -> None:

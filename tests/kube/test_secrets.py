@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.helpers import ApiSession
 from tests.kube.conftest import make_user
 
@@ -38,3 +40,26 @@ async def test_roles_without_reveal(admin: ApiSession, cid: int, namespace: str)
         user = await make_user(admin, f"user-{role}", role)
         await user.fails("GET", f"{base}/s2?namespace={namespace}&reveal=true", 40300)
         assert (await user.ok("GET", f"{base}/s2?namespace={namespace}"))["data"] == {"k": "********"}
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("GET", "/configmaps/..%2Fsecrets%2Fs3?namespace={ns}"),
+    ("GET", "/configmaps/x?namespace={ns}%2Fsecrets%2Fs3%23"),
+    ("DELETE", "/configmaps/..%2Fsecrets%2Fs3?namespace={ns}"),
+])
+async def test_names_cannot_reach_another_url(admin: ApiSession, cid: int, namespace: str, method: str,
+                                              path: str) -> None:
+    base = f"/clusters/{cid}/resources"
+    await admin.ok("POST", f"{base}/secrets?namespace={namespace}",
+                   json={"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s3"}, "data": {"k": SECRET_VALUE}})
+    reader = await make_user(admin, "cm-reader", "custom", permissions=["configmaps:*"])
+    body = await reader.fails(method, base + path.format(ns=namespace), 40002)
+    assert "must not be empty, '.' or '..' nor contain '/' or '%'" in body["message"]
+    assert (await admin.ok("GET", f"{base}/secrets/s3?namespace={namespace}&reveal=true"))["data"] == {
+        "k": SECRET_VALUE}
+
+
+async def test_fragment_characters_stay_in_the_namespace(admin: ApiSession, cid: int) -> None:
+    assert await admin.ok("GET", f"/clusters/{cid}/resources/configmaps?namespace=%23x") == []
+    summary = await admin.ok("GET", f"/clusters/{cid}/quota-summary?namespace=%23x")
+    assert summary == {"quotas": [], "limitRanges": []}
