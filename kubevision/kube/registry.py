@@ -78,6 +78,7 @@ class ResourceKind:
     category: str = "other"
     custom: bool = False
     name: str = ""  # the id used in URLs: the plural, or plural.group when ambiguous
+    served_versions: tuple[str, ...] = ()  # every version of the group that serves it, preferred first
 
     @property
     def api_version(self) -> str:
@@ -143,11 +144,14 @@ class Registry:
             raise UnknownResourceError(f"unknown resource type {name!r}")
         return kind
 
-    def find(self, group: str, kind_name: str) -> ResourceKind | None:
-        """The kind for a manifest's apiVersion group and kind."""
+    def find(self, group: str, kind_name: str, version: str | None = None) -> ResourceKind | None:
+        """The kind for a manifest's apiVersion and kind: at that version when the cluster serves it there
+        (None when it does not), or at the preferred version when `version` is None."""
         for kind in self.kinds:
             if kind.group == group and kind.kind == kind_name:
-                return kind
+                if version is None or version == kind.version:
+                    return kind
+                return dataclasses.replace(kind, version=version) if version in kind.served_versions else None
         return None
 
     def __iter__(self):
@@ -222,11 +226,12 @@ async def discover(connection: KubeConnection) -> tuple[Registry, list[dict[str,
         versions = [preferred] + [v["version"] for v in group["versions"] if v["version"] != preferred]
         ordered.extend((group["name"], version) for version in versions)
     per_version = await asyncio.gather(*(version_kinds(g, v) for g, v in ordered))
-    kinds = _kinds_in(core, "", "v1", crd_groups)
-    seen: set[tuple[str, str]] = set()
+    served: dict[tuple[str, str], list[str]] = {}
+    first: dict[tuple[str, str], ResourceKind] = {}
     for found in per_version:
         for kind in found:
-            if (kind.group, kind.plural) not in seen:
-                seen.add((kind.group, kind.plural))
-                kinds.append(kind)
+            served.setdefault((kind.group, kind.plural), []).append(kind.version)
+            first.setdefault((kind.group, kind.plural), kind)
+    kinds = [dataclasses.replace(kind, served_versions=("v1",)) for kind in _kinds_in(core, "", "v1", crd_groups)]
+    kinds.extend(dataclasses.replace(kind, served_versions=tuple(served[key])) for key, kind in first.items())
     return Registry(kinds), crds

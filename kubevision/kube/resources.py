@@ -542,10 +542,11 @@ class ResourceService:
             if metadata.get("namespace") is not None and not isinstance(metadata["namespace"], str):
                 raise ApiError(ErrorCode.MANIFEST_INVALID, "metadata.namespace must be a string")
             result.update(kind=document["kind"], apiVersion=document["apiVersion"], name=metadata["name"])
-            group = document["apiVersion"].rpartition("/")[0]
+            # Applied at the document's own version (autoscaling/v2beta2 beside a preferred autoscaling/v1).
+            group, _, version = document["apiVersion"].rpartition("/")
             registry = await cluster.registry()
-            kind = registry.find(group, document["kind"]) or (await cluster.registry(refresh=True)).find(
-                group, document["kind"])
+            kind = registry.find(group, document["kind"], version) or (await cluster.registry(refresh=True)).find(
+                group, document["kind"], version)
             if kind is None:
                 raise ApiError(ErrorCode.PARAM_INVALID,
                                f"the cluster does not serve {document['apiVersion']} {document['kind']}")

@@ -86,3 +86,34 @@ async def test_apply_document_with_mistyped_fields_is_42200(admin: ApiSession, c
     results = await admin.ok("POST", f"/clusters/{cid}/apply", json={"yaml": document, "namespace": namespace})
     assert len(results) == 1 and results[0]["code"] == 42200
     assert message in results[0]["message"]
+
+
+HPA_V2BETA2 = """\
+apiVersion: autoscaling/v2beta2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: web
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 1
+  maxReplicas: 4
+  metrics:
+  - type: Resource
+    resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}
+---
+apiVersion: apps/v1beta1
+kind: Deployment
+metadata:
+  name: ancient
+"""
+
+
+async def test_apply_uses_the_documents_own_version(admin: ApiSession, cid: int, namespace: str) -> None:
+    """autoscaling/v2beta2 is served beside the preferred autoscaling/v1; apps/v1beta1 is not served at all."""
+    results = await admin.ok("POST", f"/clusters/{cid}/apply", json={"yaml": HPA_V2BETA2, "namespace": namespace})
+    assert results[0]["code"] == 0, results[0]
+    assert results[1]["code"] == 40002 and "does not serve apps/v1beta1 Deployment" in results[1]["message"]
+    hpa = await admin.ok("GET", f"/clusters/{cid}/resources/horizontalpodautoscalers/web?namespace={namespace}")
+    assert hpa["spec"]["maxReplicas"] == 4
+    kinds = {k["name"]: k for k in await admin.ok("GET", f"/clusters/{cid}/kinds")}
+    assert kinds["horizontalpodautoscalers"]["apiVersion"] == "autoscaling/v1"  # reads stay on the preferred one
