@@ -92,7 +92,8 @@ async def batch_restart(request: web.Request) -> Any:
 
 
 @routes.post("/clusters/{id}/apply", access=Access.USER,
-             summary="Server-side apply of multi-document YAML, with per-document results",
+             summary="Server-side apply of multi-document YAML (each document at its own apiVersion), with "
+                     "per-document results",
              body=obj(["yaml"], yaml=STRING, dryRun=BOOLEAN, namespace=STRING),
              data={"type": "array", "items": ANY_OBJECT})
 async def apply_yaml(request: web.Request) -> Any:
