@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
+import dataclasses
 import logging
 from typing import Any
 
@@ -22,6 +24,19 @@ log = logging.getLogger(__name__)
 # Entries wait at most this long before they are written, so a crash loses little.
 FLUSH_INTERVAL_S = 0.5
 BATCH_SIZE = 200
+
+
+@dataclasses.dataclass(frozen=True)
+class RequestOrigin:
+    """Where the request being served comes from."""
+
+    request_id: str
+    client_ip: str
+
+
+# Set for each request by the middleware: entries recorded deep in a service (a Kubernetes write) get the
+# request id and client address without every call passing them down.
+current_origin: contextvars.ContextVar[RequestOrigin | None] = contextvars.ContextVar("audit_origin", default=None)
 
 
 class AuditLog:
@@ -42,7 +57,10 @@ class AuditLog:
                username: str | None = None, cluster_id: int | None = None,
                namespace: str | None = None, resource: str | None = None, name: str | None = None,
                code: int = 0, client_ip: str | None = None, detail: dict[str, Any] | None = None) -> None:
-        """Queue one entry (never blocks)."""
+        """Queue one entry (never blocks); the request id and client address default to the current request's."""
+        if (origin := current_origin.get()) is not None:
+            request_id = request_id or origin.request_id
+            client_ip = client_ip or origin.client_ip
         self._queue.put_nowait({
             "created_at": utcnow(), "request_id": request_id, "user_id": user_id,
             "username": username, "action": action, "cluster_id": cluster_id,

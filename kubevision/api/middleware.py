@@ -19,12 +19,13 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from ulid import ULID
 
-from kubevision.api.context import CSP_NONCE, PRINCIPAL, REQUEST_ID
+from kubevision.api.context import CSP_NONCE, PRINCIPAL, REQUEST_ID, client_ip
 from kubevision.api.envelope import ApiError, ErrorCode, Reply, envelope_response, error_response
 from kubevision.api.health import PROBE_PATHS
 from kubevision.api.kube_errors import api_error_for
 from kubevision.api.params import MAX_BODY_BYTES
 from kubevision.api.routing import Access, spec_of
+from kubevision.audit import RequestOrigin, current_origin
 from kubevision.auth.permissions import Role
 from kubevision.config import Settings
 
@@ -42,15 +43,18 @@ def is_api_path(path: str) -> bool:
 
 @web.middleware
 async def request_id_middleware(request: web.Request, handler):
-    """Adopt a valid incoming `X-Request-ID` or mint `req_<ULID>`; expose it to logs."""
+    """Adopt a valid incoming `X-Request-ID` or mint `req_<ULID>`; expose it (and the client address) to logs
+    and audit entries."""
     incoming = request.headers.get("X-Request-ID", "")
     request_id = incoming if _INCOMING_ID_RE.match(incoming) else f"req_{ULID()}"
     request[REQUEST_ID] = request_id
     request[CSP_NONCE] = secrets.token_urlsafe(16)
     token = current_request_id.set(request_id)
+    origin_token = current_origin.set(RequestOrigin(request_id, client_ip(request)))
     try:
         return await handler(request)
     finally:
+        current_origin.reset(origin_token)
         current_request_id.reset(token)
 
 

@@ -92,4 +92,6 @@ async def test_mutations_are_audited(admin: ApiSession, cid: int, namespace: str
     assert actions[:3] == [("resource.delete", "aud", 40400), ("resource.delete", "aud", 0),
                            ("resource.create", "aud", 0)]
     assert entries["data"][0]["namespace"] == namespace and entries["data"][0]["resource"] == "configmaps"
+    # Entries recorded inside the Kubernetes services still name the request and the client.
+    assert all(e["clientIp"] == "127.0.0.1" and e["requestId"].startswith("req_") for e in entries["data"][:3])
     assert entries["meta"]["total"] >= 3
