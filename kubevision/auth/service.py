@@ -106,8 +106,6 @@ class AuthService:
         self._secrets: AppSecrets | None = None
         self._codec: TokenCodec | None = None
         self.limiter = RateLimiter(settings.login_rate_per_minute)
-        # Single-use, short-lived ids kept in memory: (jti -> expiry epoch seconds).
-        self._used_once: dict[str, float] = {}
         self._bootstrap: tuple[str, float] | None = None
 
     def start(self) -> None:
@@ -190,7 +188,7 @@ class AuthService:
         """Second sign-in step: a TOTP or recovery code for the 2FA session token."""
         claims = self.codec.decode(session_token, TokenType.TWO_FACTOR)
         self.check_rate("2fa", client_ip, claims["sub"])
-        if self._was_used(claims["jti"]):
+        if await self._was_used(claims["jti"]):
             raise ApiError(ErrorCode.NOT_LOGGED_IN, "2FA session token already used")
         user = await self._current_user(claims)
         if not await self._accept_second_factor(user, code):
@@ -198,7 +196,7 @@ class AuthService:
                                username=user.username, code=int(ErrorCode.TWO_FACTOR_FAILED),
                                client_ip=client_ip, detail={"reason": "bad 2FA code"})
             raise ApiError(ErrorCode.TWO_FACTOR_FAILED, "wrong, reused or expired 2FA code")
-        self._mark_used(claims["jti"], claims["exp"])
+        await self._use_once(claims, "2FA session token")
         self._audit.record("login", request_id=request_id, user_id=user.id, username=user.username,
                            client_ip=client_ip, detail={"twoFactor": True})
         return await self._signed_in(user)
@@ -264,14 +262,16 @@ class AuthService:
         return principal_for(await self._current_user(claims), via_bootstrap=claims.get("amr") == BOOTSTRAP_AMR)
 
     # -- one-time tokens ------------------------------------------------------------------------
-    def _was_used(self, jti: str) -> bool:
-        now = time.time()
-        for key in [k for k, expiry in self._used_once.items() if expiry < now]:
-            del self._used_once[key]
-        return jti in self._used_once
+    async def _was_used(self, jti: str) -> bool:
+        async with self._store.transaction() as conn:
+            return await user_repo.is_token_revoked(conn, jti)
 
-    def _mark_used(self, jti: str, expires_at: float) -> None:
-        self._used_once[jti] = expires_at
+    async def _use_once(self, claims: dict[str, Any], what: str) -> None:
+        """Spend a single-use token (in the database, so every instance sharing it agrees); 40100 if spent."""
+        expires_at = dt.datetime.fromtimestamp(claims["exp"], dt.UTC)
+        async with self._store.transaction() as conn:
+            if not await user_repo.use_token_once(conn, claims["jti"], expires_at):
+                raise ApiError(ErrorCode.NOT_LOGGED_IN, f"{what} already used")
 
     def issue_ws_ticket(self, principal: Principal) -> IssuedToken:
         """A 30-second, single-use WebSocket ticket."""
@@ -282,11 +282,8 @@ class AuthService:
     async def consume_ws_ticket(self, ticket: str) -> Principal:
         """Validate and burn a WebSocket ticket."""
         claims = self.codec.decode(ticket, TokenType.WEBSOCKET)
-        if self._was_used(claims["jti"]):
-            raise ApiError(ErrorCode.NOT_LOGGED_IN, "ticket already used")
-        user = await self._current_user(claims)
-        self._mark_used(claims["jti"], claims["exp"])
-        return principal_for(user)
+        await self._use_once(claims, "ticket")
+        return principal_for(await self._current_user(claims))
 
     def mint_bootstrap_token(self) -> str:
         """A one-time, 10-minute sign-in link token for the first-run admin (kept only in memory)."""

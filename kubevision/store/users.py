@@ -155,9 +155,16 @@ async def claim_totp_step(conn: AsyncConnection, user_id: int, step: int) -> boo
 async def revoke_token(conn: AsyncConnection, jti: str, expires_at: dt.datetime) -> None:
     """Deny a refresh token id until it would have expired anyway (revoking it again, even concurrently, is
     fine); prunes expired entries."""
+    await use_token_once(conn, jti, expires_at)
+
+
+async def use_token_once(conn: AsyncConnection, jti: str, expires_at: dt.datetime) -> bool:
+    """Spend a single-use token id (a WebSocket ticket, a 2FA session token); False when it was spent before.
+    Atomic, and kept in the database, so instances sharing one database refuse a second use too."""
     await conn.execute(revoked_tokens.delete().where(revoked_tokens.c.expires_at < utcnow()))
-    await conn.execute(insert_on_conflict(conn, revoked_tokens).values(jti=jti, expires_at=expires_at)
-                       .on_conflict_do_nothing(index_elements=[revoked_tokens.c.jti]))
+    result = await conn.execute(insert_on_conflict(conn, revoked_tokens).values(jti=jti, expires_at=expires_at)
+                                .on_conflict_do_nothing(index_elements=[revoked_tokens.c.jti]))
+    return result.rowcount == 1
 
 
 async def is_token_revoked(conn: AsyncConnection, jti: str) -> bool:

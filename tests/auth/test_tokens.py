@@ -10,8 +10,10 @@ import jwt
 import pytest
 
 from kubevision.api.envelope import ApiError
+from kubevision.app import create_app
 from kubevision.auth.service import AUTH
 from kubevision.auth.tokens import TokenCodec, TokenType
+from kubevision.store import STORE
 from tests.accounts import USER_PASSWORD, create_user, sign_in
 from tests.helpers import ADMIN_PASSWORD, ApiSession
 
@@ -204,6 +206,22 @@ async def test_ws_ticket_is_short_lived_single_use_and_typed(app, admin: ApiSess
     assert int(used.value.code) == 40100
     await ApiSession(admin.client, issued["ticket"]).fails("GET", "/users/me", 40100)
 
+
+async def test_single_use_tokens_are_spent_for_every_instance_on_the_database(settings, app,
+                                                                              admin: ApiSession) -> None:
+    """Two instances on one database and data dir (a team server's replicas): a ticket spent on one is refused
+    by the other."""
+    other = create_app(settings)
+    other[AUTH].start()  # the shared secrets file and the shared store
+    await other[STORE].start()
+    try:
+        ticket = (await admin.ok("POST", "/ws/ticket"))["ticket"]
+        assert (await other[AUTH].consume_ws_ticket(ticket)).username == "admin"
+        with pytest.raises(ApiError) as used:
+            await app[AUTH].consume_ws_ticket(ticket)
+        assert int(used.value.code) == 40100 and "already used" in used.value.message
+    finally:
+        await other[STORE].aclose()
 
 async def test_ws_ticket_needs_a_login(anonymous: ApiSession) -> None:
     await anonymous.fails("POST", "/ws/ticket", 40100)

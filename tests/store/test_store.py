@@ -117,6 +117,14 @@ async def test_revocation_list_prunes_expired_ids(store: Store) -> None:
     assert ids == {"live"}  # "old" expired and was dropped when "live" was added
 
 
+
+async def test_single_use_token_ids_are_spent_once(store: Store) -> None:
+    expires = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)
+    async with store.transaction() as conn:
+        assert await user_repo.use_token_once(conn, "ticket-1", expires) is True
+        assert await user_repo.use_token_once(conn, "ticket-1", expires) is False
+        assert await user_repo.is_token_revoked(conn, "ticket-1")
+
 async def test_token_version_bump_and_last_admin_count(store: Store) -> None:
     user = await new_user(store)
     async with store.transaction() as conn:
