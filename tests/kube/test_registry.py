@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from kubevision.kube.registry import BUILTIN_KINDS
 from tests.helpers import ApiSession
+
+# `["pods", "Pod", "workloads", true]` in static/js/lib/kinds.js
+FALLBACK_ENTRY = re.compile(r'\["(\w+)", "(\w+)", "(\w+)", (true|false)\]')
 
 
 async def test_builtin_kinds_discovered(admin: ApiSession, cid: int) -> None:
@@ -26,3 +32,13 @@ async def test_lookup_by_alias(admin: ApiSession, cid: int, namespace: str) -> N
     for alias in ("po", "pod", "pods"):
         listed = await admin.call("GET", f"/clusters/{cid}/resources/{alias}?namespace={namespace}")
         assert listed["code"] == 0, alias
+
+
+async def test_the_browsers_fallback_kinds_match_discovery(admin: ApiSession, cid: int) -> None:
+    """static/js/lib/kinds.js lists the built-in kinds for a sidebar without a cluster: same category and scope."""
+    source = (Path(__file__).resolve().parents[2] / "static" / "js" / "lib" / "kinds.js").read_text()
+    fallback = {name: (category, namespaced == "true")
+                for name, _, category, namespaced in FALLBACK_ENTRY.findall(source)}
+    kinds = {k["name"]: k for k in await admin.ok("GET", f"/clusters/{cid}/kinds")}
+    assert set(fallback) == set(BUILTIN_KINDS)
+    assert fallback == {name: (kinds[name]["category"], kinds[name]["namespaced"]) for name in fallback}
