@@ -34,8 +34,9 @@ class RequestOrigin:
     client_ip: str
 
 
-# Set for each request by the middleware: entries recorded deep in a service (a Kubernetes write) get the
-# request id and client address without every call passing them down.
+# Set for each request by the middleware: log lines are stamped with its request id, and audit entries
+# recorded deep in a service (a Kubernetes write) get the request id and client address without every call
+# passing them down.
 current_origin: contextvars.ContextVar[RequestOrigin | None] = contextvars.ContextVar("audit_origin", default=None)
 
 

@@ -11,7 +11,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from kubevision.api.context import REQUEST_ID
-from kubevision.api.middleware import current_request_id
+from kubevision.audit import current_origin
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s"
 LOG_FILE_NAME = "kubevision.log"
@@ -26,7 +26,8 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         """Stamp the record; never drops it."""
         if not hasattr(record, "request_id"):
-            record.request_id = current_request_id.get()
+            origin = current_origin.get()
+            record.request_id = origin.request_id if origin is not None else "-"
         return True
 
 

@@ -8,7 +8,6 @@ responses, static files and WebSocket handshakes.
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import ipaddress
 import logging
 import re
@@ -32,7 +31,6 @@ from kubevision.config import Settings
 log = logging.getLogger(__name__)
 
 _INCOMING_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-current_request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 Middleware = Callable[..., object]
 
 
@@ -49,13 +47,11 @@ async def request_id_middleware(request: web.Request, handler):
     request_id = incoming if _INCOMING_ID_RE.match(incoming) else f"req_{ULID()}"
     request[REQUEST_ID] = request_id
     request[CSP_NONCE] = secrets.token_urlsafe(16)
-    token = current_request_id.set(request_id)
-    origin_token = current_origin.set(RequestOrigin(request_id, client_ip(request)))
+    token = current_origin.set(RequestOrigin(request_id, client_ip(request)))
     try:
         return await handler(request)
     finally:
-        current_origin.reset(origin_token)
-        current_request_id.reset(token)
+        current_origin.reset(token)
 
 
 _HTTP_STATUS_FOR_CODE = {40100: 401, 40101: 401, 40300: 403, 40301: 403, 40302: 403, 40400: 404,

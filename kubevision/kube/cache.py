@@ -63,7 +63,7 @@ class CacheEntry:
         return orjson.Fragment(self.raw)
 
 
-def _key(obj: dict[str, Any]) -> Key:
+def object_key(obj: dict[str, Any]) -> Key:
     metadata = obj.get("metadata") or {}
     return (metadata.get("namespace") or "", metadata.get("name") or "")
 
@@ -225,7 +225,7 @@ class KindCache:
     # -- applying events ---------------------------------------------------------------------------
     def _entry(self, obj: dict[str, Any]) -> CacheEntry:
         strip_managed_fields(obj)
-        return CacheEntry(_key(obj), orjson.dumps(obj), row_of(self._table, obj, namespaced=self.kind.namespaced))
+        return CacheEntry(object_key(obj), orjson.dumps(obj), row_of(self._table, obj, namespaced=self.kind.namespaced))
 
     def _apply(self, event_type: str, obj: dict[str, Any]) -> None:
         self._confirm()

@@ -75,6 +75,10 @@ class LogOptions:
     # One pod's socket only (not sent to the API server): after the container restarts, stream the new one.
     follow_restarts: bool = False
 
+    def from_first_line(self) -> LogOptions:
+        """These options for a new container instance: its whole log, however far back the first stream began."""
+        return dataclasses.replace(self, tail_lines=None, since_seconds=None)
+
     def params(self, container: str) -> dict[str, Any]:
         """The `pods/log` query for one container."""
         return {"container": container, "follow": self.follow, "tailLines": self.tail_lines,
@@ -278,7 +282,7 @@ async def pump_pod_log(cluster: Cluster, namespace: str, pod: str, container: st
                                                                         restarts)) is None:
                 break
             buffer.put_frame({"type": "container-restart", "container": container, "restartCount": restarts})
-            options = dataclasses.replace(options, tail_lines=None, since_seconds=None)
+            options = options.from_first_line()
     except STREAM_ERRORS as exc:
         buffer.put_frame(error_frame(exc))
         return
@@ -351,8 +355,6 @@ class AggregatedLogs:
         self._matches = selector_predicate(selector)
         self._options = options if options.tail_lines is not None or options.since_seconds is not None else \
             dataclasses.replace(options, tail_lines=DEFAULT_AGGREGATED_TAIL_LINES)
-        # A restarted container's new instance is streamed from its first line.
-        self._restart_options = dataclasses.replace(options, tail_lines=None, since_seconds=None)
         self._buffer = buffer
         self._pods: dict[str, _PodStreams] = {}
         self._finished: set[str] = set()
@@ -386,8 +388,7 @@ class AggregatedLogs:
             if self._cache.synced:
                 return [orjson.loads(entry.raw) for key, entry in list(self._cache.entries.items())
                         if key[0] == self._namespace and self._matches(entry.row["labels"])]
-        namespace = path_segment(self._namespace, "namespace")
-        listing = await self._cluster.request("GET", f"/api/v1/namespaces/{namespace}/pods",
+        listing = await self._cluster.request("GET", self._cache.kind.collection_path(self._namespace),
                                               params={"labelSelector": self._selector})
         return list(listing.get("items") or [])
 
@@ -450,7 +451,7 @@ class AggregatedLogs:
                     and restarts > streams.restarts[container]:
                 self._buffer.put_frame({"type": "container-restart", "pod": name, "container": container,
                                         "restartCount": restarts})
-                self._start_stream(name, container, streams, restarts, self._restart_options)
+                self._start_stream(name, container, streams, restarts, self._options.from_first_line())
         if not streams.tasks and (pod.get("status") or {}).get("phase") != "Running":
             self._end_pod(name, "completed")
 

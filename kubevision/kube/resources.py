@@ -22,7 +22,7 @@ from kubevision.api.envelope import ApiError, ErrorCode
 from kubevision.api.kube_errors import code_for_kube_error
 from kubevision.audit import AuditLog
 from kubevision.auth.permissions import Principal, Verb
-from kubevision.kube.cache import CacheEntry, Key, KindCache
+from kubevision.kube.cache import CacheEntry, Key, KindCache, object_key
 from kubevision.kube.clusters import Cluster, ClusterManager
 from kubevision.kube.errors import InvalidError, KubeError
 from kubevision.kube.objects import (
@@ -358,8 +358,7 @@ class ResourceService:
             return {key for key, entry in cache.entries.items() if selector(entry.row["labels"])}
         listing = await target.cluster.request("GET", target.kind.collection_path(target.namespace),
                                                params={"labelSelector": label_selector})
-        return {((item.get("metadata") or {}).get("namespace") or "", (item.get("metadata") or {}).get("name"))
-                for item in listing.get("items") or []}
+        return {object_key(item) for item in listing.get("items") or []}
 
     async def get_object(self, principal: Principal, cluster_id: int, resource: str, name: str, *,
                          namespace: str | None = None, reveal: bool = False,
