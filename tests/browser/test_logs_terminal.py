@@ -20,14 +20,18 @@ from tests.browser.conftest import screenshot, sign_in
 pytestmark = pytest.mark.browser
 
 
+def open_logs(page, cluster_server, namespace: str, resource: str, name: str):
+    """Sign in, open the Logs tab of `resource/name` and return the log view."""
+    cid = cluster_id(cluster_server)
+    sign_in(page, cluster_server)
+    page.goto(f"{cluster_server.url}/c/{cid}/ns/{namespace}/{resource}/{name}?tab=logs")
+    return page.get_by_role("region", name="Log lines")
+
+
 def test_pod_logs_stream_filter_and_pause(control_plane, kubelet, namespace, cluster_server, page):
     create_pod(control_plane, namespace, "logger", containers=("main", "sidecar"))
     wait_running(control_plane, namespace, "app=logger", 1)
-    cid = cluster_id(cluster_server)
-    sign_in(page, cluster_server)
-    page.goto(f"{cluster_server.url}/c/{cid}/ns/{namespace}/pods/logger?tab=logs")
-
-    view = page.get_by_role("region", name="Log lines")
+    view = open_logs(page, cluster_server, namespace, "pods", "logger")
     expect(view).to_contain_text("line 20 from logger/main", timeout=LIVE_TIMEOUT_MS)
     # Follow: new lines keep arriving from the stand-in.
     expect(view).to_contain_text("line 25 from logger/main", timeout=LIVE_TIMEOUT_MS)
@@ -79,10 +83,7 @@ MAX_RENDERED_LINES = 200
 def test_hundred_thousand_log_lines_stay_virtualized(control_plane, kubelet, namespace, cluster_server, page):
     create_pod(control_plane, namespace, "bulk", annotations={"kubevision.test/log-lines": str(BULK_LINES)})
     wait_running(control_plane, namespace, "app=bulk", 1)
-    cid = cluster_id(cluster_server)
-    sign_in(page, cluster_server)
-    page.goto(f"{cluster_server.url}/c/{cid}/ns/{namespace}/pods/bulk?tab=logs")
-    view = page.get_by_role("region", name="Log lines")
+    view = open_logs(page, cluster_server, namespace, "pods", "bulk")
     expect(view).to_contain_text("from bulk/main", timeout=LIVE_TIMEOUT_MS)
 
     page.get_by_role("button", name="Follow").click()
@@ -107,10 +108,7 @@ def test_hundred_thousand_log_lines_stay_virtualized(control_plane, kubelet, nam
 def test_workload_logs_merge_every_pod(control_plane, kubelet, namespace, cluster_server, page):
     create_deployment(control_plane, namespace, "web", replicas=2)
     pods = wait_running(control_plane, namespace, "app=web", 2)
-    cid = cluster_id(cluster_server)
-    sign_in(page, cluster_server)
-    page.goto(f"{cluster_server.url}/c/{cid}/ns/{namespace}/deployments/web?tab=logs")
-    view = page.get_by_role("region", name="Log lines")
+    view = open_logs(page, cluster_server, namespace, "deployments", "web")
     for pod in pods:
         expect(view).to_contain_text(f"from {pod}/main", timeout=LIVE_TIMEOUT_MS)
     expect(view.locator(".log-tag").first).to_be_visible()
