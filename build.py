@@ -6,8 +6,13 @@
     python3 build.py dist                build the one-file executable dist/kubevision
     python3 build.py vendor              copy pinned npm browser libraries into static/vendor
 
-Installs go into ./.venv (Debian's system Python refuses pip outside a virtual environment). Each
-install step is skipped when its inputs did not change since the last successful run.
+Installs go into virtual environments (Debian's system Python refuses pip outside one): ./.venv for
+running and testing, and ./.venv-dist, holding only requirements.txt and PyInstaller, for the executable,
+so a package that only the tests bring in can never hide a missing runtime one. Each install step is
+skipped when its inputs did not change since the last successful run.
+
+A fresh Debian 12 machine needs python3 and root; every other package (python3-venv, nodejs and npm,
+libpython3 for PyInstaller, the browser and PostgreSQL for the tests) is installed here with apt-get.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
-VENV_PYTHON = VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+DIST_VENV = ROOT / ".venv-dist"
 VENDOR_DIR = ROOT / "static" / "vendor"
 VENDOR_MANIFEST = ROOT / "vendor.json"
 CACHE_DIR = Path(os.environ.get("KUBEVISION_TEST_CACHE", "/var/cache/kubevision-test"))
@@ -74,23 +79,30 @@ def _stamp_matches(stamp: Path, value: str) -> bool:
     return stamp.exists() and stamp.read_text() == value
 
 
-def ensure_venv(*requirement_files: str) -> None:
-    """Create .venv (installing python3-venv if Debian lacks it) and install the requirements."""
-    if not VENV_PYTHON.exists() and subprocess.run(
-        [sys.executable, "-m", "venv", str(VENV)], capture_output=True
-    ).returncode:
-        shutil.rmtree(VENV, ignore_errors=True)
-        apt_install("python3-venv", f"python3.{sys.version_info.minor}-venv")
-        run(sys.executable, "-m", "venv", VENV)
+def venv_python(venv: Path) -> Path:
+    """The interpreter of a virtual environment."""
+    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def ensure_venv(venv: Path, *requirement_files: str) -> Path:
+    """Create `venv` (installing python3-venv if Debian lacks it) with requirements.txt and the given
+    files installed, and return its interpreter. A venv whose files changed is rebuilt from scratch, so
+    a package dropped from a requirements file does not linger."""
+    python = venv_python(venv)
     files = [ROOT / name for name in ("requirements.txt", *requirement_files)]
-    stamp = VENV / ".kubevision-installed"
+    stamp = venv / ".kubevision-installed"
     wanted = _digest(*files)
-    if _stamp_matches(stamp, wanted):
-        return
-    run(VENV_PYTHON, "-m", "pip", "install", "-q", "--upgrade", "pip")
-    for path in files:
-        run(VENV_PYTHON, "-m", "pip", "install", "-q", "-r", path)
+    if python.exists() and _stamp_matches(stamp, wanted):
+        return python
+    shutil.rmtree(venv, ignore_errors=True)
+    if subprocess.run([sys.executable, "-m", "venv", str(venv)], capture_output=True).returncode:
+        shutil.rmtree(venv, ignore_errors=True)
+        apt_install("python3-venv", f"python3.{sys.version_info.minor}-venv")
+        run(sys.executable, "-m", "venv", venv)
+    run(python, "-m", "pip", "install", "-q", "--upgrade", "pip")
+    run(python, "-m", "pip", "install", "-q", *(arg for path in files for arg in ("-r", path)))
     stamp.write_text(wanted)
+    return python
 
 
 def vendor() -> None:
@@ -128,11 +140,11 @@ def vendor() -> None:
 
 def _dist_inputs_digest() -> str:
     """Hash of everything that goes into the executable: the app, the frontend (static/vendor
-    included), the spec, and the pinned requirements (PyInstaller's version is in the dev file)."""
+    included), the spec, and the pinned requirements (PyInstaller's version is in requirements-dist.txt)."""
     inputs = sorted(
         [p for folder in ("kubevision", "static") for p in (ROOT / folder).rglob("*")
          if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"]
-        + [ROOT / "kubevision.spec", ROOT / "requirements.txt", ROOT / "requirements-dev.txt"]
+        + [ROOT / "kubevision.spec", ROOT / "requirements.txt", ROOT / "requirements-dist.txt"]
     )
     digest = hashlib.sha256(f"{sys.platform} {platform.machine()}".encode())
     for path in inputs:
@@ -144,9 +156,13 @@ def _dist_inputs_digest() -> str:
 def dist() -> Path:
     """Build dist/kubevision with PyInstaller (about a minute); reuse it when none of its inputs changed.
 
-    The digest is taken before building, so a file edited during the build causes a rebuild next time.
+    Built in .venv-dist (requirements.txt and PyInstaller only), never in the test environment. The
+    digest is taken before building, so a file edited during the build causes a rebuild next time.
     """
-    ensure_venv("requirements-dev.txt")
+    if sys.platform.startswith("linux") and Path(sys.base_prefix) == Path("/usr"):
+        # PyInstaller bundles the shared libpython, which Debian ships apart from python3.
+        apt_install(f"libpython3.{sys.version_info.minor}")
+    python = ensure_venv(DIST_VENV, "requirements-dist.txt")
     vendor()
     stamp = ROOT / "dist" / ".kubevision-inputs"
     wanted = _dist_inputs_digest()
@@ -154,7 +170,7 @@ def dist() -> Path:
         say(f"{DIST_BINARY.relative_to(ROOT)} is up to date")
         return DIST_BINARY
     stamp.unlink(missing_ok=True)
-    run(VENV_PYTHON, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
+    run(python, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
         "kubevision.spec", cwd=ROOT)
     stamp.write_text(wanted)
     say(f"{DIST_BINARY.relative_to(ROOT)}: {DIST_BINARY.stat().st_size / 2**20:.1f} MiB")
@@ -168,22 +184,22 @@ def prepare_control_plane() -> None:
 
 def test(pytest_args: list[str]) -> int:
     """Everything CI runs: installs, control plane, browser, binary, lint, pytest."""
-    ensure_venv("requirements-dev.txt")
+    python = ensure_venv(VENV, "requirements-dev.txt")
     apt_install(*TEST_APT_PACKAGES)
     prepare_control_plane()
     vendor()
     if (ROOT / "kubevision.spec").exists():
         dist()
-    run(VENV_PYTHON, "-m", "ruff", "check", ".", cwd=ROOT)
-    result = subprocess.run([str(VENV_PYTHON), "-m", "pytest", *pytest_args], cwd=ROOT)
+    run(python, "-m", "ruff", "check", ".", cwd=ROOT)
+    result = subprocess.run([str(python), "-m", "pytest", *pytest_args], cwd=ROOT)
     return result.returncode
 
 
 def serve(args: list[str]) -> int:
     """Install runtime requirements and the frontend, then serve (Ctrl+C stops)."""
-    ensure_venv()
+    python = ensure_venv(VENV)
     vendor()
-    os.execv(str(VENV_PYTHON), [str(VENV_PYTHON), "-m", "kubevision", "serve", *args])
+    os.execv(str(python), [str(python), "-m", "kubevision", "serve", *args])
     return 0  # not reached
 
 

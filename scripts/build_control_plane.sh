@@ -8,7 +8,9 @@
 # See tests/envtest/ and /work/shared/ENVTEST.md for the background.
 #
 # Run as root on a Debian (bookworm) machine. Idempotent: if the three binaries are
-# cached and `etcd` is on PATH it exits at once. Takes ~7 minutes on 2 cores otherwise.
+# cached and `etcd` is on PATH it exits at once; with the binaries cached (a fresh machine
+# that shares the cache) it only installs what they run with (etcd, openssl). Takes ~7
+# minutes on 2 cores otherwise.
 #
 # Environment:
 #   KUBEVISION_TEST_CACHE  cache dir (default /var/cache/kubevision-test);
@@ -19,19 +21,25 @@ CACHE_DIR="${KUBEVISION_TEST_CACHE:-/var/cache/kubevision-test}"
 BIN_DIR="$CACHE_DIR/bin"
 WORK_DIR="$CACHE_DIR/work"
 BINARIES=(kube-apiserver kube-controller-manager kube-scheduler)
-PACKAGES=(golang-go etcd-server rsync dpkg-dev openssl
+RUNTIME_PACKAGES=(etcd-server openssl)
+PACKAGES=("${RUNTIME_PACKAGES[@]}" golang-go rsync dpkg-dev
           golang-github-modern-go-reflect2-dev golang-github-json-iterator-go-dev)
 SOURCES_FILE=/etc/apt/sources.list.d/kubevision-deb-src.sources
 
 log() { printf '[build_control_plane] %s\n' "$*"; }
 die() { printf '[build_control_plane] ERROR: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=scripts/apt_sources.sh
+. "$(dirname "$0")/apt_sources.sh"
 
-have_binaries() {
+have_kube_binaries() {
     local b
     for b in "${BINARIES[@]}"; do
         [[ -s "$BIN_DIR/$b" && -x "$BIN_DIR/$b" ]] || return 1
     done
-    command -v etcd >/dev/null 2>&1
+}
+
+have_binaries() {
+    have_kube_binaries && command -v etcd >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1
 }
 
 if have_binaries; then
@@ -40,6 +48,14 @@ if have_binaries; then
 fi
 
 [[ $EUID -eq 0 ]] || die "must run as root (installs packages with apt-get)."
+
+if have_kube_binaries; then
+    log "binaries cached in $BIN_DIR; installing what they run with: ${RUNTIME_PACKAGES[*]}"
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${RUNTIME_PACKAGES[@]}"
+    have_binaries || die "etcd or openssl is not on PATH after installing ${RUNTIME_PACKAGES[*]}."
+    exit 0
+fi
 
 # --- 1. deb-src entry ---------------------------------------------------------------
 # shellcheck disable=SC1091
@@ -51,44 +67,11 @@ has_deb_src() {
         || grep -Eqs '^[[:space:]]*deb-src[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list
 }
 
-# Print the URIs of the first binary entry that carries $SUITE (deb822 or one-line style).
-binary_uris() {
-    local f uris
-    for f in /etc/apt/sources.list.d/*.sources; do
-        [[ -f "$f" ]] || continue
-        uris=$(awk -v suite="$SUITE" '
-            function flush() {
-                if (types ~ /(^|[ \t])deb([ \t]|$)/ && (" " suites " ") ~ (" " suite " ") && uris != "" && !done) {
-                    print uris; done = 1
-                }
-                types = ""; suites = ""; uris = ""
-            }
-            /^[ \t]*$/ { flush(); next }
-            /^[ \t]*#/ { next }
-            tolower($1) == "types:"  { $1 = ""; types = $0 }
-            tolower($1) == "suites:" { $1 = ""; gsub(/^[ \t]+|[ \t]+$/, ""); suites = $0 }
-            tolower($1) == "uris:"   { $1 = ""; gsub(/^[ \t]+|[ \t]+$/, ""); uris = $0 }
-            END { flush() }
-        ' "$f")
-        if [[ -n "$uris" ]]; then echo "$uris"; return 0; fi
-    done
-    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-        [[ -f "$f" ]] || continue
-        # deb [options] URI suite components...
-        uris=$(awk -v suite="$SUITE" '
-            $1 == "deb" {
-                i = 2; if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
-                if ($(i + 1) == suite) { print $i; exit }
-            }' "$f")
-        if [[ -n "$uris" ]]; then echo "$uris"; return 0; fi
-    done
-    return 1
-}
 
 if has_deb_src; then
     log "a deb-src entry already exists; not adding one."
 else
-    URIS=$(binary_uris) || die "no binary apt entry for suite '$SUITE' found to copy the URIs from."
+    URIS=$(binary_uris "$SUITE") || die "no binary apt entry for suite '$SUITE' found to copy the URIs from."
     log "adding $SOURCES_FILE (URIs: $URIS, suite $SUITE)"
     cat >"$SOURCES_FILE" <<EOF
 # Added by KubeVision scripts/build_control_plane.sh (source of the 'kubernetes' package).
