@@ -49,6 +49,15 @@ fi
 
 [[ $EUID -eq 0 ]] || die "must run as root (installs packages with apt-get)."
 
+# One build at a time per cache: a second run waits here, then finds the binaries built.
+mkdir -p "$CACHE_DIR"
+exec 9>"$CACHE_DIR/.build.lock"
+flock 9
+if have_binaries; then
+    log "control plane built meanwhile by another run; nothing to do."
+    exit 0
+fi
+
 if have_kube_binaries; then
     log "binaries cached in $BIN_DIR; installing what they run with: ${RUNTIME_PACKAGES[*]}"
     apt-get update -q
