@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -17,6 +18,7 @@ from kubevision.api.envelope import ApiError
 from kubevision.auth.permissions import Role
 from kubevision.auth.users import UserService
 from kubevision.config import Settings, SettingsError, load_settings
+from kubevision.datadir import DataDirInUseError, exclusive_data_dir, make_private_dir
 from kubevision.paths import restore_child_environment
 from kubevision.store import Store
 
@@ -179,12 +181,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             from kubevision.logs import configure_logging
             from kubevision.server import serve
 
-            configure_logging(settings.log_level, settings.data_dir)
-            asyncio.run(serve(settings))
+            make_private_dir(settings.data_dir)
+            # One server per SQLite data dir; PostgreSQL servers share their database, not a data dir lock.
+            sqlite = settings.effective_database_url.startswith("sqlite")
+            with exclusive_data_dir(settings.data_dir) if sqlite else contextlib.nullcontext():
+                configure_logging(settings.log_level, settings.data_dir)
+                asyncio.run(serve(settings))
             return 0
         return _run_user_command(args, settings)
     except ApiError as exc:
         print(f"kubevision: {exc.message}", file=sys.stderr)
+        return EXIT_FAILURE
+    except DataDirInUseError as exc:
+        print(f"kubevision: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     except PasswordMismatchError:
         print("kubevision: the passwords do not match", file=sys.stderr)

@@ -6,12 +6,14 @@ import logging
 import logging.handlers
 import re
 from pathlib import Path
+from typing import TextIO
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from kubevision.api.context import REQUEST_ID
 from kubevision.audit import current_origin
+from kubevision.datadir import make_private_dir, private_opener, tighten
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s"
 LOG_FILE_NAME = "kubevision.log"
@@ -48,16 +50,25 @@ class AccessLogger(AbstractAccessLogger):
         )
 
 
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log file created 0600 (the first one and each one after a rollover)."""
+
+    def _open(self) -> TextIO:
+        return open(self.baseFilename, self.mode, encoding=self.encoding, errors=self.errors, opener=private_opener)
+
+
 def configure_logging(level: str, data_dir: Path | None) -> None:
-    """Console plus a rotating file in the data dir."""
+    """Console plus a rotating file in the data dir (0600, an existing one and its backups tightened)."""
     root = logging.getLogger()
     root.handlers.clear()
     root.setLevel(level.upper())
     formatter = logging.Formatter(LOG_FORMAT)
     handlers: list[logging.Handler] = [logging.StreamHandler()]
     if data_dir is not None:
-        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handlers.append(logging.handlers.RotatingFileHandler(
+        make_private_dir(data_dir)
+        for existing in data_dir.glob(f"{LOG_FILE_NAME}*"):
+            tighten(existing)
+        handlers.append(PrivateRotatingFileHandler(
             data_dir / LOG_FILE_NAME, maxBytes=LOG_FILE_BYTES, backupCount=3, encoding="utf-8"))
     for handler in handlers:
         handler.setFormatter(formatter)

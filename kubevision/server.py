@@ -27,6 +27,18 @@ log = logging.getLogger(__name__)
 PORT_SEARCH_SPAN = 20
 MAX_PORT = 65535
 SHUTDOWN_TIMEOUT_S = 5.0
+# A connection must deliver a complete request head within this long of connecting or of its previous
+# response: one that sends nothing, one that trickles its head, and an idle keep-alive connection are closed
+# then (aiohttp's `keepalive_timeout` starts when the connection is made and is not extended by partial data).
+# Behind a reverse proxy, keep the proxy's upstream keep-alive shorter than this.
+IDLE_TIMEOUT_S = 15.0
+# After a response, an unread request body is read and discarded for at most this long before the
+# connection is closed (so a client still sending can read the answer).
+LINGERING_TIME_S = 5.0
+# Longest request line and header line, and most header lines (aiohttp's defaults, answered 400 past them).
+MAX_LINE_BYTES = 8190
+MAX_FIELD_BYTES = 8190
+MAX_HEADERS = 128
 
 
 def _display_available() -> bool:
@@ -78,12 +90,19 @@ def _banner(settings: Settings, url: str, password: str | None, bootstrap_url: s
     return "\n".join(lines)
 
 
+def make_runner(app: web.Application, *, idle_timeout_s: float = IDLE_TIMEOUT_S) -> web.AppRunner:
+    """The runner with the connection limits above (tests pass a short `idle_timeout_s`)."""
+    return web.AppRunner(app, access_log_class=AccessLogger, handle_signals=False, keepalive_timeout=idle_timeout_s,
+                         lingering_time=LINGERING_TIME_S, max_line_size=MAX_LINE_BYTES,
+                         max_field_size=MAX_FIELD_BYTES, max_headers=MAX_HEADERS)
+
+
 async def serve(settings: Settings) -> None:
     """Start, print the banner, open the browser, and run until SIGINT/SIGTERM."""
     # Handlers first: a signal sent as soon as the banner appears must stop us cleanly, not kill us.
     stop = _stop_on_signals()
     app = create_app(settings)
-    runner = web.AppRunner(app, access_log_class=AccessLogger, handle_signals=False)
+    runner = make_runner(app)
     await runner.setup()
     try:
         _site, port = await _bind(runner, settings)

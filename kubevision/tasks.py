@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -38,3 +38,30 @@ async def stop_tasks(tasks: Iterable[asyncio.Task[Any]]) -> None:
     _done, stuck = await asyncio.wait(pending, timeout=STOP_TIMEOUT_S)
     for task in stuck:
         log.warning("task %s did not stop within %.0f s", task.get_name(), STOP_TIMEOUT_S)
+
+
+class SharedRun:
+    """At most one run of an operation at a time, shared by every caller that asks for it meanwhile: they all
+    get its one outcome (a failure too) instead of waiting in turn and retrying one after the other."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._task: asyncio.Task[None] | None = None
+
+    async def __call__(self, operation: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Join the run under way, or start `operation()`; a caller that gives up does not cancel it."""
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(operation(), name=self._name)
+            self._task.add_done_callback(_seen)
+        await asyncio.shield(self._task)
+
+    async def stop(self) -> None:
+        """Cancel a run under way."""
+        if self._task is not None:
+            await stop_tasks([self._task])
+
+
+def _seen(task: asyncio.Task[Any]) -> None:
+    """Retrieve a shared run's failure: its callers got it already, or all of them gave up."""
+    if not task.cancelled():
+        task.exception()

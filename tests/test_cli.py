@@ -137,7 +137,8 @@ async def test_commands_act_on_a_running_servers_database(settings, anonymous: A
     data_dir = str(settings.data_dir)
     admin = await anonymous.login("admin", ADMIN_PASSWORD)
     setup = await admin.ok("POST", "/auth/2fa/setup")
-    await admin.ok("POST", "/auth/2fa/enable", json={"code": pyotp.TOTP(setup["secret"]).now()})
+    await admin.ok("POST", "/auth/2fa/enable",
+                   json={"code": pyotp.TOTP(setup["secret"]).now(), "currentPassword": ADMIN_PASSWORD})
     await anonymous.fails("POST", "/auth/login", 40102, json={"username": "admin", "password": ADMIN_PASSWORD})
     assert "on" in (await run_cli_async("list-users", "--data-dir", data_dir)).stdout.splitlines()[1]
 

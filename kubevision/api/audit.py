@@ -7,18 +7,22 @@ from typing import Any
 
 from aiohttp import web
 
+from kubevision.api.context import principal_of
 from kubevision.api.envelope import ApiError, ErrorCode, Reply
 from kubevision.api.params import int_param
 from kubevision.api.routing import Access, ApiRoutes, QueryParam
 from kubevision.api.schemas import INTEGER, NULLABLE_INT, NULLABLE_STRING, STRING, obj
 from kubevision.audit import AUDIT
-from kubevision.auth.permissions import Role
+from kubevision.auth.permissions import Principal, Role
+from kubevision.store.audit import AuditScope
 
 routes = ApiRoutes("audit")
 
+# `code` is null while a change is only attempted: its row is written before the change is sent to Kubernetes and
+# completed with the outcome after (a crash in between leaves it null).
 AUDIT_ENTRY = obj(id=INTEGER, createdAt=STRING, requestId=NULLABLE_STRING, userId=NULLABLE_INT,
                   username=NULLABLE_STRING, action=STRING, clusterId=NULLABLE_INT, namespace=NULLABLE_STRING,
-                  resource=NULLABLE_STRING, name=NULLABLE_STRING, code=INTEGER, clientIp=NULLABLE_STRING,
+                  resource=NULLABLE_STRING, name=NULLABLE_STRING, code=NULLABLE_INT, clientIp=NULLABLE_STRING,
                   detail={"type": ["object", "null"]})
 
 
@@ -32,8 +36,17 @@ def _since(value: str | None) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
+def scope_of(principal: Principal) -> AuditScope | None:
+    """None (everything) for admins and for readers without grants; otherwise their own rows and rows about
+    the clusters and namespaces granted to them."""
+    if principal.is_admin or (principal.cluster_grants is None and principal.namespace_grants is None):
+        return None
+    return AuditScope(principal.user_id, principal.cluster_grants, principal.namespace_grants)
+
+
 @routes.get("/audit-logs", access=Access.USER, roles=frozenset({Role.ADMIN, Role.OPS}),
-            summary="Audit entries, newest first",
+            summary="Audit entries, newest first (an ops user with cluster or namespace grants sees their own "
+                    "rows and rows about objects inside those grants)",
             query=(QueryParam(name="user", description="username"),
                    QueryParam(name="action", description="e.g. login, login.failed, resource.delete"),
                    QueryParam(name="cluster", description="cluster id", schema=INTEGER),
@@ -50,6 +63,7 @@ async def list_audit_logs(request: web.Request) -> Any:
     audit = request.app[AUDIT]
     await audit.flush()
     entries, total = await audit.query(
+        visible_to=scope_of(principal_of(request)),
         username=query.get("user") or None, action=query.get("action") or None,
         cluster_id=int_param(cluster, "cluster", default=0, minimum=1) if cluster else None,
         since=_since(query.get("since")), offset=(page - 1) * page_size, limit=page_size,

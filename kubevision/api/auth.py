@@ -123,13 +123,34 @@ async def logout(request: web.Request) -> Any:
     return _with_cookie(request, None, None)
 
 
-@routes.post("/auth/logout-all", access=Access.USER, read_only_safe=True,
-             summary="Revoke every token of the current user")
+# Re-authentication fields of the sensitive credential changes (see `AuthService.confirm_identity`).
+CURRENT_PASSWORD = {**STRING, "description": "the caller's current password"}
+CONFIRMATION = dict(currentPassword=CURRENT_PASSWORD,
+                    code={**STRING, "description": "with 2FA on: a fresh authenticator code instead of "
+                                                   "currentPassword"})
+
+
+async def _confirm(request: web.Request, body: dict[str, Any]) -> None:
+    """Ask again who is there: `currentPassword`, or (2FA on) an authenticator `code` (empty = not given)."""
+    await request.app[AUTH].confirm_identity(
+        principal_of(request).user_id, password=field(body, "currentPassword", str, required=False) or None,
+        code=field(body, "code", str, required=False) or None,
+    )
+
+
+@routes.post("/auth/logout-all", access=Access.USER, read_only_safe=True, session_only=True,
+             before_password_change=True,
+             summary="Revoke every token of the current user (API keys too with revokeApiKeys)",
+             body=obj(revokeApiKeys={**BOOLEAN, "description": "also delete every API key of the user"}),
+             data=obj(apiKeysRevoked=INTEGER))
 async def logout_all(request: web.Request) -> Any:
-    """Bump the token version of the caller."""
-    await request.app[AUTH].logout_everywhere(principal_of(request).user_id)
-    audit(request, "logout-all")
-    return _with_cookie(request, None, None)
+    """Bump the token version of the caller; optionally delete their API keys."""
+    body = await _optional_json(request)
+    revoke_keys = field(body, "revokeApiKeys", bool, required=False, default=False)
+    revoked = await request.app[AUTH].logout_everywhere(principal_of(request).user_id,
+                                                        revoke_api_keys=revoke_keys)
+    audit(request, "logout-all", detail={"apiKeysRevoked": revoked} if revoke_keys else None)
+    return _with_cookie(request, {"apiKeysRevoked": revoked}, None)
 
 
 @routes.post("/auth/bootstrap", access=Access.PUBLIC, read_only_safe=True,
@@ -143,7 +164,7 @@ async def bootstrap(request: web.Request) -> Any:
     return _session_response(request, session)
 
 
-@routes.post("/auth/2fa/setup", access=Access.USER, read_only_safe=True,
+@routes.post("/auth/2fa/setup", access=Access.USER, read_only_safe=True, session_only=True,
              summary="Start 2FA: secret, otpauth URL, QR code and 10 recovery codes (shown once)",
              data=obj(otpauthUrl=STRING, secret=STRING, recoveryCodes={"type": "array", "items": STRING},
                       qrSvg=STRING))
@@ -152,23 +173,30 @@ async def setup_two_factor(request: web.Request) -> Any:
     return await request.app[AUTH].setup_two_factor(principal_of(request).user_id)
 
 
-@routes.post("/auth/2fa/enable", access=Access.USER, read_only_safe=True,
-             summary="Activate 2FA with a code from the authenticator", body=obj(["code"], code=STRING))
+@routes.post("/auth/2fa/enable", access=Access.USER, read_only_safe=True, session_only=True,
+             summary="Activate 2FA with a code from the authenticator (asks for the current password again)",
+             body=obj(["code", "currentPassword"], code=STRING, currentPassword=CURRENT_PASSWORD))
 async def enable_two_factor(request: web.Request) -> Any:
     """Turn on 2FA."""
     body = await read_json(request)
-    await request.app[AUTH].enable_two_factor(principal_of(request).user_id, field(body, "code", str))
+    code = field(body, "code", str)
+    await request.app[AUTH].confirm_identity(principal_of(request).user_id,
+                                             password=field(body, "currentPassword", str))
+    await request.app[AUTH].enable_two_factor(principal_of(request).user_id, code)
     audit(request, "2fa.enable")
     return {"enabled": True}
 
 
-@routes.post("/auth/2fa/disable", access=Access.USER, read_only_safe=True,
-             summary="Turn 2FA off (needs a current code; signs out everywhere)",
-             body=obj(["code"], code=STRING))
+@routes.post("/auth/2fa/disable", access=Access.USER, read_only_safe=True, session_only=True,
+             summary="Turn 2FA off (needs the current password and a current or recovery code; signs out "
+                     "everywhere)",
+             body=obj(["code", "currentPassword"], code=STRING, currentPassword=CURRENT_PASSWORD))
 async def disable_two_factor(request: web.Request) -> Any:
     """Turn off 2FA."""
     body = await read_json(request)
-    await request.app[AUTH].disable_two_factor(principal_of(request).user_id, field(body, "code", str))
+    code = field(body, "code", str)
+    await request.app[AUTH].disable_two_factor(principal_of(request).user_id,
+                                               password=field(body, "currentPassword", str), code=code)
     audit(request, "2fa.disable")
     return {"enabled": False}
 
@@ -203,16 +231,18 @@ def _describe_key(record: ApiKeyRecord) -> dict[str, Any]:
             "lastUsedAt": _iso(record.last_used_at)}
 
 
-@routes.get("/api-keys", access=Access.USER, summary="The caller's API keys (without the keys)",
+@routes.get("/api-keys", access=Access.USER, session_only=True,
+            summary="The caller's API keys (without the keys)",
             data={"type": "array", "items": API_KEY})
 async def list_api_keys(request: web.Request) -> Any:
     """List own API keys."""
     return [_describe_key(r) for r in await request.app[AUTH].list_api_keys(principal_of(request).user_id)]
 
 
-@routes.post("/api-keys", access=Access.USER, read_only_safe=True,
-             summary="Create an API key for scripts (the key is shown only in this answer)",
-             body=obj(["name"], name=STRING, expiresInDays=INTEGER),
+@routes.post("/api-keys", access=Access.USER, read_only_safe=True, session_only=True,
+             summary="Create an API key for scripts (the key is shown only in this answer; asks for the current "
+                     "password, or with 2FA on an authenticator code, again)",
+             body=obj(["name"], name=STRING, expiresInDays=INTEGER, **CONFIRMATION),
              data=obj(key=STRING, **API_KEY["properties"]))
 async def create_api_key(request: web.Request) -> Any:
     """Mint a key with the caller's role; optional expiry in days."""
@@ -224,13 +254,14 @@ async def create_api_key(request: web.Request) -> Any:
     if days is not None and not 1 <= days <= 3650:
         raise ApiError(ErrorCode.PARAM_INVALID, "expiresInDays must be between 1 and 3650")
     expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(days=days) if days else None
+    await _confirm(request, body)
     principal = principal_of(request)
     record, key = await request.app[AUTH].create_api_key(principal.user_id, name, expires_at)
     audit(request, "apikey.create", name=name)
     return {"key": key, **_describe_key(record)}
 
 
-@routes.delete("/api-keys/{id}", access=Access.USER, read_only_safe=True,
+@routes.delete("/api-keys/{id}", access=Access.USER, read_only_safe=True, session_only=True,
                 summary="Delete one of the caller's API keys")
 async def delete_api_key(request: web.Request) -> Any:
     """Revoke a key at once."""

@@ -168,8 +168,15 @@ def request_checks_middleware(settings: Settings) -> Middleware:
     return request_checks
 
 
+API_KEY_REFUSED = ("API keys cannot manage credentials (API keys, 2FA, password, sessions): "
+                   "sign in with your password and do it from your account")
+PASSWORD_CHANGE_FIRST = ("you must change your password first (PUT /api/v1/users/me/password); "
+                         "until then only that, GET /users/me and signing out are allowed")
+
+
 def auth_middleware(settings: Settings, authenticate: Callable) -> Middleware:
-    """Authenticate by Bearer token or X-API-Key and enforce the route's access policy."""
+    """Authenticate by Bearer token or X-API-Key and enforce the route's access policy: credential routes refuse
+    API keys, and a user who must change their password reaches only the routes allowed before that."""
 
     @web.middleware
     async def authentication(request: web.Request, handler):
@@ -178,6 +185,10 @@ def auth_middleware(settings: Settings, authenticate: Callable) -> Middleware:
             return await handler(request)
         principal = await authenticate(request)
         request[PRINCIPAL] = principal
+        if spec.session_only and principal.via_api_key:
+            raise ApiError(ErrorCode.FORBIDDEN, API_KEY_REFUSED)
+        if principal.must_change_password and not spec.before_password_change:
+            raise ApiError(ErrorCode.FORBIDDEN, PASSWORD_CHANGE_FIRST)
         if spec.access is Access.ADMIN and principal.role is not Role.ADMIN:
             raise ApiError(ErrorCode.FORBIDDEN, "administrators only")
         if spec.roles is not None and principal.role not in spec.roles:

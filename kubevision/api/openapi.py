@@ -69,6 +69,11 @@ def _operation(spec: RouteSpec) -> dict[str, Any]:
         operation["x-roles"] = sorted(spec.roles)
     if spec.access is Access.PUBLIC or spec.access is Access.TICKET:
         operation["security"] = []
+    elif spec.session_only:
+        operation["security"] = [{"bearer": []}]  # an access token from a sign-in; API keys get 40300
+        operation["x-session-only"] = True
+    if spec.before_password_change:
+        operation["x-before-password-change"] = True
     if spec.body is not None:
         operation["requestBody"] = {"required": True,
                                     "content": {"application/json": {"schema": spec.body}}}
@@ -105,7 +110,8 @@ def build_openapi(app: web.Application) -> dict[str, Any]:
     }
 
 
-@routes.get("/info", access=Access.USER, summary="Server facts the UI adapts to (version, read-only mode)",
+@routes.get("/info", access=Access.USER, before_password_change=True,
+            summary="Server facts the UI adapts to (version, read-only mode)",
             data={"type": "object", "properties": {"version": {"type": "string"}, "readOnly": {"type": "boolean"}}})
 async def server_info(request: web.Request) -> dict[str, Any]:
     """`readOnly` lets the UI hide every write action when the server refuses them anyway."""

@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from kubevision.api.context import REQUEST_ID, principal_of
-from kubevision.api.params import field, path_id, read_json
+from kubevision.api.params import field, path_id, read_body, read_json
 from kubevision.api.routing import Access, ApiRoutes
 from kubevision.api.schemas import ANY_OBJECT, BOOLEAN, INTEGER, NULLABLE_INT, STRING, obj
 from kubevision.kube.workloads import WORKLOADS
@@ -71,7 +71,7 @@ async def history(request: web.Request) -> Any:
              body=obj(revision={"type": "integer", "minimum": 1}), data=ROLLBACK_RESULT)
 async def rollback(request: web.Request) -> Any:
     """An unknown revision → 40400; a paused deployment → 40002. The body may be empty."""
-    body = await read_json(request) if (await request.read()).strip() else {}
+    body = await read_json(request) if (await read_body(request)).strip() else {}
     revision = field(body, "revision", int, required=False)
     return await request.app[WORKLOADS].rollback(principal_of(request), **_where(request), revision=revision,
                                                  request_id=request[REQUEST_ID])

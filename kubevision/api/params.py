@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any, TypeVar
 
@@ -11,6 +12,9 @@ from aiohttp import web
 from kubevision.api.envelope import ApiError, ErrorCode
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
+# A request body must arrive whole within this long (2 MiB in 30 s is 70 KB/s); a slower one is answered with
+# HTTP 408, and the connection closes once the rest was discarded (`server.LINGERING_TIME_S`).
+BODY_READ_TIMEOUT_S = 30.0
 # The largest integer input: it fits every database integer column (32-bit on PostgreSQL) and the
 # int32 fields of Kubernetes, so an oversized number is a 40002 instead of an overflow deep inside.
 MAX_INT = 2**31 - 1
@@ -19,9 +23,19 @@ _INTEGER_RE = re.compile(r"-?[0-9]+")
 _TYPE_NAMES = {str: "a string", int: "an integer", bool: "a boolean", list: "a list", dict: "an object"}
 
 
+async def read_body(request: web.Request) -> bytes:
+    """The whole request body, within `BODY_READ_TIMEOUT_S` (else 40002 with HTTP 408)."""
+    try:
+        async with asyncio.timeout(BODY_READ_TIMEOUT_S):
+            return await request.read()
+    except TimeoutError:
+        raise ApiError(ErrorCode.PARAM_INVALID, f"request body not received within {BODY_READ_TIMEOUT_S:g} s",
+                       http_status=408) from None
+
+
 async def read_json(request: web.Request) -> dict[str, Any]:
     """The request body as a JSON object (40001 when empty, 40002 when malformed or not an object)."""
-    raw = await request.read()
+    raw = await read_body(request)
     # The middleware checks Content-Length; this also catches chunked bodies, which aiohttp's
     # `client_max_size` lets through one byte past the limit.
     if len(raw) > MAX_BODY_BYTES:

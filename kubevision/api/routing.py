@@ -54,6 +54,10 @@ class RouteSpec:
     data: dict[str, Any] | None = None
     read_only_safe: bool = False
     websocket: bool = False
+    # Manages credentials (API keys, 2FA, password, sessions): a signed-in session only, never an API key.
+    session_only: bool = False
+    # Answers while the caller must still change their password; every other route is 40300 until then.
+    before_password_change: bool = False
 
     @property
     def mutating(self) -> bool:

@@ -6,9 +6,10 @@ the upgrade (HTTP 403 / 401). Everything after that — bad parameters, missing 
 `exec` rights, grants — is reported as an `{"type": "error", "code", "message"}` frame followed by a
 close, because a browser cannot read the body of a refused upgrade and the UI wants the code.
 
-Each socket has one writer; producers never write to the socket themselves. Log sockets use a bounded
-`LogBuffer` (readers stop reading the API server while it is full). A terminal's output task writes
-directly, so a slow browser slows the Kubernetes stream, which TCP then pushes back to the container.
+Each socket sends through its `BoundedSocket` (one writer, a bounded queue; see api/websocket.py). Log
+sockets use a bounded `LogBuffer` (readers stop reading the API server while it is full). A terminal's output
+task waits on the socket's queue, so a slow browser slows the Kubernetes stream, which TCP then pushes back to
+the container. Clients that flood a socket or stop reading are closed with 1008 (`*_SOCKET_LIMITS`).
 Live sockets re-read their user every `REVALIDATE_INTERVAL_S`: revoked sessions are closed with 4001 and
 lost rights end the stream with an error frame.
 """
@@ -22,15 +23,22 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WSMsgType, web
 
 from kubevision.api.context import REQUEST_ID, client_ip, principal_of
-from kubevision.api.envelope import ApiError, ErrorCode, Reply, dumps
+from kubevision.api.envelope import ApiError, ErrorCode, Reply
 from kubevision.api.kube_errors import api_error_for
 from kubevision.api.params import int_param
 from kubevision.api.routing import Access, ApiRoutes, QueryParam
 from kubevision.api.schemas import INTEGER, STRING, obj
-from kubevision.api.websocket import HEARTBEAT_S, authorize_upgrade, open_websocket
+from kubevision.api.websocket import (
+    CLOSE_REVOKED,
+    HEARTBEAT_S,
+    BoundedSocket,
+    SocketLimits,
+    authorize_upgrade,
+    open_websocket,
+)
 from kubevision.auth.permissions import Principal, Verb
 from kubevision.auth.service import AUTH
 from kubevision.kube.logs import STREAM_ERRORS, TERMINAL_FRAMES, LogBuffer, LogOptions, error_frame
@@ -43,8 +51,11 @@ routes = ApiRoutes("streams")
 
 # How often a live socket re-reads its user (revoked tokens close it; lost rights end it).
 REVALIDATE_INTERVAL_S = 15.0
-# Close code for a socket whose user's session was revoked (same as /ws/watch).
-CLOSE_REVOKED = 4001
+# The browser sends nothing on a log socket; pings and stray messages are allowed at a trickle.
+LOG_SOCKET_LIMITS = SocketLimits(max_message_bytes=4 * 1024, messages_per_second=5, message_burst=20)
+# Keystrokes, pastes (one message each, up to 1 MiB) and resizes; mouse reporting in full-screen programs
+# sends a message per mouse move.
+TERMINAL_SOCKET_LIMITS = SocketLimits(max_message_bytes=1024 * 1024, messages_per_second=200, message_burst=1000)
 # Browser → server control frames of a terminal (any other text frame is keystrokes).
 TERMINAL_CONTROL_TYPES = frozenset({"resize"})
 DOWNLOAD_CHUNK_BYTES = 64 * 1024
@@ -112,11 +123,7 @@ def _as_api_error(exc: Exception) -> ApiError | None:
 
 
 # -- socket plumbing -------------------------------------------------------------------------------------
-async def _send(ws: web.WebSocketResponse, frame: dict[str, Any]) -> None:
-    await ws.send_str(dumps(frame).decode())
-
-
-async def _fail(ws: web.WebSocketResponse, exc: Exception) -> None:
+async def _fail(socket: BoundedSocket, exc: Exception) -> None:
     """Send the error frame for `exc` and close."""
     error = _as_api_error(exc)
     if error is None:
@@ -125,11 +132,11 @@ async def _fail(ws: web.WebSocketResponse, exc: Exception) -> None:
     else:
         frame = error_frame(error)
     with contextlib.suppress(ConnectionError):
-        await _send(ws, frame)
-    await ws.close()
+        await socket.send(frame)
+    await socket.close()
 
 
-async def _revalidate_loop(request: web.Request, ws: web.WebSocketResponse, principal: Principal,
+async def _revalidate_loop(request: web.Request, socket: BoundedSocket, principal: Principal,
                            recheck: Callable[[Principal], Awaitable[Any]]) -> None:
     """Close the socket when the user's session is revoked (4001) or their rights no longer allow it."""
     while True:
@@ -137,24 +144,24 @@ async def _revalidate_loop(request: web.Request, ws: web.WebSocketResponse, prin
         try:
             current = await request.app[AUTH].revalidate(principal)
         except ApiError as exc:
-            await ws.close(code=CLOSE_REVOKED, message=exc.message.encode()[:120])
+            await socket.close(CLOSE_REVOKED, exc.message)
             return
         if current != principal:
             principal = current
             try:
                 await recheck(current)
             except ApiError as exc:
-                await _fail(ws, exc)
+                await _fail(socket, exc)
                 return
 
 
-async def _write_frames(ws: web.WebSocketResponse, buffer: LogBuffer) -> None:
-    """The one writer: frames from the buffer, as fast as the browser takes them; closes after end/error."""
+async def _write_frames(socket: BoundedSocket, buffer: LogBuffer) -> None:
+    """Frames from the buffer into the socket, as fast as the browser takes them; closes after end/error."""
     with contextlib.suppress(ConnectionError):
         async for frame in buffer.next_frames():
-            await _send(ws, frame)
+            await socket.send(frame)
             if frame["type"] in TERMINAL_FRAMES:
-                await ws.close()
+                await socket.close()
                 return
 
 
@@ -171,20 +178,17 @@ async def _produce(buffer: LogBuffer, produce: Callable[[], Awaitable[None]]) ->
 
 async def _serve_logs(request: web.Request, principal: Principal, produce: Callable[[LogBuffer], Awaitable[None]],
                       recheck: Callable[[Principal], Awaitable[Any]]) -> web.WebSocketResponse:
-    ws = await open_websocket(request)
-    buffer = LogBuffer()
-    tasks = [create_named_task(_produce(buffer, lambda: produce(buffer)), name="logs-reader"),
-             create_named_task(_write_frames(ws, buffer), name="logs-writer"),
-             create_named_task(_revalidate_loop(request, ws, principal, recheck), name="logs-revalidate")]
-    try:
-        async for message in ws:  # nothing is expected from the browser; this notices it leaving
-            if message.type == WSMsgType.ERROR:
-                break
-    finally:
-        await stop_tasks(tasks)
-    if not ws.closed:
-        await ws.close(code=WSCloseCode.OK)
-    return ws
+    async with open_websocket(request, LOG_SOCKET_LIMITS) as socket:
+        buffer = LogBuffer()
+        tasks = [create_named_task(_produce(buffer, lambda: produce(buffer)), name="logs-reader"),
+                 create_named_task(_write_frames(socket, buffer), name="logs-writer"),
+                 create_named_task(_revalidate_loop(request, socket, principal, recheck), name="logs-revalidate")]
+        try:
+            async for _message in socket.messages():  # nothing is expected from the browser; this notices it leaving
+                pass
+        finally:
+            await stop_tasks(tasks)
+    return socket.ws
 
 
 def _log_socket(request: web.Request, principal: Principal, namespace: str,
@@ -297,16 +301,16 @@ def _output_frames(text: str) -> list[str]:
     return [text]
 
 
-async def _pump_output(ws: web.WebSocketResponse, terminal: Terminal) -> None:
+async def _pump_output(socket: BoundedSocket, terminal: Terminal) -> None:
     """Kubernetes → browser, then the `exit` frame and close."""
     try:
         async for text in terminal.output():
             for part in _output_frames(text):
-                await ws.send_str(part)
+                await socket.send(part)
     except ConnectionError:
         return
     except STREAM_ERRORS as exc:
-        await _fail(ws, exc)
+        await _fail(socket, exc)
         return
     status = terminal.status
     frame = {"type": "exit", "status": status.status if status else "Failure",
@@ -314,11 +318,11 @@ async def _pump_output(ws: web.WebSocketResponse, terminal: Terminal) -> None:
              "message": (status.message if status else "the exec stream closed without a status"),
              "reason": status.reason if status else "StreamClosed"}
     with contextlib.suppress(ConnectionError):
-        await _send(ws, frame)
-        await ws.close()
+        await socket.send(frame)
+        await socket.close()
 
 
-async def _handle_input(ws: web.WebSocketResponse, terminal: Terminal, message: Any) -> None:
+async def _handle_input(socket: BoundedSocket, terminal: Terminal, message: Any) -> None:
     if message.type == WSMsgType.BINARY:
         await terminal.write(message.data)
         return
@@ -332,7 +336,7 @@ async def _handle_input(ws: web.WebSocketResponse, terminal: Terminal, message: 
             raise ApiError(ErrorCode.PARAM_INVALID, "resize needs integer cols and rows")
         await terminal.resize(cols, rows)
     except ApiError as exc:
-        await _send(ws, {"type": "warning", "code": int(exc.code), "message": exc.message})
+        socket.reply({"type": "warning", "code": int(exc.code), "message": exc.message})
 
 
 async def _keep_alive(terminal: Terminal) -> None:
@@ -357,7 +361,13 @@ async def _end_terminal(terminal: Terminal, tasks: list[asyncio.Task[Any]]) -> N
 async def exec_socket(request: web.Request) -> web.StreamResponse:
     """Keystrokes in, output out; `started` first, `exit` last."""
     principal = await authorize_upgrade(request)
-    ws = await open_websocket(request)
+    async with open_websocket(request, TERMINAL_SOCKET_LIMITS) as socket:
+        await _serve_terminal(request, socket, principal)
+    return socket.ws
+
+
+async def _serve_terminal(request: web.Request, socket: BoundedSocket, principal: Principal) -> None:
+    """Start the exec session (refusals become an `error` frame), then relay until either side ends."""
     streams = request.app[STREAMS]
     namespace, pod = request.match_info["ns"], request.match_info["name"]
     try:
@@ -368,24 +378,22 @@ async def exec_socket(request: web.Request) -> web.StreamResponse:
             cols=_optional_int(request, "cols", 1), rows=_optional_int(request, "rows", 1),
             request_id=request[REQUEST_ID], client_ip=client_ip(request))
     except Exception as exc:
-        await _fail(ws, exc)
-        return ws
+        await _fail(socket, exc)
+        return
 
     async def recheck(current: Principal) -> None:
         await streams.authorize_pods(current, cluster_id, namespace, Verb.EXEC)
 
     tasks: list[asyncio.Task[Any]] = []
     try:
-        await _send(ws, {"type": "started", "sessionId": terminal.session.id, "container": terminal.execution.container,
-                         "command": terminal.execution.command, "recorded": terminal.session.recorder is not None})
-        tasks = [create_named_task(_pump_output(ws, terminal), name="exec-output"),
-                 create_named_task(_revalidate_loop(request, ws, principal, recheck), name="exec-revalidate"),
+        await socket.send({"type": "started", "sessionId": terminal.session.id,
+                           "container": terminal.execution.container, "command": terminal.execution.command,
+                           "recorded": terminal.session.recorder is not None})
+        tasks = [create_named_task(_pump_output(socket, terminal), name="exec-output"),
+                 create_named_task(_revalidate_loop(request, socket, principal, recheck), name="exec-revalidate"),
                  create_named_task(_keep_alive(terminal), name="exec-keepalive")]
-        async for message in ws:
-            if message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
-                await _handle_input(ws, terminal, message)
-            elif message.type == WSMsgType.ERROR:
-                break
+        async for message in socket.messages():
+            await _handle_input(socket, terminal, message)
     except ConnectionError:
         pass
     finally:
@@ -394,9 +402,6 @@ async def exec_socket(request: web.Request) -> web.StreamResponse:
         ending = create_named_task(_end_terminal(terminal, tasks), name="exec-finish")
         request.app[TERMINAL_SESSIONS].track(ending)
         await asyncio.shield(ending)
-    if not ws.closed:
-        await ws.close(code=WSCloseCode.OK)
-    return ws
 
 
 # -- terminal sessions -----------------------------------------------------------------------------------

@@ -55,15 +55,16 @@ async def create_user(request: web.Request) -> Any:
     return describe_user(user)
 
 
-@routes.get("/users/me", access=Access.USER, summary="The signed-in user", data=USER)
+@routes.get("/users/me", access=Access.USER, before_password_change=True, summary="The signed-in user", data=USER)
 async def get_me(request: web.Request) -> Any:
     """The caller's own record."""
     return describe_user(await request.app[USERS].get(principal_of(request).user_id))
 
 
-@routes.put("/users/me/password", access=Access.USER, read_only_safe=True,
+@routes.put("/users/me/password", access=Access.USER, read_only_safe=True, session_only=True,
+            before_password_change=True,
             summary="Change the caller's password (signs out everywhere; oldPassword may be omitted only "
-                    "by a first-run bootstrap session)",
+                    "by a first-run bootstrap session; wrong old passwords count against the sign-in throttle)",
             body=obj(["newPassword"], oldPassword=STRING, newPassword=STRING))
 async def change_my_password(request: web.Request) -> Any:
     """Check the old password, set the new one, revoke all tokens."""

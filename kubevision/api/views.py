@@ -42,6 +42,7 @@ OVERVIEW = obj(
     podPhases={"type": "object", "additionalProperties": INTEGER},
     warnings={"type": ["array", "null"], "items": EVENT},
     metricsAvailable=BOOLEAN, scope={"type": "string", "enum": ["cluster", "namespaces"]},
+    missing={"type": "array", "items": obj(kind=STRING, code=INTEGER, message=STRING)},
 )
 SEARCH_RESULT = obj(kind=STRING, name=STRING, namespace={"type": ["string", "null"]}, score=INTEGER,
                     matchedOn=STRING, status={"type": ["string", "null"]})

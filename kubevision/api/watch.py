@@ -5,21 +5,25 @@ Client → server: `{"op": "subscribe", "id", "cluster", "resource", "namespace"
 messages (one per subscription, flushed within `BATCH_WINDOW_S`), `resync` when events had to be dropped
 for a slow client (re-fetch the list), and `error`. A bounded number of pending events per socket keeps
 memory bounded: past it the affected subscription's backlog is dropped and `resync` is sent instead.
+Replies to the client's messages (`subscribed`, `error`, `pong`) go straight into the socket's bounded send
+queue, and the client's messages are rate limited (`WATCH_SOCKET_LIMITS`): a client that floods the socket or
+stops reading is closed with 1008.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
 import orjson
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WSMsgType, web
 
-from kubevision.api.envelope import ApiError, ErrorCode, dumps
+from kubevision.api.envelope import ApiError, ErrorCode
 from kubevision.api.kube_errors import api_error_for
 from kubevision.api.routing import Access, ApiRoutes, QueryParam
-from kubevision.api.websocket import authorize_upgrade, open_websocket
+from kubevision.api.websocket import CLOSE_REVOKED, BoundedSocket, SocketLimits, authorize_upgrade, open_websocket
 from kubevision.auth.permissions import Principal
 from kubevision.auth.service import AUTH
 from kubevision.kube.resources import RESOURCES, Subscription
@@ -35,29 +39,26 @@ MAX_PENDING_EVENTS = 10_000
 # How often the session re-reads the user (revoked tokens close it; changed grants drop subscriptions).
 REVALIDATE_INTERVAL_S = 15.0
 MAX_SUBSCRIPTIONS = 100
-CLOSE_REVOKED = 4001
+# Client messages are small JSON (subscribe / unsubscribe / ping); a page subscribes to a few tables at once,
+# and a reconnecting tab re-subscribes everything (at most MAX_SUBSCRIPTIONS).
+WATCH_SOCKET_LIMITS = SocketLimits(max_message_bytes=64 * 1024, messages_per_second=20, message_burst=200)
 
 
 class WatchSession:
     """The subscriptions and the outgoing queue of one socket."""
 
-    def __init__(self, request: web.Request, ws: web.WebSocketResponse, principal: Principal) -> None:
+    def __init__(self, request: web.Request, socket: BoundedSocket, principal: Principal) -> None:
         self.request = request
-        self.ws = ws
+        self.socket = socket
         self.principal = principal
         self.subscriptions: dict[str, tuple[Subscription, dict[str, Any]]] = {}
         self.pending: dict[str, list[dict[str, Any]]] = {}
         self.pending_count = 0
         self.resync: set[str] = set()
-        self.control: list[dict[str, Any]] = []
         self.wake = asyncio.Event()
 
-    def _send_later(self, message: dict[str, Any]) -> None:
-        self.control.append(message)
-        self.wake.set()
-
     def _error(self, error: ApiError, sub: str | None = None) -> None:
-        self._send_later({"type": "error", "sub": sub, "code": int(error.code), "message": error.message})
+        self.socket.reply({"type": "error", "sub": sub, "code": int(error.code), "message": error.message})
 
     def _deliverer(self, sub: str):
         def deliver(event: dict[str, Any]) -> None:
@@ -79,11 +80,9 @@ class WatchSession:
         writer = create_named_task(self._write_loop(), name="watch-writer")
         checker = create_named_task(self._revalidate_loop(), name="watch-revalidate")
         try:
-            async for message in self.ws:
+            async for message in self.socket.messages():
                 if message.type == WSMsgType.TEXT:
                     await self._handle(message.data)
-                elif message.type == WSMsgType.ERROR:
-                    break
         finally:
             await stop_tasks([writer, checker])
             for subscription, _ in self.subscriptions.values():
@@ -101,7 +100,7 @@ class WatchSession:
             return
         op, sub = message.get("op"), message.get("id")
         if op == "ping":
-            self._send_later({"type": "pong"})
+            self.socket.reply({"type": "pong"})
             return
         if not isinstance(sub, str) or not sub:
             self._error(ApiError(ErrorCode.PARAM_MISSING, "id (a string) is required"))
@@ -135,7 +134,7 @@ class WatchSession:
             return
         self.subscriptions[sub] = (subscription, message)
         cache = subscription.cache
-        self._send_later({"type": "subscribed", "sub": sub, "synced": cache.synced})
+        self.socket.reply({"type": "subscribed", "sub": sub, "synced": cache.synced})
 
     def _drop(self, sub: str) -> None:
         entry = self.subscriptions.pop(sub, None)
@@ -145,18 +144,20 @@ class WatchSession:
         self.resync.discard(sub)
 
     async def _write_loop(self) -> None:
+        with contextlib.suppress(ConnectionError):  # the socket is closing
+            await self._write_batches()
+
+    async def _write_batches(self) -> None:
         while True:
             await self.wake.wait()
             await asyncio.sleep(BATCH_WINDOW_S)
             self.wake.clear()
-            control, self.control = self.control, []
             pending, self.pending, self.pending_count = self.pending, {}, 0
             resync, self.resync = self.resync, set()
-            messages = [*control,
-                        *({"type": "event", "sub": sub, "events": events} for sub, events in pending.items()),
+            messages = [*({"type": "event", "sub": sub, "events": events} for sub, events in pending.items()),
                         *({"type": "resync", "sub": sub} for sub in resync if sub in self.subscriptions)]
             for message in messages:
-                await self.ws.send_str(dumps(message).decode())
+                await self.socket.send(message)
 
     async def _revalidate_loop(self) -> None:
         while True:
@@ -164,7 +165,7 @@ class WatchSession:
             try:
                 current = await self.request.app[AUTH].revalidate(self.principal)
             except ApiError as exc:
-                await self.ws.close(code=CLOSE_REVOKED, message=exc.message.encode()[:120])
+                await self.socket.close(CLOSE_REVOKED, exc.message)
                 return
             if current == self.principal:
                 continue
@@ -180,8 +181,6 @@ class WatchSession:
 async def watch_socket(request: web.Request) -> web.StreamResponse:
     """Ticket and Origin are checked before the upgrade; then subscriptions are served."""
     principal = await authorize_upgrade(request)
-    ws = await open_websocket(request)
-    await WatchSession(request, ws, principal).run()
-    if not ws.closed:
-        await ws.close(code=WSCloseCode.OK)
-    return ws
+    async with open_websocket(request, WATCH_SOCKET_LIMITS) as socket:
+        await WatchSession(request, socket, principal).run()
+    return socket.ws

@@ -73,6 +73,8 @@ class Principal:
     via_api_key: bool = False
     # Signed in through the first-run link: may set its first password without knowing the generated one.
     via_bootstrap: bool = False
+    # Until the password is changed, only the routes marked `before_password_change` answer.
+    must_change_password: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -93,6 +95,15 @@ class Principal:
     def can_see_cluster(self, cluster_id: int) -> bool:
         """Whether the cluster grants include this cluster."""
         return self.cluster_grants is None or cluster_id in self.cluster_grants
+
+    def may_write_somewhere(self) -> bool:
+        """Whether the role grants `write` on any kind and the grants leave any namespace (a cheap check
+        made before expensive input, such as an apply's YAML, is parsed)."""
+        if self.namespace_grants is not None and not self.namespace_grants:
+            return False
+        if self.role is Role.CUSTOM:
+            return any(p.endswith((f":{Verb.WRITE}", ":*")) for p in self.permissions)
+        return Verb.WRITE in ROLE_VERBS[self.role]
 
     def can_see_namespace(self, namespace: str | None) -> bool:
         """Whether the namespace grants include this namespace (None = cluster-scoped object)."""

@@ -28,7 +28,7 @@ from kubevision.auth.passwords import (
     verify_password,
 )
 from kubevision.auth.permissions import Principal, Role
-from kubevision.auth.ratelimit import RateLimiter
+from kubevision.auth.ratelimit import LoginThrottle, RateLimiter, client_key, rate_limited
 from kubevision.auth.secrets import AppSecrets
 from kubevision.auth.tokens import IssuedToken, TokenCodec, TokenType
 from kubevision.config import Settings
@@ -93,6 +93,7 @@ def principal_for(user: UserRecord, *, via_api_key: bool = False, via_bootstrap:
         token_version=user.token_version,
         via_api_key=via_api_key,
         via_bootstrap=via_bootstrap,
+        must_change_password=user.must_change_password,
     )
 
 
@@ -106,6 +107,7 @@ class AuthService:
         self._secrets: AppSecrets | None = None
         self._codec: TokenCodec | None = None
         self.limiter = RateLimiter(settings.login_rate_per_minute)
+        self.throttle = LoginThrottle(store)
         self._bootstrap: tuple[str, float] | None = None
 
     def start(self) -> None:
@@ -129,18 +131,14 @@ class AuthService:
         return self._codec
 
     # -- rate limiting -------------------------------------------------------------------------
-    def check_rate(self, action: str, client_ip: str, username: str | None = None) -> None:
-        """Raise HTTP 429 / 42900 when this IP or username went over the per-minute limit."""
-        keys = [(f"{action}-ip", client_ip)]
-        if username:
-            keys.append((f"{action}-user", username.lower()))
+    def check_rate(self, action: str, client_ip: str, user: str | None = None) -> None:
+        """Raise HTTP 429 / 42900 when this client (see `client_key`) or user went over the per-minute limit."""
+        keys = [(f"{action}-ip", client_key(client_ip))]
+        if user:
+            keys.append((f"{action}-user", user.lower()))
         wait = self.limiter.hit(*keys)
         if wait is not None:
-            retry_after = RateLimiter.retry_after(wait)
-            raise ApiError(
-                ErrorCode.RATE_LIMITED, f"too many {action} attempts, retry in {retry_after} s",
-                http_status=429, headers={"Retry-After": retry_after},
-            )
+            raise rate_limited(f"too many {action} attempts from this client", wait)
 
     # -- sessions -------------------------------------------------------------------------------
     def _issue_session(self, user: UserRecord, *, with_refresh: bool = True, bootstrap: bool = False) -> Session:
@@ -163,8 +161,13 @@ class AuthService:
 
     async def login(self, username: str, password: str, *, client_ip: str,
                     request_id: str) -> Session | str:
-        """Check credentials. Returns a `Session`, or a 2FA session token when 2FA is on."""
-        self.check_rate("login", client_ip, username)
+        """Check credentials. Returns a `Session`, or a 2FA session token when 2FA is on.
+
+        Limited per client (in memory) and per username (the database throttle); with 2FA on, the right password
+        neither counts as a failure nor clears earlier ones: only the second step's success does.
+        """
+        self.check_rate("login", client_ip)
+        await self.throttle.claim(username)
         async with self._store.transaction() as conn:
             user = await user_repo.get_user_by_name(conn, username)
         stored = user.password_hash if user else await asyncio.to_thread(_dummy_hash)
@@ -178,7 +181,9 @@ class AuthService:
         if user.totp_enabled:
             issued = self.codec.issue(TokenType.TWO_FACTOR, user_id=user.id, version=user.token_version,
                                       ttl_s=TWO_FACTOR_TOKEN_TTL_S)
+            await self.throttle.uncount(username)
             return issued.token
+        await self.throttle.clear(username)
         self._audit.record("login", request_id=request_id, user_id=user.id, username=user.username,
                            client_ip=client_ip)
         return await self._signed_in(user)
@@ -187,16 +192,18 @@ class AuthService:
                                 request_id: str) -> Session:
         """Second sign-in step: a TOTP or recovery code for the 2FA session token."""
         claims = self.codec.decode(session_token, TokenType.TWO_FACTOR)
-        self.check_rate("2fa", client_ip, claims["sub"])
+        self.check_rate("2fa", client_ip)
         if await self._was_used(claims["jti"]):
             raise ApiError(ErrorCode.NOT_LOGGED_IN, "2FA session token already used")
         user = await self._current_user(claims)
+        await self.throttle.claim(user.username)
         if not await self._accept_second_factor(user, code):
             self._audit.record("login.failed", request_id=request_id, user_id=user.id,
                                username=user.username, code=int(ErrorCode.TWO_FACTOR_FAILED),
                                client_ip=client_ip, detail={"reason": "bad 2FA code"})
             raise ApiError(ErrorCode.TWO_FACTOR_FAILED, "wrong, reused or expired 2FA code")
         await self._use_once(claims, "2FA session token")
+        await self.throttle.clear(user.username)
         self._audit.record("login", request_id=request_id, user_id=user.id, username=user.username,
                            client_ip=client_ip, detail={"twoFactor": True})
         return await self._signed_in(user)
@@ -233,10 +240,12 @@ class AuthService:
             expires_at = dt.datetime.fromtimestamp(claims["exp"], dt.UTC)
             await user_repo.revoke_token(conn, claims["jti"], expires_at)
 
-    async def logout_everywhere(self, user_id: int) -> None:
-        """Bump the token version: every token issued so far stops working."""
+    async def logout_everywhere(self, user_id: int, *, revoke_api_keys: bool = False) -> int:
+        """Bump the token version: every token issued so far stops working. API keys survive unless
+        `revoke_api_keys`; returns how many keys were deleted."""
         async with self._store.transaction() as conn:
             await user_repo.bump_token_version(conn, user_id)
+            return await key_repo.delete_user_api_keys(conn, user_id) if revoke_api_keys else 0
 
     async def _current_user(self, claims: dict[str, Any]) -> UserRecord:
         """The token's user, checked to be active and at the token's version."""
@@ -313,8 +322,7 @@ class AuthService:
         """True for a fresh TOTP code (its step is then burnt) or an unused recovery code (burnt)."""
         if user.totp_secret is None:
             return False
-        secret = self.secrets.decrypt(user.totp_secret).decode()
-        step = totp.matching_step(secret, code)
+        step = self._matching_step(user, code)
         async with self._store.transaction() as conn:
             if step is not None:
                 return await user_repo.claim_totp_step(conn, user.id, step)
@@ -323,6 +331,45 @@ class AuthService:
                 if secret_matches(candidate, code_hash):
                     return await user_repo.mark_recovery_code_used(conn, code_id)
         return False
+
+    def _matching_step(self, user: UserRecord, code: str) -> int | None:
+        """The 30 s step (within ±1) that `code` is the TOTP code of, for a user with a secret."""
+        if user.totp_secret is None:
+            return None
+        return totp.matching_step(self.secrets.decrypt(user.totp_secret).decode(), code)
+
+    async def _accept_totp(self, user: UserRecord, code: str) -> bool:
+        """True for a fresh code of the active authenticator (its step is then burnt); recovery codes are kept
+        for a lost device."""
+        step = self._matching_step(user, code) if user.totp_enabled else None
+        if step is None:
+            return False
+        async with self._store.transaction() as conn:
+            return await user_repo.claim_totp_step(conn, user.id, step)
+
+    async def confirm_identity(self, user_id: int, *, password: str | None, code: str | None = None) -> None:
+        """Re-authentication before a sensitive change: the current password, or (2FA on) a fresh authenticator
+        code instead. 40001 when neither is given, 40002 for a wrong password, 40103 for a wrong code (never
+        40100, which would sign the session out); failures count against the user's sign-in throttle (42900)."""
+        user = await self._load(user_id)
+        if password is None and (code is None or not user.totp_enabled):
+            alternative = " or a code from your authenticator app (code)" if user.totp_enabled else ""
+            raise ApiError(ErrorCode.PARAM_MISSING,
+                           f"confirm this change with your current password (currentPassword){alternative}")
+        async with self.throttle.attempt(user.username):
+            if password is not None:
+                await self._require_password(user, password)
+            elif not await self._accept_totp(user, code or ""):
+                self._record_failed_confirmation(user, ErrorCode.TWO_FACTOR_FAILED)
+                raise ApiError(ErrorCode.TWO_FACTOR_FAILED, "wrong, reused or expired 2FA code")
+
+    async def _require_password(self, user: UserRecord, password: str) -> None:
+        if not await verify_password(password, user.password_hash):
+            self._record_failed_confirmation(user, ErrorCode.PARAM_INVALID)
+            raise ApiError(ErrorCode.PARAM_INVALID, "current password is incorrect")
+
+    def _record_failed_confirmation(self, user: UserRecord, code: ErrorCode) -> None:
+        self._audit.record("confirm.failed", user_id=user.id, username=user.username, code=int(code))
 
     async def setup_two_factor(self, user_id: int) -> dict[str, Any]:
         """Create a pending TOTP secret and 10 recovery codes (shown once)."""
@@ -358,13 +405,17 @@ class AuthService:
                 raise ApiError(ErrorCode.TWO_FACTOR_FAILED, "wrong, reused or expired 2FA code")
             await user_repo.update_user(conn, user_id, totp_enabled=True)
 
-    async def disable_two_factor(self, user_id: int, code: str) -> None:
-        """Turn 2FA off with a current code; kills every outstanding token."""
+    async def disable_two_factor(self, user_id: int, *, password: str, code: str) -> None:
+        """Turn 2FA off with the current password and a current TOTP or recovery code (both factors, checked
+        as one throttled attempt); kills every outstanding token."""
         user = await self._load(user_id)
         if not user.totp_enabled:
             raise ApiError(ErrorCode.PARAM_INVALID, "2FA is not enabled")
-        if not await self._accept_second_factor(user, code):
-            raise ApiError(ErrorCode.TWO_FACTOR_FAILED, "wrong, reused or expired 2FA code")
+        async with self.throttle.attempt(user.username):
+            await self._require_password(user, password)
+            if not await self._accept_second_factor(user, code):
+                self._record_failed_confirmation(user, ErrorCode.TWO_FACTOR_FAILED)
+                raise ApiError(ErrorCode.TWO_FACTOR_FAILED, "wrong, reused or expired 2FA code")
         async with self._store.transaction() as conn:
             await clear_two_factor(conn, user_id)
 

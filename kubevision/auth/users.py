@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from kubevision.api.envelope import ApiError, ErrorCode
 from kubevision.auth.passwords import hash_password, password_problem, verify_password
 from kubevision.auth.permissions import Role, permission_problem
+from kubevision.auth.ratelimit import LoginThrottle
 from kubevision.auth.secrets import write_private_file
 from kubevision.auth.service import clear_two_factor
 from kubevision.store import Store
@@ -70,6 +71,7 @@ class UserService:
     def __init__(self, store: Store, data_dir: Path) -> None:
         self._store = store
         self._initial_password_file = data_dir / INITIAL_PASSWORD_FILE
+        self._throttle = LoginThrottle(store)
 
     async def list(self) -> list[UserRecord]:
         """Every user."""
@@ -207,8 +209,9 @@ class UserService:
             return
         if not isinstance(old_password, str):
             raise ApiError(ErrorCode.PARAM_MISSING, "oldPassword is required")
-        if not await verify_password(old_password, user.password_hash):
-            raise ApiError(ErrorCode.PARAM_INVALID, "old password is incorrect")
+        async with self._throttle.attempt(user.username):  # a stolen session must not guess passwords freely
+            if not await verify_password(old_password, user.password_hash):
+                raise ApiError(ErrorCode.PARAM_INVALID, "old password is incorrect")
         if old_password == new_password:
             raise ApiError(ErrorCode.PARAM_INVALID, "new password must differ from the old one")
         await self.set_password(user_id, new_password)

@@ -32,7 +32,7 @@ from kubevision.kube.errors import KubeError, UnavailableError
 from kubevision.kube.registry import Registry, discover
 from kubevision.store import Store
 from kubevision.store import clusters as cluster_repo
-from kubevision.tasks import create_named_task, stop_tasks
+from kubevision.tasks import SharedRun, create_named_task, stop_tasks
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class Cluster:
         self._registry: Registry | None = None
         self.crds: list[dict[str, Any]] = []
         self._discovered_at = 0.0
-        self._discovery_lock = asyncio.Lock()
+        self._discovery = SharedRun(f"discovery-{name}")
         self._health_task: asyncio.Task[None] | None = None
         self.caches = ClusterCaches(self, cached_kinds=cache_settings.cached_kinds, ttl_s=cache_settings.ttl_s)
 
@@ -131,18 +131,26 @@ class Cluster:
             await asyncio.sleep(HEALTH_INTERVAL_S)
 
     async def registry(self, *, refresh: bool = False) -> Registry:
-        """The kinds this cluster serves (discovered on first use, again on `refresh`)."""
+        """The kinds this cluster serves (discovered on first use, again on `refresh`).
+
+        Concurrent callers share one discovery and its outcome: when the API server does not answer, they
+        all fail together after the request timeouts of `kube/connection.py`, instead of queueing behind
+        each other and retrying one after the other (11, 22, 33 s).
+        """
         self.touch()
-        async with self._discovery_lock:
-            stale = time.monotonic() - self._discovered_at > REDISCOVER_MIN_INTERVAL_S
-            if self._registry is None or (refresh and stale):
-                try:
-                    self._registry, self.crds = await discover(self.connection)
-                except UnavailableError as exc:
-                    self._mark(ClusterStatus.UNREACHABLE, str(exc))
-                    raise
-                self._discovered_at = time.monotonic()
+        stale = time.monotonic() - self._discovered_at > REDISCOVER_MIN_INTERVAL_S
+        if self._registry is None or (refresh and stale):
+            await self._discovery(self._discover)
+        assert self._registry is not None
         return self._registry
+
+    async def _discover(self) -> None:
+        try:
+            self._registry, self.crds = await discover(self.connection)
+        except UnavailableError as exc:
+            self._mark(ClusterStatus.UNREACHABLE, str(exc))
+            raise
+        self._discovered_at = time.monotonic()
 
     @property
     def idle(self) -> bool:
@@ -150,10 +158,11 @@ class Cluster:
         return self.last_used and time.monotonic() - self.last_used > IDLE_AFTER_S
 
     async def go_idle(self) -> None:
-        """Stop health checks and caches and close the connection (reopened on next use)."""
+        """Stop health checks, discovery and caches and close the connection (reopened on next use)."""
         if self._health_task is not None:
             await stop_tasks([self._health_task])
             self._health_task = None
+        await self._discovery.stop()
         await self.caches.aclose()
         await self.connection.aclose()
         self.last_used = 0.0

@@ -21,6 +21,7 @@ import aiohttp
 import orjson
 
 from kubevision.kube.errors import KubeError, UnavailableError, error_from_status
+from kubevision.tasks import SharedRun
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,8 @@ REQUEST_TIMEOUT_S = 30.0
 CONNECT_TIMEOUT_S = 10.0
 # Parallel requests per cluster; watches hold one each, so leave room for reads.
 CONNECTION_LIMIT = 200
+# Loading credentials (an exec plugin such as aws or kubelogin may hang on a prompt) gives up after this long.
+CREDENTIALS_TIMEOUT_S = 30.0
 
 # A kubernetes-asyncio `Configuration` (host, api_key, ssl_ca_cert, cert_file, key_file, verify_ssl,
 # proxy). The library is imported on first connect, not at start: its generated client package alone
@@ -104,7 +107,7 @@ class KubeConnection:
         self._load_credentials = load_credentials
         self._session: aiohttp.ClientSession | None = None
         self._configuration: Credentials | None = None
-        self._lock = asyncio.Lock()
+        self._connecting = SharedRun(f"connect-{cluster_name}")
 
     @property
     def server(self) -> str | None:
@@ -112,18 +115,19 @@ class KubeConnection:
         return self._configuration.host if self._configuration else None
 
     async def _ensure_session(self) -> aiohttp.ClientSession:
-        if self._session is not None:
-            return self._session
-        async with self._lock:
-            if self._session is None:
-                await self._connect()
+        if self._session is None:
+            await self._connecting(self._connect)
         assert self._session is not None
         return self._session
 
     async def _connect(self) -> None:
         try:
-            configuration = await self._load_credentials()
+            async with asyncio.timeout(CREDENTIALS_TIMEOUT_S):
+                configuration = await self._load_credentials()
             ssl_context = _ssl_context(configuration)
+        except TimeoutError:
+            raise UnavailableError(f"cluster {self.cluster_name!r}: loading credentials took longer than "
+                                   f"{CREDENTIALS_TIMEOUT_S:.0f} s", cluster=self.cluster_name) from None
         except (CredentialsError, OSError, ssl.SSLError, ValueError, KeyError) as exc:
             raise UnavailableError(
                 f"cluster {self.cluster_name!r}: cannot load credentials: {exc}", cluster=self.cluster_name
@@ -145,12 +149,12 @@ class KubeConnection:
             await old.close()
 
     async def reload_credentials(self) -> None:
-        """Load credentials again (expired exec-plugin or service-account token)."""
-        async with self._lock:
-            await self._connect()
+        """Load credentials again (expired exec-plugin or service-account token); concurrent 401s share it."""
+        await self._connecting(self._connect)
 
     async def aclose(self) -> None:
         """Close the HTTP session."""
+        await self._connecting.stop()
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -1,4 +1,4 @@
-"""Helpers on raw Kubernetes objects (plain dicts): cleaning, masking, YAML and diffs."""
+"""Helpers on raw Kubernetes objects (plain dicts): cleaning, YAML and diffs (Secret masking: `kube/masking.py`)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ import copy
 import difflib
 from typing import Any
 
-import yaml
+from kubevision.kube.manifests import dump_yaml
 
 Obj = dict[str, Any]
-SECRET_MASK = "********"
 # Fields that are server bookkeeping, not intent: left out of diffs.
 _NOISE_METADATA = ("managedFields", "resourceVersion", "generation", "uid", "creationTimestamp", "selfLink")
 
@@ -20,24 +19,6 @@ def strip_managed_fields(obj: Obj) -> Obj:
     if isinstance(metadata, dict):
         metadata.pop("managedFields", None)
     return obj
-
-
-def mask_secret(obj: Obj) -> Obj:
-    """A copy of a Secret whose `data`/`stringData` values are replaced by the mask."""
-    masked = dict(obj)
-    for key in ("data", "stringData"):
-        if isinstance(obj.get(key), dict):
-            masked[key] = dict.fromkeys(obj[key], SECRET_MASK)
-    return masked
-
-
-def unmask_secret(proposed: Obj, current: Obj) -> Obj:
-    """Put back real values where an edited Secret still carries the mask (so masking never loses data)."""
-    data = proposed.get("data")
-    if isinstance(data, dict):
-        real = current.get("data") or {}
-        proposed["data"] = {k: (real.get(k, v) if v == SECRET_MASK else v) for k, v in data.items()}
-    return proposed
 
 
 def diffable(obj: Obj | None) -> Obj | None:
@@ -56,7 +37,7 @@ def to_yaml(obj: Obj | None) -> str:
     """Block-style YAML in the object's own key order."""
     if obj is None:
         return ""
-    return yaml.safe_dump(obj, sort_keys=False, default_flow_style=False, allow_unicode=True)
+    return dump_yaml(obj, sort_keys=False, default_flow_style=False, allow_unicode=True)
 
 
 def unified_diff(current: Obj | None, proposed: Obj | None, name: str) -> str:

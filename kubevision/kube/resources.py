@@ -11,11 +11,11 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime as dt
+import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
-import yaml
 from aiohttp import web
 
 from kubevision.api.envelope import ApiError, ErrorCode
@@ -25,12 +25,9 @@ from kubevision.auth.permissions import Principal, Verb
 from kubevision.kube.cache import CacheEntry, Key, KindCache, object_key
 from kubevision.kube.clusters import Cluster, ClusterManager
 from kubevision.kube.errors import InvalidError, KubeError
-from kubevision.kube.objects import (
-    mask_secret,
-    strip_managed_fields,
-    unified_diff,
-    unmask_secret,
-)
+from kubevision.kube.manifests import check_manifest_body, dump_yaml_off_loop, load_manifests, off_loop
+from kubevision.kube.masking import ValueAccess, unmask_secret, withhold_values
+from kubevision.kube.objects import unified_diff
 from kubevision.kube.registry import ResourceKind, UnknownResourceError
 from kubevision.kube.selectors import Predicate, SelectorError, parse_label_selector
 from kubevision.kube.tables import columns_of, row_matches, row_of, row_order, table_spec
@@ -67,6 +64,11 @@ class Target:
         """Columns of an audit row describing this target."""
         return {"user_id": self.principal.user_id, "username": self.principal.username,
                 "cluster_id": self.cluster.id, "namespace": self.namespace, "resource": self.kind.name}
+
+    def value_access(self) -> ValueAccess:
+        """The reveal decision for this target (Secret values), which every object shown passes through."""
+        return ValueAccess.decide(self.principal, cluster_id=self.cluster.id, kind=self.kind,
+                                  namespace=self.namespace)
 
 
 @dataclasses.dataclass
@@ -110,7 +112,7 @@ def page_slice(items: list[Any], page: int, size: int | None) -> list[Any]:
 
 
 def _check_json_patch(patch: Any) -> None:
-    """40002 unless `patch` is a list of RFC 6902 operations: `op`, a string `path`, `from` for move/copy
+    """40002 unless `patch` is a list of RFC 6902 operations: `op`, a JSON pointer `path`, `from` for move/copy
     and `value` for add/replace/test (the API server answers a bare 422 without saying what is wrong)."""
     if not isinstance(patch, list):
         raise ApiError(ErrorCode.PARAM_INVALID, "a json patch is a list of operations")
@@ -120,9 +122,11 @@ def _check_json_patch(patch: Any) -> None:
             raise ApiError(ErrorCode.PARAM_INVALID,
                            f"patch[{index}] must be an object whose op is one of {', '.join(JSON_PATCH_OPS)}")
         missing = [key for key in ("path", *JSON_PATCH_OPS[op]) if key not in operation]
-        if missing or not isinstance(operation["path"], str) or not isinstance(operation.get("from", ""), str):
+        pointers = [operation.get(key, "") for key in ("path", "from")]
+        if missing or not all(isinstance(p, str) and (not p or p.startswith("/")) for p in pointers):
             needs = ", ".join(f"'{key}'" for key in ("path", *JSON_PATCH_OPS[op]))
-            raise ApiError(ErrorCode.PARAM_INVALID, f"patch[{index}] ({op}) needs {needs}; paths are strings")
+            raise ApiError(ErrorCode.PARAM_INVALID, f"patch[{index}] ({op}) needs {needs}; paths are JSON "
+                                                    "pointers (strings that are empty or start with '/')")
 
 
 def _text(value: Any) -> bool:
@@ -183,11 +187,24 @@ class ResourceService:
         return metadata.get("namespace") in grants
 
     def present(self, target: Target, obj: Obj, *, reveal: bool = False) -> Obj:
-        """An object as callers see it: no managedFields, Secret values masked unless revealed."""
-        strip_managed_fields(obj)
-        if target.kind.name == "secrets" and not reveal:
-            return mask_secret(obj)
-        return obj
+        """An object as callers see it: no managedFields, Secret values masked unless revealed (and allowed)."""
+        return target.value_access().present(obj, reveal=reveal)
+
+    @staticmethod
+    async def _write(target: Target, name: str | None, method: str, path: str, *, current: Obj | None = None,
+                     **options: Any) -> Obj:
+        """Send one write. When the caller may not reveal a Secret's values, the API server's error loses what
+        it quotes of the object: it answers a malformed write with the object (values and all), or part of it."""
+        try:
+            return await target.cluster.request(method, path, **options)
+        except KubeError as exc:
+            access = target.value_access()
+            if not access.masks or access.may_reveal:
+                raise
+            if current is None and name:
+                with contextlib.suppress(KubeError):
+                    current = await target.cluster.request("GET", target.kind.object_path(name, target.namespace))
+            raise withhold_values(exc, current) from None
 
     def _record(self, action: str, target: Target, name: str | None, code: int = 0,
                 request_id: str | None = None, **detail: Any) -> None:
@@ -201,12 +218,21 @@ class ResourceService:
 
     async def _audited(self, action: str, target: Target, name: str | None, request_id: str | None,
                        operation: Awaitable[Any], **detail: Any) -> Any:
+        """Write ahead: the intent row is committed before `operation` (a not yet started request) is awaited,
+        its outcome after; an error other than Kubernetes' own leaves the row as attempted (outcome unknown)."""
+        try:
+            entry = await self._audit.begin(action, request_id=request_id, name=name, detail=detail or None,
+                                            **target.audit_fields())
+        except BaseException:
+            if inspect.iscoroutine(operation):
+                operation.close()  # never sent
+            raise
         try:
             result = await operation
         except KubeError as exc:
-            self._record(action, target, name, int(code_for_kube_error(exc)), request_id, **detail)
+            await self._audit.finish(entry, int(code_for_kube_error(exc)))
             raise
-        self._record(action, target, name, 0, request_id, **detail)
+        await self._audit.finish(entry, 0)
         return result
 
     # -- reads ---------------------------------------------------------------------------------------
@@ -312,7 +338,7 @@ class ResourceService:
         cache = target.cluster.caches.cache_for(target.kind)
         grants = principal.namespace_grants
         is_namespace_kind = target.kind.name == "namespaces"
-        is_secret = target.kind.name == "secrets"
+        access = target.value_access()
         wanted_namespace = target.namespace
         # With a selector: the keys whose last event matched, so that leaving the selection is an event too.
         selected: set[Key] = set()
@@ -335,8 +361,8 @@ class ResourceService:
             event: dict[str, Any] = {"type": event_type, "name": name, "namespace": entry_namespace or None}
             if table:
                 event["row"] = entry.row
-            elif is_secret:
-                event["object"] = mask_secret(orjson.loads(entry.raw))
+            elif access.masks:
+                event["object"] = access.present(orjson.loads(entry.raw))
             else:
                 event["object"] = entry.fragment
             deliver(event)
@@ -366,16 +392,20 @@ class ResourceService:
         """One object (from the cache when it has it); secrets revealed only with `reveal` (audited)."""
         target = await self.resolve(principal, cluster_id, resource, namespace, Verb.READ)
         self._require_namespace(target)
-        if reveal and target.kind.name == "secrets":
+        if target.kind.name == "namespaces" and not principal.can_see_namespace(name):
+            # The rule that filters namespace lists to the grants, for a Namespace asked for by name.
+            raise ApiError(ErrorCode.NAMESPACE_FORBIDDEN, f"no access to namespace {name!r}")
+        access = target.value_access()
+        if reveal and access.masks:
             self.authorize(principal, target.cluster, target.kind, target.namespace, Verb.REVEAL)
         cache = target.cluster.caches.for_reads(target.kind)
         entry = cache.get(target.namespace, name) if cache is not None else None
-        if entry is not None:
+        if entry is not None:  # never a Secret: their caches store nothing (`NEVER_STORED`)
             return ObjectResult(entry.fragment, source="cache", stale=cache.stale)
         obj = await target.cluster.request("GET", target.kind.object_path(name, target.namespace))
-        if reveal and target.kind.name == "secrets":
+        if reveal and access.masks:
             self._record("secret.reveal", target, name, 0, request_id)
-        return ObjectResult(self.present(target, obj, reveal=reveal))
+        return ObjectResult(access.present(obj, reveal=reveal))
 
     @staticmethod
     def _require_namespace(target: Target) -> None:
@@ -407,12 +437,12 @@ class ResourceService:
                             request_id: str | None = None) -> Obj:
         """POST a new object."""
         target = await self.resolve(principal, cluster_id, resource, namespace, Verb.WRITE)
+        await check_manifest_body(body)
         target = self._body_namespace(target, body)
         self._complete(target, body)
         name = body["metadata"].get("name") or body["metadata"].get("generateName")
-        request = target.cluster.request("POST", target.kind.collection_path(target.namespace), body=body,
-                                         params={"dryRun": "All" if dry_run else None,
-                                                 "fieldManager": FIELD_MANAGER})
+        request = self._write(target, name, "POST", target.kind.collection_path(target.namespace), body=body,
+                              params={"dryRun": "All" if dry_run else None, "fieldManager": FIELD_MANAGER})
         created = await (request if dry_run else self._audited("resource.create", target, name, request_id,
                                                                request))
         return self.present(target, created)
@@ -422,6 +452,7 @@ class ResourceService:
                              request_id: str | None = None) -> Obj:
         """PUT a whole object (its resourceVersion guards against lost updates → 40901)."""
         target = await self.resolve(principal, cluster_id, resource, namespace, Verb.WRITE)
+        await check_manifest_body(body)
         target = self._body_namespace(target, body)
         self._complete(target, body)
         body_name = body["metadata"].get("name")
@@ -429,11 +460,12 @@ class ResourceService:
             raise ApiError(ErrorCode.PARAM_INVALID, f"metadata.name {body_name!r} differs from {name!r}")
         body["metadata"]["name"] = name
         path = target.kind.object_path(name, target.namespace)
-        if target.kind.name == "secrets":
-            unmask_secret(body, await target.cluster.request("GET", path))
-        request = target.cluster.request("PUT", path, body=body,
-                                         params={"dryRun": "All" if dry_run else None,
-                                                 "fieldManager": FIELD_MANAGER})
+        current = None
+        if target.value_access().masks:
+            current = await target.cluster.request("GET", path)
+            unmask_secret(body, current)
+        request = self._write(target, name, "PUT", path, current=current, body=body,
+                              params={"dryRun": "All" if dry_run else None, "fieldManager": FIELD_MANAGER})
         replaced = await (request if dry_run else self._audited("resource.update", target, name, request_id,
                                                                 request))
         return self.present(target, replaced)
@@ -450,11 +482,11 @@ class ResourceService:
             raise ApiError(ErrorCode.PARAM_INVALID, f"a {patch_type} patch is an object")
         target = await self.resolve(principal, cluster_id, resource, namespace, Verb.WRITE)
         self._require_namespace(target)
+        target.value_access().check_patch(patch_type, patch)
         patched = await self._audited(
             "resource.patch", target, name, request_id,
-            target.cluster.request("PATCH", target.kind.object_path(name, target.namespace), body=patch,
-                                   content_type=PATCH_CONTENT_TYPES[patch_type],
-                                   params={"fieldManager": FIELD_MANAGER}),
+            self._write(target, name, "PATCH", target.kind.object_path(name, target.namespace), body=patch,
+                        content_type=PATCH_CONTENT_TYPES[patch_type], params={"fieldManager": FIELD_MANAGER}),
             patchType=patch_type,
         )
         return self.present(target, patched)
@@ -481,22 +513,23 @@ class ResourceService:
                       name: str | None = None, namespace: str | None = None) -> Obj:
         """Ask the API server to validate a create (no `name`) or update; return the diff and causes."""
         target = await self.resolve(principal, cluster_id, resource, namespace, Verb.WRITE)
+        await check_manifest_body(body)
         target = self._body_namespace(target, body)
         self._complete(target, body)
         current = None
         if name is not None:
             current = await target.cluster.request("GET", target.kind.object_path(name, target.namespace))
             body["metadata"]["name"] = name
-            if target.kind.name == "secrets":
+            if target.value_access().masks:
                 unmask_secret(body, current)
         try:
             if name is None:
-                proposed = await target.cluster.request(
-                    "POST", target.kind.collection_path(target.namespace), body=body,
+                proposed = await self._write(
+                    target, None, "POST", target.kind.collection_path(target.namespace), body=body,
                     params={"dryRun": "All", "fieldManager": FIELD_MANAGER})
             else:
-                proposed = await target.cluster.request(
-                    "PUT", target.kind.object_path(name, target.namespace), body=body,
+                proposed = await self._write(
+                    target, name, "PUT", target.kind.object_path(name, target.namespace), current=current, body=body,
                     params={"dryRun": "All", "fieldManager": FIELD_MANAGER})
         except InvalidError as exc:
             return {"valid": False, "message": exc.message, "causes": exc.causes,
@@ -505,7 +538,9 @@ class ResourceService:
         return {
             "valid": True, "message": "valid", "causes": [],
             "current": self._shown(target, current), "proposed": self._shown(target, proposed),
-            "diff": unified_diff(self._shown(target, current), self._shown(target, proposed), label),
+            # YAML of two objects of up to 2 MiB and their diff: seconds of CPU, so not on the event loop.
+            "diff": await off_loop(unified_diff, self._shown(target, current), self._shown(target, proposed),
+                                   label),
         }
 
     def _shown(self, target: Target, obj: Obj | None) -> Obj | None:
@@ -514,16 +549,22 @@ class ResourceService:
     # -- apply ---------------------------------------------------------------------------------------
     async def apply_yaml(self, principal: Principal, cluster_id: int, text: str, *, dry_run: bool = False,
                          namespace: str | None = None, request_id: str | None = None) -> list[Obj]:
-        """Server-side apply of every document; each reports its own outcome."""
-        documents = parse_manifests(text)
-        if not documents:
-            raise ApiError(ErrorCode.MANIFEST_INVALID, "no documents in the YAML")
+        """Server-side apply of every document; each reports its own outcome.
+
+        Whoever may not write anything on the cluster is refused before the YAML is parsed; parsing runs in
+        a worker thread within the limits of `kube/manifests.py`.
+        """
         if not principal.can_see_cluster(cluster_id):
             raise ApiError(ErrorCode.CLUSTER_FORBIDDEN, f"no access to cluster {cluster_id}")
         cluster = self.clusters.get(cluster_id)
+        if not principal.may_write_somewhere():
+            raise ApiError(ErrorCode.FORBIDDEN, f"role {principal.role} may not write anything, so it may not apply")
+        manifests = await load_manifests(text)
+        if not manifests:
+            raise ApiError(ErrorCode.MANIFEST_INVALID, "no documents in the YAML")
         results = []
-        for index, (line, document) in enumerate(documents):
-            results.append(await self._apply_one(principal, cluster, index, line, document,
+        for index, manifest in enumerate(manifests):
+            results.append(await self._apply_one(principal, cluster, index, manifest.line, manifest.document,
                                                  dry_run=dry_run, namespace=namespace, request_id=request_id))
         return results
 
@@ -555,9 +596,9 @@ class ResourceService:
             result["namespace"] = ns
             self.authorize(principal, cluster, kind, ns, Verb.WRITE)
             target = Target(principal=principal, cluster=cluster, kind=kind, namespace=ns)
-            request = cluster.request(
-                "PATCH", kind.object_path(metadata["name"], ns), body=yaml.safe_dump(document).encode(),
-                content_type="application/apply-patch+yaml",
+            request = self._write(
+                target, metadata["name"], "PATCH", kind.object_path(metadata["name"], ns),
+                body=(await dump_yaml_off_loop(document)).encode(), content_type="application/apply-patch+yaml",
                 params={"fieldManager": FIELD_MANAGER, "dryRun": "All" if dry_run else None})
             applied = await (request if dry_run else self._audited("resource.apply", target, metadata["name"],
                                                                    request_id, request))
@@ -635,27 +676,7 @@ class ResourceService:
         return self.present(target, patched)
 
 
-def parse_manifests(text: str) -> list[tuple[int, Any]]:
-    """(first line, document) for each non-empty YAML document; 42200 with line/column on a parse error."""
-    if not isinstance(text, str) or not text.strip():
-        raise ApiError(ErrorCode.PARAM_MISSING, "yaml is required")
-    documents = []
-    try:
-        for node in yaml.compose_all(text, Loader=yaml.SafeLoader):
-            if node is None:
-                continue
-            documents.append((node.start_mark.line + 1, yaml.safe_load(yaml.serialize(node))))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ApiError(ErrorCode.MANIFEST_INVALID, f"YAML cannot be parsed{where}: {problem}",
-                       data={"line": mark.line + 1 if mark else None,
-                             "column": mark.column + 1 if mark else None}) from exc
-    return [(line, doc) for line, doc in documents if doc is not None]
-
-
-__all__ = ["ListResult", "ObjectResult", "ResourceService", "Target", "parse_manifests"]
+__all__ = ["ListResult", "ObjectResult", "ResourceService", "Target"]
 
 
 RESOURCES = web.AppKey("resources", ResourceService)

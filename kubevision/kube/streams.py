@@ -195,11 +195,13 @@ class StreamService:
         audit_fields = {"request_id": request_id, "client_ip": client_ip, "name": pod,
                         **target.audit_fields()}
         execution = PodExec(target.cluster, namespace, pod, chosen)
+        # Written ahead, like every change: the intent is on record before the exec request is sent.
+        entry = await self._audit.begin("pod.exec", detail={"container": chosen, "command": command},
+                                        **audit_fields)
         try:
             await execution.connect(command or None)
         except KubeError as exc:
-            self._audit.record("pod.exec", code=int(code_for_kube_error(exc)),
-                               detail={"container": chosen, "command": command}, **audit_fields)
+            await self._audit.finish(entry, int(code_for_kube_error(exc)))
             raise
         try:
             session = await self._sessions.begin(
@@ -209,8 +211,7 @@ class StreamService:
         except BaseException:
             await execution.aclose()
             raise
-        self._audit.record("pod.exec", detail={"container": chosen, "command": execution.command,
-                                               "sessionId": session.id}, **audit_fields)
+        await self._audit.finish(entry, 0, command=execution.command, sessionId=session.id)
         terminal = Terminal(execution, session, self._sessions, self._audit, audit_fields)
         if cols and rows:
             await terminal.resize(cols, rows)

@@ -33,9 +33,11 @@ import orjson
 from aiohttp import web
 
 from kubevision.api.envelope import ApiError, ErrorCode
+from kubevision.api.kube_errors import code_for_kube_error
 from kubevision.auth.permissions import Principal, Verb
 from kubevision.kube.clusters import Cluster
 from kubevision.kube.errors import KubeError
+from kubevision.kube.masking import ValueAccess
 from kubevision.kube.quantities import as_bytes, as_cores, quantity_or_zero
 from kubevision.kube.registry import ResourceKind, UnknownResourceError
 from kubevision.kube.resources import ResourceService
@@ -121,6 +123,15 @@ def compact_event(event: Obj) -> Obj:
 
 
 # -- overview helpers ------------------------------------------------------------------------------------
+async def _section(failures: dict[str, KubeError], name: str, read: Awaitable[T]) -> T | None:
+    """One section of the overview: a Kubernetes failure is kept in `failures` and the section left out."""
+    try:
+        return await read
+    except KubeError as exc:
+        failures[name] = exc
+        return None
+
+
 class PodFacts(NamedTuple):
     """What the overview needs of one pod."""
 
@@ -246,6 +257,9 @@ class ViewService:
         items = [item for listing in listings for item in listing.get("items") or []]
         if grants is not None and is_namespace_kind:
             items = [item for item in items if metadata_of(item).get("name") in grants]
+        access = ValueAccess.decide(principal, cluster_id=cluster.id, kind=kind, namespace=namespace)
+        if access.masks:  # views never show values (topology and search use names and labels only)
+            items = [access.present(item) for item in items]
         spec = table_spec(kind)
         rows = [row_of(spec, item, namespaced=kind.namespaced) for item in items]
         return Read(kind, rows, list(items), "apiserver")
@@ -254,13 +268,19 @@ class ViewService:
     async def overview(self, principal: Principal, cluster_id: int) -> tuple[Obj, Obj]:
         """Counts, readiness, capacity vs requests vs limits, pod phases, recent warnings, metrics.
 
-        Returns (data, meta extras: source, stale).
+        Returns (data, meta extras: source, stale). Each kind is a section of its own: one that Kubernetes
+        refuses (RBAC Forbidden) or that fails otherwise is left out and listed in `data.missing` with its
+        code and the API server's message; only when every section fails does the whole view fail.
         """
         cluster = self._cluster(principal, cluster_id)
+        await cluster.registry()  # an unreachable cluster fails the view as a whole (50200)
         names = OVERVIEW_KINDS + EXTRA_COUNTED_KINDS
+        failures: dict[str, KubeError] = {}
         reads_list, warnings = await asyncio.gather(
-            gather_all(self.read(principal, cluster, name) for name in names),
-            self._recent_warnings(principal, cluster))
+            gather_all(_section(failures, name, self.read(principal, cluster, name)) for name in names),
+            _section(failures, "events", self._recent_warnings(principal, cluster)))
+        if len(failures) == len(names) + 1:
+            raise failures[names[0]]
         reads = dict(zip(names, reads_list, strict=True))
         pods, nodes = reads["pods"], reads["nodes"]
 
@@ -334,6 +354,8 @@ class ViewService:
             "warnings": warnings,
             "metricsAvailable": usage is not None,
             "scope": "cluster" if principal.namespace_grants is None else "namespaces",
+            "missing": [{"kind": name, "code": int(code_for_kube_error(failures[name])),
+                         "message": failures[name].message} for name in (*names, "events") if name in failures],
         }
         used = [read for read in reads.values() if read is not None and read.kind.name in cluster.caches.cached_kinds]
         meta = {"source": "cache" if used and all(r.source == "cache" for r in used) else "apiserver",

@@ -71,6 +71,12 @@ async def delete_api_key(conn: AsyncConnection, *, key_id: int, user_id: int) ->
     return result.rowcount == 1
 
 
+async def delete_user_api_keys(conn: AsyncConnection, user_id: int) -> int:
+    """Delete every key of a user; returns how many there were."""
+    result = await conn.execute(api_keys.delete().where(api_keys.c.user_id == user_id))
+    return result.rowcount
+
+
 async def touch_api_key(conn: AsyncConnection, key_id: int) -> None:
     """Record that the key was used now."""
     await conn.execute(api_keys.update().where(api_keys.c.id == key_id).values(last_used_at=utcnow()))

@@ -5,11 +5,13 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import sqlalchemy as sa
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from kubevision.datadir import prepare_sqlite_file
 from kubevision.store.migrations import apply_migrations
 
 log = logging.getLogger(__name__)
@@ -31,7 +33,9 @@ class Store:
         return self.url.startswith("sqlite")
 
     async def start(self) -> None:
-        """Create the engine and bring the schema up to date."""
+        """Create the engine and bring the schema up to date (a SQLite file is created 0600)."""
+        if self.is_sqlite and (database := sa.make_url(self.url).database) and database != ":memory:":
+            prepare_sqlite_file(Path(database))
         engine = create_async_engine(self.url, pool_pre_ping=not self.is_sqlite)
         if self.is_sqlite:
             sa.event.listen(engine.sync_engine, "connect", _configure_sqlite)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 
-from kubevision.store.models import favorites, metadata, terminal_sessions
+from kubevision.store.models import favorites, login_failures, metadata, terminal_sessions
 
 schema_migrations = sa.Table(
     "schema_migrations",
@@ -33,6 +33,16 @@ def _terminal_sessions(op: Operations) -> None:
     terminal_sessions.create(op.get_bind(), checkfirst=True)
 
 
+def _audit_outcome_nullable(op: Operations) -> None:
+    """`audit_logs.code` may be NULL: an intent row is written before its change is sent, the outcome after."""
+    columns = {column["name"]: column for column in sa.inspect(op.get_bind()).get_columns("audit_logs")}
+    if columns["code"]["nullable"]:
+        return
+    # SQLite cannot alter a column: batch mode copies the table (indexes included); PostgreSQL gets an ALTER.
+    with op.batch_alter_table("audit_logs") as batch:
+        batch.alter_column("code", existing_type=sa.Integer(), nullable=True)
+
+
 # The PostgreSQL advisory lock held while migrating (released at commit); any fixed number works.
 MIGRATION_LOCK_ID = 0x6B76_6D69  # "kvmi"
 
@@ -41,6 +51,8 @@ MIGRATIONS: list[tuple[str, Callable[[Operations], None]]] = [
     ("0001_baseline", _baseline),
     ("0002_favorites", lambda op: favorites.create(op.get_bind(), checkfirst=True)),
     ("0003_terminal_sessions", _terminal_sessions),
+    ("0004_login_failures", lambda op: login_failures.create(op.get_bind(), checkfirst=True)),
+    ("0005_audit_outcome_nullable", _audit_outcome_nullable),
 ]
 
 

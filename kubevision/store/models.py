@@ -100,6 +100,16 @@ api_keys = sa.Table(
     sa.Column("last_used_at", sa.DateTime(timezone=True)),
 )
 
+# Failed sign-in attempts per username (the per-user throttle; shared by every instance on the database).
+login_failures = sa.Table(
+    "login_failures",
+    metadata,
+    # Lower-cased as typed: unknown names are counted too, so a refusal does not reveal which names exist.
+    sa.Column("username", String(255), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_attempt_at", sa.Float, nullable=False, index=True),  # Unix seconds
+)
+
 audit_logs = sa.Table(
     "audit_logs",
     metadata,
@@ -113,7 +123,9 @@ audit_logs = sa.Table(
     sa.Column("namespace", String(253)),
     sa.Column("resource", String(253)),
     sa.Column("name", String(253)),
-    sa.Column("code", sa.Integer, nullable=False, default=0),
+    # The outcome: 0 or an error code; NULL while a change is only attempted (its intent row is written before
+    # the change is sent, and a crash between sending and recording the outcome leaves it NULL).
+    sa.Column("code", sa.Integer),
     sa.Column("client_ip", String(64)),
     sa.Column("detail", sa.JSON),
 )

@@ -36,7 +36,7 @@ async def test_admin_actions_are_recorded(admin: ApiSession) -> None:
     user = await create_user(admin, "newbie", role="dev")
     await admin.ok("PUT", f"/users/{user['id']}", json={"role": "ops"})
     await admin.ok("DELETE", f"/users/{user['id']}")
-    await admin.ok("POST", "/api-keys", json={"name": "ci"})
+    await admin.ok("POST", "/api-keys", json={"name": "ci", "currentPassword": "admin-password-1"})
     entries = await admin.ok("GET", "/audit-logs?user=admin")
     actions = [e["action"] for e in entries]
     assert actions[:4] == ["apikey.create", "user.delete", "user.update", "user.create"]

@@ -118,3 +118,27 @@ def test_declared_routes_carry_their_spec() -> None:
     routes.add_to(app.router)
     check_policies(app)
     assert registered_api_routes(app) == {("post", "/api/v1/demo")}
+
+
+async def test_credential_routes_are_documented_as_session_only(client) -> None:
+    document = await openapi_document(client)
+    session_only = {(method, path) for path, operations in document["paths"].items()
+                    for method, operation in operations.items() if operation.get("x-session-only")}
+    assert session_only == {
+        ("get", "/api/v1/api-keys"), ("post", "/api/v1/api-keys"), ("delete", "/api/v1/api-keys/{id}"),
+        ("post", "/api/v1/auth/2fa/setup"), ("post", "/api/v1/auth/2fa/enable"), ("post", "/api/v1/auth/2fa/disable"),
+        ("put", "/api/v1/users/me/password"), ("post", "/api/v1/auth/logout-all"),
+    }
+    for method, path in session_only:
+        assert document["paths"][path][method]["security"] == [{"bearer": []}]
+    bodies = {path: document["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]
+              for path in ("/api/v1/api-keys", "/api/v1/auth/2fa/enable", "/api/v1/auth/2fa/disable",
+                           "/api/v1/auth/logout-all")}
+    assert {"currentPassword", "code"} <= set(bodies["/api/v1/api-keys"]["properties"])
+    assert "currentPassword" in bodies["/api/v1/auth/2fa/enable"]["required"]
+    assert "currentPassword" in bodies["/api/v1/auth/2fa/disable"]["required"]
+    assert bodies["/api/v1/auth/logout-all"]["properties"]["revokeApiKeys"]["type"] == "boolean"
+    before_change = {(method, path) for path, operations in document["paths"].items()
+                     for method, operation in operations.items() if operation.get("x-before-password-change")}
+    assert before_change == {("get", "/api/v1/users/me"), ("put", "/api/v1/users/me/password"),
+                             ("post", "/api/v1/auth/logout-all"), ("get", "/api/v1/info")}

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from kubevision.auth.ratelimit import FREE_FAILURES
 from tests.accounts import USER_PASSWORD, create_user, sign_in, user_session
+from tests.api.test_api_keys import keyed
 from tests.helpers import ADMIN_PASSWORD, ApiSession
 
 SECRET_KEYS = {"password", "password_hash", "passwordHash", "totp_secret", "totpSecret"}
@@ -207,6 +209,46 @@ async def test_password_change_clears_must_change(admin: ApiSession, anonymous: 
     await jill.ok("PUT", "/users/me/password",
                   json={"oldPassword": "temporary-pw-1", "newPassword": "jills-own-pw"})
     assert (await sign_in(anonymous, "jill", "jills-own-pw"))["user"]["mustChangePassword"] is False
+
+
+async def test_must_change_password_allows_only_the_change(admin: ApiSession, anonymous: ApiSession) -> None:
+    user = await create_user(admin, "jill", role="ops")
+    jill = await anonymous.login("jill", USER_PASSWORD)
+    key = (await jill.ok("POST", "/api-keys", json={"name": "ci", "currentPassword": USER_PASSWORD}))["key"]
+    await admin.ok("POST", f"/users/{user['id']}/reset-password", json={"password": "temporary-pw-1"})
+    jill = await anonymous.login("jill", "temporary-pw-1")
+    script = keyed(jill, key)
+    for session in (jill, script):
+        assert (await session.ok("GET", "/users/me"))["mustChangePassword"] is True
+        for method, path in (("GET", "/clusters"), ("GET", "/favorites"), ("POST", "/ws/ticket"),
+                             ("GET", "/audit-logs"), ("GET", "/auth/2fa/status")):
+            body = await session.fails(method, path, 40300)
+            assert "must change your password first" in body["message"], (method, path)
+    await jill.fails("GET", "/api-keys", 40300)
+    assert (await jill.ok("GET", "/info"))["version"]
+    await jill.ok("PUT", "/users/me/password", json={"oldPassword": "temporary-pw-1", "newPassword": "jills-own-pw"})
+    jill = await anonymous.login("jill", "jills-own-pw")
+    assert await jill.ok("GET", "/favorites") == []
+    assert (await script.ok("GET", "/auth/2fa/status"))["enabled"] is False
+
+
+async def test_a_user_who_must_change_the_password_may_sign_out_everywhere(admin: ApiSession,
+                                                                          anonymous: ApiSession) -> None:
+    user = await create_user(admin, "kay")
+    await admin.ok("POST", f"/users/{user['id']}/reset-password", json={"password": "temporary-pw-1"})
+    kay = await anonymous.login("kay", "temporary-pw-1")
+    assert await kay.ok("POST", "/auth/logout-all") == {"apiKeysRevoked": 0}
+    await kay.fails("GET", "/users/me", 40101)
+
+
+async def test_wrong_old_passwords_slow_the_account_down(admin: ApiSession, anonymous: ApiSession) -> None:
+    ivy = await user_session(admin, anonymous, "ivy")
+    for _ in range(FREE_FAILURES):
+        await ivy.fails("PUT", "/users/me/password", 40002,
+                        json={"oldPassword": "guess-guess", "newPassword": "new-password-1"})
+    await ivy.fails("PUT", "/users/me/password", 42900, status=429,
+                    json={"oldPassword": USER_PASSWORD, "newPassword": "new-password-1"})
+    await ivy.ok("GET", "/users/me")  # slowed down, never signed out
 
 
 async def test_admin_password_reset_validates(admin: ApiSession) -> None:

@@ -1,4 +1,4 @@
-"""Fixtures for the authentication tests: a controllable clock for TOTP codes."""
+"""Fixtures for the authentication tests: controllable clocks for TOTP codes and for the sign-in limits."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import types
 import pyotp
 import pytest
 
-from kubevision.auth import totp
+from kubevision.auth import ratelimit, totp
 
 
 class TotpClock:
@@ -34,4 +34,29 @@ def totp_clock(monkeypatch: pytest.MonkeyPatch) -> TotpClock:
     """Freeze the TOTP module's clock (tokens and everything else keep real time)."""
     clock = TotpClock()
     monkeypatch.setattr(totp, "time", types.SimpleNamespace(time=clock.time))
+    return clock
+
+
+class SignInClock:
+    """The time the sign-in limits see (wall clock for the per-user throttle, monotonic for the per-client
+    windows); starts at the real time and moves only when told."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def time(self) -> float:
+        return self.now
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def sign_in_clock(monkeypatch: pytest.MonkeyPatch) -> SignInClock:
+    """Freeze the rate-limit module's clock, so growing delays pass without waiting."""
+    clock = SignInClock()
+    monkeypatch.setattr(ratelimit, "time", clock)
     return clock

@@ -1,7 +1,9 @@
-"""Rate limits on sign-in, 2FA verification and refresh: per client IP and per username, HTTP 429 + 42900.
+"""Sign-in limits: per client (the whole loopback range is one client) for sign-in, 2FA verification and
+refresh, and the per-user throttle of failed attempts (a growing delay, shared through the database). Limited
+answers are HTTP 429 + 42900.
 
-Requests come from different loopback source addresses (127.0.0.x) so the per-IP and per-username
-limits can be told apart over real connections.
+Requests come from several loopback source addresses (127.x.y.z) over real connections, to show that they
+count as one client.
 """
 
 from __future__ import annotations
@@ -12,11 +14,15 @@ from collections.abc import AsyncIterator, Callable
 import aiohttp
 import pytest
 
+from kubevision.app import create_app
 from kubevision.auth import ratelimit
-from kubevision.auth.ratelimit import RateLimiter
+from kubevision.auth.ratelimit import FAILURE_MEMORY_S, FREE_FAILURES, MAX_DELAY_S, RateLimiter, client_key
 from kubevision.auth.service import AUTH
 from kubevision.auth.tokens import TokenType
+from kubevision.config import load_settings
+from tests.auth.conftest import SignInClock
 from tests.helpers import ADMIN_PASSWORD, ApiSession, assert_envelope
+from tests.postgres import PostgresServer
 
 LIMIT = 3
 limited = pytest.mark.parametrize("settings_overrides", [{"login_rate_per_minute": LIMIT}], indirect=True)
@@ -43,39 +49,49 @@ def login(username: str, password: str = "wrong-password") -> dict:
     return {"username": username, "password": password}
 
 
-def assert_limited(status: int, headers: dict, body: dict) -> None:
+def assert_limited(status: int, headers: dict, body: dict) -> dict:
     assert status == 429, body
     assert_envelope(body, 42900)
     assert 1 <= int(headers["Retry-After"]) <= 60
+    assert f"try again in {headers['Retry-After']} s" in body["message"]
     assert headers["X-Request-ID"] == body["meta"]["requestId"]
+    return body
 
 
 @limited
-async def test_per_ip_limit(from_ip) -> None:
-    for attempt in range(LIMIT):
-        status, _, body = await from_ip("127.0.0.2", "/auth/login", login(f"user{attempt}"))
+async def test_the_loopback_range_is_one_client(from_ip) -> None:
+    for attempt, source in enumerate(("127.0.0.2", "127.0.0.3", "127.1.2.3")):
+        status, _, body = await from_ip(source, "/auth/login", login(f"user{attempt}"))
         assert (status, body["code"]) == (200, 40100)
-    assert_limited(*await from_ip("127.0.0.2", "/auth/login", login("someone-else")))
-    # Even the right password is refused from that IP now; another IP is unaffected.
-    assert_limited(*await from_ip("127.0.0.2", "/auth/login", login("admin", ADMIN_PASSWORD)))
-    status, _, body = await from_ip("127.0.0.3", "/auth/login", login("admin", ADMIN_PASSWORD))
-    assert (status, body["code"]) == (200, 0)
+    # Every other loopback address is the same client: refused, even with the right password.
+    assert_limited(*await from_ip("127.0.0.4", "/auth/login", login("someone-else")))
+    body = assert_limited(*await from_ip("127.255.0.9", "/auth/login", login("admin", ADMIN_PASSWORD)))
+    assert "from this client" in body["message"]
+
+
+@pytest.mark.parametrize(("first", "second", "same"), [
+    ("127.0.0.1", "127.45.6.7", True),
+    ("127.0.0.1", "::1", True),
+    ("::ffff:127.0.0.2", "127.0.0.9", True),
+    ("::ffff:10.1.2.3", "10.1.2.3", True),
+    ("2001:db8:1:2::1", "2001:db8:1:2:ffff::9", True),  # one /64
+    ("10.1.2.3", "10.1.2.4", False),
+    ("2001:db8:1:2::1", "2001:db8:1:3::1", False),
+    ("127.0.0.1", "10.0.0.1", False),
+])
+def test_client_keys(first: str, second: str, same: bool) -> None:
+    assert (client_key(first) == client_key(second)) is same
+
+
+def test_clients_are_limited_separately() -> None:
+    limiter = RateLimiter(1)
+    assert limiter.hit(("login-ip", client_key("10.0.0.1"))) is None
+    assert limiter.hit(("login-ip", client_key("10.0.0.1"))) is not None
+    assert limiter.hit(("login-ip", client_key("10.0.0.2"))) is None
 
 
 @limited
-async def test_per_username_limit_across_ips(from_ip) -> None:
-    for attempt in range(LIMIT):
-        status, _, body = await from_ip(f"127.0.1.{attempt + 1}", "/auth/login", login("admin"))
-        assert (status, body["code"]) == (200, 40100)
-    assert_limited(*await from_ip("127.0.1.9", "/auth/login", login("admin", ADMIN_PASSWORD)))
-    assert_limited(*await from_ip("127.0.1.9", "/auth/login", login("ADMIN", ADMIN_PASSWORD)))
-    # Other usernames from a fresh IP still get through.
-    status, _, body = await from_ip("127.0.1.10", "/auth/login", login("bob"))
-    assert (status, body["code"]) == (200, 40100)
-
-
-@limited
-async def test_refresh_is_limited_per_user_across_ips(anonymous: ApiSession, from_ip) -> None:
+async def test_refresh_is_limited(anonymous: ApiSession, from_ip) -> None:
     data = await anonymous.ok("POST", "/auth/login", json=login("admin", ADMIN_PASSWORD))
     for attempt in range(LIMIT):
         status, _, body = await from_ip(f"127.0.3.{attempt + 1}", "/auth/refresh",
@@ -93,15 +109,15 @@ async def test_refresh_with_garbage_is_limited_per_ip(from_ip) -> None:
 
 
 @limited
-async def test_two_factor_verify_is_limited_per_user(app, from_ip) -> None:
-    # A 2FA session token for the admin (valid signature); wrong codes from several IPs.
-    token = app[AUTH].codec.issue(TokenType.TWO_FACTOR, user_id=1, version=1, ttl_s=60).token
+async def test_two_factor_verify_is_limited_per_client(app, from_ip) -> None:
+    # 2FA session tokens of two users (valid signatures): the client's window counts both.
+    tokens = [app[AUTH].codec.issue(TokenType.TWO_FACTOR, user_id=1, version=1, ttl_s=60).token for _ in range(2)]
     for attempt in range(LIMIT):
         status, _, body = await from_ip(f"127.0.2.{attempt + 1}", "/auth/2fa/verify",
-                                        {"sessionToken": token, "code": "000000"})
+                                        {"sessionToken": tokens[attempt % 2], "code": "000000"})
         assert (status, body["code"]) == (200, 40103)
     assert_limited(*await from_ip("127.0.2.9", "/auth/2fa/verify",
-                                  {"sessionToken": token, "code": "000000"}))
+                                  {"sessionToken": tokens[0], "code": "000000"}))
 
 
 @limited
@@ -140,3 +156,87 @@ def test_refused_attempts_do_not_extend_the_block(monkeypatch: pytest.MonkeyPatc
         assert limiter.hit(("a", "b")) is not None
     now[0] += 60.1
     assert limiter.hit(("a", "b")) is None
+
+
+# -- the per-user throttle -----------------------------------------------------------------------------------
+
+
+async def attempt(session: ApiSession, username: str, password: str = "wrong-password") -> dict:
+    """One sign-in attempt; returns the envelope (HTTP 429 allowed)."""
+    response = await session.client.post("/api/v1/auth/login", json=login(username, password))
+    body = await response.json()
+    assert response.status == (429 if body["code"] == 42900 else 200), body
+    if body["code"] == 42900:
+        assert response.headers["Retry-After"] in body["message"]
+    return body
+
+
+async def fail_freely(session: ApiSession, username: str) -> None:
+    """Use up the failures that cost no delay."""
+    for _ in range(FREE_FAILURES):
+        assert (await attempt(session, username))["code"] == 40100
+
+
+async def test_wrong_passwords_slow_an_account_down_without_locking_it_out(anonymous: ApiSession,
+                                                                          sign_in_clock: SignInClock) -> None:
+    await fail_freely(anonymous, "admin")
+    # Now each attempt waits a second after the last: the right password too, and refusals change nothing.
+    for _ in range(3):
+        body = await attempt(anonymous, "ADMIN", ADMIN_PASSWORD)
+        assert body["code"] == 42900 and "try again in 1 s" in body["message"]
+    sign_in_clock.advance(1.0)
+    assert (await attempt(anonymous, "admin", ADMIN_PASSWORD))["code"] == 0
+    # Success cleared the count: the free failures are back.
+    await fail_freely(anonymous, "admin")
+
+
+async def test_the_delay_doubles_up_to_its_cap(anonymous: ApiSession, sign_in_clock: SignInClock) -> None:
+    await fail_freely(anonymous, "admin")
+    waits = []
+    for _ in range(9):
+        body = await attempt(anonymous, "admin")
+        assert body["code"] == 42900
+        wait = int(body["message"].rsplit("try again in ", 1)[1].split()[0])
+        waits.append(wait)
+        sign_in_clock.advance(wait - 0.5)
+        assert (await attempt(anonymous, "admin"))["code"] == 42900  # not yet
+        sign_in_clock.advance(0.5)
+        assert (await attempt(anonymous, "admin"))["code"] == 40100
+    assert waits == [1, 2, 4, 8, 16, 32, 60, 60, 60]
+    assert max(waits) == MAX_DELAY_S
+    # However many failures: the right password gets in once the current delay has passed.
+    sign_in_clock.advance(MAX_DELAY_S)
+    assert (await attempt(anonymous, "admin", ADMIN_PASSWORD))["code"] == 0
+
+
+async def test_unknown_names_are_throttled_alike(anonymous: ApiSession, sign_in_clock: SignInClock) -> None:
+    # A refusal must not tell which usernames exist; one name's failures do not slow another name down.
+    await fail_freely(anonymous, "ghost")
+    assert (await attempt(anonymous, "ghost"))["code"] == 42900
+    assert (await attempt(anonymous, "admin", ADMIN_PASSWORD))["code"] == 0
+
+
+async def test_failures_are_forgotten_after_a_quiet_spell(anonymous: ApiSession,
+                                                          sign_in_clock: SignInClock) -> None:
+    await fail_freely(anonymous, "admin")
+    sign_in_clock.advance(FAILURE_MEMORY_S)
+    await fail_freely(anonymous, "admin")
+    assert (await attempt(anonymous, "admin"))["code"] == 42900
+
+
+async def test_the_throttle_is_shared_by_instances_on_one_database(aiohttp_client, tmp_path,
+                                                                   postgres: PostgresServer,
+                                                                   sign_in_clock: SignInClock) -> None:
+    database_url = postgres.create_database()
+    instances = []
+    for index in range(2):
+        settings = load_settings({"data_dir": str(tmp_path / f"data{index}"), "database_url": database_url,
+                                  "admin_password": ADMIN_PASSWORD, "no_browser": True,
+                                  "login_rate_per_minute": 1000}, environ={})
+        instances.append(ApiSession(await aiohttp_client(create_app(settings))))
+    first, second = instances
+    await fail_freely(first, "admin")
+    assert (await attempt(second, "admin", ADMIN_PASSWORD))["code"] == 42900
+    sign_in_clock.advance(1.0)
+    assert (await attempt(second, "admin", ADMIN_PASSWORD))["code"] == 0
+    assert (await attempt(first, "admin", ADMIN_PASSWORD))["code"] == 0  # cleared for both

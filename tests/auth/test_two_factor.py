@@ -1,5 +1,6 @@
 """TOTP two-factor authentication: setup, enable, the second sign-in step, replay guard, recovery codes,
-status and disable."""
+status and disable; enabling and disabling ask for the password again, API keys may do none of it, and wrong
+codes slow the account down."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ import urllib.parse
 
 import pyotp
 
+from kubevision.auth.ratelimit import FREE_FAILURES
 from kubevision.auth.service import AUTH
 from kubevision.auth.tokens import TokenType
 from tests.accounts import USER_PASSWORD, create_user
-from tests.auth.conftest import TotpClock
+from tests.api.test_api_keys import keyed
+from tests.auth.conftest import SignInClock, TotpClock
 from tests.helpers import ApiSession
+
+CONFIRMED = {"currentPassword": USER_PASSWORD}
 
 
 def wrong_code(clock: TotpClock, secret: str) -> str:
@@ -29,7 +34,8 @@ async def two_factor_login(anonymous: ApiSession, username: str = "alice") -> st
 
 
 async def verify(anonymous: ApiSession, session_token: str, code: str, expect: int = 0) -> dict:
-    body = await anonymous.call("POST", "/auth/2fa/verify", json={"sessionToken": session_token, "code": code})
+    body = await anonymous.call("POST", "/auth/2fa/verify", json={"sessionToken": session_token, "code": code},
+                                status=429 if expect == 42900 else 200)
     assert body["code"] == expect, body
     return body
 
@@ -39,7 +45,7 @@ async def enabled_user(admin: ApiSession, anonymous: ApiSession, clock: TotpCloc
     await create_user(admin, "alice", role="dev")
     alice = await anonymous.login("alice", USER_PASSWORD)
     setup = await alice.ok("POST", "/auth/2fa/setup")
-    await alice.ok("POST", "/auth/2fa/enable", json={"code": clock.code(setup["secret"], steps=-1)})
+    await alice.ok("POST", "/auth/2fa/enable", json={"code": clock.code(setup["secret"], steps=-1), **CONFIRMED})
     return alice, setup
 
 
@@ -65,13 +71,20 @@ async def test_enable_needs_setup_and_a_right_code(admin: ApiSession, anonymous:
                                                    totp_clock: TotpClock) -> None:
     await create_user(admin, "alice")
     alice = await anonymous.login("alice", USER_PASSWORD)
-    await alice.fails("POST", "/auth/2fa/enable", 40002, json={"code": "123456"})
+    await alice.fails("POST", "/auth/2fa/enable", 40002, json={"code": "123456", **CONFIRMED})
     setup = await alice.ok("POST", "/auth/2fa/setup")
     await alice.fails("POST", "/auth/2fa/enable", 40001, json={})
-    await alice.fails("POST", "/auth/2fa/enable", 40103, json={"code": wrong_code(totp_clock, setup["secret"])})
     await alice.fails("POST", "/auth/2fa/enable", 40103,
-                      json={"code": totp_clock.code(setup["secret"], steps=-2)})  # outside ±1 step
-    await alice.ok("POST", "/auth/2fa/enable", json={"code": totp_clock.code(setup["secret"])})
+                      json={"code": wrong_code(totp_clock, setup["secret"]), **CONFIRMED})
+    await alice.fails("POST", "/auth/2fa/enable", 40103,
+                      json={"code": totp_clock.code(setup["secret"], steps=-2), **CONFIRMED})  # outside ±1 step
+    # The current password is asked for again; a wrong one is 40002 (40100 would sign the browser out).
+    missing = await alice.fails("POST", "/auth/2fa/enable", 40001, json={"code": totp_clock.code(setup["secret"])})
+    assert "currentPassword" in missing["message"]
+    wrong = await alice.fails("POST", "/auth/2fa/enable", 40002,
+                              json={"code": totp_clock.code(setup["secret"]), "currentPassword": "not-my-password"})
+    assert wrong["message"] == "current password is incorrect"
+    await alice.ok("POST", "/auth/2fa/enable", json={"code": totp_clock.code(setup["secret"]), **CONFIRMED})
     await alice.fails("POST", "/auth/2fa/setup", 40002)  # already on: disable first
     assert (await alice.ok("GET", "/users/me"))["totpEnabled"] is True
 
@@ -111,23 +124,26 @@ async def test_full_life_cycle(app, admin: ApiSession, anonymous: ApiSession,
     await verify(anonymous, await two_factor_login(anonymous), recovery[1])
     assert (await alice.ok("GET", "/auth/2fa/status"))["recoveryCodesRemaining"] == 8
 
-    # Disabling needs a current code; it then signs the user out everywhere.
+    # Disabling needs the current password and a current code; it then signs the user out everywhere.
     await alice.fails("POST", "/auth/2fa/disable", 40001, json={})
-    await alice.fails("POST", "/auth/2fa/disable", 40103, json={"code": "12345"})
-    await alice.fails("POST", "/auth/2fa/disable", 40103, json={"code": totp_clock.code(secret)})  # used
+    await alice.fails("POST", "/auth/2fa/disable", 40001, json={"code": totp_clock.code(secret, steps=1)})
+    await alice.fails("POST", "/auth/2fa/disable", 40002,
+                      json={"code": totp_clock.code(secret, steps=1), "currentPassword": "not-my-password"})
+    await alice.fails("POST", "/auth/2fa/disable", 40103, json={"code": "12345", **CONFIRMED})
+    await alice.fails("POST", "/auth/2fa/disable", 40103, json={"code": totp_clock.code(secret), **CONFIRMED})  # used
     totp_clock.advance(1)
-    assert await alice.ok("POST", "/auth/2fa/disable", json={"code": totp_clock.code(secret)}) == \
+    assert await alice.ok("POST", "/auth/2fa/disable", json={"code": totp_clock.code(secret), **CONFIRMED}) == \
         {"enabled": False}
     await alice.fails("GET", "/auth/2fa/status", 40101)
     again = await anonymous.login("alice", USER_PASSWORD)  # no 2FA step any more
     assert await again.ok("GET", "/auth/2fa/status") == {"enabled": False, "recoveryCodesRemaining": 0}
-    await again.fails("POST", "/auth/2fa/disable", 40002, json={"code": "123456"})
+    await again.fails("POST", "/auth/2fa/disable", 40002, json={"code": "123456", **CONFIRMED})
 
 
 async def test_disable_with_a_recovery_code(admin: ApiSession, anonymous: ApiSession,
                                             totp_clock: TotpClock) -> None:
     alice, setup = await enabled_user(admin, anonymous, totp_clock)
-    await alice.ok("POST", "/auth/2fa/disable", json={"code": setup["recoveryCodes"][3]})
+    await alice.ok("POST", "/auth/2fa/disable", json={"code": setup["recoveryCodes"][3], **CONFIRMED})
     await anonymous.login("alice", USER_PASSWORD)
 
 
@@ -135,12 +151,12 @@ async def test_codes_of_a_previous_setup_stop_working(admin: ApiSession, anonymo
                                                       totp_clock: TotpClock) -> None:
     alice, setup = await enabled_user(admin, anonymous, totp_clock)
     totp_clock.advance(1)
-    await alice.ok("POST", "/auth/2fa/disable", json={"code": totp_clock.code(setup["secret"])})
+    await alice.ok("POST", "/auth/2fa/disable", json={"code": totp_clock.code(setup["secret"]), **CONFIRMED})
     alice = await anonymous.login("alice", USER_PASSWORD)
     new_setup = await alice.ok("POST", "/auth/2fa/setup")
     assert new_setup["secret"] != setup["secret"]
     totp_clock.advance(1)
-    await alice.ok("POST", "/auth/2fa/enable", json={"code": totp_clock.code(new_setup["secret"])})
+    await alice.ok("POST", "/auth/2fa/enable", json={"code": totp_clock.code(new_setup["secret"]), **CONFIRMED})
     totp_clock.advance(1)
     session_token = await two_factor_login(anonymous)
     await verify(anonymous, session_token, setup["recoveryCodes"][0], expect=40103)
@@ -180,3 +196,64 @@ async def test_admin_resets_a_lost_authenticator(admin: ApiSession, anonymous: A
     alice = await anonymous.login("alice", USER_PASSWORD)
     assert (await alice.ok("GET", "/users/me"))["totpEnabled"] is False
     await admin.fails("POST", "/users/999/reset-2fa", 40401)
+
+
+async def test_api_keys_cannot_manage_two_factor(admin: ApiSession, anonymous: ApiSession,
+                                                 totp_clock: TotpClock) -> None:
+    await create_user(admin, "alice", role="dev")
+    alice = await anonymous.login("alice", USER_PASSWORD)
+    script = keyed(alice, (await alice.ok("POST", "/api-keys", json={"name": "ci", **CONFIRMED}))["key"])
+    body = await script.fails("POST", "/auth/2fa/setup", 40300)
+    assert "API keys cannot manage credentials" in body["message"]
+    setup = await alice.ok("POST", "/auth/2fa/setup")
+    await script.fails("POST", "/auth/2fa/enable", 40300, json={"code": totp_clock.code(setup["secret"]), **CONFIRMED})
+    assert (await alice.ok("GET", "/auth/2fa/status"))["enabled"] is False  # the key locked nobody out
+    await alice.ok("POST", "/auth/2fa/enable", json={"code": totp_clock.code(setup["secret"]), **CONFIRMED})
+    totp_clock.advance(1)
+    await script.fails("POST", "/auth/2fa/disable", 40300, json={"code": totp_clock.code(setup["secret"]), **CONFIRMED})
+    assert (await alice.ok("GET", "/auth/2fa/status"))["enabled"] is True
+
+
+async def test_wrong_codes_slow_the_account_down(admin: ApiSession, anonymous: ApiSession, totp_clock: TotpClock,
+                                                 sign_in_clock: SignInClock) -> None:
+    _alice, setup = await enabled_user(admin, anonymous, totp_clock)
+    secret = setup["secret"]
+    first = await two_factor_login(anonymous)
+    for _ in range(FREE_FAILURES - 2):
+        await verify(anonymous, first, wrong_code(totp_clock, secret), expect=40103)
+    # Signing in again does not wipe out wrong codes: the right password neither counts nor clears.
+    session_token = await two_factor_login(anonymous)
+    for _ in range(2):
+        await verify(anonymous, session_token, wrong_code(totp_clock, secret), expect=40103)
+    body = await verify(anonymous, session_token, totp_clock.code(secret), expect=42900)
+    assert "try again in 1 s" in body["message"]
+    sign_in_clock.advance(1.0)
+    await verify(anonymous, session_token, totp_clock.code(secret))
+
+
+async def test_a_stolen_session_cannot_guess_the_code_to_disable(admin: ApiSession, anonymous: ApiSession,
+                                                                 totp_clock: TotpClock) -> None:
+    alice, setup = await enabled_user(admin, anonymous, totp_clock)
+    for _ in range(FREE_FAILURES):
+        await alice.fails("POST", "/auth/2fa/disable", 40103,
+                          json={"code": wrong_code(totp_clock, setup["secret"]), **CONFIRMED})
+    await alice.fails("POST", "/auth/2fa/disable", 42900, status=429,
+                      json={"code": totp_clock.code(setup["secret"]), **CONFIRMED})
+    assert (await alice.ok("GET", "/auth/2fa/status"))["enabled"] is True
+    rows = await admin.ok("GET", "/audit-logs?user=alice&action=confirm.failed")
+    assert len(rows) == FREE_FAILURES and {row["code"] for row in rows} == {40103}
+
+
+async def test_with_2fa_on_a_code_confirms_instead_of_the_password(admin: ApiSession, anonymous: ApiSession,
+                                                                   totp_clock: TotpClock) -> None:
+    alice, setup = await enabled_user(admin, anonymous, totp_clock)
+    missing = await alice.fails("POST", "/api-keys", 40001, json={"name": "ci"})
+    assert "currentPassword" in missing["message"] and "code" in missing["message"]
+    await alice.fails("POST", "/api-keys", 40103, json={"name": "ci", "code": wrong_code(totp_clock, setup["secret"])})
+    # Recovery codes are kept for a lost device: they do not confirm.
+    await alice.fails("POST", "/api-keys", 40103, json={"name": "ci", "code": setup["recoveryCodes"][0]})
+    code = totp_clock.code(setup["secret"])
+    assert (await alice.ok("POST", "/api-keys", json={"name": "ci", "code": code}))["key"]
+    await alice.fails("POST", "/api-keys", 40103, json={"name": "again", "code": code})  # replay guard
+    assert (await alice.ok("POST", "/api-keys", json={"name": "by-password", **CONFIRMED}))["key"]
+    assert len(await alice.ok("GET", "/api-keys")) == 2

@@ -28,6 +28,8 @@ DATA_DIR_IN_ROOT = "/root/kubevision-data"
 KUBECONFIG_IN_ROOT = "/root/kubeconfig"
 NAMESPACE = "jumphost"
 HEALTH_TIMEOUT_S = 60.0
+# The password the check sets in place of the generated first-run one.
+CHOSEN_PASSWORD = "jumphost-password-1"
 
 
 def seed(control_plane: ControlPlane) -> None:
@@ -58,6 +60,9 @@ def check(root: Path, control_plane: ControlPlane, log_path: Path) -> list[str]:
         healthy_after = running.wait_healthy(HEALTH_TIMEOUT_S)
         password = (root / DATA_DIR_IN_ROOT.lstrip("/") / "initial-admin-password").read_text().strip()
         token = running.api("POST", "/auth/login", {"username": "admin", "password": password})["accessToken"]
+        # A generated first-run password must be changed before anything else answers.
+        running.api("PUT", "/users/me/password", {"oldPassword": password, "newPassword": CHOSEN_PASSWORD}, token=token)
+        token = running.api("POST", "/auth/login", {"username": "admin", "password": CHOSEN_PASSWORD})["accessToken"]
         clusters = running.api("GET", "/clusters", token=token)
         if [cluster["name"] for cluster in clusters] != ["envtest-admin"]:
             raise RuntimeError(f"clusters: {json.dumps(clusters)}")
@@ -75,7 +80,7 @@ def check(root: Path, control_plane: ControlPlane, log_path: Path) -> list[str]:
         if process.poll() is None:
             running.stop(signal.SIGKILL)
     return [f"/healthz answered {healthy_after:.2f} s after start",
-            "signed in as admin with the first-run password",
+            "signed in as admin with the first-run password and changed it",
             f"listed cluster {clusters[0]['name']}: {len(namespaces)} namespaces, pod {NAMESPACE}/jumphost-pod",
             "stopped with exit code 0 on SIGTERM"]
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
+import urllib.request
 
 import pyotp
 import pytest
@@ -35,9 +37,15 @@ def test_two_factor_setup_and_sign_in_with_code(cluster_server, page):
     screenshot(page, "42-2fa-setup")
 
     totp = pyotp.TOTP(secret)
-    page.get_by_label("Authentication code").fill("000000" if totp.now() != "000000" else "111111")
+    # Turning 2FA on asks for the password again; a wrong one is an error in the form, not a sign-out.
+    page.get_by_label("Authentication code").fill(totp.now())
+    page.get_by_label("Current password").fill("not-the-password")
     page.get_by_role("button", name="Turn on 2FA").click()
-    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("current password is incorrect")
+    page.get_by_label("Authentication code").fill("000000" if totp.now() != "000000" else "111111")
+    page.get_by_label("Current password").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Turn on 2FA").click()
+    expect(page.get_by_role("alert")).to_contain_text("2FA code")
     page.get_by_label("Authentication code").fill(totp.now())
     page.get_by_role("button", name="Turn on 2FA").click()
     expect(page.locator(".status", has_text="On")).to_be_visible()
@@ -57,29 +65,55 @@ def test_two_factor_setup_and_sign_in_with_code(cluster_server, page):
     expect(page.locator(".property", has_text="Two-factor authentication")).to_contain_text("On")
 
 
+def create_key_in_page(page, name: str, password: str = ADMIN_PASSWORD) -> None:
+    """Fill and submit the new-key form (it asks for the password again)."""
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Your password").fill(password)
+    page.get_by_role("button", name="Create key").click()
+
+
+def key_owner(server, key: str) -> str | int:
+    """Who the key signs in as, or the envelope's error code."""
+    request = urllib.request.Request(f"{server.url}/api/v1/users/me", headers={"X-API-Key": key})
+    body = json.loads(urllib.request.urlopen(request).read())
+    return body["data"]["username"] if body["code"] == 0 else body["code"]
+
+
 def test_api_keys_and_sign_out_everywhere(cluster_server, page):
     sign_in(page, cluster_server)
     page.goto(f"{cluster_server.url}/settings/api-keys")
-    page.get_by_label("Name").fill("ci-deploy")
-    page.get_by_role("button", name="Create key").click()
+    create_key_in_page(page, "ci-deploy", "not-the-password")
+    expect(page.get_by_role("alert")).to_contain_text("current password is incorrect")
+    expect(page.get_by_label("Name")).to_be_visible()  # still signed in
+    create_key_in_page(page, "ci-deploy")
     key = page.get_by_label("Your new API key").inner_text().strip()
     assert key.startswith("kv_"), key
     table = page.get_by_role("table", name="API keys")
     expect(table.get_by_role("row", name=re.compile("ci-deploy"))).to_be_visible()
     screenshot(page, "43-api-keys")
-    # The key works for scripts.
-    import json
-    import urllib.request
-    request = urllib.request.Request(f"{cluster_server.url}/api/v1/users/me", headers={"X-API-Key": key})
-    assert json.loads(urllib.request.urlopen(request).read())["data"]["username"] == "admin"
+    assert key_owner(cluster_server, key) == "admin"  # the key works for scripts
     page.get_by_role("button", name="Revoke ci-deploy").click()
     page.get_by_role("dialog").get_by_role("button", name="Revoke").click()
     expect(table.get_by_role("row", name=re.compile("ci-deploy"))).to_have_count(0)
+    assert key_owner(cluster_server, key) == 40100
 
+    create_key_in_page(page, "nightly")
+    kept = page.get_by_label("Your new API key").inner_text().strip()
     page.goto(f"{cluster_server.url}/settings/security")
     page.get_by_role("button", name="Sign out everywhere").click()
     page.get_by_role("dialog").get_by_role("button", name="Sign out everywhere").click()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    assert key_owner(cluster_server, kept) == "admin"  # sessions end, keys keep working
+
+    sign_in(page, cluster_server)
+    page.goto(f"{cluster_server.url}/settings/security")
+    page.get_by_role("button", name="Sign out everywhere").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Also revoke all my API keys").check()
+    expect(dialog).to_contain_text("every API key stops working")
+    dialog.get_by_role("button", name="Sign out everywhere").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    assert key_owner(cluster_server, kept) == 40100
 
 
 def test_users_admin_and_audit_log(control_plane, namespace, cluster_server, page):
@@ -157,3 +191,25 @@ def test_readonly_user_sees_no_actions_and_no_admin(control_plane, kubelet, name
     expect(page.get_by_text("cannot open this administration page")).to_be_visible()
     expect(page.get_by_role("tab", name="Users")).to_have_count(0)
     screenshot(page, "47-readonly-admin-refused")
+
+
+def test_a_reset_password_must_be_changed_before_anything_else(cluster_server, page):
+    token = admin_token(cluster_server)
+    user = cluster_server.ok("POST", "/users", {"username": "reset-me", "password": VIEWER_PASSWORD, "role": "ops"},
+                             token=token)
+    cluster_server.ok("POST", f"/users/{user['id']}/reset-password", {"password": "temporary-pass-1"}, token=token)
+    page.goto(f"{cluster_server.url}/login")
+    page.get_by_label("Username").fill("reset-me")
+    page.get_by_label("Password").fill("temporary-pass-1")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible()
+    expect(page.locator(".topbar")).to_have_count(0)
+    # The API refuses everything else until then, whatever the page does.
+    session = cluster_server.ok("POST", "/auth/login", {"username": "reset-me", "password": "temporary-pass-1"})
+    assert cluster_server.api("GET", "/clusters", token=session["accessToken"])["code"] == 40300
+
+    page.get_by_label("Current password").fill("temporary-pass-1")
+    page.get_by_label("New password", exact=True).fill("my-own-pass-1")
+    page.get_by_label("Confirm new password").fill("my-own-pass-1")
+    page.get_by_role("button", name="Set password and continue").click()
+    expect(page.locator(".topbar")).to_be_visible()

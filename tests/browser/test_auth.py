@@ -44,7 +44,7 @@ def test_two_factor_sign_in_with_totp(server, page):
     token = server.ok("POST", "/auth/login", {"username": "admin", "password": ADMIN_PASSWORD})["accessToken"]
     setup = server.ok("POST", "/auth/2fa/setup", {}, token=token)
     totp = pyotp.TOTP(setup["secret"])
-    server.ok("POST", "/auth/2fa/enable", {"code": totp.now()}, token=token)
+    server.ok("POST", "/auth/2fa/enable", {"code": totp.now(), "currentPassword": ADMIN_PASSWORD}, token=token)
 
     page.goto(server.url + "/login")
     page.get_by_label("Username").fill("admin")
@@ -67,7 +67,8 @@ def test_two_factor_sign_in_with_totp(server, page):
 def test_two_factor_sign_in_with_recovery_code(server, page):
     token = server.ok("POST", "/auth/login", {"username": "admin", "password": ADMIN_PASSWORD})["accessToken"]
     setup = server.ok("POST", "/auth/2fa/setup", {}, token=token)
-    server.ok("POST", "/auth/2fa/enable", {"code": pyotp.TOTP(setup["secret"]).now()}, token=token)
+    server.ok("POST", "/auth/2fa/enable",
+              {"code": pyotp.TOTP(setup["secret"]).now(), "currentPassword": ADMIN_PASSWORD}, token=token)
 
     page.goto(server.url + "/login")
     page.get_by_label("Username").fill("admin")

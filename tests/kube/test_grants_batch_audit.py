@@ -95,3 +95,56 @@ async def test_mutations_are_audited(admin: ApiSession, cid: int, namespace: str
     # Entries recorded inside the Kubernetes services still name the request and the client.
     assert all(e["clientIp"] == "127.0.0.1" and e["requestId"].startswith("req_") for e in entries["data"][:3])
     assert entries["meta"]["total"] >= 3
+
+
+async def test_namespace_objects_outside_the_grants_are_refused_by_name(admin: ApiSession, cid: int, namespace: str,
+                                                                       control_plane) -> None:
+    other = create_namespace_sync(control_plane.server_url, control_plane.admin_token)
+    try:
+        base = f"/clusters/{cid}/resources/namespaces"
+        dev = await make_user(admin, "dev-ns", "dev", namespaces=[namespace])
+        assert (await dev.ok("GET", f"{base}/{namespace}"))["metadata"]["name"] == namespace
+        for name in (other, "kube-system", "no-such-namespace"):  # refused whether it exists or not
+            body = await dev.fails("GET", f"{base}/{name}", 40302)
+            assert name in body["message"]
+        unlimited = await make_user(admin, "ro-ns", "readonly")
+        assert (await unlimited.ok("GET", f"{base}/{other}"))["metadata"]["name"] == other
+    finally:
+        delete_namespace_sync(control_plane.server_url, control_plane.admin_token, other)
+
+
+async def test_ops_with_grants_read_only_their_part_of_the_audit_log(admin: ApiSession, cid: int, namespace: str,
+                                                                     control_plane) -> None:
+    other = create_namespace_sync(control_plane.server_url, control_plane.admin_token)
+    try:
+        base = f"/clusters/{cid}/resources/configmaps"
+        limited = await make_user(admin, "ops-ns", "ops", namespaces=[namespace])
+        await limited.ok("POST", f"{base}?namespace={namespace}", json=configmap("by-ops", namespace))
+        await admin.ok("POST", f"{base}?namespace={namespace}", json=configmap("by-admin", namespace))
+        await admin.ok("POST", f"{base}?namespace={other}", json=configmap("elsewhere", other))
+        await admin.ok("PATCH", f"/clusters/{cid}/resources/namespaces/{namespace}",
+                       json={"type": "merge", "patch": {"metadata": {"labels": {"audited": "yes"}}}})
+        await admin.ok("PATCH", f"/clusters/{cid}/resources/namespaces/{other}",
+                       json={"type": "merge", "patch": {"metadata": {"labels": {"audited": "no"}}}})
+        await admin.fails("POST", "/auth/login", 40100, json={"username": "admin", "password": "wrong-password"})
+
+        everything = await admin.ok("GET", "/audit-logs")
+        assert {e["name"] for e in everything} >= {"by-ops", "by-admin", "elsewhere", namespace, other}
+        rows = await limited.call("GET", "/audit-logs")
+        seen = [(e["username"], e["action"], e["name"]) for e in rows["data"]]
+        # Own rows (the sign-in too), and rows about objects inside the grant by anyone; nothing else.
+        assert ("ops-ns", "login", None) in seen
+        assert ("ops-ns", "resource.create", "by-ops") in seen
+        assert ("admin", "resource.create", "by-admin") in seen
+        assert ("admin", "resource.patch", namespace) in seen
+        assert all(e["username"] == "ops-ns" or (e["clusterId"] == cid and namespace in (e["namespace"], e["name"]))
+                   for e in rows["data"]), seen
+        assert rows["meta"]["total"] == len(rows["data"])
+        # Filters narrow the scope, never widen it.
+        assert await limited.ok("GET", "/audit-logs?user=admin&action=login.failed") == []
+        assert await limited.ok("GET", "/audit-logs?user=admin&action=user.create") == []
+        unlimited = await make_user(admin, "ops-all", "ops")
+        assert len(await unlimited.ok("GET", "/audit-logs?pageSize=500")) == len(
+            await admin.ok("GET", "/audit-logs?pageSize=500"))
+    finally:
+        delete_namespace_sync(control_plane.server_url, control_plane.admin_token, other)

@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from kubevision.api import watch as watch_module
+from tests.envtest.namespaces import create_namespace, delete_namespace_sync
 from tests.helpers import ApiSession
 from tests.kube.conftest import configmap, make_user
 
@@ -166,3 +167,23 @@ async def test_revoked_session_closes_socket(admin: ApiSession, monkeypatch: pyt
     await admin.ok("POST", "/auth/logout-all")
     message = await asyncio.wait_for(ws.receive(), RECEIVE_TIMEOUT_S)
     assert message.type == aiohttp.WSMsgType.CLOSE and ws.close_code == watch_module.CLOSE_REVOKED
+
+
+async def test_namespace_watch_shows_only_granted_namespaces(admin: ApiSession, cid: int, namespace: str,
+                                                             control_plane) -> None:
+    limited = await make_user(admin, "ns-watcher", "readonly", namespaces=[namespace])
+    ws = await open_watch(limited)
+    other = None
+    try:
+        await subscribe(ws, "ns", cluster=cid, resource="namespaces")
+        other = await create_namespace(control_plane.server_url, control_plane.admin_token)
+        await admin.ok("PATCH", f"/clusters/{cid}/resources/namespaces/{other}",
+                       json={"type": "merge", "patch": {"metadata": {"labels": {"seen": "no"}}}})
+        await admin.ok("PATCH", f"/clusters/{cid}/resources/namespaces/{namespace}",
+                       json={"type": "merge", "patch": {"metadata": {"labels": {"seen": "yes"}}}})
+        seen = await events_until(ws, lambda e: e["name"] == namespace and e["type"] == "MODIFIED")
+        assert {e["name"] for e in seen} == {namespace}
+    finally:
+        await ws.close()
+        if other:
+            delete_namespace_sync(control_plane.server_url, control_plane.admin_token, other)

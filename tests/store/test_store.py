@@ -10,7 +10,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
 
+from kubevision.api.envelope import ApiError
+from kubevision.audit import AuditLog
+from kubevision.auth.ratelimit import FREE_FAILURES, LoginThrottle
 from kubevision.config import async_database_url
 from kubevision.store import Store
 from kubevision.store import clusters as cluster_repo
@@ -19,6 +24,7 @@ from kubevision.store.audit import insert_audit_entries, query_audit_entries
 from kubevision.store.favorites import insert_favorite
 from kubevision.store.migrations import MIGRATIONS, schema_migrations
 from kubevision.store.models import metadata, revoked_tokens
+from tests.audit_faults import failing_audit_inserts
 from tests.postgres import PostgresServer
 
 
@@ -200,3 +206,77 @@ async def test_favorite_descriptions_are_cut_to_their_columns(store: Store) -> N
                                          cluster_id=1, resource="pods", namespace="n" * 300, name="p" * 300)
     assert (favorite["title"], favorite["namespace"], favorite["name"]) == ("t" * 253, "n" * 253, "p" * 253)
     assert favorite["path"] == "/c/1/ns/n/pods/p"
+
+
+async def test_an_older_database_gets_nullable_audit_codes_and_keeps_its_rows(store: Store) -> None:
+    def make_old(connection: sa.Connection) -> None:  # the schema before intent rows (code NOT NULL)
+        with Operations(MigrationContext.configure(connection)).batch_alter_table("audit_logs") as batch:
+            batch.alter_column("code", existing_type=sa.Integer(), nullable=False)
+        connection.execute(schema_migrations.delete().where(schema_migrations.c.name == "0005_audit_outcome_nullable"))
+
+    now = dt.datetime.now(dt.UTC)
+    async with store.transaction() as conn:
+        await conn.run_sync(make_old)
+        await insert_audit_entries(conn, [{"created_at": now, "action": "login", "username": "old", "code": 0}])
+    with pytest.raises(sa.exc.IntegrityError):
+        async with store.transaction() as conn:
+            await insert_audit_entries(conn, [{"created_at": now, "action": "resource.patch", "code": None}])
+    await store.aclose()
+
+    again = Store(store.url)
+    await again.start()
+    try:
+        async with again.transaction() as conn:
+            [attempted] = await insert_audit_entries(conn, [{"created_at": now, "action": "resource.patch",
+                                                              "code": None}])
+            entries, total = await query_audit_entries(conn)
+    finally:
+        await again.aclose()
+    assert total == 2
+    assert [(e["action"], e["code"], e["username"]) for e in entries] == [("resource.patch", None, None),
+                                                                          ("login", 0, "old")]
+    assert entries[0]["id"] == attempted
+
+
+async def test_audit_writer_retries_a_failing_database_until_it_takes_the_rows(
+        store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    audit = AuditLog(store)
+    audit.start()
+    try:
+        async with failing_audit_inserts(store):
+            intent = asyncio.create_task(audit.begin("resource.patch", username="admin", name="web"))
+            audit.record("login", username="admin")
+            await asyncio.sleep(0.5)  # attempts 50, 100 and 200 ms apart fail
+            assert not intent.done()  # the change may not be sent yet
+            assert audit.pending == 2
+        entry = await intent
+        entries, _ = await audit.query()
+        assert {(e["action"], e["code"]) for e in entries} == {("resource.patch", None), ("login", 0)}
+        await audit.finish(entry, 0, replicas=3)
+        entries, total = await audit.query(action="resource.patch")
+    finally:
+        await audit.aclose()
+    assert total == 1 and (entries[0]["id"], entries[0]["code"]) == (entry.id, 0)
+    assert entries[0]["detail"] == {"replicas": 3} and audit.pending == 0
+    failures = [r for r in caplog.records if r.name == "kubevision.audit" and "could not write" in r.message]
+    assert len(failures) >= 3
+
+
+async def test_concurrent_sign_in_attempts_cannot_slip_past_the_throttle(store: Store) -> None:
+    """Attempts are counted before they are checked, with a compare-and-set: of many at once, no more than the
+    free ones get through (instances on one database share the count the same way)."""
+    throttles = [LoginThrottle(store) for _ in range(3)]
+
+    async def attempt(index: int) -> int:
+        """0 when the attempt may go ahead, else the refusal's code."""
+        try:
+            await throttles[index % 3].claim("Mallory")
+        except ApiError as refused:
+            return int(refused.code)
+        return 0
+
+    outcomes = await asyncio.gather(*(attempt(index) for index in range(30)))
+    assert set(outcomes) == {0, 42900}
+    assert 1 <= outcomes.count(0) <= FREE_FAILURES
+    await throttles[0].clear("mallory")  # a success clears the name, whatever its case
+    assert await attempt(0) == 0

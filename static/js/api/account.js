@@ -14,19 +14,29 @@ export function setupTwoFactor() {
   return post("/auth/2fa/setup");
 }
 
-/** Turn 2FA on with a code from the authenticator. */
-export function enableTwoFactor(code) {
-  return post("/auth/2fa/enable", { code });
+/**
+ * Turn 2FA on with a code from the authenticator; the server asks for the current password again.
+ * @param {{code: string, currentPassword: string}} confirmation
+ */
+export function enableTwoFactor({ code, currentPassword }) {
+  return post("/auth/2fa/enable", { code, currentPassword });
 }
 
-/** Turn 2FA off with a TOTP or recovery code (signs the user out everywhere). */
-export function disableTwoFactor(code) {
-  return post("/auth/2fa/disable", { code });
+/**
+ * Turn 2FA off with the current password and a TOTP or recovery code (signs the user out everywhere).
+ * @param {{code: string, currentPassword: string}} confirmation
+ */
+export function disableTwoFactor({ code, currentPassword }) {
+  return post("/auth/2fa/disable", { code, currentPassword });
 }
 
-/** Revoke every token of the caller. */
-export function logoutAll() {
-  return post("/auth/logout-all");
+/**
+ * Revoke every token of the caller; with `revokeApiKeys` every API key too.
+ * @param {{revokeApiKeys?: boolean}} [options]
+ * @returns {Promise<{apiKeysRevoked: number}>}
+ */
+export function logoutAll({ revokeApiKeys = false } = {}) {
+  return post("/auth/logout-all", { revokeApiKeys });
 }
 
 /** @returns {Promise<Array<{id: number, name: string, prefix: string, expiresAt: string|null, createdAt: string, lastUsedAt: string|null}>>} */
@@ -35,11 +45,11 @@ export function listApiKeys(options) {
 }
 
 /**
- * Create an API key; the answer's `key` is shown only once.
- * @param {{name: string, expiresInDays?: number}} body
+ * Create an API key; the answer's `key` is shown only once. The server asks for the current password again.
+ * @param {{name: string, expiresInDays?: number, currentPassword: string}} body
  */
-export function createApiKey({ name, expiresInDays }) {
-  return post("/api-keys", expiresInDays ? { name, expiresInDays } : { name });
+export function createApiKey({ name, expiresInDays, currentPassword }) {
+  return post("/api-keys", expiresInDays ? { name, expiresInDays, currentPassword } : { name, currentPassword });
 }
 
 /** Revoke an API key. */

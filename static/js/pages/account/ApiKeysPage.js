@@ -1,4 +1,4 @@
-/** My API keys: create (the key is shown once), list and revoke. */
+/** My API keys: create (the key is shown once; asks for the current password again), list and revoke. */
 import { html, useState } from "../../lib/ui.js";
 import { createApiKey, deleteApiKey, listApiKeys } from "../../api/account.js";
 import { notifyError, pushToast } from "../../state/toasts.js";
@@ -26,7 +26,8 @@ export function ApiKeysPage() {
     setBusy(true);
     setError(null);
     try {
-      const key = await createApiKey({ name: String(form.get("name")).trim(), expiresInDays: Number(form.get("expires")) || undefined });
+      const key = await createApiKey({ name: String(form.get("name")).trim(), expiresInDays: Number(form.get("expires")) || undefined,
+        currentPassword: String(form.get("currentPassword") ?? "") });
       setCreated(key);
       formEl.reset();
       keys.reload();
@@ -49,11 +50,14 @@ export function ApiKeysPage() {
   return html`<div class="settings-stack">
     <section class="card card-narrow" aria-labelledby="new-key-title">
       <h2 class="card-title" id="new-key-title"><${Icon} name="key" size=${15} /> New API key</h2>
-      <p class="muted small">Scripts send it as <code>X-API-Key</code>. A key acts with your role and grants.</p>
+      <p class="muted small">Scripts send it as <code>X-API-Key</code>. A key acts with your role and grants, but cannot
+        manage keys, 2FA or your password. Creating one asks for your password again.</p>
       <form class="inline-form" onSubmit=${create}>
         <label class="field grow"><span class="field-label">Name</span><input name="name" required maxlength="100" placeholder="ci-deploy" disabled=${busy} /></label>
         <label class="field"><span class="field-label">Expires</span><select name="expires" disabled=${busy}>
           ${EXPIRIES.map(([v, l]) => html`<option key=${v} value=${v}>${l}</option>`)}</select></label>
+        <label class="field"><span class="field-label">Your password</span><input name="currentPassword" type="password"
+          autocomplete="current-password" required disabled=${busy} /></label>
         <button type="submit" class="button button-primary" disabled=${busy}>${busy ? "Creating…" : "Create key"}</button>
       </form>
       <${FormError} error=${error} />

@@ -1,6 +1,7 @@
 /**
  * My security: two-factor authentication (setup with the server-rendered QR code, recovery codes
- * shown once with copy/download, enable with a code, disable) and "sign out everywhere".
+ * shown once with copy/download, enable with a code, disable) and "sign out everywhere" (API keys
+ * too, when asked). Turning 2FA on or off asks for the current password again.
  */
 import { html, useState } from "../../lib/ui.js";
 import { disableTwoFactor, enableTwoFactor, logoutAll, setupTwoFactor, twoFactorStatus } from "../../api/account.js";
@@ -47,11 +48,12 @@ function SetupTwoFactor({ user, onEnabled }) {
   };
   const enable = async (event) => {
     event.preventDefault();
-    const code = String(new FormData(event.currentTarget).get("code") ?? "").replace(/\s+/g, "");
+    const form = new FormData(event.currentTarget);
+    const code = String(form.get("code") ?? "").replace(/\s+/g, "");
     setBusy(true);
     setError(null);
     try {
-      await enableTwoFactor(code);
+      await enableTwoFactor({ code, currentPassword: String(form.get("currentPassword") ?? "") });
       pushToast({ kind: "success", message: "Two-factor authentication is on." });
       onEnabled();
     } catch (err) {
@@ -101,10 +103,12 @@ function SetupTwoFactor({ user, onEnabled }) {
         <button type="button" class="button" onClick=${download}><${Icon} name="download" size=${14} /> Download</button>
         ${saved && html`<span class="text-ok small"><${Icon} name="check" size=${13} /> Saved</span>`}
       </div></li>
-    <li><h3 class="subheading">Enter the 6-digit code from the app</h3>
+    <li><h3 class="subheading">Enter the 6-digit code from the app and your password</h3>
       <form class="inline-form" onSubmit=${enable}>
+        <input type="text" name="username" autocomplete="username" value=${user.username} hidden readonly />
         <input name="code" class="code-input" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7"
           required aria-label="Authentication code" placeholder="123456" disabled=${busy} />
+        <${CurrentPassword} disabled=${busy} />
         <button type="submit" class="button button-primary" disabled=${busy}>${busy ? "Checking…" : "Turn on 2FA"}</button>
       </form>
       <${FormError} error=${error} /></li>
@@ -116,11 +120,12 @@ function DisableTwoFactor({ remaining }) {
   const [error, setError] = useState(null);
   const disable = async (event) => {
     event.preventDefault();
-    const code = String(new FormData(event.currentTarget).get("code") ?? "").trim();
+    const form = new FormData(event.currentTarget);
+    const code = String(form.get("code") ?? "").trim();
     setBusy(true);
     setError(null);
     try {
-      await disableTwoFactor(code);
+      await disableTwoFactor({ code, currentPassword: String(form.get("currentPassword") ?? "") });
     } catch (err) {
       setError(err);
       setBusy(false);
@@ -134,32 +139,52 @@ function DisableTwoFactor({ remaining }) {
     <form class="inline-form" onSubmit=${disable}>
       <input name="code" class="code-input" autocomplete="one-time-code" required aria-label="Code to turn 2FA off"
         placeholder="Code or recovery code" disabled=${busy} />
+      <${CurrentPassword} disabled=${busy} />
       <button type="submit" class="button button-danger-outline" disabled=${busy}>${busy ? "Turning off…" : "Turn off 2FA"}</button>
     </form>
     <p class="small muted">Turning 2FA off signs you out on every device.</p>
     <${FormError} error=${error} />`;
 }
 
+/** The current password, asked for again before a sensitive change (never a reason to sign out). */
+function CurrentPassword({ disabled }) {
+  return html`<input name="currentPassword" type="password" autocomplete="current-password" required
+    aria-label="Current password" placeholder="Current password" disabled=${disabled} />`;
+}
+
 function SignOutEverywhere() {
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [revokeApiKeys, setRevokeApiKeys] = useState(false);
   const confirm = async () => {
     setBusy(true);
+    let result;
     try {
-      await logoutAll();
+      result = await logoutAll({ revokeApiKeys });
     } catch (error) {
       setBusy(false);
       notifyError("Could not sign out everywhere", error);
       return;
     }
-    pushToast({ kind: "success", message: "Signed out on every device." });
+    const keys = result?.apiKeysRevoked ?? 0;
+    const revoked = revokeApiKeys ? ` ${keys} API key${keys === 1 ? "" : "s"} revoked.` : "";
+    pushToast({ kind: "success", message: `Signed out on every device.${revoked}` });
     await signOut();
+  };
+  const cancel = () => {
+    setOpen(false);
+    setRevokeApiKeys(false);
   };
   return html`<section class="card card-narrow" aria-labelledby="sessions-title">
     <h2 class="card-title" id="sessions-title"><${Icon} name="logout" size=${15} /> Sessions</h2>
     <p class="muted">Signs out every browser and revokes every token of your account, including this one.</p>
     <button type="button" class="button button-danger-outline" onClick=${() => setOpen(true)}>Sign out everywhere</button>
     <${ConfirmDialog} open=${open} title="Sign out everywhere?" danger busy=${busy} confirmLabel="Sign out everywhere"
-      message="Every session of your account ends, here too. API keys keep working." onConfirm=${confirm} onCancel=${() => setOpen(false)} />
+      message=${revokeApiKeys ? "Every session of your account ends, here too, and every API key stops working."
+        : "Every session of your account ends, here too. API keys keep working."}
+      onConfirm=${confirm} onCancel=${cancel}>
+      <label class="checkbox-row"><input type="checkbox" checked=${revokeApiKeys} disabled=${busy}
+        onChange=${(event) => setRevokeApiKeys(event.currentTarget.checked)} /> Also revoke all my API keys</label>
+    </${ConfirmDialog}>
   </section>`;
 }

@@ -13,6 +13,16 @@ const ACTIONS = ["", "login", "login.failed", "logout-all", "2fa.enable", "2fa.d
   "user.create", "user.update", "user.delete", "user.reset-password", "user.reset-2fa", "pod.exec", "workload.scale",
   "workload.restart", "deployment.rollback", "cronjob.trigger", "node.cordon", "node.uncordon"];
 
+/**
+ * The Result cell: OK, the error code, or "attempted" for a change whose outcome was never recorded
+ * (its row is written before the change is sent; the server stopped before Kubernetes answered).
+ * @param {number|null} code
+ */
+function resultBadge(code) {
+  if (code === null) return html`<${StatusBadge} value="attempted" tone="warn" />`;
+  return code === 0 ? html`<${StatusBadge} value="OK" tone="ok" />` : html`<${StatusBadge} value=${String(code)} tone="error" />`;
+}
+
 /** @param {{clusters: object[]}} props */
 export function AuditPage({ clusters }) {
   const [filters, setFilters] = useState({ user: "", action: "", cluster: "", since: "" });
@@ -49,7 +59,7 @@ export function AuditPage({ clusters }) {
           <td>${e.username ?? html`<span class="muted">—</span>`}</td>
           <td class="mono">${e.action}</td>
           <td class="mono small">${[e.clusterId ? clusterNames.get(e.clusterId) ?? `cluster ${e.clusterId}` : null, e.namespace, e.resource, e.name].filter(Boolean).join(" / ") || html`<span class="muted">—</span>`}</td>
-          <td>${e.code === 0 ? html`<${StatusBadge} value="OK" tone="ok" />` : html`<${StatusBadge} value=${String(e.code)} tone="error" />`}</td>
+          <td>${resultBadge(e.code)}</td>
           <td class="mono small">${e.clientIp ?? ""}</td>
           <td class="mono small muted" title=${e.detail ? JSON.stringify(e.detail) : ""}>${e.requestId}</td>
         </tr>`)}</tbody></table></div>
