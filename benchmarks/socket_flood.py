@@ -118,7 +118,9 @@ def report(figures: dict[str, Any]) -> str:
         f"Measured {dt.date.today().isoformat()} on {platform.machine()} / Python {platform.python_version()} "
         f"with `python -m benchmarks.socket_flood --megabytes {figures['megabytes']:g}`. Each flood is one watch "
         "socket sending without reading; the server closes it with 1008 once the client breaks the socket's "
-        "message rate or fills its send queue (see docs/security.md for the limits).",
+        "message rate or fills its send queue (see docs/security.md for the limits). A client still sending "
+        "when the 5 s close grace ends never read the close frame: its connection is aborted, which it sees "
+        "as 1006.",
         "",
         "| flood | sent before the server stopped it | close code | replies received | RSS before | "
         "RSS peak | RSS 2 s after |",

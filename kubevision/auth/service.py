@@ -42,6 +42,10 @@ WS_TICKET_TTL_S = 30
 BOOTSTRAP_TOKEN_TTL_S = 10 * 60
 # A refresh token this close to expiry is replaced by a new one on refresh.
 REFRESH_ROTATION_WINDOW_S = 24 * 3600
+# Refreshes per user per minute with a valid refresh token. The browser shares one access token between its
+# tabs and renews it once per lifetime, so this only stops a runaway client; an unreadable refresh token still
+# counts against the client's sign-in limit (`login_rate_per_minute`).
+REFRESH_RATE_PER_MINUTE = 120
 API_KEY_PREFIX = "kv_"
 BOOTSTRAP_AMR = "bootstrap"
 
@@ -107,6 +111,7 @@ class AuthService:
         self._secrets: AppSecrets | None = None
         self._codec: TokenCodec | None = None
         self.limiter = RateLimiter(settings.login_rate_per_minute)
+        self.refresh_limiter = RateLimiter(REFRESH_RATE_PER_MINUTE)
         self.throttle = LoginThrottle(store)
         self._bootstrap: tuple[str, float] | None = None
 
@@ -215,7 +220,9 @@ class AuthService:
         except ApiError:
             self.check_rate("refresh", client_ip)  # garbage still counts against the IP
             raise
-        self.check_rate("refresh", client_ip, claims["sub"])
+        wait = self.refresh_limiter.hit(("refresh-user", str(claims["sub"])))
+        if wait is not None:
+            raise rate_limited("too many session renewals for this account", wait)
         async with self._store.transaction() as conn:
             revoked = await user_repo.is_token_revoked(conn, claims["jti"])
         if revoked:

@@ -15,7 +15,8 @@ results, watch events, dry-run objects and diffs, the objects the views read). A
 Values come back only when the caller asked to reveal *and* the decision allows it. `unmask_secret` puts
 real values back into an edited object only where the edit still carries exactly what masking showed for
 that same key, so an edit can never move one key's value to another key or into an annotation. JSON patches
-from callers who may not reveal cannot read masked fields (`check_patch`).
+from callers who may not reveal cannot read masked fields (`check_patch`), and the API server's answers to
+their malformed writes, which quote the object it could not decode, lose those quotes (`withhold_values`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ from kubevision.kube.registry import ResourceKind
 
 Obj = dict[str, Any]
 SECRET_MASK = "********"
-LAST_APPLIED_ANNOTATION = "kubectl.kubernetes.io/last-applied-configuration"
 VALUE_FIELDS = ("data", "stringData")
 # Values shorter than this are too common ("1", "true") to mask every annotation that merely contains
 # them; such an annotation is masked only when it equals the value.

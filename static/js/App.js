@@ -3,6 +3,7 @@
  *
  *   bootstrap token present      → BootstrapPage (exchange the first-run link)
  *   session unknown              → full-page loader (restoring from the refresh cookie)
+ *   session waiting              → "try again in N s" (a rate-limited restore; retried, not signed out)
  *   signed out                   → LoginPage (any other path redirects to /login?next=…)
  *   must change password         → SetPasswordPage
  *   signed in                    → Workspace (layout + routed page)
@@ -37,6 +38,10 @@ function screen({ route, current, token, clearToken }) {
   if (route.name === "dev-table") return html`<${DevTablePage} query=${route.query} />`;
   if (token && current.status !== "signed-in") return html`<${BootstrapPage} token=${token} onFinished=${clearToken} />`;
   if (current.status === "unknown") return html`<div class="boot-screen"><${LoadingBlock} label="Loading KubeVision…" /></div>`;
+  if (current.status === "waiting") {
+    return html`<div class="boot-screen"><p role="status" class="boot-wait">${current.reason}</p>
+      <${LoadingBlock} label="Still signed in; restoring the session…" /></div>`;
+  }
   if (current.status === "signed-out") {
     if (route.name !== "login") {
       // Come back to the deep link after signing in.

@@ -3,16 +3,27 @@
  *
  * - Unwraps the envelope `{code, message, data, meta}` (always HTTP 200) and throws `ApiError`
  *   for any non-zero code, carrying the request id so the UI can show it.
- * - Holds the access token in memory only (never localStorage); the refresh token lives in an
- *   HttpOnly cookie the server sets, so this module can renew the access token but never read it.
+ * - The refresh token lives in an HttpOnly cookie the server sets, so this module can renew the
+ *   access token but never read it. The short-lived access token (with its expiry and the user) is
+ *   shared by every tab of this origin through localStorage: a new tab adopts it instead of calling
+ *   `/auth/refresh`, only one tab renews it near expiry (under a Web Lock) and the others pick the new
+ *   one up from the `storage` event; a sign-out in one tab removes it, which signs out the others.
  * - On 40101 (access token expired) it refreshes once, shared by concurrent callers, and retries;
- *   when the refresh fails the registered sign-out handler runs.
+ *   when the session cannot be renewed the registered sign-out handler runs. A refresh refused for a
+ *   rate limit (42900) or a network failure is not a sign-out: the token is kept and the error thrown.
  */
 
 export const API_BASE = "/api/v1";
 
 // Renew the access token this long before it expires, so requests and WS tickets rarely see 40101.
 const REFRESH_MARGIN_S = 60;
+// The access token shared between tabs: {accessToken, expiresAt (epoch ms), user}.
+const SHARED_SESSION_KEY = "kubevision.session";
+// Only one tab renews the shared token at a time (the others wait, then adopt what it stored).
+const REFRESH_LOCK = "kubevision.refresh";
+// A timed renewal that failed without ending the session (rate limit, network) is retried after this
+// long, or after the server's Retry-After when it is longer.
+const RENEWAL_RETRY_S = 10;
 
 /** Business codes the UI reacts to (see SPEC §1). */
 export const Codes = Object.freeze({
@@ -36,13 +47,14 @@ export class ApiError extends Error {
    * @param {string} message
    * @param {{requestId?: string, data?: unknown, status?: number}} [details]
    */
-  constructor(code, message, { requestId = "", data = null, status = 200 } = {}) {
+  constructor(code, message, { requestId = "", data = null, status = 200, retryAfterS = 0 } = {}) {
     super(message);
     this.name = "ApiError";
     this.code = code;
     this.requestId = requestId;
     this.data = data;
     this.status = status;
+    this.retryAfterS = retryAfterS;
   }
 
   /** True for codes that mean "your session is gone". */
@@ -67,19 +79,105 @@ export function setSessionHandlers({ renewed, signedOut }) {
 }
 
 /**
- * Adopt a session answer (login, 2FA verify, bootstrap, refresh): keep the access token in
- * memory and schedule its renewal. Pass null to forget it.
- * @param {{accessToken: string, expiresIn?: number} | null} session
+ * Adopt a session answer (login, 2FA verify, bootstrap, refresh): hold the access token, share it
+ * with the other tabs and schedule its renewal. Pass null to forget it here and in every tab.
+ * @param {{accessToken: string, expiresIn?: number, user?: object} | null} session
  */
 export function setAccessToken(session) {
+  if (!session?.accessToken) {
+    holdToken(null);
+    removeShared();
+    return;
+  }
+  const shared = {
+    accessToken: session.accessToken,
+    expiresAt: Date.now() + (session.expiresIn ?? 0) * 1000,
+    user: session.user ?? readShared()?.user ?? null,
+  };
+  holdToken(shared);
+  writeShared(shared);
+}
+
+/** Hold a shared token in this tab (or none) and schedule its renewal REFRESH_MARGIN_S before expiry. */
+function holdToken(shared) {
   clearTimeout(refreshTimer);
-  accessToken = session?.accessToken ?? null;
-  if (accessToken && session.expiresIn > REFRESH_MARGIN_S) {
-    refreshTimer = setTimeout(() => {
-      refreshSession().catch(() => {}); // failure already routed to the sign-out handler
-    }, (session.expiresIn - REFRESH_MARGIN_S) * 1000);
+  accessToken = shared?.accessToken ?? null;
+  if (accessToken) scheduleRenewal((shared.expiresAt - Date.now()) / 1000 - REFRESH_MARGIN_S);
+}
+
+function scheduleRenewal(delayS) {
+  clearTimeout(refreshTimer);
+  // A little jitter so that tabs whose timers fire together do not queue on the lock in lockstep.
+  refreshTimer = setTimeout(() => {
+    refreshSession().catch((error) => {
+      // A session that is over already went to the sign-out handler; anything else keeps the token.
+      if (!sessionIsOver(error)) {
+        scheduleRenewal(Math.max(RENEWAL_RETRY_S, error?.retryAfterS ?? 0));
+      }
+    });
+  }, Math.max(0, delayS) * 1000 + Math.random() * 1000);
+}
+
+function readShared() {
+  try {
+    const shared = JSON.parse(localStorage.getItem(SHARED_SESSION_KEY) ?? "null");
+    return typeof shared?.accessToken === "string" && typeof shared.expiresAt === "number" ? shared : null;
+  } catch {
+    return null;
   }
 }
+
+function writeShared(shared) {
+  try {
+    localStorage.setItem(SHARED_SESSION_KEY, JSON.stringify(shared));
+  } catch {
+    // Storage disabled or full: this tab still works on its own token.
+  }
+}
+
+function removeShared() {
+  try {
+    localStorage.removeItem(SHARED_SESSION_KEY);
+  } catch {
+    // Storage disabled: nothing was shared.
+  }
+}
+
+/** A shared token that is not about to expire, or null. */
+function freshShared() {
+  const shared = readShared();
+  return shared && shared.expiresAt - Date.now() > REFRESH_MARGIN_S * 1000 ? shared : null;
+}
+
+/** The session data of a shared token, in the shape of a session answer. */
+function asSession(shared) {
+  return { accessToken: shared.accessToken, expiresIn: (shared.expiresAt - Date.now()) / 1000, user: shared.user };
+}
+
+/**
+ * Adopt the token another tab shares when it is not about to expire (no request is made).
+ * @returns {{accessToken: string, expiresIn: number, user: object|null} | null} its session data, or null
+ */
+export function adoptSharedSession() {
+  const shared = freshShared();
+  if (!shared) return null;
+  holdToken(shared);
+  return asSession(shared);
+}
+
+// Another tab renewed, signed in or signed out.
+window.addEventListener("storage", (event) => {
+  if (event.key !== SHARED_SESSION_KEY && event.key !== null) return;
+  const shared = readShared();
+  if (shared) {
+    if (shared.accessToken === accessToken) return;
+    holdToken(shared);
+    onSessionRenewed(asSession(shared));
+  } else if (accessToken) {
+    holdToken(null);
+    onSignedOut("signed-out");
+  }
+});
 
 /** True when an access token is held. */
 export function hasAccessToken() {
@@ -87,22 +185,51 @@ export function hasAccessToken() {
 }
 
 /**
- * Exchange the refresh cookie for a new access token. Concurrent callers share one request.
- * Resolves with the session data; rejects (and signs out) when the cookie is missing or revoked.
+ * True when a failed refresh means the session is gone (no cookie, revoked, expired, user disabled),
+ * false for a rate limit, a network failure or a server error, after which it may still be renewed.
+ * @param {unknown} error
+ */
+export function sessionIsOver(error) {
+  return error instanceof ApiError && error.code !== Codes.RATE_LIMITED && error.code !== Codes.NETWORK
+    && error.status < 500;
+}
+
+/** Run `task` while holding the cross-tab refresh lock (or directly where Web Locks are missing). */
+function withRefreshLock(task) {
+  return navigator.locks ? navigator.locks.request(REFRESH_LOCK, task) : task();
+}
+
+/**
+ * A new access token: the one another tab just stored when it is newer than ours and fresh, else
+ * the refresh cookie exchanged for one. Concurrent callers share one request.
+ * Resolves with the session data. When the session cannot be renewed (see `sessionIsOver`) the token
+ * is forgotten in every tab and, with `signOutOnFailure`, the sign-out handler runs; other failures
+ * (42900 rate limit with `retryAfterS`, network, server errors) keep the token and only reject.
  * @param {{signOutOnFailure?: boolean}} [options]
  * @returns {Promise<object>}
  */
 export function refreshSession({ signOutOnFailure = true } = {}) {
   if (!refreshInFlight) {
-    refreshInFlight = send("POST", "/auth/refresh", { body: {}, auth: false })
+    const stale = accessToken;
+    refreshInFlight = withRefreshLock(async () => {
+      const shared = freshShared();
+      if (shared && shared.accessToken !== stale) {
+        holdToken(shared);
+        return asSession(shared);
+      }
+      const session = await send("POST", "/auth/refresh", { body: {}, auth: false });
+      setAccessToken(session);
+      return session;
+    })
       .then((session) => {
-        setAccessToken(session);
         onSessionRenewed(session);
         return session;
       })
       .catch((error) => {
-        setAccessToken(null);
-        if (signOutOnFailure) onSignedOut("expired");
+        if (sessionIsOver(error)) {
+          setAccessToken(null);
+          if (signOutOnFailure) onSignedOut("expired");
+        }
         throw error;
       })
       .finally(() => {
@@ -190,6 +317,7 @@ async function send(method, path, { body, query, auth = true, signal, withMeta =
       requestId,
       data: envelope.data,
       status: response.status,
+      retryAfterS: Number(response.headers.get("Retry-After")) || 0,
     });
   }
   return withMeta ? { data: envelope.data, meta: envelope.meta ?? {} } : envelope.data;
