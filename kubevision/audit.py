@@ -19,7 +19,7 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from kubevision.api.envelope import ApiError, ErrorCode
+from kubevision.errors import ApiError, ErrorCode
 from kubevision.store import Store
 from kubevision.store.audit import insert_audit_entries, query_audit_entries, update_audit_outcomes
 from kubevision.store.users import utcnow

@@ -14,11 +14,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from kubevision import __version__
-from kubevision.api.envelope import ApiError
 from kubevision.auth.permissions import Role
 from kubevision.auth.users import UserService
 from kubevision.config import Settings, SettingsError, load_settings
 from kubevision.datadir import DataDirInUseError, exclusive_data_dir, make_private_dir
+from kubevision.errors import ApiError
 from kubevision.paths import restore_child_environment
 from kubevision.store import Store
 

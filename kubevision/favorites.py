@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from kubevision.api.envelope import ApiError, ErrorCode
+from kubevision.errors import ApiError, ErrorCode
 from kubevision.store import Store
 from kubevision.store import favorites as repo
 

@@ -32,9 +32,9 @@ import orjson
 from aiohttp import web
 from ulid import ULID
 
-from kubevision.api.envelope import ApiError, ErrorCode
 from kubevision.auth.permissions import Principal
 from kubevision.config import Settings
+from kubevision.errors import ApiError, ErrorCode
 from kubevision.store import Store
 from kubevision.store.terminal_sessions import (
     TerminalSessionRecord,

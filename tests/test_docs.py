@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kubevision.api.envelope import ErrorCode
 from kubevision.auth.permissions import Role, Verb
+from kubevision.errors import ErrorCode
 
 API_DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
 

@@ -8,13 +8,14 @@ from typing import Any
 from aiohttp import web
 
 from kubevision.api.context import REQUEST_ID, audit, client_ip, principal_of
-from kubevision.api.envelope import ApiError, ErrorCode, envelope_response
+from kubevision.api.envelope import envelope_response
 from kubevision.api.params import field, path_id, read_json
 from kubevision.api.routing import Access, ApiRoutes
 from kubevision.api.schemas import BOOLEAN, INTEGER, SESSION, STRING, obj
 from kubevision.auth.permissions import Principal
 from kubevision.auth.service import AUTH, Session, describe_user
 from kubevision.config import SETTINGS
+from kubevision.errors import ApiError, ErrorCode
 from kubevision.store.apikeys import ApiKeyRecord
 
 routes = ApiRoutes("auth")

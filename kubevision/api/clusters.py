@@ -7,11 +7,11 @@ from typing import Any
 from aiohttp import web
 
 from kubevision.api.context import audit, principal_of
-from kubevision.api.envelope import ApiError, ErrorCode
 from kubevision.api.params import field, path_id, read_json
 from kubevision.api.routing import Access, ApiRoutes
 from kubevision.api.schemas import ANY_OBJECT, BOOLEAN, INTEGER, STRING, obj
 from kubevision.config import SETTINGS
+from kubevision.errors import ApiError, ErrorCode
 from kubevision.kube.clusters import CLUSTERS, Cluster
 
 routes = ApiRoutes("clusters")

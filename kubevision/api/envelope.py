@@ -1,4 +1,4 @@
-"""The one place that builds API JSON: the envelope, the error-code catalogue and `ApiError`.
+"""The one place that builds API JSON: the envelope and its rendering of `kubevision.errors.ApiError`.
 
 Every `/api/v1` answer is `{"code", "message", "data", "meta"}` with HTTP 200, except the few deliberate
 exceptions in SPEC §1 (rate limiting answers 429, still enveloped). Handlers return data or raise
@@ -7,69 +7,14 @@ exceptions in SPEC §1 (rate limiting answers 429, still enveloped). Handlers re
 
 from __future__ import annotations
 
-import enum
 from typing import Any
 
 import orjson
 from aiohttp import web
 
+from kubevision.errors import ApiError
+
 JSON_CONTENT_TYPE = "application/json"
-
-
-class ErrorCode(enum.IntEnum):
-    """Business status codes with their default message."""
-
-    def __new__(cls, value: int, message: str) -> ErrorCode:
-        member = int.__new__(cls, value)
-        member._value_ = value
-        member.default_message = message  # type: ignore[attr-defined]
-        return member
-
-    SUCCESS = 0, "success"
-    PARAM_MISSING = 40001, "required parameter missing"
-    PARAM_INVALID = 40002, "parameter format invalid"
-    NOT_LOGGED_IN = 40100, "not logged in"
-    TOKEN_EXPIRED = 40101, "token expired"
-    TWO_FACTOR_REQUIRED = 40102, "two-factor authentication required"
-    TWO_FACTOR_FAILED = 40103, "two-factor code invalid"
-    FORBIDDEN = 40300, "no permission for this action"
-    CLUSTER_FORBIDDEN = 40301, "no access to this cluster"
-    NAMESPACE_FORBIDDEN = 40302, "no access to this namespace"
-    NOT_FOUND = 40400, "resource not found"
-    USER_NOT_FOUND = 40401, "user not found"
-    CLUSTER_NOT_FOUND = 40402, "cluster configuration not found"
-    ALREADY_EXISTS = 40900, "resource already exists"
-    CONFLICT = 40901, "resource version conflict, re-fetch and retry"
-    MANIFEST_INVALID = 42200, "manifest cannot be parsed"
-    VALIDATION_FAILED = 42201, "rejected by the API server's validation"
-    RATE_LIMITED = 42900, "too many requests"
-    INTERNAL = 50000, "internal error"
-    CLUSTER_UNAVAILABLE = 50200, "Kubernetes API server unavailable"
-
-    @property
-    def message(self) -> str:
-        """The default human-readable message."""
-        return self.default_message  # type: ignore[attr-defined]
-
-
-class ApiError(Exception):
-    """A business error that the envelope middleware renders; `data` rides along (e.g. causes)."""
-
-    def __init__(
-        self,
-        code: ErrorCode,
-        message: str | None = None,
-        *,
-        data: Any = None,
-        http_status: int = 200,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        self.code = code
-        self.message = message or code.message
-        self.data = data
-        self.http_status = http_status
-        self.headers = headers or {}
-        super().__init__(f"{int(code)} {self.message}")
 
 
 class Reply:

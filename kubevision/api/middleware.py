@@ -19,14 +19,14 @@ from aiohttp import web
 from ulid import ULID
 
 from kubevision.api.context import CSP_NONCE, PRINCIPAL, REQUEST_ID, client_ip
-from kubevision.api.envelope import ApiError, ErrorCode, Reply, envelope_response, error_response
+from kubevision.api.envelope import Reply, envelope_response, error_response
 from kubevision.api.health import PROBE_PATHS
-from kubevision.api.kube_errors import api_error_for
 from kubevision.api.params import MAX_BODY_BYTES
 from kubevision.api.routing import Access, spec_of
 from kubevision.audit import RequestOrigin, current_origin
 from kubevision.auth.permissions import Role
 from kubevision.config import Settings
+from kubevision.errors import ApiError, ErrorCode, api_error_for
 
 log = logging.getLogger(__name__)
 
@@ -54,23 +54,13 @@ async def request_id_middleware(request: web.Request, handler):
         current_origin.reset(token)
 
 
-_HTTP_STATUS_FOR_CODE = {40100: 401, 40101: 401, 40300: 403, 40301: 403, 40302: 403, 40400: 404,
-                         42900: 429, 50000: 500, 50200: 502}
-
-
 @web.middleware
 async def envelope_middleware(request: web.Request, handler):
-    """Wrap API results in the envelope and map every exception to an error code."""
+    """Wrap API results in the envelope and map every exception to an error code (`kubevision.errors`)."""
     request_id = request[REQUEST_ID]
     api = is_api_path(request.path)
     try:
         result = await handler(request)
-    except ApiError as error:
-        if not api:
-            status = error.http_status if error.http_status != 200 else \
-                _HTTP_STATUS_FOR_CODE.get(int(error.code), 400)
-            return web.Response(status=status, text=error.message, headers=error.headers)
-        return error_response(request_id, error)
     except web.HTTPException as exc:
         if not api or exc.status < 400:
             raise
@@ -78,16 +68,16 @@ async def envelope_middleware(request: web.Request, handler):
     except (asyncio.CancelledError, ConnectionResetError):
         raise
     except Exception as exc:
-        translated = api_error_for(exc)
-        if translated is not None:
+        error = api_error_for(exc)
+        if error is None:
+            log.exception("unhandled error in %s %s", request.method, request.path)
             if not api:
-                return web.Response(status=_HTTP_STATUS_FOR_CODE.get(int(translated.code), 400),
-                                    text=translated.message)
-            return error_response(request_id, translated)
-        log.exception("unhandled error in %s %s", request.method, request.path)
+                return web.Response(status=500, text=f"internal error (request {request_id})")
+            error = ApiError(ErrorCode.INTERNAL, "internal error")
         if not api:
-            return web.Response(status=500, text=f"internal error (request {request_id})")
-        return error_response(request_id, ApiError(ErrorCode.INTERNAL, "internal error"))
+            status = error.http_status if error.http_status != 200 else error.code.http_status
+            return web.Response(status=status, text=error.message, headers=error.headers)
+        return error_response(request_id, error)
     if isinstance(result, web.StreamResponse):
         return result
     if isinstance(result, Reply):

@@ -8,9 +8,9 @@ from typing import Any
 from aiohttp import web
 
 from kubevision import __version__
-from kubevision.api.envelope import ErrorCode
 from kubevision.api.routing import API_PREFIX, Access, ApiRoutes, RouteSpec, spec_of
 from kubevision.config import SETTINGS
+from kubevision.errors import ErrorCode
 
 routes = ApiRoutes("meta")
 
@@ -31,7 +31,10 @@ ENVELOPE = {
                 "requestId": {"type": "string"},
                 "total": {"type": "integer"},
                 "source": {"type": "string", "enum": ["cache", "apiserver"]},
-                "stale": {"type": "boolean"},
+                "stale": {"type": "boolean",
+                          "description": "cached answer not confirmed in sync with the API server for the cache TTL"},
+                "confirmedAt": {"type": "string", "format": "date-time",
+                                "description": "cached answers: when the cache was last confirmed in sync"},
                 "continue": {"type": ["string", "null"], "description": "null on the last chunk"},
             },
         },

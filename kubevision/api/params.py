@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import orjson
 from aiohttp import web
 
-from kubevision.api.envelope import ApiError, ErrorCode
+from kubevision.errors import ApiError, ErrorCode
 
 MAX_BODY_BYTES = 2 * 1024 * 1024
 # A request body must arrive whole within this long (2 MiB in 30 s is 70 KB/s); a slower one is answered with

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 from aiohttp import web
 
 from kubevision.api.context import REQUEST_ID, principal_of
-from kubevision.api.envelope import ApiError, ErrorCode, Reply
+from kubevision.api.envelope import Reply
 from kubevision.api.params import field, int_param, path_id, read_json
 from kubevision.api.routing import Access, ApiRoutes, QueryParam
 from kubevision.api.schemas import ANY_OBJECT, BOOLEAN, INTEGER, NULLABLE_STRING, STRING, obj
+from kubevision.errors import ApiError, ErrorCode
 from kubevision.kube.resources import RESOURCES
 
 routes = ApiRoutes("resources")
@@ -122,7 +124,8 @@ async def list_objects(request: web.Request) -> Any:
         continue_token=query.get("continue"), query=query.get("q"), sort=sort_param(request),
         table=query.get("view") == "table", page=page, page_size=size,
     )
-    meta: dict[str, Any] = {"total": result.total, "source": result.source, "stale": result.stale}
+    meta: dict[str, Any] = {"total": result.total, "source": result.source, "stale": result.stale,
+                            **_confirmed(result.confirmed_at)}
     if result.continue_token is not None or limit:
         meta["continue"] = result.continue_token
     else:
@@ -159,7 +162,14 @@ async def get_object(request: web.Request) -> Any:
         principal_of(request), path_id(request), request.match_info["resource"], request.match_info["name"],
         namespace=_namespace(request), reveal=request.query.get("reveal") == "true",
         request_id=request[REQUEST_ID])
-    return Reply(result.data, source=result.source, stale=result.stale)
+    return Reply(result.data, source=result.source, stale=result.stale, **_confirmed(result.confirmed_at))
+
+
+def _confirmed(confirmed_at: float | None) -> dict[str, str]:
+    """`meta.confirmedAt` (ISO 8601, UTC) of a cached answer: when the cache was last confirmed in sync."""
+    if confirmed_at is None:
+        return {}
+    return {"confirmedAt": dt.datetime.fromtimestamp(confirmed_at, dt.UTC).isoformat(timespec="seconds")}
 
 
 @routes.put("/clusters/{id}/resources/{resource}/{name}/dry-run", access=Access.USER,

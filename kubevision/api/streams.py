@@ -26,8 +26,7 @@ import orjson
 from aiohttp import WSMsgType, web
 
 from kubevision.api.context import REQUEST_ID, client_ip, principal_of
-from kubevision.api.envelope import ApiError, ErrorCode, Reply
-from kubevision.api.kube_errors import api_error_for
+from kubevision.api.envelope import Reply
 from kubevision.api.params import int_param
 from kubevision.api.routing import Access, ApiRoutes, QueryParam
 from kubevision.api.schemas import INTEGER, STRING, obj
@@ -41,6 +40,7 @@ from kubevision.api.websocket import (
 )
 from kubevision.auth.permissions import Principal, Verb
 from kubevision.auth.service import AUTH
+from kubevision.errors import ApiError, ErrorCode, api_error_for
 from kubevision.kube.logs import STREAM_ERRORS, TERMINAL_FRAMES, LogBuffer, LogOptions, error_frame
 from kubevision.kube.streams import STREAMS, Terminal
 from kubevision.recordings import TERMINAL_SESSIONS, TerminalSessionRecord
@@ -118,19 +118,12 @@ def _cluster_id(request: web.Request) -> int:
     return int_param(request.match_info["id"], "id", default=0, minimum=1)
 
 
-def _as_api_error(exc: Exception) -> ApiError | None:
-    return exc if isinstance(exc, ApiError) else api_error_for(exc)
-
-
 # -- socket plumbing -------------------------------------------------------------------------------------
 async def _fail(socket: BoundedSocket, exc: Exception) -> None:
     """Send the error frame for `exc` and close."""
-    error = _as_api_error(exc)
-    if error is None:
+    if api_error_for(exc) is None:
         log.error("stream failed", exc_info=exc)
-        frame = error_frame(exc)
-    else:
-        frame = error_frame(error)
+    frame = error_frame(exc)
     with contextlib.suppress(ConnectionError):
         await socket.send(frame)
     await socket.close()
@@ -170,7 +163,7 @@ async def _produce(buffer: LogBuffer, produce: Callable[[], Awaitable[None]]) ->
     try:
         await produce()
     except (ApiError, *STREAM_ERRORS) as exc:
-        buffer.put_frame(error_frame(_as_api_error(exc) or exc))
+        buffer.put_frame(error_frame(exc))
     except Exception as exc:
         log.exception("log stream failed")
         buffer.put_frame(error_frame(exc))

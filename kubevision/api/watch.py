@@ -20,12 +20,11 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
-from kubevision.api.envelope import ApiError, ErrorCode
-from kubevision.api.kube_errors import api_error_for
 from kubevision.api.routing import Access, ApiRoutes, QueryParam
 from kubevision.api.websocket import CLOSE_REVOKED, BoundedSocket, SocketLimits, authorize_upgrade, open_websocket
 from kubevision.auth.permissions import Principal
 from kubevision.auth.service import AUTH
+from kubevision.errors import ApiError, ErrorCode, api_error_for, error_fields
 from kubevision.kube.resources import RESOURCES, Subscription
 from kubevision.tasks import create_named_task, stop_tasks
 
@@ -58,7 +57,7 @@ class WatchSession:
         self.wake = asyncio.Event()
 
     def _error(self, error: ApiError, sub: str | None = None) -> None:
-        self.socket.reply({"type": "error", "sub": sub, "code": int(error.code), "message": error.message})
+        self.socket.reply({"type": "error", "sub": sub, **error_fields(error)})
 
     def _deliverer(self, sub: str):
         def deliver(event: dict[str, Any]) -> None:
@@ -127,7 +126,7 @@ class WatchSession:
                 label_selector=message.get("labelSelector") or None, table=message.get("view") == "table",
                 deliver=self._deliverer(sub))
         except Exception as exc:
-            error = exc if isinstance(exc, ApiError) else api_error_for(exc)
+            error = api_error_for(exc)
             if error is None:
                 raise
             self._error(error, sub)

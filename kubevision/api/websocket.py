@@ -28,11 +28,12 @@ from typing import Any
 
 from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
 
-from kubevision.api.envelope import ApiError, ErrorCode, dumps
+from kubevision.api.envelope import dumps
 from kubevision.api.middleware import origin_allowed
 from kubevision.auth.permissions import Principal
 from kubevision.auth.service import AUTH
 from kubevision.config import SETTINGS
+from kubevision.errors import ApiError, ErrorCode
 from kubevision.tasks import create_named_task, stop_tasks
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ import dataclasses
 import enum
 import re
 
-from kubevision.api.envelope import ApiError, ErrorCode
+from kubevision.errors import ApiError, ErrorCode
 
 
 class Role(enum.StrEnum):

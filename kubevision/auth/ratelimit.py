@@ -15,7 +15,7 @@ import math
 import time
 from collections.abc import AsyncIterator
 
-from kubevision.api.envelope import ApiError, ErrorCode
+from kubevision.errors import ApiError, ErrorCode
 from kubevision.store import Store
 from kubevision.store import login_failures as failure_repo
 from kubevision.store.models import fit_to_columns, login_failures

@@ -11,7 +11,7 @@ from typing import Any
 import jwt
 from ulid import ULID
 
-from kubevision.api.envelope import ApiError, ErrorCode
+from kubevision.errors import ApiError, ErrorCode
 
 _ALGORITHM = "HS256"
 _ISSUER = "kubevision"

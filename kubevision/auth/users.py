@@ -15,12 +15,12 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kubevision.api.envelope import ApiError, ErrorCode
 from kubevision.auth.passwords import hash_password, password_problem, verify_password
 from kubevision.auth.permissions import Role, permission_problem
 from kubevision.auth.ratelimit import LoginThrottle
 from kubevision.auth.secrets import write_private_file
 from kubevision.auth.service import clear_two_factor
+from kubevision.errors import ApiError, ErrorCode
 from kubevision.store import Store
 from kubevision.store import users as user_repo
 from kubevision.store.users import UserRecord

@@ -14,6 +14,7 @@ user sees. Secrets and events are never stored: their caches only forward watch 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import random
@@ -82,10 +83,12 @@ class KindCache:
         self.synced = False
         self.connected = False
         self.last_confirmed = 0.0
+        self.confirmed_at = 0.0  # wall-clock time (epoch seconds) of `last_confirmed`, for clients
         self.last_used = time.monotonic()
         self.version = 0
         self.relists = 0
         self.synced_event = asyncio.Event()
+        self._retry_now = asyncio.Event()
         self._table = table_spec(kind)
         self._sorted: dict[str, tuple[int, list[CacheEntry]]] = {}
         self._task: asyncio.Task[None] | None = None
@@ -93,13 +96,23 @@ class KindCache:
     # -- state -----------------------------------------------------------------------------------
     @property
     def stale(self) -> bool:
-        """True when not confirmed in sync within the TTL (a connected watch is in sync)."""
-        if self.connected:
-            return False
+        """True when not confirmed in sync within the TTL. Confirmations: a completed list, a watch opened
+        from our resourceVersion, every watch event or bookmark, and — while the watch is connected — each
+        successful health check of the cluster (`cluster_answered`). A disconnected watch confirms nothing."""
         return time.monotonic() - self.last_confirmed > self.ttl_s
 
     def _confirm(self) -> None:
         self.last_confirmed = time.monotonic()
+        self.confirmed_at = time.time()
+
+    def cluster_answered(self) -> None:
+        """The cluster answered a health check: a connected watch is still in sync."""
+        if self.connected:
+            self._confirm()
+
+    def retry_now(self) -> None:
+        """The cluster is reachable again: an informer waiting out its backoff reconnects at once."""
+        self._retry_now.set()
 
     def start(self) -> None:
         """Start the informer task."""
@@ -131,7 +144,9 @@ class KindCache:
                 level = logging.WARNING if isinstance(exc, KubeError) else logging.ERROR
                 log.log(level, "informer %s/%s: %s; retrying in %.1f s", self.cluster.name, self.kind.name,
                         exc, backoff, exc_info=not isinstance(exc, KubeError))
-                await asyncio.sleep(backoff * random.uniform(0.8, 1.2))
+                self._retry_now.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._retry_now.wait(), backoff * random.uniform(0.8, 1.2))
                 backoff = min(backoff * 2, BACKOFF_MAX_S)
 
     async def _list_then_watch(self) -> None:
@@ -210,7 +225,6 @@ class KindCache:
                             yield self._checked(event)
             finally:
                 self.connected = False
-                self._confirm()
 
     def _checked(self, event: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         event_type = event.get("type")
@@ -301,6 +315,16 @@ class ClusterCaches:
             return None
         cache = self.cache_for(kind)
         return cache if cache.synced else None
+
+    def cluster_answered(self) -> None:
+        """A health check succeeded: confirm every connected watch (see `KindCache.stale`)."""
+        for cache in self._caches.values():
+            cache.cluster_answered()
+
+    def retry_now(self) -> None:
+        """The cluster became reachable: informers in backoff reconnect now."""
+        for cache in self._caches.values():
+            cache.retry_now()
 
     async def stop_idle(self) -> None:
         """Stop caches nobody used or subscribed to recently."""

@@ -21,6 +21,7 @@ from aiohttp import web
 from yarl import URL
 
 from kubevision.auth.secrets import AppSecrets
+from kubevision.errors import CodedError, ErrorCode
 from kubevision.kube.cache import ClusterCaches
 from kubevision.kube.connection import (
     CredentialLoader,
@@ -37,6 +38,10 @@ from kubevision.tasks import SharedRun, create_named_task, stop_tasks
 log = logging.getLogger(__name__)
 
 HEALTH_INTERVAL_S = 30.0
+# A health check also confirms connected watches (see `KindCache.stale`), so it runs at least this many times
+# per cache TTL, and never more often than MIN_HEALTH_INTERVAL_S.
+HEALTH_CHECKS_PER_TTL = 3
+MIN_HEALTH_INTERVAL_S = 1.0
 IDLE_AFTER_S = 600.0
 IDLE_SWEEP_INTERVAL_S = 60.0
 # A lookup of an unknown kind rediscovers at most this often (a CRD may just have been created).
@@ -53,12 +58,16 @@ class ClusterStatus(enum.StrEnum):
     UNREACHABLE = "unreachable"
 
 
-class ClusterNotFoundError(LookupError):
+class ClusterNotFoundError(CodedError, LookupError):
     """No cluster with that id."""
 
+    error_code = ErrorCode.CLUSTER_NOT_FOUND
 
-class ClusterConfigError(ValueError):
+
+class ClusterConfigError(CodedError, ValueError):
     """An uploaded kubeconfig cannot be used."""
+
+    error_code = ErrorCode.PARAM_INVALID
 
 
 class Cluster:
@@ -112,6 +121,8 @@ class Cluster:
     def _mark(self, status: ClusterStatus, error: str | None) -> None:
         if status is not self.status:
             log.info("cluster %s is %s%s", self.name, status, f": {error}" if error else "")
+            if status is ClusterStatus.HEALTHY and self.status is ClusterStatus.UNREACHABLE:
+                self.caches.retry_now()
         self.status = status
         self.last_error = error
 
@@ -123,12 +134,14 @@ class Cluster:
             self._mark(ClusterStatus.UNREACHABLE, str(exc))
             return
         self.version = info.get("gitVersion")
+        self.caches.cluster_answered()
         self._mark(ClusterStatus.HEALTHY, None)
 
     async def _health_loop(self) -> None:
+        interval_s = max(MIN_HEALTH_INTERVAL_S, min(HEALTH_INTERVAL_S, self.caches.ttl_s / HEALTH_CHECKS_PER_TTL))
         while True:
             await self.check_health()
-            await asyncio.sleep(HEALTH_INTERVAL_S)
+            await asyncio.sleep(interval_s)
 
     async def registry(self, *, refresh: bool = False) -> Registry:
         """The kinds this cluster serves (discovered on first use, again on `refresh`).

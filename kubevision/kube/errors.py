@@ -1,14 +1,16 @@
 """Kubernetes failures as our own exception hierarchy, each carrying the API server's `Status` body.
 
-Callers branch on the class; the API layer maps classes to envelope codes.
+Callers branch on the class; each class names its business code (`kubevision.errors`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from kubevision.errors import CodedError, ErrorCode
 
-class KubeError(Exception):
+
+class KubeError(CodedError):
     """A Kubernetes request failed. `status` is the HTTP status (0 when none was received)."""
 
     def __init__(self, message: str, *, status: int = 0, reason: str = "",
@@ -30,25 +32,41 @@ class KubeError(Exception):
 class NotFoundError(KubeError):
     """404 NotFound."""
 
+    error_code = ErrorCode.NOT_FOUND
+
 
 class AlreadyExistsError(KubeError):
     """409 AlreadyExists."""
+
+    error_code = ErrorCode.ALREADY_EXISTS
 
 
 class ConflictError(KubeError):
     """409 Conflict: stale resourceVersion."""
 
+    error_code = ErrorCode.CONFLICT
+
 
 class InvalidError(KubeError):
     """422 Invalid: validation failed."""
+
+    error_code = ErrorCode.VALIDATION_FAILED
+
+    def error_data(self) -> Any:
+        """The API server's field errors ride along as `data.causes`."""
+        return {"causes": self.causes}
 
 
 class BadRequestError(KubeError):
     """400 BadRequest."""
 
+    error_code = ErrorCode.PARAM_INVALID
+
 
 class ForbiddenError(KubeError):
     """403 Forbidden by Kubernetes RBAC."""
+
+    error_code = ErrorCode.FORBIDDEN
 
 
 class GoneError(KubeError):
@@ -58,9 +76,13 @@ class GoneError(KubeError):
 class UnavailableError(KubeError):
     """The API server is unreachable, timed out, refused our credentials or answered 5xx."""
 
+    error_code = ErrorCode.CLUSTER_UNAVAILABLE
+
 
 class UnsupportedError(KubeError):
     """The kind does not support the requested verb (405 / MethodNotAllowed)."""
+
+    error_code = ErrorCode.PARAM_INVALID
 
 
 _BY_REASON: dict[str, type[KubeError]] = {

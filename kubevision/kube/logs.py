@@ -28,8 +28,7 @@ from typing import Any
 import aiohttp
 import orjson
 
-from kubevision.api.envelope import ApiError, ErrorCode
-from kubevision.api.kube_errors import code_for_kube_error
+from kubevision.errors import ApiError, ErrorCode, api_error_for, error_fields
 from kubevision.kube.cache import CacheEntry, KindCache
 from kubevision.kube.clusters import Cluster
 from kubevision.kube.errors import KubeError
@@ -248,15 +247,10 @@ class LogBuffer:
         return {"type": "log", "lines": batch}
 
 
-def error_frame(error: Exception) -> Frame:
+def error_frame(error: BaseException) -> Frame:
     """The `error` frame for a failure (an unexpected one is not described)."""
-    if isinstance(error, ApiError):
-        frame: Frame = {"type": "error", "code": int(error.code), "message": error.message}
-        if error.data is not None:
-            frame["data"] = error.data
-        return frame
-    if isinstance(error, KubeError):
-        return {"type": "error", "code": int(code_for_kube_error(error)), "message": error.message}
+    if (translated := api_error_for(error)) is not None:
+        return {"type": "error", **error_fields(translated)}
     if isinstance(error, (aiohttp.ClientError, OSError)):
         return {"type": "error", "code": int(ErrorCode.CLUSTER_UNAVAILABLE),
                 "message": f"log stream from the API server broke: {error or type(error).__name__}"}

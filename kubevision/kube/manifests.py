@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from kubevision.api.envelope import ApiError, ErrorCode
+from kubevision.errors import ApiError, ErrorCode
 
 # Documents in one apply: a large Helm chart renders a few hundred (kube-prometheus-stack: ~150).
 MAX_DOCUMENTS = 500

@@ -30,8 +30,8 @@ from typing import Any
 
 import orjson
 
-from kubevision.api.envelope import ApiError, ErrorCode
 from kubevision.auth.permissions import Principal, Verb
+from kubevision.errors import ApiError, ErrorCode
 from kubevision.kube.errors import KubeError
 from kubevision.kube.objects import strip_managed_fields
 from kubevision.kube.registry import ResourceKind

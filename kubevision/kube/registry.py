@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
+from kubevision.errors import CodedError, ErrorCode
 from kubevision.kube.connection import KubeConnection
 from kubevision.kube.errors import BadRequestError, KubeError
 
@@ -112,8 +113,10 @@ class ResourceKind:
         }
 
 
-class UnknownResourceError(LookupError):
+class UnknownResourceError(CodedError, LookupError):
     """The name matches no kind, or more than one."""
+
+    error_code = ErrorCode.PARAM_INVALID
 
 
 class Registry:

@@ -18,10 +18,9 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from kubevision.api.envelope import ApiError, ErrorCode
-from kubevision.api.kube_errors import code_for_kube_error
 from kubevision.audit import AuditLog
 from kubevision.auth.permissions import Principal, Verb
+from kubevision.errors import ApiError, CodedError, ErrorCode, api_error_for, code_for
 from kubevision.kube.cache import CacheEntry, Key, KindCache, object_key
 from kubevision.kube.clusters import Cluster, ClusterManager
 from kubevision.kube.errors import InvalidError, KubeError
@@ -79,6 +78,8 @@ class ListResult:
     total: int
     source: str = "apiserver"
     stale: bool = False
+    # When a cached answer was last confirmed in sync with the API server (epoch seconds); None: read live.
+    confirmed_at: float | None = None
     continue_token: str | None = None
 
 
@@ -101,6 +102,8 @@ class ObjectResult:
     data: Any
     source: str = "apiserver"
     stale: bool = False
+    # When a cached answer was last confirmed in sync with the API server (epoch seconds); None: read live.
+    confirmed_at: float | None = None
 
 
 def page_slice(items: list[Any], page: int, size: int | None) -> list[Any]:
@@ -230,7 +233,7 @@ class ResourceService:
         try:
             result = await operation
         except KubeError as exc:
-            await self._audit.finish(entry, int(code_for_kube_error(exc)))
+            await self._audit.finish(entry, int(code_for(exc)))
             raise
         await self._audit.finish(entry, 0)
         return result
@@ -322,7 +325,7 @@ class ResourceService:
                          "rows": [entry.row for entry in shown]}
         else:
             data = [entry.fragment for entry in shown]
-        return ListResult(data, total, source="cache", stale=cache.stale)
+        return ListResult(data, total, source="cache", stale=cache.stale, confirmed_at=cache.confirmed_at)
 
     async def subscribe(self, principal: Principal, cluster_id: int, resource: str, *, namespace: str | None,
                         label_selector: str | None, table: bool,
@@ -401,7 +404,7 @@ class ResourceService:
         cache = target.cluster.caches.for_reads(target.kind)
         entry = cache.get(target.namespace, name) if cache is not None else None
         if entry is not None:  # never a Secret: their caches store nothing (`NEVER_STORED`)
-            return ObjectResult(entry.fragment, source="cache", stale=cache.stale)
+            return ObjectResult(entry.fragment, source="cache", stale=cache.stale, confirmed_at=cache.confirmed_at)
         obj = await target.cluster.request("GET", target.kind.object_path(name, target.namespace))
         if reveal and access.masks:
             self._record("secret.reveal", target, name, 0, request_id)
@@ -604,11 +607,10 @@ class ResourceService:
                                                                    request_id, request))
             result.update(code=0, message="dry-run ok" if dry_run else "applied",
                           resourceVersion=(applied.get("metadata") or {}).get("resourceVersion"))
-        except ApiError as exc:
-            result.update(code=int(exc.code), message=exc.message)
-        except KubeError as exc:
-            result.update(code=int(code_for_kube_error(exc)), message=exc.message,
-                          causes=exc.causes or None)
+        except (ApiError, CodedError) as exc:
+            error = api_error_for(exc)
+            causes = error.data.get("causes") if isinstance(error.data, dict) else None
+            result.update(code=int(error.code), message=error.message, causes=causes or None)
         return result
 
     # -- batch ---------------------------------------------------------------------------------------
@@ -633,12 +635,9 @@ class ResourceService:
                        "code": 0, "message": "success"}
             try:
                 await action(item)
-            except ApiError as exc:
-                outcome.update(code=int(exc.code), message=exc.message)
-            except KubeError as exc:
-                outcome.update(code=int(code_for_kube_error(exc)), message=exc.message)
-            except UnknownResourceError as exc:
-                outcome.update(code=int(ErrorCode.PARAM_INVALID), message=str(exc))
+            except (ApiError, CodedError) as exc:
+                error = api_error_for(exc)
+                outcome.update(code=int(error.code), message=error.message)
             results.append(outcome)
         return results
 

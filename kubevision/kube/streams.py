@@ -18,10 +18,9 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from kubevision.api.envelope import ApiError, ErrorCode
-from kubevision.api.kube_errors import code_for_kube_error
 from kubevision.audit import AuditLog
 from kubevision.auth.permissions import Principal, Verb
+from kubevision.errors import ApiError, ErrorCode, code_for
 from kubevision.kube.errors import KubeError
 from kubevision.kube.exec import ExecStatus, PodExec
 from kubevision.kube.logs import (
@@ -201,7 +200,7 @@ class StreamService:
         try:
             await execution.connect(command or None)
         except KubeError as exc:
-            await self._audit.finish(entry, int(code_for_kube_error(exc)))
+            await self._audit.finish(entry, int(code_for(exc)))
             raise
         try:
             session = await self._sessions.begin(

@@ -32,9 +32,8 @@ from typing import Any, NamedTuple, TypeVar
 import orjson
 from aiohttp import web
 
-from kubevision.api.envelope import ApiError, ErrorCode
-from kubevision.api.kube_errors import code_for_kube_error
 from kubevision.auth.permissions import Principal, Verb
+from kubevision.errors import ApiError, ErrorCode, code_for
 from kubevision.kube.clusters import Cluster
 from kubevision.kube.errors import KubeError
 from kubevision.kube.masking import ValueAccess
@@ -354,7 +353,7 @@ class ViewService:
             "warnings": warnings,
             "metricsAvailable": usage is not None,
             "scope": "cluster" if principal.namespace_grants is None else "namespaces",
-            "missing": [{"kind": name, "code": int(code_for_kube_error(failures[name])),
+            "missing": [{"kind": name, "code": int(code_for(failures[name])),
                          "message": failures[name].message} for name in (*names, "events") if name in failures],
         }
         used = [read for read in reads.values() if read is not None and read.kind.name in cluster.caches.cached_kinds]

@@ -28,8 +28,8 @@ from typing import Any
 
 from aiohttp import web
 
-from kubevision.api.envelope import ApiError, ErrorCode
 from kubevision.auth.permissions import Principal, Verb
+from kubevision.errors import ApiError, ErrorCode
 from kubevision.kube.resources import FIELD_MANAGER, PATCH_CONTENT_TYPES, ResourceService, Target
 
 Obj = dict[str, Any]

@@ -7,8 +7,9 @@ import logging
 import pytest
 from aiohttp import web
 
-from kubevision.api.envelope import ApiError, ErrorCode, Reply
+from kubevision.api.envelope import Reply
 from kubevision.api.middleware import add_security_headers, envelope_middleware, request_id_middleware
+from kubevision.errors import ApiError, ErrorCode
 from tests.accounts import user_session
 from tests.helpers import REQUEST_ID_RE, ApiSession, assert_envelope
 

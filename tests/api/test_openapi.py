@@ -7,8 +7,8 @@ import re
 import pytest
 from aiohttp import web
 
-from kubevision.api.envelope import ErrorCode
 from kubevision.api.routing import API_PREFIX, Access, ApiRoutes, check_policies, spec_of
+from kubevision.errors import ErrorCode
 from tests.helpers import ApiSession, documented_data, openapi_document, schema_problems
 
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kubevision.api.envelope import ApiError
 from kubevision.auth.permissions import Principal, Role, Verb, permission_problem
+from kubevision.errors import ApiError
 
 ALL = set(Verb)
 

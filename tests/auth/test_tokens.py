@@ -9,10 +9,10 @@ import json
 import jwt
 import pytest
 
-from kubevision.api.envelope import ApiError
 from kubevision.app import create_app
 from kubevision.auth.service import AUTH
 from kubevision.auth.tokens import TokenCodec, TokenType
+from kubevision.errors import ApiError
 from kubevision.store import STORE
 from tests.accounts import USER_PASSWORD, create_user, sign_in
 from tests.helpers import ADMIN_PASSWORD, ApiSession

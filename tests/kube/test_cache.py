@@ -91,16 +91,29 @@ async def test_paging_sort_filter_and_grants(admin: ApiSession, cid: int, namesp
     await outsider.fails("GET", f"{base}?namespace={namespace}", 40302)
 
 
-@pytest.mark.parametrize("settings_overrides", [{"cache_ttl_s": 1}], indirect=True)
+STALE_TTL_S = 3
+
+
+@pytest.mark.parametrize("settings_overrides", [{"cache_ttl_s": STALE_TTL_S}], indirect=True)
 async def test_stale_through_apiserver_outage(admin: ApiSession, cid: int, namespace: str, control_plane) -> None:
     base = f"/clusters/{cid}/resources/pods?namespace={namespace}"
     await cached_list(admin, base)
+    # A quiet watch on a reachable API server stays confirmed (by the cluster's health checks) past the TTL.
+    first = (await admin.call("GET", base))["meta"]
+    await asyncio.sleep(2 * STALE_TTL_S)
+    quiet = (await admin.call("GET", base))["meta"]
+    assert quiet["stale"] is False and quiet["confirmedAt"] > first["confirmedAt"], (first, quiet)
+
     await asyncio.to_thread(control_plane.stop_apiserver)
     try:
-        async def stale() -> bool:
+        async def stale() -> dict | None:
             body = await admin.call("GET", base)
-            return body["meta"]["source"] == "cache" and body["meta"]["stale"] is True
-        await wait_until(stale, what="stale cache while the API server is down")
+            return body["meta"] if body["meta"]["source"] == "cache" and body["meta"]["stale"] is True else None
+        down = await wait_until(stale, what="stale cache while the API server is down")
+        # Nothing confirms the cache while the server is gone: it stays stale, its confirmation time frozen.
+        await asyncio.sleep(2 * STALE_TTL_S)
+        still = (await admin.call("GET", base))["meta"]
+        assert still["stale"] is True and still["confirmedAt"] == down["confirmedAt"], (down, still)
     finally:
         await asyncio.to_thread(control_plane.start_apiserver)
 

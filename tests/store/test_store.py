@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 
-from kubevision.api.envelope import ApiError
 from kubevision.audit import AuditLog
 from kubevision.auth.ratelimit import FREE_FAILURES, LoginThrottle
 from kubevision.config import async_database_url
+from kubevision.errors import ApiError
 from kubevision.store import Store
 from kubevision.store import clusters as cluster_repo
 from kubevision.store import users as user_repo

@@ -23,6 +23,7 @@ import { Icon } from "../components/Icon.js";
 import { Spinner } from "../components/Spinner.js";
 import { rowKey, tableColumns } from "./resourceColumns.js";
 import { FavoriteToggle } from "./FavoriteToggle.js";
+import { useCacheFreshness } from "./useCacheFreshness.js";
 
 const PAGE_SIZE = 1000; // the API's maximum page size
 const MAX_PAGES = 100; // 100k rows: beyond this a browser list stops being useful
@@ -129,6 +130,9 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query, 
   const selectable = can.delete || can.restart;
 
   const liveState = live === "unavailable" || live === "stopped" ? live : live$;
+  const freshness = useCacheFreshness({
+    clusterId, resource, namespace: apiNamespace, labelSelector: labelSelector || undefined, meta: status.meta,
+  });
   const onSortChange = (next) => updateQuery({ sort: `${next.dir === "desc" ? "-" : ""}${next.key}` });
   const openRow = (row) => navigate(paths.detail(clusterId, row.namespace, resource, row.name));
   const selectedRows = allRows.filter((row) => selected.has(rowKey(row)));
@@ -164,8 +168,8 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query, 
       <div class="page-heading">
         <h1 class="page-title">${title}</h1>
         <span class="count-badge" title="Items loaded">${formatCount(allRows.length)}${status.partial ? ` / ${formatCount(total)}` : ""}</span>
-        <${LiveIndicator} state=${liveState} />
-        <${SourceHint} meta=${status.meta} />
+        <${LiveIndicator} state=${liveState} freshness=${freshness} />
+        <${SourceHint} meta=${freshness} />
         <${FavoriteToggle} path=${paths.list(clusterId, namespace, resource)} cluster=${clusterId} resource=${resource}
           namespace=${apiNamespace || undefined}
           title=${`${title}${kind.namespaced === false ? "" : apiNamespace ? ` · ${apiNamespace}` : " · all namespaces"}`} />
@@ -247,6 +251,7 @@ function SourceHint({ meta }) {
     return html`<span class="chip chip-warn" role="status" title="The cache lost its watch on the API server and has not caught up yet">
       <${Icon} name="alert" size=${12} /> Cache stale — data may be out of date</span>`;
   }
+  if (meta.unreachable) return null; // the live indicator says so
   if (meta.source === "cache") return html`<span class="source-hint" title="Served from KubeVision's in-sync watch cache">cached</span>`;
   if (meta.source === "apiserver") return html`<span class="source-hint" title="Read directly from the Kubernetes API server">direct</span>`;
   return null;
@@ -257,9 +262,23 @@ function createHref(clusterId, resource, namespace) {
   return `${paths.create(clusterId)}?${query}`;
 }
 
-function LiveIndicator({ state }) {
-  const [label, tone, title] = LIVE_LABELS[state] ?? LIVE_LABELS.connecting;
-  return html`<span class=${cx("live", tone && `live-${tone}`)} title=${title}><span class="live-dot"></span>${label}</span>`;
+/**
+ * The list's live state: the watch socket's state, overridden by what the server says about its cache —
+ * "Stale" once the cache was not confirmed in sync for its TTL, "Unreachable" when the cluster cannot be
+ * read — with the time of the last confirmation.
+ */
+function LiveIndicator({ state, freshness }) {
+  let [label, tone, title] = LIVE_LABELS[state] ?? LIVE_LABELS.connecting;
+  if (state === "open" && freshness.unreachable) {
+    [label, tone, title] = ["Unreachable", "error", "The cluster's API server cannot be reached; retrying"];
+  } else if (state === "open" && freshness.stale) {
+    [label, tone, title] = ["Stale", "warn", "KubeVision lost its watch on the API server and is reconnecting"];
+  }
+  const confirmed = freshness.confirmedAt ? new Date(freshness.confirmedAt) : null;
+  const degraded = label !== "Live" && confirmed;
+  return html`<span class=${cx("live", tone && `live-${tone}`)}
+    title=${confirmed ? `${title}. Last confirmed in sync ${confirmed.toLocaleString()}` : title}>
+    <span class="live-dot"></span>${label}${degraded && html`<span class="live-since"> · confirmed ${confirmed.toLocaleTimeString()}</span>`}</span>`;
 }
 
 const searchText = new WeakMap();
