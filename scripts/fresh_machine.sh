@@ -45,7 +45,8 @@ make_base_tarball() {
     scratch=$(mktemp -d /var/tmp/kubevision-debootstrap.XXXXXX)
     log "caching the $SUITE minbase packages in $BASE_TARBALL"
     mkdir -p "$(dirname "$BASE_TARBALL")"
-    debootstrap --variant=minbase --make-tarball="$BASE_TARBALL.tmp" "$SUITE" "$scratch/root" "$mirror"
+    debootstrap --variant=minbase --make-tarball="$BASE_TARBALL.tmp" "$SUITE" "$scratch/root" "$mirror" \
+        >"$scratch/debootstrap.log" 2>&1 || { tail -20 "$scratch/debootstrap.log"; die "debootstrap failed"; }
     mv -f "$BASE_TARBALL.tmp" "$BASE_TARBALL"
     rm -rf --one-file-system "$scratch"
 }
