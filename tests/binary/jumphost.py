@@ -49,7 +49,8 @@ def check(root: Path, control_plane: ControlPlane, log_path: Path) -> list[str]:
         raise RuntimeError(f"{root} has a Python: not a jump host")
     shutil.copyfile(control_plane.admin_kubeconfig, root / KUBECONFIG_IN_ROOT.lstrip("/"))
     port = free_port()
-    command = ["chroot", str(root), "/usr/bin/env", "-i", BINARY_IN_ROOT, "--no-browser", "--port", str(port),
+    chroot = shutil.which("chroot") or "/usr/sbin/chroot"  # found on our PATH: the child's environment is empty
+    command = [chroot, str(root), "/usr/bin/env", "-i", BINARY_IN_ROOT, "--no-browser", "--port", str(port),
                "--data-dir", DATA_DIR_IN_ROOT, "--kubeconfig", KUBECONFIG_IN_ROOT]
     with open(log_path, "w", encoding="utf-8") as log:
         started = time.monotonic()
