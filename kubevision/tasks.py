@@ -50,10 +50,14 @@ class SharedRun:
 
     async def __call__(self, operation: Callable[[], Coroutine[Any, Any, None]]) -> None:
         """Join the run under way, or start `operation()`; a caller that gives up does not cancel it."""
+        await asyncio.shield(self.start(operation))
+
+    def start(self, operation: Callable[[], Coroutine[Any, Any, None]]) -> asyncio.Task[None]:
+        """The run under way, or `operation()` started now, without waiting for it."""
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(operation(), name=self._name)
             self._task.add_done_callback(_seen)
-        await asyncio.shield(self._task)
+        return self._task
 
     async def stop(self) -> None:
         """Cancel a run under way."""

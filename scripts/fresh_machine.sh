@@ -61,10 +61,32 @@ outside() {
     fi
     make_base_tarball
     WORK=$(mktemp -d /var/tmp/kubevision-fresh.XXXXXX)
-    trap 'status=$?; log "removing $WORK"; rm -rf --one-file-system "$WORK"; exit $status' EXIT
-    local started=$SECONDS
-    unshare --mount --pid --fork --kill-child --propagation private bash "$SELF" --inside "$WORK"
+    STAGE_PID=
+    trap cleanup EXIT
+    trap 'exit 143' TERM INT HUP
+    local started=$SECONDS status=0
+    # In the background, so a signal reaches the traps at once: the namespace is ended before the roots go.
+    unshare --mount --pid --fork --kill-child --propagation private bash "$SELF" --inside "$WORK" &
+    STAGE_PID=$!
+    wait "$STAGE_PID" || status=$?
+    STAGE_PID=
+    (( status == 0 )) || die "the stage failed (exit $status) after $(( SECONDS - started )) s"
     log "stage passed in $(( SECONDS - started )) s"
+}
+
+# End the namespaces (SIGKILL to unshare: its child, PID 1 there, gets SIGKILL too, and with it every
+# process of the stage; the private mounts go with the last of them), then delete the roots.
+cleanup() {
+    local status=$?
+    if [[ -n "${STAGE_PID:-}" ]] && kill -0 "$STAGE_PID" 2>/dev/null; then
+        log "stopping the stage"
+        kill -KILL "$STAGE_PID" 2>/dev/null || true
+        wait "$STAGE_PID" 2>/dev/null || true
+        sleep 1
+    fi
+    log "removing $WORK"
+    rm -rf --one-file-system "$WORK"
+    exit "$status"
 }
 
 # --- inside private mount and PID namespaces (this shell is PID 1) --------------------------------

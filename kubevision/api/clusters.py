@@ -85,8 +85,10 @@ async def list_kinds(request: web.Request) -> Any:
     """From API discovery (preferred versions)."""
     cluster = visible_cluster(request)
     cached = set(request.app[SETTINGS].cached_kinds)
-    # Rediscover (at most every few seconds) so CRDs created meanwhile show up in the sidebar.
-    return [kind.describe(cached=kind.name in cached) for kind in await cluster.registry(refresh=True)]
+    # Rediscover (at most every few seconds) so CRDs created meanwhile show up in the sidebar: in the background
+    # once the kinds are known, so a slow or unreachable API server does not hold up the page.
+    registry = await cluster.registry(refresh=True, background=True)
+    return [kind.describe(cached=kind.name in cached) for kind in registry]
 
 
 @routes.get("/clusters/{id}/crds", access=Access.USER, summary="CustomResourceDefinitions of the cluster",

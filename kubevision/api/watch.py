@@ -1,7 +1,8 @@
 """`/api/v1/ws/watch`: one multiplexed socket per browser tab carrying every live-table subscription.
 
 Client → server: `{"op": "subscribe", "id", "cluster", "resource", "namespace"?, "labelSelector"?,
-"view"?: "table"}` and `{"op": "unsubscribe", "id"}`. Server → client: `subscribed`, batched `event`
+"name"?, "view"?: "table"}` (`name`: only that object, for detail pages) and `{"op": "unsubscribe", "id"}`.
+Server → client: `subscribed`, batched `event`
 messages (one per subscription, flushed within `BATCH_WINDOW_S`), `resync` when events had to be dropped
 for a slow client (re-fetch the list), and `error`. A bounded number of pending events per socket keeps
 memory bounded: past it the affected subscription's backlog is dropped and `resync` is sent instead.
@@ -116,6 +117,10 @@ class WatchSession:
         if not isinstance(cluster, int) or not isinstance(resource, str):
             self._error(ApiError(ErrorCode.PARAM_MISSING, "cluster (integer) and resource are required"), sub)
             return
+        name = message.get("name")
+        if name is not None and not isinstance(name, str):
+            self._error(ApiError(ErrorCode.PARAM_INVALID, "name must be a string"), sub)
+            return
         if sub not in self.subscriptions and len(self.subscriptions) >= MAX_SUBSCRIPTIONS:
             self._error(ApiError(ErrorCode.PARAM_INVALID, f"at most {MAX_SUBSCRIPTIONS} subscriptions"), sub)
             return
@@ -123,8 +128,8 @@ class WatchSession:
         try:
             subscription = await self.request.app[RESOURCES].subscribe(
                 self.principal, cluster, resource, namespace=message.get("namespace") or None,
-                label_selector=message.get("labelSelector") or None, table=message.get("view") == "table",
-                deliver=self._deliverer(sub))
+                label_selector=message.get("labelSelector") or None, name=name or None,
+                table=message.get("view") == "table", deliver=self._deliverer(sub))
         except Exception as exc:
             error = api_error_for(exc)
             if error is None:

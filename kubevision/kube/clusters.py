@@ -143,16 +143,19 @@ class Cluster:
             await self.check_health()
             await asyncio.sleep(interval_s)
 
-    async def registry(self, *, refresh: bool = False) -> Registry:
+    async def registry(self, *, refresh: bool = False, background: bool = False) -> Registry:
         """The kinds this cluster serves (discovered on first use, again on `refresh`).
 
         Concurrent callers share one discovery and its outcome: when the API server does not answer, they
         all fail together after the request timeouts of `kube/connection.py`, instead of queueing behind
-        each other and retrying one after the other (11, 22, 33 s).
+        each other and retrying one after the other (11, 22, 33 s). With `background`, a refresh of a known
+        registry runs without being waited for: the caller gets the kinds known now, at once.
         """
         self.touch()
         stale = time.monotonic() - self._discovered_at > REDISCOVER_MIN_INTERVAL_S
-        if self._registry is None or (refresh and stale):
+        if self._registry is not None and refresh and stale and background:
+            self._discovery.start(self._discover)
+        elif self._registry is None or (refresh and stale):
             await self._discovery(self._discover)
         assert self._registry is not None
         return self._registry

@@ -329,10 +329,11 @@ class ResourceService:
 
     async def subscribe(self, principal: Principal, cluster_id: int, resource: str, *, namespace: str | None,
                         label_selector: str | None, table: bool,
-                        deliver: Callable[[dict[str, Any]], None]) -> Subscription:
+                        deliver: Callable[[dict[str, Any]], None], name: str | None = None) -> Subscription:
         """Attach `deliver` to the kind's watch: it gets `{type, name, namespace, row|object}` events that
-        pass the namespace, label selector and the principal's grants (Secret values masked). With a label
-        selector, an object whose labels change so that it stops matching arrives as `DELETED`."""
+        pass the namespace, the object `name` (when given), label selector and the principal's grants (Secret
+        values masked). With a label selector, an object whose labels change so that it stops matching
+        arrives as `DELETED`."""
         target = await self.resolve(principal, cluster_id, resource, namespace, Verb.READ)
         try:
             selector = parse_label_selector(label_selector)
@@ -346,9 +347,13 @@ class ResourceService:
         # With a selector: the keys whose last event matched, so that leaving the selection is an event too.
         selected: set[Key] = set()
 
+        wanted_name = name
+
         def listener(event_type: str, entry: CacheEntry) -> None:
             entry_namespace, name = entry.key
             if wanted_namespace is not None and entry_namespace != wanted_namespace:
+                return
+            if wanted_name is not None and name != wanted_name:
                 return
             if grants is not None and (name if is_namespace_kind else entry_namespace) not in grants:
                 return

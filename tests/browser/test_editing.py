@@ -58,6 +58,28 @@ def _replace_line_value(page, old: str, new: str) -> None:
     page.keyboard.type(new)
 
 
+def _edit_after_someone_else_wrote(page, control_plane, namespace: str, name: str,
+                                   theirs: dict[str, str]) -> tuple[dict, object, object]:
+    """With the editor open on ConfigMap `name`, another writer stores `theirs` as its data; the user then
+    changes `color` from blue to green and previews. Returns the object as it was before the other write,
+    the conflict dialog and the review region (the dialog is open when this returns)."""
+    path = f"/api/v1/namespaces/{namespace}/configmaps/{name}"
+    status, current = _kube(control_plane, "GET", path)
+    status, _ = _kube(control_plane, "PUT", path, {**current, "data": theirs})
+    assert status == 200
+
+    _replace_line_value(page, "blue", "green")
+    page.get_by_role("button", name="Preview changes").click()
+    dialog = page.get_by_role("dialog", name=re.compile("changed since you opened it"))
+    review = page.get_by_role("region", name="Review changes")
+    # The API server checks the resourceVersion on the dry run too; if it ever did not, Apply meets it.
+    expect(dialog.or_(review.get_by_role("button", name="Apply"))).to_be_visible()
+    if not dialog.is_visible():
+        review.get_by_role("button", name="Apply").click()
+    expect(dialog).to_be_visible()
+    return current, dialog, review
+
+
 def _set_editor_text(page, text: str) -> None:
     page.locator(EDITOR).click()
     page.keyboard.press("ControlOrMeta+a")
@@ -142,20 +164,8 @@ def test_conflict_offers_reload_and_reapply(control_plane, namespace, cluster_se
     expect(page.locator(EDITOR)).to_contain_text("color: blue")
 
     # Someone else changes the object after the editor was opened.
-    status, current = _kube(control_plane, "GET", f"/api/v1/namespaces/{namespace}/configmaps/shared")
-    current["data"]["size"] = "2"
-    status, _ = _kube(control_plane, "PUT", f"/api/v1/namespaces/{namespace}/configmaps/shared", current)
-    assert status == 200
-
-    _replace_line_value(page, "blue", "green")
-    page.get_by_role("button", name="Preview changes").click()
-    dialog = page.get_by_role("dialog", name=re.compile("changed since you opened it"))
-    review = page.get_by_role("region", name="Review changes")
-    # The API server checks the resourceVersion on the dry run too; if it ever did not, Apply meets it.
-    expect(dialog.or_(review.get_by_role("button", name="Apply"))).to_be_visible()
-    if not dialog.is_visible():
-        review.get_by_role("button", name="Apply").click()
-    expect(dialog).to_be_visible()
+    current, dialog, review = _edit_after_someone_else_wrote(page, control_plane, namespace, "shared",
+                                                             {"color": "blue", "size": "2"})
     expect(dialog).to_contain_text("40901")
     page.wait_for_timeout(200)
     screenshot(page, "22-yaml-conflict")
@@ -164,14 +174,54 @@ def test_conflict_offers_reload_and_reapply(control_plane, namespace, cluster_se
     expect(dialog).to_be_hidden()
     expect(review).to_contain_text("Dry run passed")
     expect(review.locator(".diff-add").filter(has_text="color: green")).to_have_count(1)
-    # The preview is honest: the text the user reapplies also puts back the other writer's size.
-    expect(review.locator(".diff-del").filter(has_text="size")).to_have_count(1)
+    # Only the user's own edit is reapplied: the other writer's size stays.
+    expect(review.locator(".diff-del").filter(has_text="size")).to_have_count(0)
+    expect(page.locator(EDITOR)).to_contain_text('size: "2"')
     review.get_by_role("button", name="Apply").click()
     expect(page.get_by_role("status").filter(has_text="Saved ConfigMap shared")).to_be_visible()
 
     status, stored = _kube(control_plane, "GET", f"/api/v1/namespaces/{namespace}/configmaps/shared")
-    assert stored["data"]["color"] == "green", stored
+    assert status == 200
+    assert stored["data"] == {"color": "green", "size": "2"}, stored
     assert int(stored["metadata"]["resourceVersion"]) > int(current["metadata"]["resourceVersion"])
+
+
+def test_reapply_shows_a_real_overlap_as_a_conflict_to_resolve(control_plane, namespace, cluster_server, page):
+    _configmap(control_plane, namespace, "overlap", {"color": "blue"})
+    cid = _cluster_id(cluster_server)
+    sign_in(page, cluster_server)
+    page.goto(_detail_url(cluster_server, cid, namespace, "configmaps", "overlap", "yaml"))
+    page.get_by_role("button", name="Edit", exact=True).click()
+    expect(page.locator(EDITOR)).to_contain_text("color: blue")
+
+    # Someone else changes the same key, and adds another one.
+    _current, dialog, review = _edit_after_someone_else_wrote(page, control_plane, namespace, "overlap",
+                                                              {"color": "red", "extra": "1"})
+    dialog.get_by_role("button", name="Reload and reapply").click()
+
+    conflicts = page.get_by_role("region", name="Merge conflicts")
+    expect(conflicts).to_contain_text("data.color")
+    expect(conflicts).to_contain_text('Yours: "green"')
+    expect(conflicts).to_contain_text('Latest: "red"')
+    preview = conflicts.get_by_role("button", name="Preview merged result")
+    expect(preview).to_be_disabled()
+    expect(page.get_by_role("button", name="Preview changes")).to_be_disabled()
+    expect(page.locator(EDITOR)).to_contain_text('extra: "1"')  # their other change is merged in
+
+    conflicts.get_by_role("button", name="Take latest").click()
+    expect(page.locator(EDITOR)).to_contain_text("color: red")
+    conflicts.get_by_role("button", name="Keep mine").click()
+    expect(page.locator(EDITOR)).to_contain_text("color: green")
+    preview.click()
+    expect(review).to_contain_text("Dry run passed")
+    expect(review.locator(".diff-add").filter(has_text="color: green")).to_have_count(1)
+    expect(review.locator(".diff-del").filter(has_text="extra")).to_have_count(0)
+    review.get_by_role("button", name="Apply").click()
+    expect(page.get_by_role("status").filter(has_text="Saved ConfigMap overlap")).to_be_visible()
+
+    status, stored = _kube(control_plane, "GET", f"/api/v1/namespaces/{namespace}/configmaps/overlap")
+    assert status == 200
+    assert stored["data"] == {"color": "green", "extra": "1"}, stored
 
 
 def test_create_from_yaml_reports_each_document(control_plane, namespace, cluster_server, page):

@@ -2,30 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
+
 from tests.envtest.namespaces import create_namespace_sync, delete_namespace_sync
 from tests.helpers import ApiSession, documented_data, openapi_document, schema_problems
 from tests.kube.conftest import configmap, make_user
 
 
-async def test_namespace_grants(admin: ApiSession, cid: int, namespace: str, control_plane) -> None:
-    other = create_namespace_sync(control_plane.server_url, control_plane.admin_token)
-    try:
-        base = f"/clusters/{cid}/resources/configmaps"
-        await admin.ok("POST", f"{base}?namespace={namespace}", json=configmap("mine", namespace))
-        await admin.ok("POST", f"{base}?namespace={other}", json=configmap("theirs", other))
-        dev = await make_user(admin, "dev1", "dev", namespaces=[namespace])
+@pytest.fixture
+def other(control_plane) -> Iterator[str]:
+    """A second namespace, outside the grants of the users these tests make."""
+    name = create_namespace_sync(control_plane.server_url, control_plane.admin_token)
+    yield name
+    delete_namespace_sync(control_plane.server_url, control_plane.admin_token, name)
 
-        everything = await dev.ok("GET", base)
-        assert {o["metadata"]["namespace"] for o in everything} == {namespace}
-        await dev.fails("GET", f"{base}?namespace={other}", 40302)
-        await dev.fails("GET", f"{base}/theirs?namespace={other}", 40302)
-        await dev.fails("POST", f"{base}?namespace={other}", 40302, json=configmap("x", other))
-        await dev.ok("POST", f"{base}?namespace={namespace}", json=configmap("devs", namespace))
-        names = [o["metadata"]["name"] for o in await dev.ok("GET", f"/clusters/{cid}/resources/namespaces")]
-        assert names == [namespace]
-        await dev.fails("GET", f"/clusters/{cid}/resources/nodes", 40302)
-    finally:
-        delete_namespace_sync(control_plane.server_url, control_plane.admin_token, other)
+
+async def test_namespace_grants(admin: ApiSession, cid: int, namespace: str, other: str) -> None:
+    base = f"/clusters/{cid}/resources/configmaps"
+    await admin.ok("POST", f"{base}?namespace={namespace}", json=configmap("mine", namespace))
+    await admin.ok("POST", f"{base}?namespace={other}", json=configmap("theirs", other))
+    dev = await make_user(admin, "dev1", "dev", namespaces=[namespace])
+
+    everything = await dev.ok("GET", base)
+    assert {o["metadata"]["namespace"] for o in everything} == {namespace}
+    await dev.fails("GET", f"{base}?namespace={other}", 40302)
+    await dev.fails("GET", f"{base}/theirs?namespace={other}", 40302)
+    await dev.fails("POST", f"{base}?namespace={other}", 40302, json=configmap("x", other))
+    await dev.ok("POST", f"{base}?namespace={namespace}", json=configmap("devs", namespace))
+    names = [o["metadata"]["name"] for o in await dev.ok("GET", f"/clusters/{cid}/resources/namespaces")]
+    assert names == [namespace]
+    await dev.fails("GET", f"/clusters/{cid}/resources/nodes", 40302)
 
 
 async def test_role_verbs(admin: ApiSession, cid: int, namespace: str) -> None:
@@ -98,53 +106,45 @@ async def test_mutations_are_audited(admin: ApiSession, cid: int, namespace: str
 
 
 async def test_namespace_objects_outside_the_grants_are_refused_by_name(admin: ApiSession, cid: int, namespace: str,
-                                                                       control_plane) -> None:
-    other = create_namespace_sync(control_plane.server_url, control_plane.admin_token)
-    try:
-        base = f"/clusters/{cid}/resources/namespaces"
-        dev = await make_user(admin, "dev-ns", "dev", namespaces=[namespace])
-        assert (await dev.ok("GET", f"{base}/{namespace}"))["metadata"]["name"] == namespace
-        for name in (other, "kube-system", "no-such-namespace"):  # refused whether it exists or not
-            body = await dev.fails("GET", f"{base}/{name}", 40302)
-            assert name in body["message"]
-        unlimited = await make_user(admin, "ro-ns", "readonly")
-        assert (await unlimited.ok("GET", f"{base}/{other}"))["metadata"]["name"] == other
-    finally:
-        delete_namespace_sync(control_plane.server_url, control_plane.admin_token, other)
+                                                                       other: str) -> None:
+    base = f"/clusters/{cid}/resources/namespaces"
+    dev = await make_user(admin, "dev-ns", "dev", namespaces=[namespace])
+    assert (await dev.ok("GET", f"{base}/{namespace}"))["metadata"]["name"] == namespace
+    for name in (other, "kube-system", "no-such-namespace"):  # refused whether it exists or not
+        body = await dev.fails("GET", f"{base}/{name}", 40302)
+        assert name in body["message"]
+    unlimited = await make_user(admin, "ro-ns", "readonly")
+    assert (await unlimited.ok("GET", f"{base}/{other}"))["metadata"]["name"] == other
 
 
 async def test_ops_with_grants_read_only_their_part_of_the_audit_log(admin: ApiSession, cid: int, namespace: str,
-                                                                     control_plane) -> None:
-    other = create_namespace_sync(control_plane.server_url, control_plane.admin_token)
-    try:
-        base = f"/clusters/{cid}/resources/configmaps"
-        limited = await make_user(admin, "ops-ns", "ops", namespaces=[namespace])
-        await limited.ok("POST", f"{base}?namespace={namespace}", json=configmap("by-ops", namespace))
-        await admin.ok("POST", f"{base}?namespace={namespace}", json=configmap("by-admin", namespace))
-        await admin.ok("POST", f"{base}?namespace={other}", json=configmap("elsewhere", other))
-        await admin.ok("PATCH", f"/clusters/{cid}/resources/namespaces/{namespace}",
-                       json={"type": "merge", "patch": {"metadata": {"labels": {"audited": "yes"}}}})
-        await admin.ok("PATCH", f"/clusters/{cid}/resources/namespaces/{other}",
-                       json={"type": "merge", "patch": {"metadata": {"labels": {"audited": "no"}}}})
-        await admin.fails("POST", "/auth/login", 40100, json={"username": "admin", "password": "wrong-password"})
+                                                                     other: str) -> None:
+    base = f"/clusters/{cid}/resources/configmaps"
+    limited = await make_user(admin, "ops-ns", "ops", namespaces=[namespace])
+    await limited.ok("POST", f"{base}?namespace={namespace}", json=configmap("by-ops", namespace))
+    await admin.ok("POST", f"{base}?namespace={namespace}", json=configmap("by-admin", namespace))
+    await admin.ok("POST", f"{base}?namespace={other}", json=configmap("elsewhere", other))
+    await admin.ok("PATCH", f"/clusters/{cid}/resources/namespaces/{namespace}",
+                   json={"type": "merge", "patch": {"metadata": {"labels": {"audited": "yes"}}}})
+    await admin.ok("PATCH", f"/clusters/{cid}/resources/namespaces/{other}",
+                   json={"type": "merge", "patch": {"metadata": {"labels": {"audited": "no"}}}})
+    await admin.fails("POST", "/auth/login", 40100, json={"username": "admin", "password": "wrong-password"})
 
-        everything = await admin.ok("GET", "/audit-logs")
-        assert {e["name"] for e in everything} >= {"by-ops", "by-admin", "elsewhere", namespace, other}
-        rows = await limited.call("GET", "/audit-logs")
-        seen = [(e["username"], e["action"], e["name"]) for e in rows["data"]]
-        # Own rows (the sign-in too), and rows about objects inside the grant by anyone; nothing else.
-        assert ("ops-ns", "login", None) in seen
-        assert ("ops-ns", "resource.create", "by-ops") in seen
-        assert ("admin", "resource.create", "by-admin") in seen
-        assert ("admin", "resource.patch", namespace) in seen
-        assert all(e["username"] == "ops-ns" or (e["clusterId"] == cid and namespace in (e["namespace"], e["name"]))
-                   for e in rows["data"]), seen
-        assert rows["meta"]["total"] == len(rows["data"])
-        # Filters narrow the scope, never widen it.
-        assert await limited.ok("GET", "/audit-logs?user=admin&action=login.failed") == []
-        assert await limited.ok("GET", "/audit-logs?user=admin&action=user.create") == []
-        unlimited = await make_user(admin, "ops-all", "ops")
-        assert len(await unlimited.ok("GET", "/audit-logs?pageSize=500")) == len(
-            await admin.ok("GET", "/audit-logs?pageSize=500"))
-    finally:
-        delete_namespace_sync(control_plane.server_url, control_plane.admin_token, other)
+    everything = await admin.ok("GET", "/audit-logs")
+    assert {e["name"] for e in everything} >= {"by-ops", "by-admin", "elsewhere", namespace, other}
+    rows = await limited.call("GET", "/audit-logs")
+    seen = [(e["username"], e["action"], e["name"]) for e in rows["data"]]
+    # Own rows (the sign-in too), and rows about objects inside the grant by anyone; nothing else.
+    assert ("ops-ns", "login", None) in seen
+    assert ("ops-ns", "resource.create", "by-ops") in seen
+    assert ("admin", "resource.create", "by-admin") in seen
+    assert ("admin", "resource.patch", namespace) in seen
+    assert all(e["username"] == "ops-ns" or (e["clusterId"] == cid and namespace in (e["namespace"], e["name"]))
+               for e in rows["data"]), seen
+    assert rows["meta"]["total"] == len(rows["data"])
+    # Filters narrow the scope, never widen it.
+    assert await limited.ok("GET", "/audit-logs?user=admin&action=login.failed") == []
+    assert await limited.ok("GET", "/audit-logs?user=admin&action=user.create") == []
+    unlimited = await make_user(admin, "ops-all", "ops")
+    assert len(await unlimited.ok("GET", "/audit-logs?pageSize=500")) == len(
+        await admin.ok("GET", "/audit-logs?pageSize=500"))

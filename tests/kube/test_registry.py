@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from pathlib import Path
 
+from kubevision.kube.clusters import REDISCOVER_MIN_INTERVAL_S
 from kubevision.kube.registry import BUILTIN_KINDS
 from tests.helpers import ApiSession
 
@@ -42,3 +44,16 @@ async def test_the_browsers_fallback_kinds_match_discovery(admin: ApiSession, ci
     kinds = {k["name"]: k for k in await admin.ok("GET", f"/clusters/{cid}/kinds")}
     assert set(fallback) == set(BUILTIN_KINDS)
     assert fallback == {name: (kinds[name]["category"], kinds[name]["namespaced"]) for name in fallback}
+
+
+async def test_kinds_answer_from_the_kept_registry_while_the_api_server_is_down(admin: ApiSession, cid: int,
+                                                                                 control_plane) -> None:
+    """Discovery is refreshed in the background: a known registry answers at once, even with no API server."""
+    before = await admin.ok("GET", f"/clusters/{cid}/kinds")
+    await asyncio.sleep(REDISCOVER_MIN_INTERVAL_S)  # the next call asks for a rediscovery
+    await asyncio.to_thread(control_plane.stop_apiserver)
+    try:
+        during = await admin.ok("GET", f"/clusters/{cid}/kinds")
+        assert during == before
+    finally:
+        await asyncio.to_thread(control_plane.start_apiserver)

@@ -77,6 +77,26 @@ async def test_writes_reach_subscribers(admin: ApiSession, cid: int, namespace: 
 
 
 
+async def test_a_named_subscription_sees_only_that_object(admin: ApiSession, cid: int, namespace: str) -> None:
+    ws = await open_watch(admin)
+    try:
+        await subscribe(ws, "one", cluster=cid, resource="configmaps", namespace=namespace, name="wanted")
+        base = f"/clusters/{cid}/resources/configmaps?namespace={namespace}"
+        await admin.ok("POST", base, json=configmap("other", namespace, a="1"))
+        await admin.ok("POST", base, json=configmap("wanted", namespace, a="1"))
+        seen = await events_until(ws, lambda e: e["name"] == "wanted")
+        assert {e["name"] for e in seen} == {"wanted"}
+        assert seen[-1]["object"]["data"] == {"a": "1"}, "a named subscription carries the whole object"
+        await admin.ok("DELETE", f"/clusters/{cid}/resources/configmaps/wanted?namespace={namespace}")
+        gone = await events_until(ws, lambda e: e["type"] == "DELETED")
+        assert {e["name"] for e in gone} == {"wanted"}
+        await ws.send_json({"op": "subscribe", "id": "bad", "cluster": cid, "resource": "configmaps", "name": 7})
+        error = await next_message(ws, "error")
+        assert (error["sub"], error["code"]) == ("bad", 40002)
+    finally:
+        await ws.close()
+
+
 async def test_label_selector_subscription_sees_objects_enter_and_leave(admin: ApiSession, cid: int,
                                                                         namespace: str) -> None:
     base = f"/clusters/{cid}/resources/configmaps"

@@ -22,7 +22,8 @@ const IDLE_CLOSE_MS = 5000;
 // (server's CLOSE_REVOKED), 4401/4403 unauthorized/forbidden.
 const FATAL_CLOSE_CODES = new Set([1008, 4001, 4401, 4403]);
 
-/** @typedef {{cluster: number|string, resource: string, namespace?: string, view?: "table"|"object"}} WatchTarget */
+/** @typedef {{cluster: number|string, resource: string, namespace?: string, labelSelector?: string, name?: string,
+ *             view?: "table"|"object"}} WatchTarget `name`: only that one object (detail pages) */
 /**
  * @typedef {object} WatchHandlers
  * @property {(events: Array<{type: string, name: string, namespace?: string, row?: object, object?: object}>) => void} onEvents
@@ -162,6 +163,7 @@ class WatchSocket {
       resource: target.resource,
       namespace: target.namespace ?? "",
       ...(target.labelSelector ? { labelSelector: target.labelSelector } : {}),
+      ...(target.name ? { name: target.name } : {}),
       view: target.view ?? "table",
     });
   }

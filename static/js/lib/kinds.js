@@ -40,6 +40,37 @@ export const BUILTIN_KINDS = BUILTINS.map(([name, kind, category, namespaced]) =
 
 const ORDER = new Map(BUILTINS.map(([name], index) => [name, index]));
 
+// The last kind list of each cluster, shared by the tabs, so a page load need not wait for GET /kinds.
+const REMEMBERED_KINDS_KEY = (clusterId) => `kubevision.kinds.${clusterId}`;
+
+/**
+ * Keep a cluster's kind list (from GET /kinds) for the next page load.
+ * @param {string} clusterId
+ * @param {object[]} kinds
+ */
+export function rememberKinds(clusterId, kinds) {
+  try {
+    localStorage.setItem(REMEMBERED_KINDS_KEY(clusterId), JSON.stringify(kinds));
+  } catch {
+    // Storage full or disabled: the built-in kinds remain the fallback.
+  }
+}
+
+/**
+ * The kind list remembered for a cluster, or null.
+ * @param {string|null} clusterId
+ * @returns {object[]|null}
+ */
+export function rememberedKinds(clusterId) {
+  if (!clusterId) return null;
+  try {
+    const kinds = JSON.parse(localStorage.getItem(REMEMBERED_KINDS_KEY(clusterId)) ?? "null");
+    return Array.isArray(kinds) && kinds.length ? kinds : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Display label of a kind in lists and headings: the plural kind name, e.g. "StatefulSets".
  * @param {{name: string, kind?: string}} kind

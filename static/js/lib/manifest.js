@@ -73,23 +73,6 @@ export function parseManifest(text) {
   return value;
 }
 
-/**
- * Set metadata.resourceVersion in the user's text, changing nothing else when the field exists.
- * @param {string} text
- * @param {string} resourceVersion
- * @returns {string}
- */
-export function withResourceVersion(text, resourceVersion) {
-  const doc = YAML.parseDocument(text);
-  const node = doc.getIn(["metadata", "resourceVersion"], true);
-  if (node?.range) {
-    const [start, end] = node.range;
-    return `${text.slice(0, start)}${JSON.stringify(String(resourceVersion))}${text.slice(end)}`;
-  }
-  doc.setIn(["metadata", "resourceVersion"], String(resourceVersion));
-  return doc.toString({ lineWidth: 0 });
-}
-
 const SEGMENT_RE = /([^.[\]]+)|\[(\d+)\]|\[([^\]]*)\]/g;
 
 /**

@@ -3,14 +3,14 @@
  * them into the Layout (top bar pickers, sidebar) and renders the page for the route.
  * Pickers change the URL; the URL is the source of truth for cluster, namespace and resource.
  */
-import { html, useEffect, useState } from "../lib/ui.js";
+import { html, useEffect, useMemo, useState } from "../lib/ui.js";
 import { useStore } from "../lib/store.js";
 import { listClusters, listKinds, listNamespaceNames } from "../api/clusters.js";
 import { ALL_NAMESPACES, navigate, paths } from "../router.js";
 import { preferences, rememberLocation, toggleGroup } from "../state/preferences.js";
 import { signOut } from "../state/session.js";
 import { cycleTheme, theme } from "../state/theme.js";
-import { BUILTIN_KINDS } from "../lib/kinds.js";
+import { BUILTIN_KINDS, rememberKinds, rememberedKinds } from "../lib/kinds.js";
 import { Layout } from "../components/Layout.js";
 import { LoadingBlock } from "../components/Spinner.js";
 import { EmptyState } from "../components/EmptyState.js";
@@ -58,8 +58,13 @@ export function Workspace({ route, user }) {
   const namespaces = usePromise((signal) => listNamespaceNames(clusterId, { signal }), [clusterId], {
     errorTitle: "Could not load namespaces", enabled: Boolean(clusterId), initial: [],
   });
-  // Until the cluster answers (or when it cannot), the sidebar still offers the built-in kinds.
-  const kindList = kinds.data?.length ? kinds.data : BUILTIN_KINDS;
+  // Until the cluster answers (or when it cannot), pages use the kinds it sent last time, else the built-in
+  // ones: no page waits for discovery before fetching its objects.
+  useEffect(() => {
+    if (clusterId && kinds.data?.length) rememberKinds(clusterId, kinds.data);
+  }, [clusterId, kinds.data]);
+  const remembered = useMemo(() => rememberedKinds(clusterId), [clusterId]);
+  const kindList = kinds.data?.length ? kinds.data : remembered ?? BUILTIN_KINDS;
 
   const routeNamespace = route.params.namespace;
   const namespace = routeNamespace ?? prefs.namespaces[clusterId] ?? ALL_NAMESPACES;

@@ -1,4 +1,5 @@
-/** The Events tab: Kubernetes Events about this object, newest first (they expire after ~1 hour). */
+/** The Events tab: Kubernetes Events about this object, newest first (they expire after ~1 hour); read again
+ * whenever the live object changes. */
 import { html } from "../../lib/ui.js";
 import { eventTime, objectEvents } from "../../api/resources.js";
 import { Age } from "../../components/Age.js";
@@ -16,7 +17,7 @@ export function EventsTab({ clusterId, object }) {
   const meta = object.metadata ?? {};
   const events = usePromise((signal) => objectEvents(clusterId, {
     namespace: meta.namespace, kind: object.kind, name: meta.name, uid: meta.uid, signal,
-  }), [clusterId, meta.uid], { errorTitle: "Could not load events", initial: null });
+  }), [clusterId, meta.uid, meta.resourceVersion], { errorTitle: "Could not load events", initial: null });
 
   if (events.loading && !events.data) return html`<${LoadingBlock} label="Loading events…" />`;
   if (events.error) {

@@ -2,11 +2,14 @@
  * One object at /c/{cluster}/ns/{ns}/{resource}/{name}: a header with actions (Edit YAML, Restart,
  * Delete — only those the user's role and the kind allow) and tabs. The tab lives in ?tab= so a
  * link can open it. To add a tab, add an entry to TABS: `when` decides for which kinds it shows.
+ * The object stays live over the shared watch socket (a subscription to this one object): every tab sees
+ * changes made elsewhere (kubectl, controllers) as they happen, and a deletion is announced on the page.
  */
 import { html, cx, useCallback, useEffect, useState } from "../../lib/ui.js";
 import { kindLabel } from "../../lib/kinds.js";
 import { abilities } from "../../lib/permissions.js";
 import { deleteObject, fetchObject } from "../../api/resources.js";
+import { watch } from "../../api/socket.js";
 import { ALL_NAMESPACES, Link, navigate, paths, updateQuery } from "../../router.js";
 import { notifyError, pushToast } from "../../state/toasts.js";
 import { LoadingBlock } from "../../components/Spinner.js";
@@ -32,6 +35,18 @@ const TABS = [
   { id: "terminal", label: "Terminal", when: (r) => r === "pods", render: (p) => html`<${TerminalTab} ...${p} />` },
 ];
 
+/** The page state after one watch event (or a fresh read, as MODIFIED) about the shown object. */
+function applyEvent(state, event) {
+  if (event.type === "DELETED") return { ...state, deletedAt: state.deletedAt ?? new Date() };
+  const next = event.object;
+  if (!next) return state;
+  const shown = state.object;
+  // A recreated object (new uid) is news too; within one object, never go back to an older resourceVersion.
+  if (shown && shown.metadata?.uid === next.metadata?.uid
+      && Number(next.metadata?.resourceVersion) < Number(shown.metadata?.resourceVersion)) return state;
+  return { ...state, object: next, error: null, loading: false, deletedAt: null };
+}
+
 function headlineStatus(object) {
   if (!object) return null;
   if (object.metadata?.deletionTimestamp) return "Terminating";
@@ -48,7 +63,7 @@ function headlineStatus(object) {
  */
 export function ResourceDetailPage({ clusterId, namespace, resource, name, kind, kinds, user, tab }) {
   const apiNamespace = namespace === ALL_NAMESPACES ? "" : namespace;
-  const [state, setState] = useState({ object: null, error: null, loading: true });
+  const [state, setState] = useState({ object: null, error: null, loading: true, deletedAt: null });
   const [editing, setEditing] = useState(false);
   const [dialog, setDialog] = useState(null); // "delete" | null
   const [deleting, setDeleting] = useState({ busy: false, error: null });
@@ -60,9 +75,15 @@ export function ResourceDetailPage({ clusterId, namespace, resource, name, kind,
   const load = useCallback((signal) => {
     setState((prev) => ({ ...prev, loading: true, error: null }));
     fetchLatest({ signal }).then(
-      (object) => !signal?.aborted && setState({ object, error: null, loading: false }),
+      (object) => !signal?.aborted && setState((prev) => applyEvent(prev, { type: "MODIFIED", object })),
       (error) => {
         if (signal?.aborted || error?.name === "AbortError") return;
+        // Not found: the page says so. Gone while shown (a socket reconnect re-reads it): keep it, say it was deleted.
+        if (error?.code === 40400) {
+          setState((prev) => (prev.object ? { ...prev, loading: false, deletedAt: prev.deletedAt ?? new Date() }
+            : { ...prev, error, loading: false }));
+          return;
+        }
         setState((prev) => ({ ...prev, error, loading: false }));
         notifyError(`Could not load ${name}`, error);
       },
@@ -71,7 +92,15 @@ export function ResourceDetailPage({ clusterId, namespace, resource, name, kind,
   useEffect(() => {
     const controller = new AbortController();
     load(controller.signal);
-    return () => controller.abort();
+    // Follow the object: changes replace it (unless an event is older than what is shown), a deletion is noted.
+    const unsubscribe = watch({ cluster: clusterId, resource, namespace: apiNamespace, name, view: "object" }, {
+      onEvents: (events) => setState((prev) => events.reduce(applyEvent, prev)),
+      onResync: () => load(controller.signal),
+    });
+    return () => {
+      controller.abort();
+      unsubscribe();
+    };
   }, [load]);
 
   const object = state.object;
@@ -105,7 +134,7 @@ export function ResourceDetailPage({ clusterId, namespace, resource, name, kind,
     clusterId, resource, name, namespace: apiNamespace || undefined, kind: effectiveKind, kinds, object, can, user,
     reveal: () => fetchLatest({ reveal: true }),
     canEdit: can.edit, editing, onEditingChange: setEditing,
-    onObject: (next) => setState({ object: next, error: null, loading: false }),
+    onObject: (next) => setState({ object: next, error: null, loading: false, deletedAt: null }),
     fetchLatest: () => fetchLatest(),
   };
   const status = headlineStatus(object);
@@ -137,6 +166,10 @@ export function ResourceDetailPage({ clusterId, namespace, resource, name, kind,
         ${can.delete && html`<button type="button" class="button button-danger-outline" onClick=${() => setDialog("delete")}><${Icon} name="trash" size=${14} /> Delete</button>`}
       </div>`}
     </div>
+    ${state.deletedAt && html`<div class="notice notice-error detail-deleted" role="alert">
+      <${Icon} name="alert" size=${14} /> This ${kindName} was deleted from the cluster at ${state.deletedAt.toLocaleTimeString()}.
+      What is shown is its last known state. <${Link} href=${listHref}>Back to the list</${Link}>
+    </div>`}
     <div class="tabs" role="tablist" aria-label="Object views">
       ${tabs.map((t) => html`<button type="button" role="tab" key=${t.id} id=${`tab-${t.id}`} aria-selected=${active.id === t.id ? "true" : "false"}
           aria-controls="detail-panel" class=${cx("tab", active.id === t.id && "is-active")} onClick=${() => setTab(t.id)}>${t.label}</button>`)}

@@ -5,11 +5,14 @@
  *        → Apply (PUT) → back to the read-only view of the stored object.
  *
  * A 409 conflict (someone changed the object since it was loaded) offers "Reload and reapply":
- * fetch the latest object, keep the user's text but move its metadata.resourceVersion to the
- * latest one, and preview again, so the user sees exactly what their version would overwrite.
+ * fetch the latest object and merge the user's own edits (their text against the version they started
+ * from) onto it, three-way (lib/threeWayMerge.js), then preview the result as a dry-run diff. Fields both
+ * sides changed differently are listed as conflicts; the user keeps theirs or takes the latest for each
+ * before the merged text can be previewed and applied.
  */
 import { html, cx, useEffect, useMemo, useRef, useState } from "../../lib/ui.js";
 import { useManifest } from "../../lib/manifestLoader.js";
+import { threeWayMerge } from "../../lib/threeWayMerge.js";
 import { dryRunReplace, replaceObject } from "../../api/resources.js";
 import { pushToast } from "../../state/toasts.js";
 import { CodeEditor } from "../../components/CodeEditor.js";
@@ -35,6 +38,10 @@ export function YamlTab({ clusterId, resource, name, namespace, object, canEdit,
   const [review, setReview] = useState(null);
   const [applying, setApplying] = useState(false);
   const [conflict, setConflict] = useState(null); // null | {busy, error}
+  // Fields both the user and someone else changed: {base, mine, theirs, conflicts, choices} | null.
+  const [overlap, setOverlap] = useState(null);
+  // The editable object the user's edits are relative to (set when editing starts, moved on a merge).
+  const startedFrom = useRef(null);
   const editorRef = useRef(null);
   const lib = useManifest(); // the yaml package, loaded on first use
   const viewText = useMemo(() => (lib ? lib.toYaml(object) : ""), [object, lib]);
@@ -44,9 +51,11 @@ export function YamlTab({ clusterId, resource, name, namespace, object, canEdit,
   // the editable part of the object (no status) into the buffer, leaving it clears everything.
   useEffect(() => {
     if (!lib) return;
-    setText(editing ? lib.toYaml(lib.editable(object)) : "");
+    startedFrom.current = editing ? lib.editable(object) : null;
+    setText(editing ? lib.toYaml(startedFrom.current) : "");
     setSyntax(null);
     setReview(null);
+    setOverlap(null);
   }, [editing, lib]);
 
   const startEdit = () => onEditingChange(true);
@@ -110,18 +119,44 @@ export function YamlTab({ clusterId, resource, name, namespace, object, canEdit,
   };
 
   const reloadAndReapply = async () => {
+    const mine = parse(text);
+    if (!mine) {
+      setConflict(null);
+      return;
+    }
     setConflict((c) => ({ ...c, busy: true, error: null }));
     try {
       const latest = await fetchLatest();
-      const rebased = lib.withResourceVersion(text, latest.metadata?.resourceVersion ?? "");
+      const theirs = lib.editable(latest);
+      const base = startedFrom.current ?? theirs;
+      const { merged, conflicts } = threeWayMerge(base, mine, theirs);
       onObject(latest);
-      setText(rebased);
+      startedFrom.current = theirs; // the merged text is the latest object plus the user's edits
+      const mergedText = lib.toYaml(merged);
+      setText(mergedText);
       setConflict(null);
-      await preview(rebased);
+      if (conflicts.length) {
+        setReview(null);
+        setOverlap({ base, mine, theirs, conflicts, choices: {} });
+      } else {
+        setOverlap(null);
+        await preview(mergedText);
+      }
     } catch (error) {
       setConflict((c) => ({ ...c, busy: false, error }));
     }
   };
+
+  const choose = (path, side) => {
+    const choices = { ...overlap.choices, [path]: side };
+    setOverlap({ ...overlap, choices });
+    setText(lib.toYaml(threeWayMerge(overlap.base, overlap.mine, overlap.theirs, choices).merged));
+  };
+  const previewMerged = async () => {
+    setOverlap(null);
+    await preview();
+  };
+  const unresolved = overlap ? overlap.conflicts.some((c) => !overlap.choices[c.path]) : false;
 
   const discard = async () => {
     setConflict((c) => ({ ...c, busy: true, error: null }));
@@ -150,7 +185,7 @@ export function YamlTab({ clusterId, resource, name, namespace, object, canEdit,
         ? html`<span class="yaml-mode is-editing"><${Icon} name="edit" size=${14} /> Editing — changes are checked by a server dry run before they are applied</span>
           <div class="toolbar-spacer"></div>
           <button type="button" class="button" onClick=${cancel} disabled=${applying}>Cancel</button>
-          <button type="button" class="button button-primary" onClick=${() => preview()} disabled=${review?.status === "loading" || applying}>
+          <button type="button" class="button button-primary" onClick=${() => preview()} disabled=${review?.status === "loading" || applying || unresolved}>
             <${Icon} name="diff" size=${14} /> Preview changes
           </button>`
         : html`<span class="yaml-mode"><${Icon} name="eye" size=${14} /> Read-only · live object including status</span>
@@ -165,7 +200,8 @@ export function YamlTab({ clusterId, resource, name, namespace, object, canEdit,
     <div class=${cx("yaml-workbench", editing && review && "has-review")}>
       <${CodeEditor} class="yaml-editor" value=${editing ? text : viewText} readOnly=${!editing} onChange=${onChange}
         markedLines=${marked} handleRef=${editorRef} label=${editing ? `Edit ${kind} ${name}` : `${kind} ${name} YAML`} />
-      ${editing && review && html`<${Review} review=${review} stale=${reviewStale} applying=${applying} onApply=${apply}
+      ${editing && overlap && html`<${Overlap} overlap=${overlap} onChoose=${choose} onPreview=${previewMerged} />`}
+      ${editing && !overlap && review && html`<${Review} review=${review} stale=${reviewStale} applying=${applying} onApply=${apply}
         onPreview=${() => preview()} onReveal=${reveal} />`}
     </div>
     <${Modal} open=${conflict !== null} title=${`${kind} ${name} changed since you opened it`} busy=${conflict?.busy}
@@ -176,11 +212,37 @@ export function YamlTab({ clusterId, resource, name, namespace, object, canEdit,
             ${conflict?.busy ? "Reloading…" : "Reload and reapply"}</button>`}>
       <p class="dialog-message">Someone (or a controller) updated this object after you loaded it, so the API server refused the write
         to avoid losing their change <span class="muted">(conflict 40901)</span>.</p>
-      <p class="dialog-message"><strong>Reload and reapply</strong> fetches the latest version, keeps your edited YAML on top of it and
-        shows a new preview. Review the diff: fields you did not touch but someone else changed will be overwritten by your text.</p>
+      <p class="dialog-message"><strong>Reload and reapply</strong> fetches the latest version, merges your edits (what you changed
+        since you opened the editor) onto it and shows a new preview; their changes to other fields are kept. Where you both changed
+        the same field, you choose which value to keep.</p>
       ${conflict?.error && html`<div class="form-error" role="alert">${conflict.error.message}</div>`}
     </${Modal}>
   </div>`;
+}
+
+/** Fields both sides changed differently: keep mine or take theirs, then preview the merged text. */
+function Overlap({ overlap, onChoose, onPreview }) {
+  const shown = (value) => (value === undefined ? "(removed)" : JSON.stringify(value));
+  const open = overlap.conflicts.filter((c) => !overlap.choices[c.path]).length;
+  return html`<section class="review card" aria-label="Merge conflicts">
+    <header class="review-header review-error">
+      <${Icon} name="alert" size=${16} />
+      <h3 class="review-title">${overlap.conflicts.length} field${overlap.conflicts.length === 1 ? "" : "s"} changed by you and by someone else</h3>
+      <div class="toolbar-spacer"></div>
+      <button type="button" class="button button-primary" onClick=${onPreview} disabled=${open > 0}>Preview merged result</button>
+    </header>
+    <p class="review-message">Your other edits were merged onto the latest version. Choose a value for each field below.</p>
+    <ul class="plain-list merge-conflicts">${overlap.conflicts.map((c) => html`<li key=${c.path} class="merge-conflict">
+      <div class="mono"><strong>${c.path}</strong></div>
+      <div class="small">Yours: <span class="mono">${shown(c.mine)}</span> · Latest: <span class="mono">${shown(c.theirs)}</span></div>
+      <div class="merge-choices">
+        <button type="button" class=${cx("button", overlap.choices[c.path] === "mine" && "button-primary")} aria-pressed=${overlap.choices[c.path] === "mine" ? "true" : "false"}
+          onClick=${() => onChoose(c.path, "mine")}>Keep mine</button>
+        <button type="button" class=${cx("button", overlap.choices[c.path] === "theirs" && "button-primary")} aria-pressed=${overlap.choices[c.path] === "theirs" ? "true" : "false"}
+          onClick=${() => onChoose(c.path, "theirs")}>Take latest</button>
+      </div>
+    </li>`)}</ul>
+  </section>`;
 }
 
 function Review({ review, stale, applying, onApply, onPreview, onReveal }) {
