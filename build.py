@@ -186,6 +186,9 @@ def test(pytest_args: list[str]) -> int:
     """Everything CI runs: installs, control plane, browser, binary, lint, pytest."""
     python = ensure_venv(VENV, "requirements-dev.txt")
     apt_install(*TEST_APT_PACKAGES)
+    if not shutil.which("kubectl"):
+        # The outside reference for tests that act like an operator; Debian's client is the control plane's version.
+        apt_install("kubernetes-client")
     prepare_control_plane()
     vendor()
     if (ROOT / "kubevision.spec").exists():

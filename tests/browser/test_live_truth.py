@@ -13,10 +13,10 @@ from playwright.sync_api import expect
 
 from tests.browser.cluster_objects import admin_token, cluster_id, create_deployment, create_pod
 from tests.browser.conftest import ADMIN_PASSWORD, sign_in, start_server, stop_server
+from tests.envtest.controlplane import kubectl_binary
 
 pytestmark = pytest.mark.browser
 
-KUBECTL = "/usr/bin/kubectl"
 # Live updates travel API server → watch → cache → socket; pods must also be scheduled and started.
 LIVE_TIMEOUT_MS = 30_000
 # The cache TTL of these servers: a cache not confirmed in sync for this long is stale.
@@ -102,7 +102,8 @@ def test_a_cached_detail_page_renders_before_discovery_answers(control_plane, na
 
 def kubectl(kubeconfig: str, *args: str) -> str:
     """Run the real kubectl against the control plane as admin."""
-    done = subprocess.run([KUBECTL, "--kubeconfig", kubeconfig, *args], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([kubectl_binary(), "--kubeconfig", kubeconfig, *args], capture_output=True, text=True,
+                          timeout=60)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

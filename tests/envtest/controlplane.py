@@ -101,6 +101,15 @@ def find_binaries() -> dict[str, str]:
     return found
 
 
+def kubectl_binary() -> str:
+    """The kubectl client on PATH, the outside reference some tests compare with (`build.py test` installs
+    Debian's kubernetes-client, the test control plane's own version, where none is installed)."""
+    found = shutil.which("kubectl")
+    if found is None:
+        raise BinariesMissingError("kubectl is not on PATH: `python3 build.py test` installs kubernetes-client")
+    return found
+
+
 def free_port() -> int:
     """Return a TCP port on 127.0.0.1 that is free right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

@@ -16,11 +16,11 @@ from typing import Any
 import aiohttp
 import pytest
 
+from tests.envtest.controlplane import kubectl_binary
 from tests.helpers import ApiSession, assert_envelope
 from tests.kube.conftest import make_user
 from tests.kube.test_watch import open_watch
 
-KUBECTL = "/usr/bin/kubectl"
 KUBECTL_TIMEOUT_S = 60
 RECEIVE_TIMEOUT_S = 15
 NAME = "app-credentials"
@@ -45,7 +45,7 @@ def manifest(namespace: str, **labels: str) -> str:
 async def kubectl_apply(kubeconfig: str, text: str) -> None:
     """`kubectl apply -f -` against the test control plane as its admin."""
     process = await asyncio.create_subprocess_exec(
-        KUBECTL, "--kubeconfig", kubeconfig, "apply", "-f", "-", stdin=asyncio.subprocess.PIPE,
+        kubectl_binary(), "--kubeconfig", kubeconfig, "apply", "-f", "-", stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(process.communicate(text.encode()), KUBECTL_TIMEOUT_S)
     assert process.returncode == 0, (out, err)
