@@ -89,6 +89,10 @@ class AuditLog:
         """Rows (and outcomes) not committed yet."""
         return len(self._uninserted) + len(self._outcomes)
 
+    def _waiting(self) -> list[AuditEntry]:
+        """The entries whose row or outcome is not committed yet, oldest rows first."""
+        return [*self._uninserted, *self._outcomes]
+
     def record(self, action: str, *, request_id: str | None = None, user_id: int | None = None,
                username: str | None = None, cluster_id: int | None = None,
                namespace: str | None = None, resource: str | None = None, name: str | None = None,
@@ -132,7 +136,7 @@ class AuditLog:
 
     async def flush(self) -> None:
         """Wait until everything queued so far is committed (at most `FLUSH_TIMEOUT_S`)."""
-        waiting = [entry.written for entry in (*self._uninserted, *self._outcomes)]
+        waiting = [entry.written for entry in self._waiting()]
         if waiting:
             await asyncio.wait(waiting, timeout=FLUSH_TIMEOUT_S)
 
@@ -143,13 +147,13 @@ class AuditLog:
 
     async def aclose(self) -> None:
         """Commit what is queued (at most `DRAIN_TIMEOUT_S`), stop the writer, and log any row left unwritten."""
-        waiting = [entry.written for entry in (*self._uninserted, *self._outcomes)]
+        waiting = [entry.written for entry in self._waiting()]
         if waiting and self._task is not None:
             await asyncio.wait(waiting, timeout=DRAIN_TIMEOUT_S)
         if self._task is not None:
             await stop_tasks([self._task])
             self._task = None
-        for entry in (*self._uninserted, *self._outcomes):
+        for entry in self._waiting():
             log.error("audit row not written before shutdown: %s", orjson.dumps(entry.row, default=str).decode())
 
     @staticmethod

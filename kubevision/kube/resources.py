@@ -543,12 +543,11 @@ class ResourceService:
             return {"valid": False, "message": exc.message, "causes": exc.causes,
                     "current": self._shown(target, current), "proposed": None, "diff": ""}
         label = f"{target.kind.name}/{body['metadata'].get('name') or body['metadata'].get('generateName', '')}"
+        shown_current, shown_proposed = self._shown(target, current), self._shown(target, proposed)
         return {
-            "valid": True, "message": "valid", "causes": [],
-            "current": self._shown(target, current), "proposed": self._shown(target, proposed),
+            "valid": True, "message": "valid", "causes": [], "current": shown_current, "proposed": shown_proposed,
             # YAML of two objects of up to 2 MiB and their diff: seconds of CPU, so not on the event loop.
-            "diff": await off_loop(unified_diff, self._shown(target, current), self._shown(target, proposed),
-                                   label),
+            "diff": await off_loop(unified_diff, shown_current, shown_proposed, label),
         }
 
     def _shown(self, target: Target, obj: Obj | None) -> Obj | None:
