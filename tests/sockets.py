@@ -10,7 +10,7 @@ from aiohttp import web
 from kubevision.api.websocket import OPEN_SOCKETS, BoundedSocket, SocketLimits
 from tests.helpers import wait_until
 
-RECEIVE_TIMEOUT_S = 15.0
+RECEIVE_TIMEOUT_S = 30.0
 
 
 async def server_socket(app: web.Application) -> BoundedSocket:

@@ -64,23 +64,34 @@ def short_token_server(request, tmp_path) -> Iterator:
     stop_server(server)
 
 
+def wait_for_renewal(page, calls: list[float]) -> None:
+    """Wait (at most one token lifetime) for a renewal, then for any other tab that would also renew."""
+    deadline = time.monotonic() + SHORT_ACCESS_TOKEN_TTL_S
+    while not calls and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    assert calls, "the shared token was never renewed"
+    page.wait_for_timeout(3000)
+    assert len(calls) == 1, f"{len(calls)} tabs refreshed the one session"
+
+
+def shared_token(page) -> str:
+    return page.evaluate("JSON.parse(localStorage.getItem('kubevision.session')).accessToken")
+
+
 def test_one_tab_renews_the_shared_token_for_all(short_token_server, context, page, console) -> None:
     server = short_token_server
     sign_in(page, server, password="browser-admin-pass-1")
     tabs = [open_tab(context, f"{server.url}/settings/profile", console) for _ in range(TABS)]
     for tab in tabs:
         expect(tab.get_by_role("heading", name="Settings")).to_be_visible(timeout=TAB_LOAD_TIMEOUT_MS)
-    first_token = page.evaluate("JSON.parse(localStorage.getItem('kubevision.session')).accessToken")
-    calls = refresh_calls(context)
-    deadline = time.monotonic() + SHORT_ACCESS_TOKEN_TTL_S
-    while not calls and time.monotonic() < deadline:
-        page.wait_for_timeout(200)
-    assert calls, "the shared token was never renewed"
-    # Every tab's renewal timer fires within a second of the first; all but one adopt the renewed token.
-    page.wait_for_timeout(3000)
-    assert len(calls) == 1, f"{len(calls)} tabs refreshed the one session"
-    renewed = page.evaluate("JSON.parse(localStorage.getItem('kubevision.session')).accessToken")
+    first_token = shared_token(page)
+    wait_for_renewal(page, refresh_calls(context))
+    renewed = shared_token(page)
     assert renewed != first_token
+    # The renewing tab closes: another one takes over the next renewal, still alone.
+    page.close()
+    wait_for_renewal(tabs[0], refresh_calls(context))
+    assert shared_token(tabs[0]) != renewed
     for tab in tabs:
         expect(tab.get_by_role("heading", name="Settings")).to_be_visible()
         expect(tab.get_by_role("heading", name="Sign in")).to_have_count(0)

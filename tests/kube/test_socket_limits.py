@@ -15,12 +15,15 @@ from kubevision.api.websocket import BoundedSocket
 from tests.envtest.kubelet import LOG_LINES_ANNOTATION, KubeletStandIn
 from tests.helpers import ApiSession, wait_until
 from tests.kube.streaming import connect, next_frame, running_pod
-from tests.sockets import assert_freed, read_until_close, server_socket
+from tests.sockets import RECEIVE_TIMEOUT_S, assert_freed, read_until_close, server_socket
 
 # Enough log (about 10 MB of frames) that the kernel's socket buffers fill and the server's writer waits.
 CHATTY_LINES = 300_000
 STALL_TIMEOUT_S = 1.0
 WAIT_S = 60.0
+# The client reads the megabytes already in the socket buffers before it sees the close frame; on a busy
+# machine that can take longer than the endpoints' 5 s, after which the server would abort the transport.
+CLOSE_TIMEOUT_S = RECEIVE_TIMEOUT_S
 FLOOD_MESSAGES = 100_000
 
 
@@ -40,7 +43,8 @@ async def wait_for(predicate, what: str) -> None:
 async def test_a_log_reader_that_stops_reading_is_closed(admin: ApiSession, cid: int, namespace: str,
                                                          kubelet: KubeletStandIn, app: web.Application,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    limits = dataclasses.replace(streams_api.LOG_SOCKET_LIMITS, stall_timeout_s=STALL_TIMEOUT_S)
+    limits = dataclasses.replace(streams_api.LOG_SOCKET_LIMITS, stall_timeout_s=STALL_TIMEOUT_S,
+                                 close_timeout_s=CLOSE_TIMEOUT_S)
     monkeypatch.setattr(streams_api, "LOG_SOCKET_LIMITS", limits)
     ws, socket = await chatty_log_socket(admin, cid, namespace, app)
     # The client reads nothing: the server's writer waits on the transport, and gives up after the timeout.
@@ -56,7 +60,7 @@ async def test_replies_that_fill_the_send_queue_close_the_socket(admin: ApiSessi
                                                                  kubelet: KubeletStandIn, app: web.Application,
                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     limits = dataclasses.replace(streams_api.LOG_SOCKET_LIMITS, max_queued_frames=8, stall_timeout_s=WAIT_S * 2,
-                                 messages_per_second=1000, message_burst=1000)
+                                 close_timeout_s=CLOSE_TIMEOUT_S, messages_per_second=1000, message_burst=1000)
     monkeypatch.setattr(streams_api, "LOG_SOCKET_LIMITS", limits)
     ws, socket = await chatty_log_socket(admin, cid, namespace, app)
     await wait_for(lambda: socket.queued_frames >= limits.max_queued_frames // 2, "log frames to back up")

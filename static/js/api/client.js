@@ -6,8 +6,11 @@
  * - The refresh token lives in an HttpOnly cookie the server sets, so this module can renew the
  *   access token but never read it. The short-lived access token (with its expiry and the user) is
  *   shared by every tab of this origin through localStorage: a new tab adopts it instead of calling
- *   `/auth/refresh`, only one tab renews it near expiry (under a Web Lock) and the others pick the new
- *   one up from the `storage` event; a sign-out in one tab removes it, which signs out the others.
+ *   `/auth/refresh`. One tab, elected by holding a Web Lock for its lifetime, renews it near expiry and
+ *   the others pick the new one up from the `storage` event (when that tab closes, another is elected);
+ *   a sign-out in one tab removes it, which signs out the others. Electing one renewer, rather than
+ *   letting every tab's timer race for a lock, matters because localStorage reaches other tabs
+ *   asynchronously: a tab that got the lock just after another renewed could still read the old token.
  * - On 40101 (access token expired) it refreshes once, shared by concurrent callers, and retries;
  *   when the session cannot be renewed the registered sign-out handler runs. A refresh refused for a
  *   rate limit (42900) or a network failure is not a sign-out: the token is kept and the error thrown.
@@ -21,6 +24,8 @@ const REFRESH_MARGIN_S = 60;
 const SHARED_SESSION_KEY = "kubevision.session";
 // Only one tab renews the shared token at a time (the others wait, then adopt what it stored).
 const REFRESH_LOCK = "kubevision.refresh";
+// Held for its lifetime by the one tab whose timer renews the shared token before it expires.
+const RENEWER_LOCK = "kubevision.renewer";
 // A timed renewal that failed without ending the session (rate limit, network) is retried after this
 // long, or after the server's Retry-After when it is longer.
 const RENEWAL_RETRY_S = 10;
@@ -64,6 +69,8 @@ export class ApiError extends Error {
 }
 
 let accessToken = null;
+let accessTokenExpiresAt = 0;
+let isRenewer = false;
 let refreshTimer = 0;
 let refreshInFlight = null;
 let onSessionRenewed = () => {};
@@ -98,16 +105,33 @@ export function setAccessToken(session) {
   writeShared(shared);
 }
 
-/** Hold a shared token in this tab (or none) and schedule its renewal REFRESH_MARGIN_S before expiry. */
+/** Hold a shared token in this tab (or none); the renewer tab schedules its renewal. */
 function holdToken(shared) {
   clearTimeout(refreshTimer);
   accessToken = shared?.accessToken ?? null;
-  if (accessToken) scheduleRenewal((shared.expiresAt - Date.now()) / 1000 - REFRESH_MARGIN_S);
+  accessTokenExpiresAt = shared?.expiresAt ?? 0;
+  scheduleTimedRenewal();
+}
+
+/** In the renewer tab, renew the held token REFRESH_MARGIN_S before it expires. */
+function scheduleTimedRenewal() {
+  if (accessToken && isRenewer) scheduleRenewal((accessTokenExpiresAt - Date.now()) / 1000 - REFRESH_MARGIN_S);
+}
+
+// This tab becomes the renewer once no other tab holds the lock (at once for the first tab); the lock
+// is released when the tab closes. Without Web Locks every tab renews for itself.
+if (navigator.locks) {
+  navigator.locks.request(RENEWER_LOCK, () => {
+    isRenewer = true;
+    scheduleTimedRenewal();
+    return new Promise(() => {});
+  });
+} else {
+  isRenewer = true;
 }
 
 function scheduleRenewal(delayS) {
   clearTimeout(refreshTimer);
-  // A little jitter so that tabs whose timers fire together do not queue on the lock in lockstep.
   refreshTimer = setTimeout(() => {
     refreshSession().catch((error) => {
       // A session that is over already went to the sign-out handler; anything else keeps the token.
@@ -115,7 +139,7 @@ function scheduleRenewal(delayS) {
         scheduleRenewal(Math.max(RENEWAL_RETRY_S, error?.retryAfterS ?? 0));
       }
     });
-  }, Math.max(0, delayS) * 1000 + Math.random() * 1000);
+  }, Math.max(0, delayS) * 1000);
 }
 
 function readShared() {
