@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 from benchmarks.common import benchmark_main, median, percentile
-from kubevision.audit import AuditLog
 from kubevision.config import async_database_url
+from kubevision.services.audit import AuditLog
 from kubevision.store import Store
 
 SECTION = "audit"

@@ -36,7 +36,7 @@ from benchmarks.common import (
     percentile,
     seed_pods,
 )
-from kubevision.kube.views import SEARCH_LIVE_KINDS
+from kubevision.services.views import SEARCH_LIVE_KINDS
 
 NAMESPACE = "bench-search"
 CACHE_SYNC_TIMEOUT_S = 120.0

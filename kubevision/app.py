@@ -33,17 +33,17 @@ from kubevision.api.middleware import (
 from kubevision.api.params import MAX_BODY_BYTES
 from kubevision.api.routing import check_policies
 from kubevision.api.websocket import OPEN_SOCKETS, close_open_sockets
-from kubevision.audit import AUDIT, AuditLog
 from kubevision.auth.service import AUTH, AuthService
 from kubevision.auth.users import USERS, UserService
 from kubevision.config import SETTINGS, Settings
-from kubevision.favorites import FAVORITES, FavoritesService
 from kubevision.kube.clusters import CLUSTERS, CacheSettings, ClusterManager
-from kubevision.kube.resources import RESOURCES, ResourceService
-from kubevision.kube.streams import STREAMS, StreamService
-from kubevision.kube.views import VIEWS, ViewService
-from kubevision.kube.workloads import WORKLOADS, WorkloadService
-from kubevision.recordings import TERMINAL_SESSIONS, TerminalSessions, terminal_sessions_lifetime
+from kubevision.services.audit import AUDIT, AuditLog
+from kubevision.services.favorites import FAVORITES, FavoritesService
+from kubevision.services.recordings import TERMINAL_SESSIONS, TerminalSessions, terminal_sessions_lifetime
+from kubevision.services.resources import RESOURCES, ResourceService
+from kubevision.services.streams import STREAMS, StreamService
+from kubevision.services.views import VIEWS, ViewService
+from kubevision.services.workloads import WORKLOADS, WorkloadService
 from kubevision.store import STORE, Store
 from kubevision.web.spa import setup_frontend
 

@@ -178,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         if args.command == "serve":
-            from kubevision.logs import configure_logging
+            from kubevision.logging_setup import configure_logging
             from kubevision.server import serve
 
             make_private_dir(settings.data_dir)

@@ -19,7 +19,7 @@ from kubevision import __version__
 from kubevision.app import FIRST_RUN, create_app
 from kubevision.auth.users import INITIAL_PASSWORD_FILE
 from kubevision.config import Settings
-from kubevision.logs import AccessLogger
+from kubevision.logging_setup import AccessLogger
 
 log = logging.getLogger(__name__)
 

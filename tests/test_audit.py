@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp.test_utils import TestClient, TestServer
 
 from kubevision.app import create_app
-from kubevision.audit import AUDIT
 from kubevision.config import Settings
+from kubevision.services.audit import AUDIT
 from kubevision.store import Store
 from kubevision.store.audit import query_audit_entries
 

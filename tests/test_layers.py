@@ -1,5 +1,5 @@
-"""Imports go one way: api → services (auth, kube, audit, favorites, recordings) → store, with the error
-catalogue (`kubevision.errors`) below them all. Read from the source with `ast`, so imports inside
+"""Imports go one way: api → services (`services/`, `auth/`) → kube and store, with the error catalogue
+(`kubevision.errors`) below them all. Read from the source with `ast`, so imports inside
 functions count too."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "kubevision"
 # The HTTP side: routes, middleware, the page shell, and the modules that wire them up or run them.
-HTTP_SIDE = ("api", "web", "app.py", "server.py", "cli.py", "logs.py", "__main__.py")
+HTTP_SIDE = ("api", "web", "app.py", "server.py", "cli.py", "logging_setup.py", "__main__.py")
 
 
 def imports_of(path: Path, *, package_root: Path = PACKAGE) -> set[str]:
@@ -47,10 +47,19 @@ def starts_with(name: str, prefix: str) -> bool:
 
 def test_lower_layers_never_import_the_http_layer() -> None:
     below = modules(http_side=False)
-    assert {"kube/resources.py", "auth/service.py", "store/db.py", "audit.py", "errors.py"} <= below.keys()
+    assert {"services/resources.py", "auth/service.py", "store/db.py", "services/audit.py", "errors.py"} <= below.keys()
     wrong = {module: sorted(name for name in names
                             if starts_with(name, "kubevision.api") or starts_with(name, "kubevision.web"))
              for module, names in below.items()}
+    assert {module: names for module, names in wrong.items() if names} == {}
+
+
+def test_kubernetes_and_the_store_never_import_the_services() -> None:
+    below = modules(http_side=False)
+    wrong = {module: sorted(name for name in names
+                            if starts_with(name, "kubevision.services"))
+             for module, names in below.items() if module.startswith(("kube/", "store/"))}
+    assert {"kube/cache.py", "store/users.py"} <= below.keys()
     assert {module: names for module, names in wrong.items() if names} == {}
 
 

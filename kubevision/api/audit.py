@@ -12,9 +12,9 @@ from kubevision.api.envelope import Reply
 from kubevision.api.params import int_param
 from kubevision.api.routing import Access, ApiRoutes, QueryParam
 from kubevision.api.schemas import INTEGER, NULLABLE_INT, NULLABLE_STRING, STRING, obj
-from kubevision.audit import AUDIT
 from kubevision.auth.permissions import Principal, Role
 from kubevision.errors import ApiError, ErrorCode
+from kubevision.services.audit import AUDIT
 from kubevision.store.audit import AuditScope
 
 routes = ApiRoutes("audit")

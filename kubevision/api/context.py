@@ -6,8 +6,8 @@ from typing import Any
 
 from aiohttp import web
 
-from kubevision.audit import AUDIT
 from kubevision.auth.permissions import Principal
+from kubevision.services.audit import AUDIT
 
 REQUEST_ID = web.RequestKey("request_id", str)
 PRINCIPAL = web.RequestKey("principal", Principal)

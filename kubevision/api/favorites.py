@@ -10,7 +10,7 @@ from kubevision.api.context import principal_of
 from kubevision.api.params import field, path_id, read_json
 from kubevision.api.routing import Access, ApiRoutes
 from kubevision.api.schemas import INTEGER, STRING, obj
-from kubevision.favorites import FAVORITES
+from kubevision.services.favorites import FAVORITES
 
 routes = ApiRoutes("favorites")
 

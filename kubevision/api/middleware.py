@@ -23,10 +23,10 @@ from kubevision.api.envelope import Reply, envelope_response, error_response
 from kubevision.api.health import PROBE_PATHS
 from kubevision.api.params import MAX_BODY_BYTES
 from kubevision.api.routing import Access, spec_of
-from kubevision.audit import RequestOrigin, current_origin
 from kubevision.auth.permissions import Role
 from kubevision.config import Settings
 from kubevision.errors import ApiError, ErrorCode, api_error_for
+from kubevision.services.audit import RequestOrigin, current_origin
 
 log = logging.getLogger(__name__)
 

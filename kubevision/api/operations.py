@@ -14,7 +14,7 @@ from kubevision.api.context import REQUEST_ID, principal_of
 from kubevision.api.params import field, path_id, read_body, read_json
 from kubevision.api.routing import Access, ApiRoutes
 from kubevision.api.schemas import ANY_OBJECT, BOOLEAN, INTEGER, NULLABLE_INT, STRING, obj
-from kubevision.kube.workloads import WORKLOADS
+from kubevision.services.workloads import WORKLOADS
 
 routes = ApiRoutes("operations")
 

@@ -14,7 +14,7 @@ from kubevision.api.params import field, int_param, path_id, read_json
 from kubevision.api.routing import Access, ApiRoutes, QueryParam
 from kubevision.api.schemas import ANY_OBJECT, BOOLEAN, INTEGER, NULLABLE_STRING, STRING, obj
 from kubevision.errors import ApiError, ErrorCode
-from kubevision.kube.resources import RESOURCES
+from kubevision.services.resources import RESOURCES
 
 routes = ApiRoutes("resources")
 

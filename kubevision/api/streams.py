@@ -42,8 +42,8 @@ from kubevision.auth.permissions import Principal, Verb
 from kubevision.auth.service import AUTH
 from kubevision.errors import ApiError, ErrorCode, api_error_for
 from kubevision.kube.logs import STREAM_ERRORS, TERMINAL_FRAMES, LogBuffer, LogOptions, error_frame
-from kubevision.kube.streams import STREAMS, Terminal
-from kubevision.recordings import TERMINAL_SESSIONS, TerminalSessionRecord
+from kubevision.services.recordings import TERMINAL_SESSIONS, TerminalSessionRecord
+from kubevision.services.streams import STREAMS, Terminal
 from kubevision.tasks import create_named_task, stop_tasks
 
 log = logging.getLogger(__name__)

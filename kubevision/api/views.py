@@ -15,8 +15,8 @@ from kubevision.api.envelope import Reply
 from kubevision.api.params import int_param, path_id
 from kubevision.api.routing import Access, ApiRoutes, QueryParam
 from kubevision.api.schemas import ANY_OBJECT, BOOLEAN, INTEGER, STRING, obj
-from kubevision.kube.topology import TOPOLOGY_MAX_BUDGET, TOPOLOGY_NODE_BUDGET
-from kubevision.kube.views import (
+from kubevision.services.topology import TOPOLOGY_MAX_BUDGET, TOPOLOGY_NODE_BUDGET
+from kubevision.services.views import (
     EVENTS_DEFAULT_LIMIT,
     EVENTS_MAX_LIMIT,
     SEARCH_DEFAULT_LIMIT,

@@ -26,7 +26,7 @@ from kubevision.api.websocket import CLOSE_REVOKED, BoundedSocket, SocketLimits,
 from kubevision.auth.permissions import Principal
 from kubevision.auth.service import AUTH
 from kubevision.errors import ApiError, ErrorCode, api_error_for, error_fields
-from kubevision.kube.resources import RESOURCES, Subscription
+from kubevision.services.resources import RESOURCES, Subscription
 from kubevision.tasks import create_named_task, stop_tasks
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,6 @@ from typing import Any
 import segno
 from aiohttp import web
 
-from kubevision.audit import AuditLog
 from kubevision.auth import totp
 from kubevision.auth.passwords import (
     hash_password_sync,
@@ -32,6 +31,7 @@ from kubevision.auth.secrets import AppSecrets
 from kubevision.auth.tokens import IssuedToken, TokenCodec, TokenType
 from kubevision.config import Settings
 from kubevision.errors import ApiError, ErrorCode
+from kubevision.services.audit import AuditLog
 from kubevision.store import Store
 from kubevision.store import apikeys as key_repo
 from kubevision.store import users as user_repo

@@ -9,7 +9,7 @@ import asyncio
 import pytest
 from aiohttp import web
 
-import kubevision.audit
+import kubevision.services.audit
 from kubevision.store import STORE
 from tests.audit_faults import failing_audit_inserts
 from tests.helpers import ApiSession
@@ -44,14 +44,14 @@ async def test_a_change_waits_for_its_audit_row_and_is_sent_once_the_row_is_writ
 
 async def test_a_change_whose_audit_row_cannot_be_written_in_time_is_refused_and_still_recorded(
         app: web.Application, admin: ApiSession, cid: int, namespace: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(kubevision.audit, "INTENT_TIMEOUT_S", FAULT_DURATION_S / 2)
+    monkeypatch.setattr(kubevision.services.audit, "INTENT_TIMEOUT_S", FAULT_DURATION_S / 2)
     base = f"/clusters/{cid}/resources/configmaps"
     path = f"{base}/refused?namespace={namespace}"
     await admin.ok("POST", f"{base}?namespace={namespace}", json=configmap("refused", namespace))
     async with failing_audit_inserts(app[STORE]):
         refusal = await admin.fails("PATCH", path, 50000, json={
             "type": "merge", "patch": {"metadata": {"labels": {"step": "one"}}}})
-        assert refusal["message"] == kubevision.audit.NOT_SENT_MESSAGE
+        assert refusal["message"] == kubevision.services.audit.NOT_SENT_MESSAGE
         await asyncio.sleep(FAULT_DURATION_S / 2)
     assert "step" not in await labels_of(admin, path)
     [entry] = await admin.ok("GET", "/audit-logs?action=resource.patch")  # written once the database took it

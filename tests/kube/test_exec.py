@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from kubevision.api import streams as streams_api
-from kubevision.recordings import TERMINAL_SESSIONS
+from kubevision.services.recordings import TERMINAL_SESSIONS
 from kubevision.store import STORE
 from kubevision.store.models import terminal_sessions
 from tests.envtest.kubelet import MISSING_COMMANDS_ANNOTATION, KubeletStandIn

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from kubevision.kube.views import EXTRA_COUNTED_KINDS, OVERVIEW_KINDS
+from kubevision.services.views import EXTRA_COUNTED_KINDS, OVERVIEW_KINDS
 from tests.envtest.controlplane import ControlPlane
 from tests.helpers import ApiSession
 from tests.kube.conftest import configmap

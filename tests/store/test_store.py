@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 
-from kubevision.audit import AuditLog
 from kubevision.auth.ratelimit import FREE_FAILURES, LoginThrottle
 from kubevision.config import async_database_url
 from kubevision.errors import ApiError
+from kubevision.services.audit import AuditLog
 from kubevision.store import Store
 from kubevision.store import clusters as cluster_repo
 from kubevision.store import users as user_repo
@@ -258,7 +258,7 @@ async def test_audit_writer_retries_a_failing_database_until_it_takes_the_rows(
         await audit.aclose()
     assert total == 1 and (entries[0]["id"], entries[0]["code"]) == (entry.id, 0)
     assert entries[0]["detail"] == {"replicas": 3} and audit.pending == 0
-    failures = [r for r in caplog.records if r.name == "kubevision.audit" and "could not write" in r.message]
+    failures = [r for r in caplog.records if r.name == "kubevision.services.audit" and "could not write" in r.message]
     assert len(failures) >= 3
 
 

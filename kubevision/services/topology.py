@@ -27,7 +27,7 @@ from kubevision.kube.selectors import selector_from_match_labels
 from kubevision.kube.tables import metadata_of, pod_status, replicas_ready, table_spec
 
 if TYPE_CHECKING:
-    from kubevision.kube.views import Read
+    from kubevision.services.views import Read
 
 Obj = dict[str, Any]
 

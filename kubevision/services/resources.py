@@ -18,7 +18,6 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from kubevision.audit import AuditLog
 from kubevision.auth.permissions import Principal, Verb
 from kubevision.errors import ApiError, CodedError, ErrorCode, api_error_for, code_for
 from kubevision.kube.cache import CacheEntry, Key, KindCache, object_key
@@ -30,6 +29,7 @@ from kubevision.kube.objects import unified_diff
 from kubevision.kube.registry import ResourceKind, UnknownResourceError
 from kubevision.kube.selectors import Predicate, SelectorError, parse_label_selector
 from kubevision.kube.tables import columns_of, row_matches, row_of, row_order, table_spec
+from kubevision.services.audit import AuditLog
 
 Obj = dict[str, Any]
 BATCH_LIMIT = 100

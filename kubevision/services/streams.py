@@ -18,7 +18,6 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from kubevision.audit import AuditLog
 from kubevision.auth.permissions import Principal, Verb
 from kubevision.errors import ApiError, ErrorCode, code_for
 from kubevision.kube.errors import KubeError
@@ -35,8 +34,9 @@ from kubevision.kube.logs import (
     selector_predicate,
     workload_selector,
 )
-from kubevision.kube.resources import ResourceService, Target
-from kubevision.recordings import ActiveSession, TerminalSessions
+from kubevision.services.audit import AuditLog
+from kubevision.services.recordings import ActiveSession, TerminalSessions
+from kubevision.services.resources import ResourceService, Target
 
 # Terminal size assumed until the browser says otherwise (also the recording's header).
 DEFAULT_COLS, DEFAULT_ROWS = 80, 24

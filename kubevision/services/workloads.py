@@ -30,7 +30,7 @@ from aiohttp import web
 
 from kubevision.auth.permissions import Principal, Verb
 from kubevision.errors import ApiError, ErrorCode
-from kubevision.kube.resources import FIELD_MANAGER, PATCH_CONTENT_TYPES, ResourceService, Target
+from kubevision.services.resources import FIELD_MANAGER, PATCH_CONTENT_TYPES, ResourceService, Target
 
 Obj = dict[str, Any]
 

@@ -9,7 +9,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from kubevision.api.middleware import request_id_middleware
-from kubevision.logs import LOG_FILE_NAME, AccessLogger, configure_logging, redact_query
+from kubevision.logging_setup import LOG_FILE_NAME, AccessLogger, configure_logging, redact_query
 
 
 @pytest.mark.parametrize(("path_qs", "expected"), [

@@ -12,8 +12,8 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from kubevision.api.context import REQUEST_ID
-from kubevision.audit import current_origin
 from kubevision.datadir import make_private_dir, private_opener, tighten
+from kubevision.services.audit import current_origin
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s] %(message)s"
 LOG_FILE_NAME = "kubevision.log"

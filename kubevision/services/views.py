@@ -14,7 +14,7 @@ Why it is shaped this way:
 - **Derived facts are memoised, objects are not.** The overview needs per-pod requests, limits, phase
   and readiness; at 10k pods decoding every pod on every call would dominate, so the small facts tuple
   is kept per pod and resourceVersion (never a second copy of the object — SPEC §5).
-- **Topology: reads here, drawing in `kube/topology.py`.** This service reads and authorizes the kinds;
+- **Topology: reads here, drawing in `services/topology.py`.** This service reads and authorizes the kinds;
   `TopologyBuilder` turns them into nodes and edges, with a node budget past which pods collapse into
   groups.
 """
@@ -39,10 +39,10 @@ from kubevision.kube.errors import KubeError
 from kubevision.kube.masking import ValueAccess
 from kubevision.kube.quantities import as_bytes, as_cores, quantity_or_zero
 from kubevision.kube.registry import ResourceKind, UnknownResourceError
-from kubevision.kube.resources import ResourceService
-from kubevision.kube.search import SearchIndexes, SearchKeys, score, search_keys
 from kubevision.kube.tables import job_status, metadata_of, node_status, replicas_ready, row_of, table_spec
-from kubevision.kube.topology import TOPOLOGY_KINDS, TOPOLOGY_NODE_BUDGET, TopologyBuilder
+from kubevision.services.resources import ResourceService
+from kubevision.services.search import SearchIndexes, SearchKeys, score, search_keys
+from kubevision.services.topology import TOPOLOGY_KINDS, TOPOLOGY_NODE_BUDGET, TopologyBuilder
 
 Obj = dict[str, Any]
 Key = tuple[str, str]
@@ -487,7 +487,7 @@ class ViewService:
     # -- topology ----------------------------------------------------------------------------------
     async def topology(self, principal: Principal, cluster_id: int, namespace: str, *,
                        budget: int = TOPOLOGY_NODE_BUDGET) -> Obj:
-        """Nodes and edges of one namespace: routes, selects, owns, mounts, binds (see `kube/topology.py`)."""
+        """Nodes and edges of one namespace: routes, selects, owns, mounts, binds (see `services/topology.py`)."""
         target = await self.resources.resolve(principal, cluster_id, "pods", namespace, Verb.READ)
         cluster = target.cluster
         skipped: list[Obj] = []
