@@ -13,19 +13,22 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import dataclasses
+import inspect
 import logging
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 import orjson
 from aiohttp import web
 
-from kubevision.errors import ApiError, ErrorCode
+from kubevision.errors import ApiError, CodedError, ErrorCode, code_for
 from kubevision.store import Store
 from kubevision.store.audit import insert_audit_entries, query_audit_entries, update_audit_outcomes
 from kubevision.store.users import utcnow
 from kubevision.tasks import create_named_task, stop_tasks
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Rows (inserts, and outcome updates) per commit.
 BATCH_SIZE = 200
@@ -133,6 +136,25 @@ class AuditLog:
         if not done:
             log.warning("the outcome of audit row %s (%s) is not committed yet; it stays queued",
                         entry.id, entry.row["action"])
+
+    async def change(self, action: str, operation: Awaitable[T], *, name: str | None = None,
+                     detail: dict[str, Any] | None = None, **fields: Any) -> T:
+        """Audit one change written ahead (`begin`, then `operation` — a not yet started request — then
+        `finish`): the outcome is 0, or the business code of the error it raised (`kubevision.errors.code_for`);
+        an unexpected error leaves the row as attempted (outcome unknown). `fields` as for `record()`."""
+        try:
+            entry = await self.begin(action, name=name, detail=detail or None, **fields)
+        except BaseException:
+            if inspect.iscoroutine(operation):
+                operation.close()  # never sent
+            raise
+        try:
+            result = await operation
+        except (CodedError, ApiError) as exc:
+            await self.finish(entry, int(code_for(exc)))
+            raise
+        await self.finish(entry, 0)
+        return result
 
     async def flush(self) -> None:
         """Wait until everything queued so far is committed (at most `FLUSH_TIMEOUT_S`)."""
