@@ -8,6 +8,7 @@ from aiohttp import web
 
 from kubevision.auth.permissions import Principal
 from kubevision.services.audit import AUDIT
+from kubevision.services.context import RequestContext
 
 REQUEST_ID = web.RequestKey("request_id", str)
 PRINCIPAL = web.RequestKey("principal", Principal)
@@ -32,3 +33,9 @@ def audit(request: web.Request, action: str, **fields: Any) -> None:
 def client_ip(request: web.Request) -> str:
     """The peer address (no proxy headers are trusted)."""
     return request.remote or "unknown"
+
+
+def context_of(request: web.Request) -> RequestContext:
+    """The request's context for service calls: its id, the caller (None before sign-in) and the client address."""
+    return RequestContext(request_id=request[REQUEST_ID], principal=request.get(PRINCIPAL),
+                          client_ip=client_ip(request))
