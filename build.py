@@ -2,9 +2,12 @@
 """Project tasks, runnable with the system Python 3 on a fresh Debian machine (stdlib only).
 
     python3 build.py run [serve flags]   install what is needed, then serve the dashboard
-    python3 build.py test [pytest args]  install, prepare the real control plane, lint, run every test
+    python3 build.py test [pytest args]  install, prepare the control plane, lint (ruff, ESLint, tsc), run every test
     python3 build.py dist                build the one-file executable dist/kubevision
     python3 build.py vendor              copy pinned npm browser libraries into static/vendor
+
+npm packages: `run` (and `dist`, `vendor`) install only package.json's dependencies (`npm ci --omit=dev`);
+`test` also installs its devDependencies (ESLint and TypeScript, which lint and type-check static/js).
 
 Installs go into virtual environments (Debian's system Python refuses pip outside one): ./.venv for
 running and testing, and ./.venv-dist, holding only requirements.txt and PyInstaller, for the executable,
@@ -31,6 +34,7 @@ VENV = ROOT / ".venv"
 DIST_VENV = ROOT / ".venv-dist"
 VENDOR_DIR = ROOT / "static" / "vendor"
 VENDOR_MANIFEST = ROOT / "vendor.json"
+NODE_MODULES = ROOT / "node_modules"
 CACHE_DIR = Path(os.environ.get("KUBEVISION_TEST_CACHE", "/var/cache/kubevision-test"))
 DIST_BINARY = ROOT / "dist" / ("kubevision.exe" if os.name == "nt" else "kubevision")
 # Test-only Debian packages: the browser for the UI tests, and the PostgreSQL server the store and
@@ -105,6 +109,28 @@ def ensure_venv(venv: Path, *requirement_files: str) -> Path:
     return python
 
 
+def npm_install(*, dev: bool) -> None:
+    """`npm ci` the locked packages: with `dev`, devDependencies too (the test tools); without, only
+    what the browser is served. Skipped when node_modules already holds that set (or, for a production
+    install, the full dev set) from the same package.json and lockfile."""
+    lock = _digest(ROOT / "package.json", ROOT / "package-lock.json")
+    stamp = NODE_MODULES / ".kubevision-installed"
+    if _stamp_matches(stamp, f"{lock} dev") or (not dev and _stamp_matches(stamp, f"{lock} prod")):
+        return
+    if not shutil.which("npm"):
+        apt_install("nodejs", "npm")
+    run("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts", *(() if dev else ("--omit=dev",)), cwd=ROOT)
+    stamp.write_text(f"{lock} {'dev' if dev else 'prod'}")
+
+
+def lint_browser_code() -> None:
+    """ESLint (eslint.config.js) and the TypeScript checker (tsconfig.json: checkJs, no emit) over static/js;
+    either one's findings stop the build."""
+    npm_install(dev=True)
+    run(NODE_MODULES / ".bin" / "eslint", "--max-warnings", "0", ".", cwd=ROOT)
+    run(NODE_MODULES / ".bin" / "tsc", "--project", "tsconfig.json", cwd=ROOT)
+
+
 def vendor() -> None:
     """npm ci the pinned browser libraries and copy the files named in vendor.json to static/vendor.
 
@@ -119,9 +145,7 @@ def vendor() -> None:
     wanted = _digest(ROOT / "package.json", ROOT / "package-lock.json", VENDOR_MANIFEST)
     if _stamp_matches(stamp, wanted):
         return
-    if not shutil.which("npm"):
-        apt_install("nodejs", "npm")
-    run("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts", cwd=ROOT)
+    npm_install(dev=False)
     shutil.rmtree(VENDOR_DIR, ignore_errors=True)
     import_map = {}
     for target, source in manifest["files"].items():
@@ -190,10 +214,12 @@ def test(pytest_args: list[str]) -> int:
         # The outside reference for tests that act like an operator; Debian's client is the control plane's version.
         apt_install("kubernetes-client")
     prepare_control_plane()
+    npm_install(dev=True)
     vendor()
     if (ROOT / "kubevision.spec").exists():
         dist()
     run(python, "-m", "ruff", "check", ".", cwd=ROOT)
+    lint_browser_code()
     result = subprocess.run([str(python), "-m", "pytest", *pytest_args], cwd=ROOT)
     return result.returncode
 
@@ -210,7 +236,7 @@ def main() -> int:
     """Dispatch the task named on the command line."""
     if len(sys.argv) < 2 or sys.argv[1] not in ("run", "test", "dist", "vendor"):
         print(__doc__)
-        return 2
+        return 0 if len(sys.argv) > 1 and sys.argv[1] in ("-h", "--help", "help") else 2
     task, rest = sys.argv[1], sys.argv[2:]
     if task == "run":
         return serve(rest)

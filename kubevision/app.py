@@ -37,10 +37,14 @@ from kubevision.auth.service import AUTH, AuthService
 from kubevision.auth.users import USERS, UserService
 from kubevision.config import SETTINGS, Settings
 from kubevision.kube.clusters import CLUSTERS, CacheSettings, ClusterManager
+from kubevision.services.accounts import ACCOUNTS, AccountService
 from kubevision.services.audit import AUDIT, AuditLog
+from kubevision.services.clusters import CLUSTER_SERVICE, ClusterService
 from kubevision.services.favorites import FAVORITES, FavoritesService
 from kubevision.services.recordings import TERMINAL_SESSIONS, TerminalSessions, terminal_sessions_lifetime
-from kubevision.services.resources import RESOURCES, ResourceService
+from kubevision.services.resource_batch import BATCH_OPERATIONS, BatchService
+from kubevision.services.resource_reads import RESOURCE_READER, ResourceReader
+from kubevision.services.resource_writes import RESOURCE_WRITER, ResourceWriter
 from kubevision.services.streams import STREAMS, StreamService
 from kubevision.services.views import VIEWS, ViewService
 from kubevision.services.workloads import WORKLOADS, WorkloadService
@@ -85,18 +89,22 @@ def create_app(settings: Settings) -> web.Application:
     app[AUDIT] = audit
     app[AUTH] = AuthService(settings=settings, store=store, audit=audit)
     app[USERS] = UserService(store, settings.data_dir)
+    app[ACCOUNTS] = AccountService(users=app[USERS], auth=app[AUTH], audit=audit)
     app[FAVORITES] = FavoritesService(store)
     app[FIRST_RUN] = FirstRun()
     app[OPEN_SOCKETS] = weakref.WeakSet()
     clusters = ClusterManager(store, settings.kubeconfig,
                               CacheSettings(cached_kinds=settings.cached_kinds, ttl_s=settings.cache_ttl_s))
     app[CLUSTERS] = clusters
-    resources = ResourceService(clusters, audit)
-    app[RESOURCES] = resources
-    app[WORKLOADS] = WorkloadService(resources)
-    app[VIEWS] = ViewService(resources)
+    app[CLUSTER_SERVICE] = ClusterService(clusters, audit)
+    writer = ResourceWriter(clusters, audit)
+    app[RESOURCE_READER] = ResourceReader(clusters, audit)
+    app[RESOURCE_WRITER] = writer
+    app[BATCH_OPERATIONS] = BatchService(writer)
+    app[WORKLOADS] = WorkloadService(clusters, audit, writer)
+    app[VIEWS] = ViewService(clusters)
     app[TERMINAL_SESSIONS] = TerminalSessions(store, settings)
-    app[STREAMS] = StreamService(resources, audit, app[TERMINAL_SESSIONS])
+    app[STREAMS] = StreamService(clusters, audit, app[TERMINAL_SESSIONS])
 
     add_health_routes(app.router)
     for module in API_MODULES:

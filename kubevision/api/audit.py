@@ -12,10 +12,10 @@ from kubevision.api.envelope import Reply
 from kubevision.api.params import int_param
 from kubevision.api.routing import Access, ApiRoutes, QueryParam
 from kubevision.api.schemas import INTEGER, NULLABLE_INT, NULLABLE_STRING, STRING, obj
-from kubevision.auth.permissions import Principal, Role
+from kubevision.auth.permissions import Role
 from kubevision.errors import ApiError, ErrorCode
+from kubevision.services.access import audit_visibility
 from kubevision.services.audit import AUDIT
-from kubevision.store.audit import AuditScope
 
 routes = ApiRoutes("audit")
 
@@ -37,14 +37,6 @@ def _since(value: str | None) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-def scope_of(principal: Principal) -> AuditScope | None:
-    """None (everything) for admins and for readers without grants; otherwise their own rows and rows about
-    the clusters and namespaces granted to them."""
-    if principal.is_admin or (principal.cluster_grants is None and principal.namespace_grants is None):
-        return None
-    return AuditScope(principal.user_id, principal.cluster_grants, principal.namespace_grants)
-
-
 @routes.get("/audit-logs", access=Access.USER, roles=frozenset({Role.ADMIN, Role.OPS}),
             summary="Audit entries, newest first (an ops user with cluster or namespace grants sees their own "
                     "rows and rows about objects inside those grants)",
@@ -64,7 +56,7 @@ async def list_audit_logs(request: web.Request) -> Any:
     audit = request.app[AUDIT]
     await audit.flush()
     entries, total = await audit.query(
-        visible_to=scope_of(principal_of(request)),
+        visible_to=audit_visibility(principal_of(request)),
         username=query.get("user") or None, action=query.get("action") or None,
         cluster_id=int_param(cluster, "cluster", default=0, minimum=1) if cluster else None,
         since=_since(query.get("since")), offset=(page - 1) * page_size, limit=page_size,

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from kubevision.api.context import REQUEST_ID, audit, client_ip, principal_of
+from kubevision.api.context import REQUEST_ID, context_of, principal_of
 from kubevision.api.envelope import envelope_response
 from kubevision.api.params import field, path_id, read_json
 from kubevision.api.routing import Access, ApiRoutes
@@ -16,6 +16,7 @@ from kubevision.auth.permissions import Principal
 from kubevision.auth.service import AUTH, Session, describe_user
 from kubevision.config import SETTINGS
 from kubevision.errors import ApiError, ErrorCode
+from kubevision.services.accounts import ACCOUNTS
 from kubevision.store.apikeys import ApiKeyRecord
 
 routes = ApiRoutes("auth")
@@ -85,8 +86,7 @@ async def login(request: web.Request) -> Any:
     body = await read_json(request)
     username = field(body, "username", str)
     password = field(body, "password", str)
-    outcome = await request.app[AUTH].login(username, password, client_ip=client_ip(request),
-                                            request_id=request[REQUEST_ID])
+    outcome = await request.app[AUTH].login(context_of(request), username, password)
     if isinstance(outcome, str):
         raise ApiError(ErrorCode.TWO_FACTOR_REQUIRED, data={"requires2fa": True, "sessionToken": outcome})
     return _session_response(request, outcome)
@@ -98,10 +98,8 @@ async def login(request: web.Request) -> Any:
 async def verify_two_factor(request: web.Request) -> Any:
     """Exchange the 2FA session token and a code for a session."""
     body = await read_json(request)
-    session = await request.app[AUTH].verify_two_factor(
-        field(body, "sessionToken", str), field(body, "code", str),
-        client_ip=client_ip(request), request_id=request[REQUEST_ID],
-    )
+    session = await request.app[AUTH].verify_two_factor(context_of(request), field(body, "sessionToken", str),
+                                                        field(body, "code", str))
     return _session_response(request, session)
 
 
@@ -111,7 +109,7 @@ async def verify_two_factor(request: web.Request) -> Any:
 async def refresh(request: web.Request) -> Any:
     """Rotate the refresh token only when it is within 24 h of expiry."""
     token = _refresh_token_from(request, await _optional_json(request))
-    session = await request.app[AUTH].refresh(token, client_ip=client_ip(request))
+    session = await request.app[AUTH].refresh(context_of(request), token)
     return _session_response(request, session)
 
 
@@ -120,7 +118,7 @@ async def refresh(request: web.Request) -> Any:
 async def logout(request: web.Request) -> Any:
     """Revoke the refresh token and clear the cookie."""
     token = _refresh_token_from(request, await _optional_json(request))
-    await request.app[AUTH].logout(token)
+    await request.app[AUTH].logout(context_of(request), token)
     return _with_cookie(request, None, None)
 
 
@@ -129,14 +127,6 @@ CURRENT_PASSWORD = {**STRING, "description": "the caller's current password"}
 CONFIRMATION = dict(currentPassword=CURRENT_PASSWORD,
                     code={**STRING, "description": "with 2FA on: a fresh authenticator code instead of "
                                                    "currentPassword"})
-
-
-async def _confirm(request: web.Request, body: dict[str, Any]) -> None:
-    """Ask again who is there: `currentPassword`, or (2FA on) an authenticator `code` (empty = not given)."""
-    await request.app[AUTH].confirm_identity(
-        principal_of(request).user_id, password=field(body, "currentPassword", str, required=False) or None,
-        code=field(body, "code", str, required=False) or None,
-    )
 
 
 @routes.post("/auth/logout-all", access=Access.USER, read_only_safe=True, session_only=True,
@@ -148,9 +138,7 @@ async def logout_all(request: web.Request) -> Any:
     """Bump the token version of the caller; optionally delete their API keys."""
     body = await _optional_json(request)
     revoke_keys = field(body, "revokeApiKeys", bool, required=False, default=False)
-    revoked = await request.app[AUTH].logout_everywhere(principal_of(request).user_id,
-                                                        revoke_api_keys=revoke_keys)
-    audit(request, "logout-all", detail={"apiKeysRevoked": revoked} if revoke_keys else None)
+    revoked = await request.app[AUTH].logout_everywhere(context_of(request), revoke_api_keys=revoke_keys)
     return _with_cookie(request, {"apiKeysRevoked": revoked}, None)
 
 
@@ -160,8 +148,7 @@ async def logout_all(request: web.Request) -> Any:
 async def bootstrap(request: web.Request) -> Any:
     """Sign in through the bootstrap link printed at first run."""
     body = await read_json(request)
-    session = await request.app[AUTH].bootstrap(field(body, "token", str), client_ip=client_ip(request),
-                                                request_id=request[REQUEST_ID])
+    session = await request.app[AUTH].bootstrap(context_of(request), field(body, "token", str))
     return _session_response(request, session)
 
 
@@ -171,7 +158,7 @@ async def bootstrap(request: web.Request) -> Any:
                       qrSvg=STRING))
 async def setup_two_factor(request: web.Request) -> Any:
     """Create a pending TOTP secret for the caller."""
-    return await request.app[AUTH].setup_two_factor(principal_of(request).user_id)
+    return await request.app[ACCOUNTS].setup_two_factor(context_of(request))
 
 
 @routes.post("/auth/2fa/enable", access=Access.USER, read_only_safe=True, session_only=True,
@@ -180,11 +167,8 @@ async def setup_two_factor(request: web.Request) -> Any:
 async def enable_two_factor(request: web.Request) -> Any:
     """Turn on 2FA."""
     body = await read_json(request)
-    code = field(body, "code", str)
-    await request.app[AUTH].confirm_identity(principal_of(request).user_id,
-                                             password=field(body, "currentPassword", str))
-    await request.app[AUTH].enable_two_factor(principal_of(request).user_id, code)
-    audit(request, "2fa.enable")
+    await request.app[ACCOUNTS].enable_two_factor(context_of(request), code=field(body, "code", str),
+                                                  password=field(body, "currentPassword", str))
     return {"enabled": True}
 
 
@@ -195,10 +179,8 @@ async def enable_two_factor(request: web.Request) -> Any:
 async def disable_two_factor(request: web.Request) -> Any:
     """Turn off 2FA."""
     body = await read_json(request)
-    code = field(body, "code", str)
-    await request.app[AUTH].disable_two_factor(principal_of(request).user_id,
-                                               password=field(body, "currentPassword", str), code=code)
-    audit(request, "2fa.disable")
+    await request.app[ACCOUNTS].disable_two_factor(context_of(request), code=field(body, "code", str),
+                                                   password=field(body, "currentPassword", str))
     return {"enabled": False}
 
 
@@ -248,17 +230,12 @@ async def list_api_keys(request: web.Request) -> Any:
 async def create_api_key(request: web.Request) -> Any:
     """Mint a key with the caller's role; optional expiry in days."""
     body = await read_json(request)
-    name = field(body, "name", str)
-    if len(name) > 100:
-        raise ApiError(ErrorCode.PARAM_INVALID, "name must be at most 100 characters")
-    days = field(body, "expiresInDays", int, required=False)
-    if days is not None and not 1 <= days <= 3650:
-        raise ApiError(ErrorCode.PARAM_INVALID, "expiresInDays must be between 1 and 3650")
-    expires_at = dt.datetime.now(dt.UTC) + dt.timedelta(days=days) if days else None
-    await _confirm(request, body)
-    principal = principal_of(request)
-    record, key = await request.app[AUTH].create_api_key(principal.user_id, name, expires_at)
-    audit(request, "apikey.create", name=name)
+    # Empty confirmation fields count as not given.
+    record, key = await request.app[ACCOUNTS].create_api_key(
+        context_of(request), name=field(body, "name", str),
+        expires_in_days=field(body, "expiresInDays", int, required=False),
+        password=field(body, "currentPassword", str, required=False) or None,
+        code=field(body, "code", str, required=False) or None)
     return {"key": key, **_describe_key(record)}
 
 
@@ -266,8 +243,5 @@ async def create_api_key(request: web.Request) -> Any:
                 summary="Delete one of the caller's API keys")
 async def delete_api_key(request: web.Request) -> Any:
     """Revoke a key at once."""
-    principal = principal_of(request)
-    if not await request.app[AUTH].delete_api_key(principal.user_id, path_id(request)):
-        raise ApiError(ErrorCode.NOT_FOUND, "API key not found")
-    audit(request, "apikey.delete")
+    await request.app[ACCOUNTS].delete_api_key(context_of(request), path_id(request))
     return None

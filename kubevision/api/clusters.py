@@ -6,13 +6,16 @@ from typing import Any
 
 from aiohttp import web
 
-from kubevision.api.context import audit, principal_of
+from kubevision.api.context import context_of
 from kubevision.api.params import field, path_id, read_json
-from kubevision.api.routing import Access, ApiRoutes
+from kubevision.api.routing import Access, ApiRoutes, QueryParam
 from kubevision.api.schemas import ANY_OBJECT, BOOLEAN, INTEGER, STRING, obj
+from kubevision.auth.permissions import Verb
 from kubevision.config import SETTINGS
-from kubevision.errors import ApiError, ErrorCode
-from kubevision.kube.clusters import CLUSTERS, Cluster
+from kubevision.kube.clusters import Cluster
+from kubevision.kube.registry import Capability, View
+from kubevision.services.access import AccessScope
+from kubevision.services.clusters import CLUSTER_SERVICE
 
 routes = ApiRoutes("clusters")
 
@@ -20,24 +23,28 @@ CLUSTER = obj(id=INTEGER, name=STRING, server=STRING, source={"type": "string",
               "enum": ["kubeconfig", "uploaded", "in-cluster"]}, context=STRING,
               status={"type": "string", "enum": ["unknown", "healthy", "unreachable"]},
               version={"type": ["string", "null"]}, error={"type": ["string", "null"]})
+STRINGS = {"type": "array", "items": STRING}
 KIND = obj(name=STRING, kind=STRING, group=STRING, version=STRING, apiVersion=STRING, namespaced=BOOLEAN,
-           verbs={"type": "array", "items": STRING}, category=STRING, custom=BOOLEAN, cached=BOOLEAN)
+           verbs=STRINGS, subresources=STRINGS, shortNames=STRINGS, category=STRING, custom=BOOLEAN, builtin=BOOLEAN,
+           capabilities={"type": "array", "items": {"type": "string", "enum": list(Capability)}},
+           views={"type": "array", "items": {"type": "string", "enum": list(View)}},
+           sensitive=BOOLEAN, storable=BOOLEAN, cached=BOOLEAN,
+           columns={"type": "array", "items": obj(name=STRING, type=STRING)},
+           allowed={"type": "array", "items": {"type": "string", "enum": list(Verb)}})
+# What a --read-only server refuses whatever the role: changes, and shells (a shell can change anything).
+READ_ONLY_REFUSED_VERBS = frozenset({Verb.WRITE, Verb.DELETE, Verb.EXEC})
 
 
 def visible_cluster(request: web.Request) -> Cluster:
     """The cluster of the `{id}` path segment, if the caller's grants include it (40301 / 40402)."""
-    cluster_id = path_id(request)
-    if not principal_of(request).can_see_cluster(cluster_id):
-        raise ApiError(ErrorCode.CLUSTER_FORBIDDEN, f"no access to cluster {cluster_id}")
-    return request.app[CLUSTERS].get(cluster_id)
+    return request.app[CLUSTER_SERVICE].get(context_of(request), path_id(request))
 
 
 @routes.get("/clusters", access=Access.USER, summary="Clusters the caller may use",
             data={"type": "array", "items": CLUSTER})
 async def list_clusters(request: web.Request) -> Any:
     """Every cluster within the caller's grants (no cluster is contacted)."""
-    principal = principal_of(request)
-    return [c.describe() for c in request.app[CLUSTERS].list() if principal.can_see_cluster(c.id)]
+    return [cluster.describe() for cluster in request.app[CLUSTER_SERVICE].visible(context_of(request))]
 
 
 @routes.get("/clusters/{id}", access=Access.USER, summary="One cluster, with a fresh health check",
@@ -55,40 +62,39 @@ async def get_cluster(request: web.Request) -> Any:
 async def add_cluster(request: web.Request) -> Any:
     """The kubeconfig's current (or only) context is used; it must answer `/version`."""
     body = await read_json(request)
-    name = field(body, "name", str).strip()
-    if not name or len(name) > 253:
-        raise ApiError(ErrorCode.PARAM_INVALID, "name must be 1-253 characters")
-    try:
-        cluster = await request.app[CLUSTERS].add_uploaded(name, field(body, "kubeconfig", str))
-    except FileExistsError as exc:
-        raise ApiError(ErrorCode.ALREADY_EXISTS, str(exc)) from None
-    audit(request, "cluster.create", cluster_id=cluster.id, name=name)
+    cluster = await request.app[CLUSTER_SERVICE].add(context_of(request), name=field(body, "name", str),
+                                                     kubeconfig=field(body, "kubeconfig", str))
     return cluster.describe()
 
 
 @routes.delete("/clusters/{id}", access=Access.ADMIN, summary="Forget an uploaded cluster")
 async def delete_cluster(request: web.Request) -> Any:
     """Kubeconfig contexts cannot be deleted here (they are re-imported at start)."""
-    cluster = visible_cluster(request)
-    try:
-        await request.app[CLUSTERS].delete(cluster.id)
-    except PermissionError as exc:
-        raise ApiError(ErrorCode.PARAM_INVALID, str(exc)) from None
-    audit(request, "cluster.delete", cluster_id=cluster.id, name=cluster.name)
+    await request.app[CLUSTER_SERVICE].delete(context_of(request), path_id(request))
     return None
 
 
 @routes.get("/clusters/{id}/kinds", access=Access.USER,
-            summary="Every kind the cluster serves (built-in and custom), grouped for the sidebar",
+            summary="Every kind the cluster serves (built-in and custom): what it is, can do, and what you may do",
+            query=(QueryParam(name="namespace", description="namespace for `allowed` (empty = all namespaces)"),),
             data={"type": "array", "items": KIND})
 async def list_kinds(request: web.Request) -> Any:
-    """From API discovery (preferred versions)."""
+    """From API discovery (preferred versions) and the registry's facts; `allowed` lists the caller's verbs on each
+    kind in `namespace` (across all namespaces without it), as every other route decides them."""
     cluster = visible_cluster(request)
-    cached = set(request.app[SETTINGS].cached_kinds)
+    context = context_of(request)
+    namespace = request.query.get("namespace") or None
+    refused = READ_ONLY_REFUSED_VERBS if request.app[SETTINGS].read_only else frozenset()
     # Rediscover (at most every few seconds) so CRDs created meanwhile show up in the sidebar: in the background
     # once the kinds are known, so a slow or unreachable API server does not hold up the page.
     registry = await cluster.registry(refresh=True, background=True)
-    return [kind.describe(cached=kind.name in cached) for kind in registry]
+
+    def allowed(scope: AccessScope) -> list[str]:
+        return [verb for verb in Verb if verb not in refused and scope.may(verb)]
+
+    return [kind.describe(cached=cluster.caches.is_cached(kind),
+                          allowed=allowed(AccessScope.of(context, cluster, kind, namespace=namespace)))
+            for kind in registry]
 
 
 @routes.get("/clusters/{id}/crds", access=Access.USER, summary="CustomResourceDefinitions of the cluster",

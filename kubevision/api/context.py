@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
 
 from aiohttp import web
 
 from kubevision.auth.permissions import Principal
-from kubevision.services.audit import AUDIT
 from kubevision.services.context import RequestContext
 
 REQUEST_ID = web.RequestKey("request_id", str)
@@ -20,16 +19,6 @@ def principal_of(request: web.Request) -> Principal:
     return request[PRINCIPAL]
 
 
-def audit(request: web.Request, action: str, **fields: Any) -> None:
-    """Queue an audit row for this request: the caller, its address and the request id are filled in."""
-    principal = request.get(PRINCIPAL)
-    request.app[AUDIT].record(
-        action, request_id=request[REQUEST_ID], client_ip=client_ip(request),
-        user_id=principal.user_id if principal else None, username=principal.username if principal else None,
-        **fields,
-    )
-
-
 def client_ip(request: web.Request) -> str:
     """The peer address (no proxy headers are trusted)."""
     return request.remote or "unknown"
@@ -39,3 +28,9 @@ def context_of(request: web.Request) -> RequestContext:
     """The request's context for service calls: its id, the caller (None before sign-in) and the client address."""
     return RequestContext(request_id=request[REQUEST_ID], principal=request.get(PRINCIPAL),
                           client_ip=client_ip(request))
+
+
+def caller_context(request: web.Request, principal: Principal) -> RequestContext:
+    """The request's context with `principal` as the caller: for WebSockets, whose caller comes from the ticket
+    (and, on a live socket, from each revalidation) rather than from the auth middleware."""
+    return dataclasses.replace(context_of(request), principal=principal)

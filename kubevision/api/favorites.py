@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from kubevision.api.context import principal_of
+from kubevision.api.context import context_of
 from kubevision.api.params import field, path_id, read_json
 from kubevision.api.routing import Access, ApiRoutes
 from kubevision.api.schemas import INTEGER, STRING, obj
@@ -23,7 +23,7 @@ FAVORITE = obj(id=INTEGER, path=STRING, title=STRING, cluster={"type": ["integer
             data={"type": "array", "items": FAVORITE})
 async def list_favorites(request: web.Request) -> Any:
     """Oldest first."""
-    return await request.app[FAVORITES].list(principal_of(request).user_id)
+    return await request.app[FAVORITES].list(context_of(request))
 
 
 @routes.post("/favorites", access=Access.USER, read_only_safe=True,
@@ -35,7 +35,7 @@ async def add_favorite(request: web.Request) -> Any:
     """40900 when the path is already a favorite."""
     body = await read_json(request)
     return await request.app[FAVORITES].add(
-        principal_of(request).user_id, path=field(body, "path", str), title=field(body, "title", str, required=False),
+        context_of(request), path=field(body, "path", str), title=field(body, "title", str, required=False),
         cluster=field(body, "cluster", int, required=False), resource=field(body, "resource", str, required=False),
         namespace=field(body, "namespace", str, required=False), name=field(body, "name", str, required=False))
 
@@ -43,5 +43,5 @@ async def add_favorite(request: web.Request) -> Any:
 @routes.delete("/favorites/{id}", access=Access.USER, read_only_safe=True, summary="Remove a favorite")
 async def remove_favorite(request: web.Request) -> Any:
     """data is null."""
-    await request.app[FAVORITES].remove(principal_of(request).user_id, path_id(request))
+    await request.app[FAVORITES].remove(context_of(request), path_id(request))
     return None

@@ -18,15 +18,15 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from ulid import ULID
 
-from kubevision.api.context import CSP_NONCE, PRINCIPAL, REQUEST_ID, client_ip
+from kubevision.api.context import CSP_NONCE, PRINCIPAL, REQUEST_ID, client_ip, context_of
 from kubevision.api.envelope import Reply, envelope_response, error_response
 from kubevision.api.health import PROBE_PATHS
 from kubevision.api.params import MAX_BODY_BYTES
-from kubevision.api.routing import Access, spec_of
-from kubevision.auth.permissions import Role
+from kubevision.api.routing import API_PREFIX, Access, RouteSpec, spec_of
+from kubevision.auth.permissions import Principal, Role
 from kubevision.config import Settings
 from kubevision.errors import ApiError, ErrorCode, api_error_for
-from kubevision.services.audit import RequestOrigin, current_origin
+from kubevision.services.audit import AUDIT, RequestOrigin, current_origin
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +166,24 @@ PASSWORD_CHANGE_FIRST = ("you must change your password first (PUT /api/v1/users
 
 def auth_middleware(settings: Settings, authenticate: Callable) -> Middleware:
     """Authenticate by Bearer token or X-API-Key and enforce the route's access policy: credential routes refuse
-    API keys, and a user who must change their password reaches only the routes allowed before that."""
+    API keys, and a user who must change their password reaches only the routes allowed before that.
+
+    A change (POST, PUT, PATCH, DELETE) refused here never reaches its service, so it is audited here, once:
+    `access.refused` with the refusal's code, the route and the reason. Refused reads are not audited, nor are
+    requests without valid credentials (anyone could fill the log with those)."""
+
+    def refusal(spec: RouteSpec, principal: Principal) -> ApiError | None:
+        if spec.session_only and principal.via_api_key:
+            return ApiError(ErrorCode.FORBIDDEN, API_KEY_REFUSED)
+        if principal.must_change_password and not spec.before_password_change:
+            return ApiError(ErrorCode.FORBIDDEN, PASSWORD_CHANGE_FIRST)
+        if spec.access is Access.ADMIN and principal.role is not Role.ADMIN:
+            return ApiError(ErrorCode.FORBIDDEN, "administrators only")
+        if spec.roles is not None and principal.role not in spec.roles:
+            return ApiError(ErrorCode.FORBIDDEN, f"role {principal.role} may not use this endpoint")
+        if settings.read_only and spec.mutating and not spec.read_only_safe:
+            return ApiError(ErrorCode.FORBIDDEN, "the server runs in read-only mode")
+        return None
 
     @web.middleware
     async def authentication(request: web.Request, handler):
@@ -175,16 +192,13 @@ def auth_middleware(settings: Settings, authenticate: Callable) -> Middleware:
             return await handler(request)
         principal = await authenticate(request)
         request[PRINCIPAL] = principal
-        if spec.session_only and principal.via_api_key:
-            raise ApiError(ErrorCode.FORBIDDEN, API_KEY_REFUSED)
-        if principal.must_change_password and not spec.before_password_change:
-            raise ApiError(ErrorCode.FORBIDDEN, PASSWORD_CHANGE_FIRST)
-        if spec.access is Access.ADMIN and principal.role is not Role.ADMIN:
-            raise ApiError(ErrorCode.FORBIDDEN, "administrators only")
-        if spec.roles is not None and principal.role not in spec.roles:
-            raise ApiError(ErrorCode.FORBIDDEN, f"role {principal.role} may not use this endpoint")
-        if settings.read_only and spec.mutating and not spec.read_only_safe:
-            raise ApiError(ErrorCode.FORBIDDEN, "the server runs in read-only mode")
+        refused = refusal(spec, principal)
+        if refused is not None:
+            if spec.mutating:
+                request.app[AUDIT].record(
+                    "access.refused", code=int(refused.code), **context_of(request).audit_fields(),
+                    detail={"method": spec.method, "route": API_PREFIX + spec.path, "reason": refused.message})
+            raise refused
         return await handler(request)
 
     return authentication

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from kubevision.api.context import REQUEST_ID, principal_of
+from kubevision.api.context import context_of
 from kubevision.api.params import field, path_id, read_body, read_json
 from kubevision.api.routing import Access, ApiRoutes
 from kubevision.api.schemas import ANY_OBJECT, BOOLEAN, INTEGER, NULLABLE_INT, STRING, obj
@@ -43,8 +43,8 @@ async def scale(request: web.Request) -> Any:
     replicas = field(await read_json(request), "replicas", int)
     where = _where(request)
     return await request.app[WORKLOADS].scale(
-        principal_of(request), where["cluster_id"], request.match_info["kind"], where["name"],
-        namespace=where["namespace"], replicas=replicas, request_id=request[REQUEST_ID])
+        context_of(request), where["cluster_id"], request.match_info["kind"], where["name"],
+        namespace=where["namespace"], replicas=replicas)
 
 
 @routes.post(WORKLOAD_PATH + "/restart", access=Access.USER,
@@ -54,8 +54,8 @@ async def restart(request: web.Request) -> Any:
     """Returns the patched workload; other kinds → 40002."""
     where = _where(request)
     return await request.app[WORKLOADS].restart(
-        principal_of(request), where["cluster_id"], request.match_info["kind"], where["name"],
-        namespace=where["namespace"], request_id=request[REQUEST_ID])
+        context_of(request), where["cluster_id"], request.match_info["kind"], where["name"],
+        namespace=where["namespace"])
 
 
 @routes.get(DEPLOYMENT_PATH + "/history", access=Access.USER,
@@ -63,7 +63,7 @@ async def restart(request: web.Request) -> Any:
             data={"type": "array", "items": REVISION})
 async def history(request: web.Request) -> Any:
     """`current` marks the revision the deployment runs now."""
-    return await request.app[WORKLOADS].history(principal_of(request), **_where(request))
+    return await request.app[WORKLOADS].history(context_of(request), **_where(request))
 
 
 @routes.post(DEPLOYMENT_PATH + "/rollback", access=Access.USER,
@@ -73,24 +73,21 @@ async def rollback(request: web.Request) -> Any:
     """An unknown revision → 40400; a paused deployment → 40002. The body may be empty."""
     body = await read_json(request) if (await read_body(request)).strip() else {}
     revision = field(body, "revision", int, required=False)
-    return await request.app[WORKLOADS].rollback(principal_of(request), **_where(request), revision=revision,
-                                                 request_id=request[REQUEST_ID])
+    return await request.app[WORKLOADS].rollback(context_of(request), **_where(request), revision=revision)
 
 
 @routes.post(DEPLOYMENT_PATH + "/pause", access=Access.USER, summary="Pause a deployment's rollouts",
              data=ANY_OBJECT)
 async def pause(request: web.Request) -> Any:
     """Sets spec.paused; template changes then wait until resume."""
-    return await request.app[WORKLOADS].set_paused(principal_of(request), **_where(request), paused=True,
-                                                   request_id=request[REQUEST_ID])
+    return await request.app[WORKLOADS].set_paused(context_of(request), **_where(request), paused=True)
 
 
 @routes.post(DEPLOYMENT_PATH + "/resume", access=Access.USER, summary="Resume a paused deployment",
              data=ANY_OBJECT)
 async def resume(request: web.Request) -> Any:
     """Clears spec.paused; a pending template change rolls out."""
-    return await request.app[WORKLOADS].set_paused(principal_of(request), **_where(request), paused=False,
-                                                   request_id=request[REQUEST_ID])
+    return await request.app[WORKLOADS].set_paused(context_of(request), **_where(request), paused=False)
 
 
 @routes.post("/clusters/{id}/namespaces/{ns}/cronjobs/{name}/trigger", access=Access.USER,
@@ -98,23 +95,20 @@ async def resume(request: web.Request) -> Any:
              data=ANY_OBJECT)
 async def trigger_cronjob(request: web.Request) -> Any:
     """Needs read on cronjobs and write on jobs; returns the created Job."""
-    return await request.app[WORKLOADS].trigger_cronjob(principal_of(request), **_where(request),
-                                                        request_id=request[REQUEST_ID])
+    return await request.app[WORKLOADS].trigger_cronjob(context_of(request), **_where(request))
 
 
 @routes.post("/clusters/{id}/nodes/{name}/cordon", access=Access.USER,
              summary="Cordon a node (mark it unschedulable)", data=ANY_OBJECT)
 async def cordon(request: web.Request) -> Any:
     """Needs write on nodes with no namespace restriction."""
-    return await request.app[WORKLOADS].set_cordoned(principal_of(request), path_id(request),
-                                                     request.match_info["name"], cordoned=True,
-                                                     request_id=request[REQUEST_ID])
+    return await request.app[WORKLOADS].set_cordoned(context_of(request), path_id(request),
+                                                     request.match_info["name"], cordoned=True)
 
 
 @routes.post("/clusters/{id}/nodes/{name}/uncordon", access=Access.USER,
              summary="Uncordon a node (schedulable again)", data=ANY_OBJECT)
 async def uncordon(request: web.Request) -> Any:
     """Removes spec.unschedulable."""
-    return await request.app[WORKLOADS].set_cordoned(principal_of(request), path_id(request),
-                                                     request.match_info["name"], cordoned=False,
-                                                     request_id=request[REQUEST_ID])
+    return await request.app[WORKLOADS].set_cordoned(context_of(request), path_id(request),
+                                                     request.match_info["name"], cordoned=False)

@@ -8,13 +8,16 @@ from typing import Any
 
 from aiohttp import web
 
-from kubevision.api.context import REQUEST_ID, principal_of
+from kubevision.api.context import context_of
 from kubevision.api.envelope import Reply
 from kubevision.api.params import field, int_param, path_id, read_json
 from kubevision.api.routing import Access, ApiRoutes, QueryParam
 from kubevision.api.schemas import ANY_OBJECT, BOOLEAN, INTEGER, NULLABLE_STRING, STRING, obj
 from kubevision.errors import ApiError, ErrorCode
-from kubevision.services.resources import RESOURCES
+from kubevision.services.context import ObjectRef
+from kubevision.services.resource_batch import BATCH_OPERATIONS
+from kubevision.services.resource_reads import RESOURCE_READER, ListQuery
+from kubevision.services.resource_writes import RESOURCE_WRITER
 
 routes = ApiRoutes("resources")
 
@@ -52,6 +55,12 @@ def _namespace(request: web.Request) -> str | None:
     return request.query.get("namespace") or None
 
 
+def _object_ref(request: web.Request) -> ObjectRef:
+    """The object a `/clusters/{id}/resources/{resource}/{name}` route names (`namespace` from the query)."""
+    return ObjectRef(cluster_id=path_id(request), resource=request.match_info["resource"],
+                     name=request.match_info["name"], namespace=_namespace(request))
+
+
 def paging(request: web.Request) -> tuple[int, int | None]:
     """(page, page size or None for all) from the query."""
     page = int_param(request.query.get("page"), "page", default=1, minimum=1)
@@ -77,8 +86,8 @@ def sort_param(request: web.Request) -> str | None:
 async def batch_delete(request: web.Request) -> Any:
     """Per-item results; the call itself succeeds when the request is well-formed."""
     body = await read_json(request)
-    return await request.app[RESOURCES].batch_delete(principal_of(request), path_id(request), body.get("items"),
-                                                     request_id=request[REQUEST_ID])
+    return await request.app[BATCH_OPERATIONS].delete_each(context_of(request), path_id(request),
+                                                           items=body.get("items"))
 
 
 @routes.post("/clusters/{id}/batch-restart", access=Access.USER,
@@ -89,8 +98,8 @@ async def batch_delete(request: web.Request) -> Any:
 async def batch_restart(request: web.Request) -> Any:
     """Per-item results."""
     body = await read_json(request)
-    return await request.app[RESOURCES].batch_restart(principal_of(request), path_id(request),
-                                                      body.get("items"), request_id=request[REQUEST_ID])
+    return await request.app[BATCH_OPERATIONS].restart_each(context_of(request), path_id(request),
+                                                            items=body.get("items"))
 
 
 @routes.post("/clusters/{id}/apply", access=Access.USER,
@@ -103,9 +112,8 @@ async def apply_yaml(request: web.Request) -> Any:
     body = await read_json(request)
     dry_run = field(body, "dryRun", bool, required=False, default=False)
     namespace = field(body, "namespace", str, required=False)
-    return await request.app[RESOURCES].apply_yaml(
-        principal_of(request), path_id(request), field(body, "yaml", str), dry_run=dry_run,
-        namespace=namespace, request_id=request[REQUEST_ID])
+    return await request.app[RESOURCE_WRITER].apply_yaml(
+        context_of(request), path_id(request), text=field(body, "yaml", str), dry_run=dry_run, namespace=namespace)
 
 
 @routes.get("/clusters/{id}/resources/{resource}", access=Access.USER,
@@ -116,14 +124,15 @@ async def list_objects(request: web.Request) -> Any:
     query = request.query
     page, size = paging(request)
     limit = query.get("limit")
-    result = await request.app[RESOURCES].list_objects(
-        principal_of(request), path_id(request), request.match_info["resource"],
-        namespace=_namespace(request), label_selector=query.get("labelSelector"),
-        field_selector=query.get("fieldSelector"),
+    list_query = ListQuery(
+        label_selector=query.get("labelSelector"), field_selector=query.get("fieldSelector"),
         limit=int_param(limit, "limit", default=0, minimum=1, maximum=10000) if limit else None,
-        continue_token=query.get("continue"), query=query.get("q"), sort=sort_param(request),
+        continue_token=query.get("continue"), text=query.get("q"), sort=sort_param(request),
         table=query.get("view") == "table", page=page, page_size=size,
     )
+    result = await request.app[RESOURCE_READER].list_objects(
+        context_of(request), path_id(request), resource=request.match_info["resource"],
+        namespace=_namespace(request), query=list_query)
     meta: dict[str, Any] = {"total": result.total, "source": result.source, "stale": result.stale,
                             **_confirmed(result.confirmed_at)}
     if result.continue_token is not None or limit:
@@ -138,18 +147,18 @@ async def list_objects(request: web.Request) -> Any:
              query=(NAMESPACE,), body=ANY_OBJECT, data=DRY_RUN_RESULT)
 async def dry_run_create(request: web.Request) -> Any:
     """Validation failures come back as valid=false with causes (not as an error)."""
-    return await request.app[RESOURCES].dry_run(principal_of(request), path_id(request),
-                                                request.match_info["resource"], await read_json(request),
-                                                namespace=_namespace(request))
+    return await request.app[RESOURCE_WRITER].dry_run(
+        context_of(request), path_id(request), resource=request.match_info["resource"],
+        body=await read_json(request), namespace=_namespace(request))
 
 
 @routes.post("/clusters/{id}/resources/{resource}", access=Access.USER, summary="Create an object",
              query=(NAMESPACE,), body=ANY_OBJECT, data=ANY_OBJECT)
 async def create_object(request: web.Request) -> Any:
     """The namespace comes from the query or the manifest (they must agree)."""
-    return await request.app[RESOURCES].create_object(
-        principal_of(request), path_id(request), request.match_info["resource"], await read_json(request),
-        namespace=_namespace(request), request_id=request[REQUEST_ID])
+    return await request.app[RESOURCE_WRITER].create_object(
+        context_of(request), path_id(request), resource=request.match_info["resource"],
+        body=await read_json(request), namespace=_namespace(request))
 
 
 @routes.get("/clusters/{id}/resources/{resource}/{name}", access=Access.USER, summary="Get one object",
@@ -158,10 +167,8 @@ async def create_object(request: web.Request) -> Any:
             data=ANY_OBJECT)
 async def get_object(request: web.Request) -> Any:
     """managedFields removed; Secret values masked unless revealed."""
-    result = await request.app[RESOURCES].get_object(
-        principal_of(request), path_id(request), request.match_info["resource"], request.match_info["name"],
-        namespace=_namespace(request), reveal=request.query.get("reveal") == "true",
-        request_id=request[REQUEST_ID])
+    result = await request.app[RESOURCE_READER].get_object(
+        context_of(request), _object_ref(request), reveal=request.query.get("reveal") == "true")
     return Reply(result.data, source=result.source, stale=result.stale, **_confirmed(result.confirmed_at))
 
 
@@ -177,9 +184,9 @@ def _confirmed(confirmed_at: float | None) -> dict[str, str]:
             query=(NAMESPACE,), body=ANY_OBJECT, data=DRY_RUN_RESULT)
 async def dry_run_update(request: web.Request) -> Any:
     """`diff` is a unified diff of the YAML without managedFields and status."""
-    return await request.app[RESOURCES].dry_run(
-        principal_of(request), path_id(request), request.match_info["resource"], await read_json(request),
-        name=request.match_info["name"], namespace=_namespace(request))
+    return await request.app[RESOURCE_WRITER].dry_run(
+        context_of(request), path_id(request), resource=request.match_info["resource"],
+        body=await read_json(request), name=request.match_info["name"], namespace=_namespace(request))
 
 
 @routes.put("/clusters/{id}/resources/{resource}/{name}", access=Access.USER,
@@ -187,9 +194,8 @@ async def dry_run_update(request: web.Request) -> Any:
             query=(NAMESPACE,), body=ANY_OBJECT, data=ANY_OBJECT)
 async def replace_object(request: web.Request) -> Any:
     """A stale resourceVersion → 40901."""
-    return await request.app[RESOURCES].replace_object(
-        principal_of(request), path_id(request), request.match_info["resource"], request.match_info["name"],
-        await read_json(request), namespace=_namespace(request), request_id=request[REQUEST_ID])
+    return await request.app[RESOURCE_WRITER].replace_object(context_of(request), _object_ref(request),
+                                                             body=await read_json(request))
 
 
 @routes.patch("/clusters/{id}/resources/{resource}/{name}", access=Access.USER,
@@ -202,10 +208,8 @@ async def patch_object(request: web.Request) -> Any:
     body = await read_json(request)
     if "patch" not in body:
         raise ApiError(ErrorCode.PARAM_MISSING, "patch is required")
-    return await request.app[RESOURCES].patch_object(
-        principal_of(request), path_id(request), request.match_info["resource"], request.match_info["name"],
-        patch_type=field(body, "type", str), patch=body["patch"], namespace=_namespace(request),
-        request_id=request[REQUEST_ID])
+    return await request.app[RESOURCE_WRITER].patch_object(
+        context_of(request), _object_ref(request), patch_type=field(body, "type", str), patch=body["patch"])
 
 
 @routes.delete("/clusters/{id}/resources/{resource}/{name}", access=Access.USER, summary="Delete an object",
@@ -215,9 +219,7 @@ async def patch_object(request: web.Request) -> Any:
 async def delete_object(request: web.Request) -> Any:
     """data is null on success."""
     grace = request.query.get("gracePeriodSeconds")
-    await request.app[RESOURCES].delete_object(
-        principal_of(request), path_id(request), request.match_info["resource"], request.match_info["name"],
-        namespace=_namespace(request), propagation=request.query.get("propagationPolicy"),
-        grace_period_s=int_param(grace, "gracePeriodSeconds", default=0, minimum=0) if grace else None,
-        request_id=request[REQUEST_ID])
+    await request.app[RESOURCE_WRITER].delete_object(
+        context_of(request), _object_ref(request), propagation=request.query.get("propagationPolicy"),
+        grace_period_s=int_param(grace, "gracePeriodSeconds", default=0, minimum=0) if grace else None)
     return None

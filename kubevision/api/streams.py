@@ -6,12 +6,13 @@ the upgrade (HTTP 403 / 401). Everything after that — bad parameters, missing 
 `exec` rights, grants — is reported as an `{"type": "error", "code", "message"}` frame followed by a
 close, because a browser cannot read the body of a refused upgrade and the UI wants the code.
 
-Each socket sends through its `BoundedSocket` (one writer, a bounded queue; see api/websocket.py). Log
+These are the protocols only; the plumbing (tickets, Origin, the bounded socket, close codes, error frames,
+revalidation) is api/websocket.py. Each socket sends through its `BoundedSocket` (one writer, a bounded queue). Log
 sockets use a bounded `LogBuffer` (readers stop reading the API server while it is full). A terminal's output
 task waits on the socket's queue, so a slow browser slows the Kubernetes stream, which TCP then pushes back to
 the container. Clients that flood a socket or stop reading are closed with 1008 (`*_SOCKET_LIMITS`).
-Live sockets re-read their user every `REVALIDATE_INTERVAL_S`: revoked sessions are closed with 4001 and
-lost rights end the stream with an error frame.
+Live sockets re-read their user (`websocket.revalidate`): revoked sessions are closed with 4001 and lost rights
+end the stream with an error frame.
 """
 
 from __future__ import annotations
@@ -25,23 +26,24 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
-from kubevision.api.context import REQUEST_ID, client_ip, principal_of
+from kubevision.api.context import caller_context, principal_of
 from kubevision.api.envelope import Reply
 from kubevision.api.params import int_param
 from kubevision.api.routing import Access, ApiRoutes, QueryParam
 from kubevision.api.schemas import INTEGER, STRING, obj
 from kubevision.api.websocket import (
-    CLOSE_REVOKED,
     HEARTBEAT_S,
     BoundedSocket,
     SocketLimits,
     authorize_upgrade,
+    error_frame,
+    fail,
     open_websocket,
+    revalidate,
 )
 from kubevision.auth.permissions import Principal, Verb
-from kubevision.auth.service import AUTH
 from kubevision.errors import ApiError, ErrorCode, api_error_for
-from kubevision.kube.logs import STREAM_ERRORS, TERMINAL_FRAMES, LogBuffer, LogOptions, error_frame
+from kubevision.kube.logs import STREAM_ERRORS, TERMINAL_FRAMES, LogBuffer, LogOptions, stream_error
 from kubevision.services.recordings import TERMINAL_SESSIONS, TerminalSessionRecord
 from kubevision.services.streams import STREAMS, Terminal
 from kubevision.tasks import create_named_task, stop_tasks
@@ -49,8 +51,6 @@ from kubevision.tasks import create_named_task, stop_tasks
 log = logging.getLogger(__name__)
 routes = ApiRoutes("streams")
 
-# How often a live socket re-reads its user (revoked tokens close it; lost rights end it).
-REVALIDATE_INTERVAL_S = 15.0
 # The browser sends nothing on a log socket; pings and stray messages are allowed at a trickle.
 LOG_SOCKET_LIMITS = SocketLimits(max_message_bytes=4 * 1024, messages_per_second=5, message_burst=20)
 # Keystrokes, pastes (one message each, up to 1 MiB) and resizes; mouse reporting in full-screen programs
@@ -118,34 +118,12 @@ def _cluster_id(request: web.Request) -> int:
     return int_param(request.match_info["id"], "id", default=0, minimum=1)
 
 
-# -- socket plumbing -------------------------------------------------------------------------------------
+# -- shared by the log and terminal protocols ------------------------------------------------------------
 async def _fail(socket: BoundedSocket, exc: Exception) -> None:
-    """Send the error frame for `exc` and close."""
+    """Report a stream's failure as its error frame and close (an unexpected one is logged, not described)."""
     if api_error_for(exc) is None:
         log.error("stream failed", exc_info=exc)
-    frame = error_frame(exc)
-    with contextlib.suppress(ConnectionError):
-        await socket.send(frame)
-    await socket.close()
-
-
-async def _revalidate_loop(request: web.Request, socket: BoundedSocket, principal: Principal,
-                           recheck: Callable[[Principal], Awaitable[Any]]) -> None:
-    """Close the socket when the user's session is revoked (4001) or their rights no longer allow it."""
-    while True:
-        await asyncio.sleep(REVALIDATE_INTERVAL_S)
-        try:
-            current = await request.app[AUTH].revalidate(principal)
-        except ApiError as exc:
-            await socket.close(CLOSE_REVOKED, exc.message)
-            return
-        if current != principal:
-            principal = current
-            try:
-                await recheck(current)
-            except ApiError as exc:
-                await _fail(socket, exc)
-                return
+    await fail(socket, stream_error(exc))
 
 
 async def _write_frames(socket: BoundedSocket, buffer: LogBuffer) -> None:
@@ -163,10 +141,10 @@ async def _produce(buffer: LogBuffer, produce: Callable[[], Awaitable[None]]) ->
     try:
         await produce()
     except (ApiError, *STREAM_ERRORS) as exc:
-        buffer.put_frame(error_frame(exc))
+        buffer.put_frame(error_frame(stream_error(exc)))
     except Exception as exc:
         log.exception("log stream failed")
-        buffer.put_frame(error_frame(exc))
+        buffer.put_frame(error_frame(stream_error(exc)))
 
 
 async def _serve_logs(request: web.Request, principal: Principal, produce: Callable[[LogBuffer], Awaitable[None]],
@@ -175,7 +153,7 @@ async def _serve_logs(request: web.Request, principal: Principal, produce: Calla
         buffer = LogBuffer()
         tasks = [create_named_task(_produce(buffer, lambda: produce(buffer)), name="logs-reader"),
                  create_named_task(_write_frames(socket, buffer), name="logs-writer"),
-                 create_named_task(_revalidate_loop(request, socket, principal, recheck), name="logs-revalidate")]
+                 create_named_task(revalidate(socket, principal, on_change=recheck), name="logs-revalidate")]
         try:
             async for _message in socket.messages():  # nothing is expected from the browser; this notices it leaving
                 pass
@@ -190,7 +168,7 @@ def _log_socket(request: web.Request, principal: Principal, namespace: str,
     cluster_id = _cluster_id(request)
 
     async def recheck(current: Principal) -> None:
-        await streams.authorize_pods(current, cluster_id, namespace, Verb.LOGS)
+        await streams.authorize_pods(caller_context(request, current), cluster_id, namespace, Verb.LOGS)
 
     return _serve_logs(request, principal, produce, recheck)
 
@@ -205,8 +183,8 @@ async def pod_logs_socket(request: web.Request) -> web.StreamResponse:
     namespace, pod = request.match_info["ns"], request.match_info["name"]
 
     async def produce(buffer: LogBuffer) -> None:
-        source = await streams.pod_log_target(principal, _cluster_id(request), namespace, pod,
-                                              _log_options(request))
+        source = await streams.pod_log_target(caller_context(request, principal), _cluster_id(request), namespace,
+                                              pod, _log_options(request))
         await streams.pump_pod_log(source, buffer)
 
     return await _log_socket(request, principal, namespace, produce)
@@ -220,8 +198,9 @@ async def download_pod_logs(request: web.Request) -> web.StreamResponse:
     cannot send headers. Errors before the first byte are envelopes."""
     principal = await authorize_upgrade(request)
     streams = request.app[STREAMS]
-    source = await streams.pod_log_target(principal, _cluster_id(request), request.match_info["ns"],
-                                          request.match_info["name"], _log_options(request, follow_default=False))
+    source = await streams.pod_log_target(caller_context(request, principal), _cluster_id(request),
+                                          request.match_info["ns"], request.match_info["name"],
+                                          _log_options(request, follow_default=False))
     async with streams.open_download(source) as upstream:
         response = web.StreamResponse(headers={
             "Content-Type": "text/plain; charset=utf-8",
@@ -248,8 +227,9 @@ async def workload_logs_socket(request: web.Request) -> web.StreamResponse:
     namespace = request.match_info["ns"]
 
     async def produce(buffer: LogBuffer) -> None:
-        source = await streams.workload_logs(principal, _cluster_id(request), namespace, request.match_info["kind"],
-                                             request.match_info["name"], _log_options(request), buffer)
+        source = await streams.workload_logs(caller_context(request, principal), _cluster_id(request), namespace,
+                                             request.match_info["kind"], request.match_info["name"],
+                                             _log_options(request), buffer)
         await source.run()
 
     return await _log_socket(request, principal, namespace, produce)
@@ -266,7 +246,7 @@ async def selector_logs_socket(request: web.Request) -> web.StreamResponse:
     namespace = request.match_info["ns"]
 
     async def produce(buffer: LogBuffer) -> None:
-        source = await streams.selector_logs(principal, _cluster_id(request), namespace,
+        source = await streams.selector_logs(caller_context(request, principal), _cluster_id(request), namespace,
                                              request.query.get("labelSelector"), _log_options(request), buffer)
         await source.run()
 
@@ -329,7 +309,7 @@ async def _handle_input(socket: BoundedSocket, terminal: Terminal, message: Any)
             raise ApiError(ErrorCode.PARAM_INVALID, "resize needs integer cols and rows")
         await terminal.resize(cols, rows)
     except ApiError as exc:
-        socket.reply({"type": "warning", "code": int(exc.code), "message": exc.message})
+        socket.reply(error_frame(exc, frame_type="warning"))
 
 
 async def _keep_alive(terminal: Terminal) -> None:
@@ -366,16 +346,15 @@ async def _serve_terminal(request: web.Request, socket: BoundedSocket, principal
     try:
         cluster_id = _cluster_id(request)
         terminal = await streams.start_terminal(
-            principal, cluster_id, namespace, pod, container=request.query.get("container") or None,
-            command=request.query.getall("command", []),
-            cols=_optional_int(request, "cols", 1), rows=_optional_int(request, "rows", 1),
-            request_id=request[REQUEST_ID], client_ip=client_ip(request))
+            caller_context(request, principal), cluster_id, namespace, pod,
+            container=request.query.get("container") or None, command=request.query.getall("command", []),
+            cols=_optional_int(request, "cols", 1), rows=_optional_int(request, "rows", 1))
     except Exception as exc:
         await _fail(socket, exc)
         return
 
     async def recheck(current: Principal) -> None:
-        await streams.authorize_pods(current, cluster_id, namespace, Verb.EXEC)
+        await streams.authorize_pods(caller_context(request, current), cluster_id, namespace, Verb.EXEC)
 
     tasks: list[asyncio.Task[Any]] = []
     try:
@@ -383,7 +362,7 @@ async def _serve_terminal(request: web.Request, socket: BoundedSocket, principal
                            "container": terminal.execution.container, "command": terminal.execution.command,
                            "recorded": terminal.session.recorder is not None})
         tasks = [create_named_task(_pump_output(socket, terminal), name="exec-output"),
-                 create_named_task(_revalidate_loop(request, socket, principal, recheck), name="exec-revalidate"),
+                 create_named_task(revalidate(socket, principal, on_change=recheck), name="exec-revalidate"),
                  create_named_task(_keep_alive(terminal), name="exec-keepalive")]
         async for message in socket.messages():
             await _handle_input(socket, terminal, message)

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from kubevision.api.context import audit, principal_of
+from kubevision.api.context import context_of, principal_of
 from kubevision.api.params import field, path_id, read_json
 from kubevision.api.routing import Access, ApiRoutes
 from kubevision.api.schemas import (
@@ -20,15 +20,12 @@ from kubevision.api.schemas import (
 )
 from kubevision.auth.service import describe_user
 from kubevision.auth.users import USERS
+from kubevision.services.accounts import ACCOUNTS
 
 routes = ApiRoutes("users")
 
 _EDITABLE = dict(role=ROLE, email={"type": ["string", "null"]}, clusters=NULLABLE_INT_LIST,
                  namespaces=NULLABLE_STR_LIST, permissions={"type": "array", "items": STRING})
-
-
-def _audit(request: web.Request, action: str, target: str | None = None, **detail: Any) -> None:
-    audit(request, action, resource="users", name=target, detail=detail or None)
 
 
 @routes.get("/users", access=Access.ADMIN, summary="List users", data={"type": "array", "items": USER})
@@ -43,15 +40,11 @@ async def list_users(request: web.Request) -> Any:
 async def create_user(request: web.Request) -> Any:
     """Create a user with a role and optional cluster/namespace grants."""
     body = await read_json(request)
-    field(body, "username", str)
-    field(body, "password", str)
-    field(body, "role", str)
-    user = await request.app[USERS].create(
-        username=body["username"], password=body["password"], role=body["role"],
-        email=body.get("email"), clusters=body.get("clusters"), namespaces=body.get("namespaces"),
-        permissions=body.get("permissions"),
+    user = await request.app[ACCOUNTS].create_user(
+        context_of(request), username=field(body, "username", str), password=field(body, "password", str),
+        role=field(body, "role", str), email=body.get("email"), clusters=body.get("clusters"),
+        namespaces=body.get("namespaces"), permissions=body.get("permissions"),
     )
-    _audit(request, "user.create", user.username, role=user.role)
     return describe_user(user)
 
 
@@ -69,12 +62,10 @@ async def get_me(request: web.Request) -> Any:
 async def change_my_password(request: web.Request) -> Any:
     """Check the old password, set the new one, revoke all tokens."""
     body = await read_json(request)
-    principal = principal_of(request)
-    await request.app[USERS].change_own_password(
-        principal.user_id, field(body, "oldPassword", str, required=False), field(body, "newPassword", str),
-        via_bootstrap=principal.via_bootstrap,
+    await request.app[ACCOUNTS].change_password(
+        context_of(request), old_password=field(body, "oldPassword", str, required=False),
+        new_password=field(body, "newPassword", str),
     )
-    _audit(request, "user.password", principal.username)
     return None
 
 
@@ -90,18 +81,13 @@ async def get_user(request: web.Request) -> Any:
 async def update_user(request: web.Request) -> Any:
     """Partial update: only the fields present change."""
     body = await read_json(request)
-    user = await request.app[USERS].update(path_id(request), body)
-    _audit(request, "user.update", user.username, fields=sorted(body))
-    return describe_user(user)
+    return describe_user(await request.app[ACCOUNTS].update_user(context_of(request), path_id(request), body))
 
 
 @routes.delete("/users/{id}", access=Access.ADMIN, summary="Delete a user (never the last admin)")
 async def delete_user(request: web.Request) -> Any:
     """Delete one user."""
-    users = request.app[USERS]
-    user = await users.get(path_id(request))
-    await users.delete(user.id)
-    _audit(request, "user.delete", user.username)
+    await request.app[ACCOUNTS].delete_user(context_of(request), path_id(request))
     return None
 
 
@@ -111,18 +97,12 @@ async def delete_user(request: web.Request) -> Any:
 async def reset_password(request: web.Request) -> Any:
     """Admin password reset; the user is asked to change it at next sign-in."""
     body = await read_json(request)
-    users = request.app[USERS]
-    user = await users.get(path_id(request))
-    await users.set_password(user.id, field(body, "password", str), must_change=True)
-    _audit(request, "user.reset-password", user.username)
+    await request.app[ACCOUNTS].reset_password(context_of(request), path_id(request), field(body, "password", str))
     return None
 
 
 @routes.post("/users/{id}/reset-2fa", access=Access.ADMIN, summary="Turn a user's 2FA off")
 async def reset_two_factor(request: web.Request) -> Any:
     """For a lost authenticator."""
-    users = request.app[USERS]
-    user = await users.get(path_id(request))
-    await users.reset_two_factor(user.id)
-    _audit(request, "user.reset-2fa", user.username)
+    await request.app[ACCOUNTS].reset_two_factor(context_of(request), path_id(request))
     return None

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from kubevision.api.context import principal_of
+from kubevision.api.context import context_of
 from kubevision.api.envelope import Reply
 from kubevision.api.params import int_param, path_id
 from kubevision.api.routing import Access, ApiRoutes, QueryParam
@@ -69,7 +69,7 @@ NAMESPACE = QueryParam(name="namespace", description="namespace (empty = every n
             data=OVERVIEW)
 async def overview(request: web.Request) -> Any:
     """Namespace-restricted callers get the figures of their namespaces (nodes and capacity are null)."""
-    data, meta = await request.app[VIEWS].overview(principal_of(request), path_id(request))
+    data, meta = await request.app[VIEWS].overview(context_of(request), path_id(request))
     return Reply(data, **meta)
 
 
@@ -86,7 +86,7 @@ async def search(request: web.Request) -> Any:
     query = request.query
     kinds = [k.strip() for k in (query.get("kinds") or "").split(",") if k.strip()] or None
     limit = int_param(query.get("limit"), "limit", default=SEARCH_DEFAULT_LIMIT, minimum=1, maximum=SEARCH_MAX_LIMIT)
-    results, meta = await request.app[VIEWS].search(principal_of(request), path_id(request), query.get("q") or "",
+    results, meta = await request.app[VIEWS].search(context_of(request), path_id(request), query.get("q") or "",
                                                     kinds=kinds, limit=limit)
     return Reply(results, **meta)
 
@@ -100,7 +100,7 @@ async def topology(request: web.Request) -> Any:
     """Pods of the largest owners collapse into PodGroup nodes when the graph would exceed the budget."""
     budget = int_param(request.query.get("budget"), "budget", default=TOPOLOGY_NODE_BUDGET, minimum=10,
                        maximum=TOPOLOGY_MAX_BUDGET)
-    return await request.app[VIEWS].topology(principal_of(request), path_id(request), request.match_info["ns"],
+    return await request.app[VIEWS].topology(context_of(request), path_id(request), request.match_info["ns"],
                                              budget=budget)
 
 
@@ -123,7 +123,7 @@ async def events(request: web.Request) -> Any:
         kind, _, name = involved.partition("/")
     limit = int_param(query.get("limit"), "limit", default=EVENTS_DEFAULT_LIMIT, minimum=1, maximum=EVENTS_MAX_LIMIT)
     items, total = await request.app[VIEWS].events(
-        principal_of(request), path_id(request), namespace=query.get("namespace") or None, kind=kind, name=name,
+        context_of(request), path_id(request), namespace=query.get("namespace") or None, kind=kind, name=name,
         uid=query.get("uid") or None, event_type=query.get("type") or None, limit=limit)
     return Reply(items, total=total, source="apiserver", stale=False)
 
@@ -133,5 +133,5 @@ async def events(request: web.Request) -> Any:
             data=QUOTA_SUMMARY)
 async def quota_summary(request: web.Request) -> Any:
     """Percent is 100 * used / hard, one decimal."""
-    return await request.app[VIEWS].quota_summary(principal_of(request), path_id(request),
+    return await request.app[VIEWS].quota_summary(context_of(request), path_id(request),
                                                   namespace=request.query.get("namespace") or None)

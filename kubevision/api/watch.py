@@ -21,12 +21,19 @@ from typing import Any
 import orjson
 from aiohttp import WSMsgType, web
 
+from kubevision.api.context import caller_context
 from kubevision.api.routing import Access, ApiRoutes, QueryParam
-from kubevision.api.websocket import CLOSE_REVOKED, BoundedSocket, SocketLimits, authorize_upgrade, open_websocket
+from kubevision.api.websocket import (
+    BoundedSocket,
+    SocketLimits,
+    authorize_upgrade,
+    error_frame,
+    open_websocket,
+    revalidate,
+)
 from kubevision.auth.permissions import Principal
-from kubevision.auth.service import AUTH
-from kubevision.errors import ApiError, ErrorCode, api_error_for, error_fields
-from kubevision.services.resources import RESOURCES, Subscription
+from kubevision.errors import ApiError, ErrorCode, api_error_for
+from kubevision.services.resource_reads import RESOURCE_READER, Subscription
 from kubevision.tasks import create_named_task, stop_tasks
 
 log = logging.getLogger(__name__)
@@ -36,8 +43,6 @@ routes = ApiRoutes("watch")
 BATCH_WINDOW_S = 0.05
 # Pending events per socket before the slowest subscription is dropped and told to resync.
 MAX_PENDING_EVENTS = 10_000
-# How often the session re-reads the user (revoked tokens close it; changed grants drop subscriptions).
-REVALIDATE_INTERVAL_S = 15.0
 MAX_SUBSCRIPTIONS = 100
 # Client messages are small JSON (subscribe / unsubscribe / ping); a page subscribes to a few tables at once,
 # and a reconnecting tab re-subscribes everything (at most MAX_SUBSCRIPTIONS).
@@ -58,7 +63,7 @@ class WatchSession:
         self.wake = asyncio.Event()
 
     def _error(self, error: ApiError, sub: str | None = None) -> None:
-        self.socket.reply({"type": "error", "sub": sub, **error_fields(error)})
+        self.socket.reply(error_frame(error, sub=sub))
 
     def _deliverer(self, sub: str):
         def deliver(event: dict[str, Any]) -> None:
@@ -78,7 +83,8 @@ class WatchSession:
     async def run(self) -> None:
         """Serve the socket until the client goes away (or its session is revoked)."""
         writer = create_named_task(self._write_loop(), name="watch-writer")
-        checker = create_named_task(self._revalidate_loop(), name="watch-revalidate")
+        checker = create_named_task(revalidate(self.socket, self.principal, on_change=self._resubscribe),
+                                    name="watch-revalidate")
         try:
             async for message in self.socket.messages():
                 if message.type == WSMsgType.TEXT:
@@ -126,8 +132,9 @@ class WatchSession:
             return
         self._drop(sub)
         try:
-            subscription = await self.request.app[RESOURCES].subscribe(
-                self.principal, cluster, resource, namespace=message.get("namespace") or None,
+            subscription = await self.request.app[RESOURCE_READER].subscribe(
+                caller_context(self.request, self.principal), cluster, resource=resource,
+                namespace=message.get("namespace") or None,
                 label_selector=message.get("labelSelector") or None, name=name or None,
                 table=message.get("view") == "table", deliver=self._deliverer(sub))
         except Exception as exc:
@@ -163,20 +170,11 @@ class WatchSession:
             for message in messages:
                 await self.socket.send(message)
 
-    async def _revalidate_loop(self) -> None:
-        while True:
-            await asyncio.sleep(REVALIDATE_INTERVAL_S)
-            try:
-                current = await self.request.app[AUTH].revalidate(self.principal)
-            except ApiError as exc:
-                await self.socket.close(CLOSE_REVOKED, exc.message)
-                return
-            if current == self.principal:
-                continue
-            # Role or grants changed: subscribe again under the new rights (refusals become errors).
-            self.principal = current
-            for sub, (_, message) in list(self.subscriptions.items()):
-                await self._subscribe(sub, message)
+    async def _resubscribe(self, current: Principal) -> None:
+        """Role or grants changed: subscribe again under the new rights (refusals become errors)."""
+        self.principal = current
+        for sub, (_, message) in list(self.subscriptions.items()):
+            await self._subscribe(sub, message)
 
 
 @routes.get("/ws/watch", access=Access.TICKET, websocket=True,

@@ -1,5 +1,8 @@
-"""WebSocket plumbing shared by watch, logs and exec: ticket and Origin checks before the upgrade, the
-`BoundedSocket` every endpoint sends through, and the set of open sockets that shutdown closes with GOING_AWAY.
+"""WebSocket plumbing shared by watch, logs and exec (the protocols on top live in api/watch.py and
+api/streams.py): ticket and Origin checks before the upgrade, the `BoundedSocket` every endpoint sends through,
+the close codes (`CloseCode`), `error` frames and the fail-and-close built from the error catalogue, the loop
+that re-reads an open socket's user (`revalidate`), and the set of open sockets that shutdown closes with
+GOING_AWAY.
 
 Memory per socket is bounded whatever the client does:
 - Every frame the server sends (data, replies to client messages, pongs, the close) passes through one
@@ -20,34 +23,43 @@ import asyncio
 import collections
 import contextlib
 import dataclasses
+import enum
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
+from aiohttp import WSMessage, WSMsgType, web
 
 from kubevision.api.envelope import dumps
 from kubevision.api.middleware import origin_allowed
 from kubevision.auth.permissions import Principal
 from kubevision.auth.service import AUTH
 from kubevision.config import SETTINGS
-from kubevision.errors import ApiError, ErrorCode
+from kubevision.errors import ApiError, ErrorCode, error_fields
 from kubevision.tasks import create_named_task, stop_tasks
 
 log = logging.getLogger(__name__)
 
 # Pings keep idle sockets open through proxies and detect dead peers.
 HEARTBEAT_S = 20.0
-# Close code for a socket whose user's session was revoked (watch, logs and exec).
-CLOSE_REVOKED = 4001
-# Close code for a client that broke a socket's limits (floods, or stopped reading).
-CLOSE_POLICY_VIOLATION = WSCloseCode.POLICY_VIOLATION
+# How often an open socket re-reads its user (revoked sessions close it; changed rights are re-checked).
+REVALIDATE_INTERVAL_S = 15.0
 # Longest close reason (a close frame's payload is at most 125 bytes, 2 of them the code).
 MAX_CLOSE_REASON_BYTES = 120
 # How often a closing socket looks whether its last bytes have left.
 TRANSPORT_DRAIN_POLL_S = 0.05
+
+
+class CloseCode(enum.IntEnum):
+    """Every close code the server sends (RFC 6455's numbers, plus one of the 4000-4999 private range)."""
+
+    NORMAL = 1000  # the stream ended (log `end`, terminal `exit`, an `error` frame before it)
+    GOING_AWAY = 1001  # server shutdown
+    POLICY_VIOLATION = 1008  # the client broke the socket's limits (floods, or stopped reading)
+    MESSAGE_TOO_BIG = 1009  # a client message over `max_message_bytes` (sent by aiohttp itself)
+    REVOKED = 4001  # the user's session was revoked (logout-all, password change, deactivation)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -164,7 +176,7 @@ class BoundedSocket:
         self.peak_queued_bytes = max(self.peak_queued_bytes, self._queued_bytes)
         self._changed.set()
 
-    async def close(self, code: int = WSCloseCode.OK, message: str = "") -> None:
+    async def close(self, code: int = CloseCode.NORMAL, message: str = "") -> None:
         """Send what is queued, then close with `code` (waits for the close, at most the limits' timeouts)."""
         if self._accepting:
             self._accepting = False
@@ -197,7 +209,7 @@ class BoundedSocket:
                 self._violate(f"the client read nothing for {loop.time() - started:.0f} s")
                 return
             except ConnectionError:
-                self._start_close(WSCloseCode.OK, b"")
+                self._start_close(CloseCode.NORMAL, b"")
                 return
 
     # -- incoming ------------------------------------------------------------------------------------------
@@ -227,7 +239,7 @@ class BoundedSocket:
         self._violation = reason
         log.warning("closing WebSocket %s with 1008: %s (peak queue %d frames, %d bytes)", self.request.path,
                     reason, self.peak_queued_frames, self.peak_queued_bytes)
-        self._start_close(CLOSE_POLICY_VIOLATION, reason.encode())
+        self._start_close(CloseCode.POLICY_VIOLATION, reason.encode())
 
     def _start_close(self, code: int, message: bytes) -> asyncio.Task[None]:
         if self._closer is None:
@@ -276,13 +288,50 @@ class BoundedSocket:
 
     async def shutdown(self) -> None:
         """Server shutdown: close with 1001 now (queued frames are dropped)."""
-        await asyncio.wait([self._start_close(WSCloseCode.GOING_AWAY, b"server shutdown")])
+        await asyncio.wait([self._start_close(CloseCode.GOING_AWAY, b"server shutdown")])
 
 
 def _encode(frame: dict[str, Any] | str | bytes) -> tuple[WSMsgType, bytes]:
     if isinstance(frame, bytes):
         return WSMsgType.BINARY, frame
     return WSMsgType.TEXT, (frame.encode() if isinstance(frame, str) else dumps(frame))
+
+
+def error_frame(error: ApiError, *, frame_type: str = "error", **fields: Any) -> dict[str, Any]:
+    """The frame that reports `error` on any socket: `type` (`error`, or `warning` when the socket goes on),
+    the protocol's own `fields` (the watch's `sub`), then the catalogue's code, message and data."""
+    return {"type": frame_type, **fields, **error_fields(error)}
+
+
+async def fail(socket: BoundedSocket, error: ApiError) -> None:
+    """Send the `error` frame for `error` after what is queued, then close the socket (1000)."""
+    with contextlib.suppress(ConnectionError):
+        await socket.send(error_frame(error))
+    await socket.close()
+
+
+async def revalidate(socket: BoundedSocket, principal: Principal, *,
+                     on_change: Callable[[Principal], Awaitable[None]]) -> None:
+    """Re-read the socket's user every `REVALIDATE_INTERVAL_S` for as long as the socket is open (run it as a
+    task). A revoked session closes the socket with `CloseCode.REVOKED`; when the user's role or grants changed,
+    `on_change(current)` re-checks what the socket does, and an `ApiError` it raises ends the socket with that
+    error frame."""
+    auth = socket.request.app[AUTH]
+    while True:
+        await asyncio.sleep(REVALIDATE_INTERVAL_S)
+        try:
+            current = await auth.revalidate(principal)
+        except ApiError as exc:
+            await socket.close(CloseCode.REVOKED, exc.message)
+            return
+        if current == principal:
+            continue
+        principal = current
+        try:
+            await on_change(current)
+        except ApiError as exc:
+            await fail(socket, exc)
+            return
 
 
 OPEN_SOCKETS = web.AppKey("open_sockets", weakref.WeakSet)

@@ -1,7 +1,9 @@
 """`AuthService`: turns credentials into sessions and requests into `Principal`s.
 
 Owns sign-in (with the 2FA step and the rate limiter), refresh-token rotation and revocation, token
-versions, the first-run bootstrap link, WebSocket tickets, TOTP life cycle and API keys.
+versions, the first-run bootstrap link, WebSocket tickets, TOTP life cycle and API keys. Sign-in and sign-out
+(`login`, `login.failed`, `refresh`, `logout`, `logout-all`) are audited here, once each with its outcome; the
+other account changes are audited by `services.accounts.AccountService`, which calls the methods below.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from kubevision.auth.tokens import IssuedToken, TokenCodec, TokenType
 from kubevision.config import Settings
 from kubevision.errors import ApiError, ErrorCode
 from kubevision.services.audit import AuditLog
+from kubevision.services.context import RequestContext
 from kubevision.store import Store
 from kubevision.store import apikeys as key_repo
 from kubevision.store import users as user_repo
@@ -164,14 +167,15 @@ class AuthService:
         assert fresh is not None
         return self._issue_session(fresh, bootstrap=bootstrap)
 
-    async def login(self, username: str, password: str, *, client_ip: str,
-                    request_id: str) -> Session | str:
-        """Check credentials. Returns a `Session`, or a 2FA session token when 2FA is on.
+    async def login(self, context: RequestContext, username: str, password: str) -> Session | str:
+        """Check credentials. Returns a `Session` (audited `login`), or a 2FA session token when 2FA is on (the
+        second step is audited). Wrong credentials are audited `login.failed` with a reason.
 
         Limited per client (in memory) and per username (the database throttle); with 2FA on, the right password
-        neither counts as a failure nor clears earlier ones: only the second step's success does.
+        neither counts as a failure nor clears earlier ones: only the second step's success does. Attempts
+        refused by these limits are not audited (anyone could fill the log with them).
         """
-        self.check_rate("login", client_ip)
+        self.check_rate("login", context.client_ip)
         await self.throttle.claim(username)
         async with self._store.transaction() as conn:
             user = await user_repo.get_user_by_name(conn, username)
@@ -179,9 +183,9 @@ class AuthService:
         valid = await verify_password(password, stored)
         if user is None or not valid or not user.active:
             reason = "unknown user" if user is None else ("bad password" if not valid else "inactive")
-            self._audit.record("login.failed", request_id=request_id, username=username,
-                               user_id=user.id if user else None, code=int(ErrorCode.NOT_LOGGED_IN),
-                               client_ip=client_ip, detail={"reason": reason})
+            self._audit.record("login.failed", **{**context.audit_fields(), "username": username,
+                                                  "user_id": user.id if user else None},
+                               code=int(ErrorCode.NOT_LOGGED_IN), detail={"reason": reason})
             raise ApiError(ErrorCode.NOT_LOGGED_IN, "invalid username or password")
         if user.totp_enabled:
             issued = self.codec.issue(TokenType.TWO_FACTOR, user_id=user.id, version=user.token_version,
@@ -189,37 +193,42 @@ class AuthService:
             await self.throttle.uncount(username)
             return issued.token
         await self.throttle.clear(username)
-        self._audit.record("login", request_id=request_id, user_id=user.id, username=user.username,
-                           client_ip=client_ip)
+        self._audit.record("login", **_as_user(context, user))
         return await self._signed_in(user)
 
-    async def verify_two_factor(self, session_token: str, code: str, *, client_ip: str,
-                                request_id: str) -> Session:
-        """Second sign-in step: a TOTP or recovery code for the 2FA session token."""
+    async def verify_two_factor(self, context: RequestContext, session_token: str, code: str) -> Session:
+        """Second sign-in step: a TOTP or recovery code for the 2FA session token (audited `login`, or
+        `login.failed` for a wrong code)."""
         claims = self.codec.decode(session_token, TokenType.TWO_FACTOR)
-        self.check_rate("2fa", client_ip)
+        self.check_rate("2fa", context.client_ip)
         if await self._was_used(claims["jti"]):
             raise ApiError(ErrorCode.NOT_LOGGED_IN, "2FA session token already used")
         user = await self._current_user(claims)
         await self.throttle.claim(user.username)
         if not await self._accept_second_factor(user, code):
-            self._audit.record("login.failed", request_id=request_id, user_id=user.id,
-                               username=user.username, code=int(ErrorCode.TWO_FACTOR_FAILED),
-                               client_ip=client_ip, detail={"reason": "bad 2FA code"})
+            self._audit.record("login.failed", **_as_user(context, user), code=int(ErrorCode.TWO_FACTOR_FAILED),
+                               detail={"reason": "bad 2FA code"})
             raise ApiError(ErrorCode.TWO_FACTOR_FAILED, "wrong, reused or expired 2FA code")
         await self._use_once(claims, "2FA session token")
         await self.throttle.clear(user.username)
-        self._audit.record("login", request_id=request_id, user_id=user.id, username=user.username,
-                           client_ip=client_ip, detail={"twoFactor": True})
+        self._audit.record("login", **_as_user(context, user), detail={"twoFactor": True})
         return await self._signed_in(user)
 
-    async def refresh(self, refresh_token: str, *, client_ip: str) -> Session:
-        """A new access token; a new refresh token too when the old one is within 24 h of expiry."""
+    async def refresh(self, context: RequestContext, refresh_token: str) -> Session:
+        """A new access token; a new refresh token too when the old one is within 24 h of expiry (audited
+        `refresh`, with `detail.rotated`, or with the code it was refused with)."""
         try:
             claims = self.codec.decode(refresh_token, TokenType.REFRESH)
-        except ApiError:
-            self.check_rate("refresh", client_ip)  # garbage still counts against the IP
+        except ApiError as exc:
+            self.check_rate("refresh", context.client_ip)  # garbage still counts against the IP
+            self._audit.record("refresh", code=int(exc.code), **context.audit_fields())
             raise
+        return await self._audit.record_outcome(
+            "refresh", self._renew(claims), **{**context.audit_fields(), "user_id": claims["user_id"]},
+            result_fields=lambda session: {"username": session.user.username,
+                                           "detail": {"rotated": session.refresh is not None}})
+
+    async def _renew(self, claims: dict[str, Any]) -> Session:
         wait = self.refresh_limiter.hit(("refresh-user", str(claims["sub"])))
         if wait is not None:
             raise rate_limited("too many session renewals for this account", wait)
@@ -234,22 +243,31 @@ class AuthService:
             await self._revoke(claims)
         return session
 
-    async def logout(self, refresh_token: str) -> None:
-        """Revoke one refresh token (an already invalid one is fine: the result is the same)."""
+    async def logout(self, context: RequestContext, refresh_token: str) -> None:
+        """Revoke one refresh token (audited `logout`). An already invalid one is fine — the result is the same —
+        and is not audited: it ends no session."""
         try:
             claims = self.codec.decode(refresh_token, TokenType.REFRESH)
         except ApiError:
             return
-        await self._revoke(claims)
+        await self._audit.record_outcome("logout", self._revoke(claims),
+                                         **{**context.audit_fields(), "user_id": claims["user_id"]})
 
     async def _revoke(self, claims: dict[str, Any]) -> None:
         async with self._store.transaction() as conn:
             expires_at = dt.datetime.fromtimestamp(claims["exp"], dt.UTC)
             await user_repo.revoke_token(conn, claims["jti"], expires_at)
 
-    async def logout_everywhere(self, user_id: int, *, revoke_api_keys: bool = False) -> int:
-        """Bump the token version: every token issued so far stops working. API keys survive unless
-        `revoke_api_keys`; returns how many keys were deleted."""
+    async def logout_everywhere(self, context: RequestContext, *, revoke_api_keys: bool = False) -> int:
+        """Bump the caller's token version: every token issued so far stops working. API keys survive unless
+        `revoke_api_keys`; returns how many keys were deleted (audited `logout-all`, with `detail.apiKeysRevoked`
+        when keys were revoked)."""
+        return await self._audit.record_outcome(
+            "logout-all", self._logout_everywhere(context.caller.user_id, revoke_api_keys=revoke_api_keys),
+            result_fields=lambda revoked: {"detail": {"apiKeysRevoked": revoked}} if revoke_api_keys else {},
+            **context.audit_fields())
+
+    async def _logout_everywhere(self, user_id: int, *, revoke_api_keys: bool) -> int:
         async with self._store.transaction() as conn:
             await user_repo.bump_token_version(conn, user_id)
             return await key_repo.delete_user_api_keys(conn, user_id) if revoke_api_keys else 0
@@ -307,21 +325,23 @@ class AuthService:
         self._bootstrap = (hash_secret(token), time.time() + BOOTSTRAP_TOKEN_TTL_S)
         return token
 
-    async def bootstrap(self, token: str, *, client_ip: str, request_id: str) -> Session:
-        """Exchange the bootstrap token for an admin session; it works once."""
-        self.check_rate("login", client_ip)
+    async def bootstrap(self, context: RequestContext, token: str) -> Session:
+        """Exchange the bootstrap token for an admin session; it works once (audited `login` with
+        `detail.bootstrap`, or `login.failed`)."""
+        self.check_rate("login", context.client_ip)
         pending = self._bootstrap
         if pending is None or time.time() > pending[1] or not hmac.compare_digest(
             hash_secret(token), pending[0]
         ):
+            self._audit.record("login.failed", code=int(ErrorCode.NOT_LOGGED_IN), **context.audit_fields(),
+                               detail={"reason": "bad bootstrap link"})
             raise ApiError(ErrorCode.NOT_LOGGED_IN, "bootstrap link is invalid, used or expired")
         self._bootstrap = None
         async with self._store.transaction() as conn:
             admins = [u for u in await user_repo.list_users(conn) if u.role == Role.ADMIN and u.active]
         if not admins:
             raise ApiError(ErrorCode.USER_NOT_FOUND, "no active admin to sign in as")
-        self._audit.record("login", request_id=request_id, user_id=admins[0].id,
-                           username=admins[0].username, client_ip=client_ip, detail={"bootstrap": True})
+        self._audit.record("login", **_as_user(context, admins[0]), detail={"bootstrap": True})
         return await self._signed_in(admins[0], bootstrap=True)
 
     # -- two-factor life cycle ------------------------------------------------------------------
@@ -357,7 +377,8 @@ class AuthService:
     async def confirm_identity(self, user_id: int, *, password: str | None, code: str | None = None) -> None:
         """Re-authentication before a sensitive change: the current password, or (2FA on) a fresh authenticator
         code instead. 40001 when neither is given, 40002 for a wrong password, 40103 for a wrong code (never
-        40100, which would sign the session out); failures count against the user's sign-in throttle (42900)."""
+        40100, which would sign the session out); failures count against the user's sign-in throttle (42900), and
+        the change asked for is audited with them (`services.accounts`)."""
         user = await self._load(user_id)
         if password is None and (code is None or not user.totp_enabled):
             alternative = " or a code from your authenticator app (code)" if user.totp_enabled else ""
@@ -367,16 +388,11 @@ class AuthService:
             if password is not None:
                 await self._require_password(user, password)
             elif not await self._accept_totp(user, code or ""):
-                self._record_failed_confirmation(user, ErrorCode.TWO_FACTOR_FAILED)
                 raise ApiError(ErrorCode.TWO_FACTOR_FAILED, "wrong, reused or expired 2FA code")
 
     async def _require_password(self, user: UserRecord, password: str) -> None:
         if not await verify_password(password, user.password_hash):
-            self._record_failed_confirmation(user, ErrorCode.PARAM_INVALID)
             raise ApiError(ErrorCode.PARAM_INVALID, "current password is incorrect")
-
-    def _record_failed_confirmation(self, user: UserRecord, code: ErrorCode) -> None:
-        self._audit.record("confirm.failed", user_id=user.id, username=user.username, code=int(code))
 
     async def setup_two_factor(self, user_id: int) -> dict[str, Any]:
         """Create a pending TOTP secret and 10 recovery codes (shown once)."""
@@ -421,7 +437,6 @@ class AuthService:
         async with self.throttle.attempt(user.username):
             await self._require_password(user, password)
             if not await self._accept_second_factor(user, code):
-                self._record_failed_confirmation(user, ErrorCode.TWO_FACTOR_FAILED)
                 raise ApiError(ErrorCode.TWO_FACTOR_FAILED, "wrong, reused or expired 2FA code")
         async with self._store.transaction() as conn:
             await clear_two_factor(conn, user_id)
@@ -477,6 +492,11 @@ class AuthService:
                 raise ApiError(ErrorCode.NOT_LOGGED_IN, "API key owner is missing or deactivated")
             await key_repo.touch_api_key(conn, record.id)
         return principal_for(user, via_api_key=True)
+
+
+def _as_user(context: RequestContext, user: UserRecord) -> dict[str, Any]:
+    """The audit columns of a sign-in event: the request's, with the user signing in (not yet its principal)."""
+    return {**context.audit_fields(), "user_id": user.id, "username": user.username}
 
 
 async def clear_two_factor(conn: Any, user_id: int) -> None:

@@ -83,6 +83,11 @@ class UserService:
         async with self._store.transaction() as conn:
             return await self._require(conn, user_id)
 
+    async def find(self, user_id: int) -> UserRecord | None:
+        """One user, or None."""
+        async with self._store.transaction() as conn:
+            return await user_repo.get_user(conn, user_id)
+
     async def get_by_name(self, username: str) -> UserRecord:
         """One user by name, or 40401."""
         async with self._store.transaction() as conn:

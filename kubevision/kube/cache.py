@@ -8,7 +8,8 @@ and watches from the newest resourceVersion, resuming after the server's watch t
 Memory: each object is kept once, as its compact JSON bytes (managedFields removed), beside its derived
 table row. Reads answer with those bytes as `orjson.Fragment`s, so a full list is a concatenation, not a
 re-serialisation. The cache is per cluster and shared by all users; authorization filters what each
-user sees. Secrets and events are never stored: their caches only forward watch events.
+user sees. Kinds that are not `storable` (Secrets, events) are never stored: their caches only forward
+watch events.
 """
 
 from __future__ import annotations
@@ -44,7 +45,6 @@ BACKOFF_INITIAL_S = 0.5
 BACKOFF_MAX_S = 30.0
 # A cache nobody read or subscribed to for this long stops (its cluster may stay in use).
 CACHE_IDLE_S = 600.0
-NEVER_STORED = frozenset({"secrets", "events"})
 
 Key = tuple[str, str]
 Listener = Callable[[str, "CacheEntry"], None]
@@ -75,7 +75,7 @@ class KindCache:
     def __init__(self, cluster: Cluster, kind: ResourceKind, *, store: bool, ttl_s: float) -> None:
         self.cluster = cluster
         self.kind = kind
-        self.store = store and kind.plural not in NEVER_STORED
+        self.store = store and kind.storable
         self.ttl_s = ttl_s
         self.entries: dict[Key, CacheEntry] = {}
         self.listeners: set[Listener] = set()
@@ -296,8 +296,9 @@ class ClusterCaches:
         self._caches: dict[str, KindCache] = {}
 
     def is_cached(self, kind: ResourceKind) -> bool:
-        """Whether reads of this kind are served from memory (hot built-in kinds)."""
-        return kind.name in self.cached_kinds and kind.plural not in NEVER_STORED
+        """Whether reads of this kind are served from memory: listed in the cached kinds setting and storable
+        (`ResourceKind.storable`: never Secrets nor events, whatever the setting says)."""
+        return kind.name in self.cached_kinds and kind.storable
 
     def cache_for(self, kind: ResourceKind) -> KindCache:
         """The kind's cache, started on first use (stored only for cached kinds)."""

@@ -70,6 +70,18 @@ class ClusterConfigError(CodedError, ValueError):
     error_code = ErrorCode.PARAM_INVALID
 
 
+class ClusterNameTakenError(CodedError):
+    """An uploaded cluster would take the name of one that exists."""
+
+    error_code = ErrorCode.ALREADY_EXISTS
+
+
+class ClusterNotDeletableError(CodedError):
+    """Only uploaded clusters can be deleted: kubeconfig contexts and the in-cluster account come back at start."""
+
+    error_code = ErrorCode.PARAM_INVALID
+
+
 class Cluster:
     """One cluster: its connection, registry, health and (per kind) caches."""
 
@@ -329,7 +341,7 @@ class ClusterManager:
         config, context = parse_kubeconfig(kubeconfig_text)
         async with self._store.transaction() as conn:
             if await cluster_repo.cluster_name_taken(conn, name):
-                raise FileExistsError(f"a cluster named {name!r} already exists")
+                raise ClusterNameTakenError(f"a cluster named {name!r} already exists")
         probe = KubeConnection(name, kubeconfig_loader(config, context))
         try:
             version = await probe.request("GET", "/version", timeout_s=15)
@@ -349,7 +361,7 @@ class ClusterManager:
         """Forget an uploaded cluster (kubeconfig contexts come back at the next start)."""
         cluster = self.get(cluster_id)
         if cluster.source != "uploaded":
-            raise PermissionError(
+            raise ClusterNotDeletableError(
                 f"cluster {cluster.name!r} comes from the {cluster.source}; remove it there instead"
             )
         await cluster.aclose()

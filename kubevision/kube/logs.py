@@ -55,7 +55,6 @@ DEFAULT_AGGREGATED_TAIL_LINES = 10
 # How long an aggregated stream waits for the pod informer's first list before using a live list.
 POD_CACHE_SYNC_TIMEOUT_S = 10.0
 DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container"
-AGGREGATABLE_KINDS = ("deployments", "statefulsets", "daemonsets", "jobs")
 TERMINAL_FRAMES = frozenset({"end", "error"})
 STARTED_PHASES = frozenset({"Running", "Succeeded", "Failed"})
 FINISHED_PHASES = frozenset({"Succeeded", "Failed"})
@@ -247,14 +246,20 @@ class LogBuffer:
         return {"type": "log", "lines": batch}
 
 
+def stream_error(error: BaseException) -> ApiError:
+    """The coded error a stream's failure is reported as: a coded error's own, 50200 for a broken connection
+    to the API server, 50000 (not described) for an unexpected one."""
+    if (translated := api_error_for(error)) is not None:
+        return translated
+    if isinstance(error, (aiohttp.ClientError, OSError)):
+        return ApiError(ErrorCode.CLUSTER_UNAVAILABLE,
+                        f"log stream from the API server broke: {error or type(error).__name__}")
+    return ApiError(ErrorCode.INTERNAL, "internal error")
+
+
 def error_frame(error: BaseException) -> Frame:
     """The `error` frame for a failure (an unexpected one is not described)."""
-    if (translated := api_error_for(error)) is not None:
-        return {"type": "error", **error_fields(translated)}
-    if isinstance(error, (aiohttp.ClientError, OSError)):
-        return {"type": "error", "code": int(ErrorCode.CLUSTER_UNAVAILABLE),
-                "message": f"log stream from the API server broke: {error or type(error).__name__}"}
-    return {"type": "error", "code": int(ErrorCode.INTERNAL), "message": "internal error"}
+    return {"type": "error", **error_fields(stream_error(error))}
 
 
 STREAM_ERRORS = (KubeError, aiohttp.ClientError, OSError)

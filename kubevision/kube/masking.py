@@ -1,8 +1,8 @@
 """Secret values: who may see them (the reveal decision) and what everyone else gets (the masked object).
 
-One decision, one presentation. `ValueAccess.decide(principal, cluster_id=..., kind=..., namespace=...)`
-answers "may this principal reveal values of this kind here?" (role verb `reveal` ∩ cluster ∩ namespace
-grants); `ValueAccess.present` is the step that follows it for every object that leaves the server (REST
+One decision, one presentation. The access scope (`services/access.py`, `AccessScope.values`) answers "may
+this caller reveal values of this kind here?" (role verb `reveal` ∩ cluster ∩ namespace grants) and hands a
+`ValueAccess`; `ValueAccess.present` is the step that follows it for every object that leaves the server (REST
 results, watch events, dry-run objects and diffs, the objects the views read). A Secret is shown with:
 
 - every `data` and `stringData` value replaced by `SECRET_MASK` (the keys stay visible);
@@ -30,7 +30,6 @@ from typing import Any
 
 import orjson
 
-from kubevision.auth.permissions import Principal, Verb
 from kubevision.errors import ApiError, ErrorCode
 from kubevision.kube.errors import KubeError
 from kubevision.kube.objects import strip_managed_fields
@@ -56,8 +55,8 @@ WITHHELD = "(the API server's quote of the Secret is not shown: it holds values 
 
 
 def is_secret_kind(kind: ResourceKind) -> bool:
-    """True for the core Secret kind (the only kind whose values are masked)."""
-    return kind.group == "" and kind.kind == "Secret"
+    """True for a kind whose values are masked unless revealed (`ResourceKind.sensitive`: the core Secrets)."""
+    return kind.sensitive
 
 
 def _secret_values(obj: Obj) -> set[str]:
@@ -176,19 +175,11 @@ def _touches(tokens: tuple[str, ...], protected: tuple[str, ...]) -> bool:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ValueAccess:
-    """The reveal decision for one principal, kind and namespace, and the presentation that follows from it."""
+    """The reveal decision for one caller, kind and namespace (made by the access scope), and the presentation
+    that follows from it."""
 
     masks: bool  # objects of this kind carry values that are masked unless revealed
     may_reveal: bool  # the principal may see them here
-
-    @classmethod
-    def decide(cls, principal: Principal, *, cluster_id: int, kind: ResourceKind,
-               namespace: str | None) -> ValueAccess:
-        """May `principal` reveal values of `kind` in `namespace` of the cluster (role ∩ cluster ∩ namespace)?"""
-        may_reveal = (principal.can_see_cluster(cluster_id)
-                      and (not kind.namespaced or principal.can_see_namespace(namespace))
-                      and principal.allows(kind.name, Verb.REVEAL, cluster_scoped=not kind.namespaced))
-        return cls(masks=is_secret_kind(kind), may_reveal=may_reveal)
 
     def present(self, obj: Obj, *, reveal: bool = False) -> Obj:
         """The object as it may leave the server: no managedFields; values masked unless `reveal` was asked

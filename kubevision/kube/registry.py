@@ -1,15 +1,19 @@
 """The resource registry: every kind the cluster serves, found through API discovery.
 
 One frozen `ResourceKind` describes a kind (group, preferred version, plural, scope, verbs,
-subresources, sidebar category); built-in kinds and CRDs are the same type, so CRUD, tables, caches,
-watches and search treat them alike. Versions always come from discovery (the group's preferred
-version), never from a hard-coded list, so old and new clusters both work.
+subresources, sidebar category, capabilities, the views it takes part in, whether its values are masked and
+whether the cache may store it); built-in kinds and CRDs are the same type, so CRUD, tables, caches,
+watches and search treat them alike. `BUILTIN_KINDS` is the one table of what KubeVision knows about the
+built-in kinds beyond discovery; the rest (scale, logs, exec) comes from discovery, once per discovery.
+Versions always come from discovery (the group's preferred version), never from a hard-coded list, so old
+and new clusters both work.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import enum
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -18,39 +22,97 @@ from urllib.parse import quote
 from kubevision.errors import CodedError, ErrorCode
 from kubevision.kube.connection import KubeConnection
 from kubevision.kube.errors import BadRequestError, KubeError
+from kubevision.kube.tables import columns_of, table_spec
 
 log = logging.getLogger(__name__)
 
-# Where the built-in kinds sit in the sidebar, and which API group wins when a plural is ambiguous.
-BUILTIN_KINDS: dict[str, tuple[str, str]] = {
-    "pods": ("", "workloads"),
-    "deployments": ("apps", "workloads"),
-    "statefulsets": ("apps", "workloads"),
-    "daemonsets": ("apps", "workloads"),
-    "replicasets": ("apps", "workloads"),
-    "jobs": ("batch", "workloads"),
-    "cronjobs": ("batch", "workloads"),
-    "services": ("", "network"),
-    "ingresses": ("networking.k8s.io", "network"),
-    "endpoints": ("", "network"),
-    "networkpolicies": ("networking.k8s.io", "network"),
-    "configmaps": ("", "config"),
-    "secrets": ("", "config"),
-    "horizontalpodautoscalers": ("autoscaling", "config"),
-    "resourcequotas": ("", "config"),
-    "limitranges": ("", "config"),
-    "persistentvolumes": ("", "storage"),
-    "persistentvolumeclaims": ("", "storage"),
-    "storageclasses": ("storage.k8s.io", "storage"),
-    "nodes": ("", "cluster"),
-    "namespaces": ("", "cluster"),
-    "events": ("", "cluster"),
-    "serviceaccounts": ("", "access"),
-    "roles": ("rbac.authorization.k8s.io", "access"),
-    "rolebindings": ("rbac.authorization.k8s.io", "access"),
-    "clusterroles": ("rbac.authorization.k8s.io", "access"),
-    "clusterrolebindings": ("rbac.authorization.k8s.io", "access"),
+class Capability(enum.StrEnum):
+    """What KubeVision can do with a kind besides read, write and delete (`ResourceKind.capabilities`)."""
+
+    SCALE = "scale"  # discovery lists a `scale` subresource: PUT .../{kind}/{name}/scale
+    RESTART = "restart"  # a pod template to stamp with `restartedAt`: POST .../{kind}/{name}/restart
+    LOGS = "logs"  # discovery lists a `log` subresource on a built-in kind (pods): the log socket
+    EXEC = "exec"  # discovery lists an `exec` subresource on a built-in kind (pods): the terminal
+    AGGREGATED_LOGS = "aggregated_logs"  # merged logs of the pods its selector picks: .../{kind}/{name}/logs
+    # Reserved; no kind has them yet (no feature serves them).
+    PORT_FORWARD = "port_forward"
+    METRICS = "metrics"
+    HELM = "helm"
+
+
+class View(enum.StrEnum):
+    """The cross-kind views a built-in kind takes part in (`ResourceKind.views`)."""
+
+    OVERVIEW = "overview"  # readiness summarised on the cluster overview
+    OVERVIEW_COUNT = "overview_count"  # only counted on the cluster overview
+    NAMESPACE_SUMMARY = "namespace_summary"  # counted in the overview's summary of the current namespace
+    SEARCH_LIVE = "search_live"  # searched by default with a live list (cached kinds are searched anyway)
+    TOPOLOGY = "topology"  # read for the namespace topology
+    TOPOLOGY_OWNER = "topology_owner"  # owns other topology nodes (added before the pods)
+    RELATED_PODS = "related_pods"  # its detail page lists the pods its selector picks
+
+
+@dataclasses.dataclass(frozen=True)
+class BuiltinKind:
+    """What KubeVision knows about a built-in kind beyond discovery."""
+
+    category: str  # sidebar group
+    _: dataclasses.KW_ONLY
+    capabilities: frozenset[Capability] = frozenset()  # besides those discovery shows (scale, logs, exec)
+    views: frozenset[View] = frozenset()
+    sensitive: bool = False  # values are masked unless revealed (and never stored by the cache)
+    storable: bool = True  # the cache may keep its objects (a sensitive kind never is)
+
+
+_ROLLING = frozenset({Capability.RESTART, Capability.AGGREGATED_LOGS})
+_OWNER = frozenset({View.OVERVIEW, View.TOPOLOGY, View.TOPOLOGY_OWNER, View.RELATED_PODS})
+_NAMED_IN_TOPOLOGY = frozenset({View.SEARCH_LIVE, View.TOPOLOGY, View.NAMESPACE_SUMMARY})
+# Every fact about the built-in kinds, by (group, plural), in sidebar order. The group also decides which API
+# group owns a plural served by several (events: the core group, not events.k8s.io).
+BUILTIN_KINDS: dict[tuple[str, str], BuiltinKind] = {
+    ("", "pods"): BuiltinKind("workloads", views=frozenset({View.OVERVIEW, View.TOPOLOGY, View.NAMESPACE_SUMMARY})),
+    ("apps", "deployments"): BuiltinKind("workloads", capabilities=_ROLLING, views=_OWNER | {View.NAMESPACE_SUMMARY}),
+    ("apps", "statefulsets"): BuiltinKind("workloads", capabilities=_ROLLING, views=_OWNER | {View.NAMESPACE_SUMMARY}),
+    ("apps", "daemonsets"): BuiltinKind("workloads", capabilities=_ROLLING, views=_OWNER | {View.NAMESPACE_SUMMARY}),
+    ("apps", "replicasets"): BuiltinKind("workloads", views=_OWNER),
+    ("batch", "jobs"): BuiltinKind("workloads", capabilities=frozenset({Capability.AGGREGATED_LOGS}),
+                                   views=_OWNER | {View.SEARCH_LIVE, View.NAMESPACE_SUMMARY}),
+    ("batch", "cronjobs"): BuiltinKind("workloads", views=_OWNER - {View.RELATED_PODS} | {View.SEARCH_LIVE}),
+    ("", "services"): BuiltinKind("network", views=frozenset({View.OVERVIEW_COUNT, View.TOPOLOGY, View.RELATED_PODS,
+                                                              View.NAMESPACE_SUMMARY})),
+    ("networking.k8s.io", "ingresses"): BuiltinKind("network", views=frozenset({View.OVERVIEW_COUNT, View.TOPOLOGY})),
+    ("", "endpoints"): BuiltinKind("network"),
+    ("networking.k8s.io", "networkpolicies"): BuiltinKind("network"),
+    ("autoscaling", "horizontalpodautoscalers"): BuiltinKind("config"),
+    ("", "configmaps"): BuiltinKind("config", views=_NAMED_IN_TOPOLOGY),
+    ("", "secrets"): BuiltinKind("config", views=_NAMED_IN_TOPOLOGY, sensitive=True),
+    ("", "resourcequotas"): BuiltinKind("config"),
+    ("", "limitranges"): BuiltinKind("config"),
+    ("", "persistentvolumeclaims"): BuiltinKind("storage", views=frozenset({View.SEARCH_LIVE, View.TOPOLOGY})),
+    ("", "persistentvolumes"): BuiltinKind("storage", views=frozenset({View.SEARCH_LIVE})),
+    ("storage.k8s.io", "storageclasses"): BuiltinKind("storage", views=frozenset({View.SEARCH_LIVE})),
+    ("", "nodes"): BuiltinKind("cluster", views=frozenset({View.OVERVIEW_COUNT})),
+    ("", "namespaces"): BuiltinKind("cluster", views=frozenset({View.OVERVIEW_COUNT})),
+    # Events are many and short-lived: their informers forward watch events but keep nothing.
+    ("", "events"): BuiltinKind("cluster", storable=False),
+    ("", "serviceaccounts"): BuiltinKind("access", views=frozenset({View.SEARCH_LIVE})),
+    ("rbac.authorization.k8s.io", "roles"): BuiltinKind("access"),
+    ("rbac.authorization.k8s.io", "rolebindings"): BuiltinKind("access"),
+    ("rbac.authorization.k8s.io", "clusterroles"): BuiltinKind("access"),
+    ("rbac.authorization.k8s.io", "clusterrolebindings"): BuiltinKind("access"),
 }
+_BUILTIN_ORDER = {key: index for index, key in enumerate(BUILTIN_KINDS)}
+# Discovery's subresources that give a kind a capability.
+DISCOVERED_CAPABILITIES = {"scale": Capability.SCALE, "log": Capability.LOGS, "exec": Capability.EXEC}
+
+
+def builtin_plurals(fact: View | Capability) -> tuple[str, ...]:
+    """The built-in kinds (plurals, in sidebar order) that take part in a view or have a capability from the
+    table (not those only discovery shows, such as scale)."""
+    return tuple(plural for (_, plural), facts in BUILTIN_KINDS.items()
+                 if fact in facts.views or fact in facts.capabilities)
+
+
 CATEGORIES = ("workloads", "network", "config", "storage", "cluster", "access", "custom", "other")
 CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
 
@@ -78,6 +140,11 @@ class ResourceKind:
     short_names: tuple[str, ...] = ()
     category: str = "other"
     custom: bool = False
+    builtin: bool = False  # one of `BUILTIN_KINDS`, in its own group
+    capabilities: frozenset[Capability] = frozenset()
+    views: frozenset[View] = frozenset()
+    sensitive: bool = False  # values masked unless revealed (Secrets)
+    storable: bool = True  # the cache may keep its objects (never for a sensitive kind)
     name: str = ""  # the id used in URLs: the plural, or plural.group when ambiguous
     served_versions: tuple[str, ...] = ()  # every version of the group that serves it, preferred first
 
@@ -103,13 +170,17 @@ class ResourceKind:
         path = f"{self.collection_path(namespace)}/{path_segment(name, 'name')}"
         return f"{path}/{subresource}" if subresource else path
 
-    def describe(self, *, cached: bool) -> dict[str, Any]:
-        """The JSON shape used by `/clusters/{id}/kinds`."""
+    def describe(self, *, cached: bool, allowed: Iterable[str]) -> dict[str, Any]:
+        """The JSON shape used by `/clusters/{id}/kinds`: `cached` (reads answered from memory) and `allowed`
+        (what the caller may do with the kind) are decided by the caller of this."""
         return {
             "name": self.name, "kind": self.kind, "group": self.group, "version": self.version,
             "apiVersion": self.api_version, "namespaced": self.namespaced, "verbs": sorted(self.verbs),
             "subresources": sorted(self.subresources), "shortNames": list(self.short_names),
-            "category": self.category, "custom": self.custom, "cached": cached,
+            "category": self.category, "custom": self.custom, "builtin": self.builtin,
+            "capabilities": sorted(self.capabilities), "views": sorted(self.views), "sensitive": self.sensitive,
+            "storable": self.storable, "cached": cached,
+            "columns": columns_of(table_spec(self), namespaced=self.namespaced), "allowed": sorted(allowed),
         }
 
 
@@ -132,7 +203,9 @@ class Registry:
             for kind in candidates:
                 name = plural if kind is preferred else kind.qualified
                 named.append(dataclasses.replace(kind, name=name))
-        self.kinds = sorted(named, key=lambda k: (CATEGORIES.index(k.category), k.name))
+        self.kinds = sorted(named, key=lambda k: (CATEGORIES.index(k.category),
+                                                  _BUILTIN_ORDER.get((k.group, k.plural), len(_BUILTIN_ORDER))
+                                                  if k.builtin else len(_BUILTIN_ORDER), k.name))
         self._by_name = {k.name: k for k in self.kinds}
         self._aliases: dict[str, ResourceKind] = {}
         for kind in self.kinds:
@@ -164,9 +237,8 @@ class Registry:
 def _preferred(plural: str, candidates: list[ResourceKind]) -> ResourceKind | None:
     if len(candidates) == 1:
         return candidates[0]
-    builtin = BUILTIN_KINDS.get(plural)
     for kind in candidates:
-        if builtin and kind.group == builtin[0]:
+        if kind.builtin:
             return kind
     for kind in candidates:  # the core group wins over aggregated duplicates (events)
         if kind.group == "":
@@ -188,16 +260,26 @@ def _kinds_in(resource_list: dict[str, Any], group: str, version: str,
         verbs = frozenset(entry.get("verbs") or [])
         if "/" in plural or not verbs & {"get", "list"}:
             continue
-        builtin = BUILTIN_KINDS.get(plural)
         custom = (group, plural) in crd_groups
-        category = builtin[1] if builtin and builtin[0] == group else ("custom" if custom else "other")
+        kind_subresources = frozenset(subresources.get(plural, ()))
+        builtin = (group, plural) in BUILTIN_KINDS
+        facts = BUILTIN_KINDS.get((group, plural)) or BuiltinKind("custom" if custom else "other")
         kinds.append(ResourceKind(
             plural=plural, kind=entry["kind"], group=group, version=version,
-            namespaced=bool(entry.get("namespaced")), verbs=verbs,
-            subresources=frozenset(subresources.get(plural, ())),
-            short_names=tuple(entry.get("shortNames") or ()), category=category, custom=custom,
+            namespaced=bool(entry.get("namespaced")), verbs=verbs, subresources=kind_subresources,
+            short_names=tuple(entry.get("shortNames") or ()), category=facts.category, custom=custom,
+            builtin=builtin, capabilities=_capabilities(facts, kind_subresources, builtin=builtin),
+            views=facts.views, sensitive=facts.sensitive, storable=facts.storable and not facts.sensitive,
         ))
     return kinds
+
+
+def _capabilities(facts: BuiltinKind, subresources: frozenset[str], *, builtin: bool) -> frozenset[Capability]:
+    """The table's capabilities plus those discovery shows: `scale` on any kind; `log` and `exec` on built-in ones
+    (the log and terminal sockets serve pods)."""
+    found = {capability for subresource, capability in DISCOVERED_CAPABILITIES.items()
+             if subresource in subresources and (builtin or capability is Capability.SCALE)}
+    return facts.capabilities | found
 
 
 async def discover(connection: KubeConnection) -> tuple[Registry, list[dict[str, Any]]]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kubevision.kube.registry import BUILTIN_KINDS, ResourceKind
+if TYPE_CHECKING:  # the registry describes each kind's columns with this module
+    from kubevision.kube.registry import ResourceKind
 
 Obj = dict[str, Any]
 
@@ -232,6 +233,10 @@ def _binding_cells(obj: Obj) -> list[Any]:
     return [f"{role.get('kind')}/{role.get('name')}", subjects, created(obj)]
 
 
+def _rules_cells(obj: Obj) -> list[Any]:
+    return [len(obj.get("rules") or []), created(obj)]
+
+
 def _hpa_cells(obj: Obj) -> list[Any]:
     spec = _spec(obj)
     target = spec.get("scaleTargetRef") or {}
@@ -279,6 +284,8 @@ TABLES: dict[str, TableSpec] = {
                                     AGE), _pv_cells),
     "storageclasses": TableSpec((Column("Provisioner"), Column("Reclaim policy"), Column("Binding mode"), AGE),
                                 _storageclass_cells),
+    "roles": TableSpec((Column("Rules", "number"), AGE), _rules_cells),
+    "clusterroles": TableSpec((Column("Rules", "number"), AGE), _rules_cells),
     "rolebindings": TableSpec((Column("Role"), Column("Subjects"), AGE), _binding_cells),
     "clusterrolebindings": TableSpec((Column("Role"), Column("Subjects"), AGE), _binding_cells),
     "horizontalpodautoscalers": TableSpec((Column("Reference"), Column("Min", "number"), Column("Max", "number"),
@@ -294,10 +301,7 @@ GENERIC = TableSpec((AGE,), lambda o: [created(o)])
 
 def table_spec(kind: ResourceKind) -> TableSpec:
     """The renderer for a kind: built-ins (in their own group) by plural; others get the generic one."""
-    builtin = BUILTIN_KINDS.get(kind.plural)
-    if builtin is not None and builtin[0] == kind.group:
-        return TABLES.get(kind.plural, GENERIC)
-    return GENERIC
+    return TABLES.get(kind.plural, GENERIC) if kind.builtin else GENERIC
 
 
 def columns_of(spec: TableSpec, *, namespaced: bool) -> list[dict[str, str]]:

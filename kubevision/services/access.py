@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from kubevision.auth.permissions import Principal, Verb
@@ -25,6 +25,7 @@ from kubevision.kube.clusters import Cluster, ClusterManager
 from kubevision.kube.masking import ValueAccess, is_secret_kind
 from kubevision.kube.registry import ResourceKind, UnknownResourceError
 from kubevision.services.context import RequestContext
+from kubevision.store.audit import AuditScope
 
 Obj = dict[str, Any]
 NAMESPACES = "namespaces"
@@ -49,6 +50,20 @@ def namespace_limited(principal: Principal) -> bool:
 def granted_namespaces(principal: Principal) -> frozenset[str] | None:
     """The namespaces the caller is limited to, or None when it is not limited."""
     return principal.namespace_grants
+
+
+def granted_clusters(principal: Principal) -> frozenset[int] | None:
+    """The clusters the caller is limited to, or None when it is not limited."""
+    return principal.cluster_grants
+
+
+def audit_visibility(principal: Principal) -> AuditScope | None:
+    """The audit rows the caller may read: None (every row) for admins and for callers without grants;
+    otherwise their own rows and rows about the clusters and namespaces granted to them."""
+    clusters, namespaces = granted_clusters(principal), granted_namespaces(principal)
+    if principal.is_admin or (clusters is None and namespaces is None):
+        return None
+    return AuditScope(principal.user_id, clusters, namespaces)
 
 
 async def lookup_kind(cluster: Cluster, resource: str) -> ResourceKind:
@@ -130,15 +145,27 @@ class AccessScope:
         if self.kind.name == NAMESPACES and not self.sees_key((None, name)):
             raise ApiError(ErrorCode.NAMESPACE_FORBIDDEN, f"no access to namespace {name!r}")
 
+    def require_namespace(self) -> None:
+        """40001 unless a namespaced kind names its namespace (reads and changes of one object)."""
+        if self.kind.namespaced and not self.namespace:
+            raise ApiError(ErrorCode.PARAM_MISSING, f"namespace is required for {self.kind.name}")
+
     # -- visibility ----------------------------------------------------------------------------------
     def sees_key(self, key: tuple[str | None, str]) -> bool:
         """Whether an object with this (namespace, name) is visible: in a granted namespace, or for the
         Namespace kind, named after one."""
+        visible = self.key_filter()
+        return visible is None or visible(key)
+
+    def key_filter(self) -> Callable[[tuple[str | None, str]], bool] | None:
+        """`sees_key` for scans of many keys (lists, watch events): a test with the grants looked up once, or
+        None when every key is visible (the scan then skips it). A call costs a tenth of `sees_key`'s."""
         grants = granted_namespaces(self.principal)
         if grants is None:
-            return True
-        namespace, name = key
-        return (name if self.kind.name == NAMESPACES else namespace) in grants
+            return None
+        if self.kind.name == NAMESPACES:
+            return lambda key: key[1] in grants
+        return lambda key: key[0] in grants
 
     def sees(self, obj: Obj) -> bool:
         """Whether a listed object is visible (see `sees_key`)."""
@@ -149,6 +176,16 @@ class AccessScope:
     def filters_keys(self) -> bool:
         """Whether `sees_key` can be false (a fast path skips it otherwise)."""
         return namespace_limited(self.principal)
+
+    def listed_namespaces(self) -> list[str | None]:
+        """The namespaces a live list reads: this scope's one, else each granted one (sorted) for a namespaced
+        kind when the caller is limited, else all of them at once (None)."""
+        grants = granted_namespaces(self.principal)
+        if self.namespace:
+            return [self.namespace]
+        if grants is not None and self.kind.namespaced:
+            return list(sorted(grants))
+        return [None]
 
     # -- presentation --------------------------------------------------------------------------------
     @functools.cached_property

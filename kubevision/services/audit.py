@@ -15,7 +15,7 @@ import contextvars
 import dataclasses
 import inspect
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import orjson
@@ -154,6 +154,20 @@ class AuditLog:
             await self.finish(entry, int(code_for(exc)))
             raise
         await self.finish(entry, 0)
+        return result
+
+    async def record_outcome(self, action: str, operation: Awaitable[T], *,
+                             result_fields: Callable[[T], dict[str, Any]] | None = None, **fields: Any) -> T:
+        """Run one change of this server's own state (users, sessions, API keys, clusters: nothing is sent
+        elsewhere, so no intent row is written ahead) and queue one row with its outcome: 0, with the columns
+        `result_fields` picks from the result (such as the id of what was made), or the business code of the
+        error it raised (`kubevision.errors.code_for`; unexpected errors are 50000). `fields` as for `record()`."""
+        try:
+            result = await operation
+        except Exception as exc:
+            self.record(action, code=int(code_for(exc)), **fields)
+            raise
+        self.record(action, **{**fields, **(result_fields(result) if result_fields else {})})
         return result
 
     async def flush(self) -> None:

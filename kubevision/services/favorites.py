@@ -1,4 +1,6 @@
-"""`FavoritesService`: what each user starred (objects and list views), shown in their sidebar."""
+"""`FavoritesService`: what each user starred (objects and list views), shown in their sidebar.
+
+Favorites are the caller's own bookmarks (links, not access): they are not audited."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from kubevision.errors import ApiError, ErrorCode
+from kubevision.services.context import RequestContext
 from kubevision.store import Store
 from kubevision.store import favorites as repo
 
@@ -19,14 +22,15 @@ class FavoritesService:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    async def list(self, user_id: int) -> list[dict[str, Any]]:
-        """The user's favorites."""
+    async def list(self, context: RequestContext) -> list[dict[str, Any]]:
+        """The caller's favorites."""
         async with self._store.transaction() as conn:
-            return await repo.list_favorites(conn, user_id)
+            return await repo.list_favorites(conn, context.caller.user_id)
 
-    async def add(self, user_id: int, *, path: str, title: str | None, cluster: int | None,
+    async def add(self, context: RequestContext, *, path: str, title: str | None, cluster: int | None,
                   resource: str | None, namespace: str | None, name: str | None) -> dict[str, Any]:
         """Star a frontend path (an app route starting with '/'); 40900 when already starred."""
+        user_id = context.caller.user_id
         if not path.startswith("/") or path.startswith("//") or len(path) > 1024:
             raise ApiError(ErrorCode.PARAM_INVALID, "path must be an app route starting with '/'")
         async with self._store.transaction() as conn:
@@ -38,10 +42,10 @@ class FavoritesService:
                 conn, user_id=user_id, path=path, title=(title or name or path)[:253], cluster_id=cluster,
                 resource=resource, namespace=namespace, name=name)
 
-    async def remove(self, user_id: int, favorite_id: int) -> None:
-        """Unstar; 40400 when the user has no such favorite."""
+    async def remove(self, context: RequestContext, favorite_id: int) -> None:
+        """Unstar; 40400 when the caller has no such favorite."""
         async with self._store.transaction() as conn:
-            if not await repo.delete_favorite(conn, user_id=user_id, favorite_id=favorite_id):
+            if not await repo.delete_favorite(conn, user_id=context.caller.user_id, favorite_id=favorite_id):
                 raise ApiError(ErrorCode.NOT_FOUND, f"favorite {favorite_id} not found")
 
 

@@ -1,7 +1,7 @@
 """`StreamService`: authorized log streams, log downloads and terminal sessions.
 
-Authorization is the same as everywhere (role verbs ∩ cluster grants ∩ namespace grants, through
-`ResourceService.resolve`): pod logs need the `logs` verb on `pods`, aggregated workload logs also
+Authorization is the same as everywhere (role verbs ∩ cluster grants ∩ namespace grants, through an
+`AccessScope`, services/access.py): pod logs need the `logs` verb on `pods`, aggregated workload logs also
 `read` on the workload kind, exec needs `exec` on `pods`. Kubernetes RBAC answers on top (Forbidden →
 40300). The WebSocket plumbing (frames, writer, heartbeats) stays in `api/streams.py`; this module knows
 Kubernetes and the session records.
@@ -18,12 +18,12 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from kubevision.auth.permissions import Principal, Verb
+from kubevision.auth.permissions import Verb
 from kubevision.errors import ApiError, ErrorCode, code_for
+from kubevision.kube.clusters import ClusterManager
 from kubevision.kube.errors import KubeError
 from kubevision.kube.exec import ExecStatus, PodExec
 from kubevision.kube.logs import (
-    AGGREGATABLE_KINDS,
     AggregatedLogs,
     LogBuffer,
     LogOptions,
@@ -34,9 +34,11 @@ from kubevision.kube.logs import (
     selector_predicate,
     workload_selector,
 )
+from kubevision.kube.registry import Capability, builtin_plurals
+from kubevision.services.access import AccessScope
 from kubevision.services.audit import AuditLog
+from kubevision.services.context import RequestContext
 from kubevision.services.recordings import ActiveSession, TerminalSessions
-from kubevision.services.resources import ResourceService, Target
 
 # Terminal size assumed until the browser says otherwise (also the recording's header).
 DEFAULT_COLS, DEFAULT_ROWS = 80, 24
@@ -47,7 +49,7 @@ MAX_TERMINAL_DIMENSION = 1000
 class PodLogTarget:
     """An authorized single-container log source."""
 
-    target: Target
+    target: AccessScope
     namespace: str
     pod: str
     container: str
@@ -114,27 +116,29 @@ class Terminal:
 
 
 class StreamService:
-    """Opens log streams and terminals for a principal."""
+    """Opens log streams and terminals for a caller."""
 
-    def __init__(self, resources: ResourceService, audit: AuditLog, sessions: TerminalSessions) -> None:
-        self._resources = resources
+    def __init__(self, clusters: ClusterManager, audit: AuditLog, sessions: TerminalSessions) -> None:
+        self._clusters = clusters
         self._audit = audit
         self._sessions = sessions
 
-    async def authorize_pods(self, principal: Principal, cluster_id: int, namespace: str, verb: Verb) -> Target:
-        """The `pods` target in a namespace if `verb` is allowed there (also used to re-check live sockets)."""
+    async def authorize_pods(self, context: RequestContext, cluster_id: int, namespace: str,
+                             verb: Verb) -> AccessScope:
+        """The `pods` scope in a namespace if `verb` is allowed there (also used to re-check live sockets)."""
         if not namespace:
             raise ApiError(ErrorCode.PARAM_MISSING, "namespace is required")
-        return await self._resources.resolve(principal, cluster_id, "pods", namespace, verb)
+        return await AccessScope.open(context, self._clusters, cluster_id, "pods", namespace=namespace, verb=verb)
 
-    async def _pod(self, target: Target, name: str) -> dict[str, Any]:
+    @staticmethod
+    async def _pod(target: AccessScope, name: str) -> dict[str, Any]:
         assert target.namespace is not None
         return await target.cluster.request("GET", target.kind.object_path(name, target.namespace))
 
-    async def pod_log_target(self, principal: Principal, cluster_id: int, namespace: str, pod: str,
+    async def pod_log_target(self, context: RequestContext, cluster_id: int, namespace: str, pod: str,
                              options: LogOptions) -> PodLogTarget:
         """Authorize, find the pod (40400) and choose its container (40400 / 40001)."""
-        target = await self.authorize_pods(principal, cluster_id, namespace, Verb.LOGS)
+        target = await self.authorize_pods(context, cluster_id, namespace, Verb.LOGS)
         pod_object = await self._pod(target, pod)
         container = choose_container(pod_object, options.container)
         return PodLogTarget(target=target, namespace=namespace, pod=pod, container=container, options=options,
@@ -158,41 +162,42 @@ class StreamService:
                             options) as response:
             yield response
 
-    async def workload_logs(self, principal: Principal, cluster_id: int, namespace: str, resource: str,
+    async def workload_logs(self, context: RequestContext, cluster_id: int, namespace: str, resource: str,
                             name: str, options: LogOptions, buffer: LogBuffer) -> AggregatedLogs:
         """Merged logs of a Deployment's / StatefulSet's / DaemonSet's / Job's pods (by its selector)."""
-        workload_target = await self._resources.resolve(principal, cluster_id, resource, namespace, Verb.READ)
-        if workload_target.kind.name not in AGGREGATABLE_KINDS:
-            raise ApiError(ErrorCode.PARAM_INVALID, f"aggregated logs exist for {', '.join(AGGREGATABLE_KINDS)}; "
+        workload_target = await AccessScope.open(context, self._clusters, cluster_id, resource, namespace=namespace,
+                                                 verb=Verb.READ)
+        if Capability.AGGREGATED_LOGS not in workload_target.kind.capabilities:
+            aggregatable = ", ".join(builtin_plurals(Capability.AGGREGATED_LOGS))
+            raise ApiError(ErrorCode.PARAM_INVALID, f"aggregated logs exist for {aggregatable}; "
                                                     f"not for {workload_target.kind.name}")
-        pods = await self.authorize_pods(principal, cluster_id, namespace, Verb.LOGS)
+        pods = await self.authorize_pods(context, cluster_id, namespace, Verb.LOGS)
         workload = await workload_target.cluster.request(
             "GET", workload_target.kind.object_path(name, namespace))
         return self._aggregate(pods, workload_selector(workload), options, buffer)
 
-    async def selector_logs(self, principal: Principal, cluster_id: int, namespace: str, selector: str | None,
+    async def selector_logs(self, context: RequestContext, cluster_id: int, namespace: str, selector: str | None,
                             options: LogOptions, buffer: LogBuffer) -> AggregatedLogs:
         """Merged logs of the pods matching a label selector."""
         selector_predicate(selector or "")  # 40001 / 40002 before anything else is asked
-        pods = await self.authorize_pods(principal, cluster_id, namespace, Verb.LOGS)
+        pods = await self.authorize_pods(context, cluster_id, namespace, Verb.LOGS)
         return self._aggregate(pods, selector or "", options, buffer)
 
     @staticmethod
-    def _aggregate(pods: Target, selector: str, options: LogOptions, buffer: LogBuffer) -> AggregatedLogs:
+    def _aggregate(pods: AccessScope, selector: str, options: LogOptions, buffer: LogBuffer) -> AggregatedLogs:
         assert pods.namespace is not None
         cache = pods.cluster.caches.cache_for(pods.kind)
         return AggregatedLogs(pods.cluster, cache, namespace=pods.namespace, selector=selector, options=options,
                               buffer=buffer)
 
-    async def start_terminal(self, principal: Principal, cluster_id: int, namespace: str, pod: str, *,
-                             container: str | None, command: list[str], cols: int | None, rows: int | None,
-                             request_id: str | None, client_ip: str | None) -> Terminal:
+    async def start_terminal(self, context: RequestContext, cluster_id: int, namespace: str, pod: str, *,
+                             container: str | None, command: list[str], cols: int | None,
+                             rows: int | None) -> Terminal:
         """Authorize (`exec`), choose the container, connect (with the bash → sh fallback), start the
         session record and recording, and audit it."""
-        target = await self.authorize_pods(principal, cluster_id, namespace, Verb.EXEC)
+        target = await self.authorize_pods(context, cluster_id, namespace, Verb.EXEC)
         chosen = choose_container(await self._pod(target, pod), container)
-        audit_fields = {"request_id": request_id, "client_ip": client_ip, "name": pod,
-                        **target.audit_fields()}
+        audit_fields = {"name": pod, **target.audit_fields()}
         execution = PodExec(target.cluster, namespace, pod, chosen)
         # Written ahead, like every change: the intent is on record before the exec request is sent.
         entry = await self._audit.begin("pod.exec", detail={"container": chosen, "command": command},
@@ -204,7 +209,7 @@ class StreamService:
             raise
         try:
             session = await self._sessions.begin(
-                principal, cluster_id=target.cluster.id, cluster_name=target.cluster.name, namespace=namespace,
+                context.caller, cluster_id=target.cluster.id, cluster_name=target.cluster.name, namespace=namespace,
                 pod=pod, container=chosen, command=execution.command, width=cols or DEFAULT_COLS,
                 height=rows or DEFAULT_ROWS)
         except BaseException:

@@ -22,7 +22,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from kubevision.kube.registry import ResourceKind
+from kubevision.kube.registry import ResourceKind, View, builtin_plurals
 from kubevision.kube.selectors import selector_from_match_labels
 from kubevision.kube.tables import metadata_of, pod_status, replicas_ready, table_spec
 
@@ -33,10 +33,9 @@ Obj = dict[str, Any]
 
 TOPOLOGY_NODE_BUDGET = 300
 TOPOLOGY_MAX_BUDGET = 5000
-TOPOLOGY_KINDS = ("ingresses", "services", "deployments", "replicasets", "statefulsets", "daemonsets", "jobs",
-                  "cronjobs", "pods", "persistentvolumeclaims", "configmaps", "secrets")
+TOPOLOGY_KINDS = builtin_plurals(View.TOPOLOGY)
 # Kinds whose objects own others; their nodes are added before the pods.
-OWNER_KINDS = ("deployments", "statefulsets", "daemonsets", "cronjobs", "jobs", "replicasets")
+OWNER_KINDS = builtin_plurals(View.TOPOLOGY_OWNER)
 # Kinds read only to know which names exist (their objects are not decoded).
 NAME_ONLY_KINDS = ("configmaps", "secrets")
 REFERENCE_KINDS = (("PersistentVolumeClaim", "persistentvolumeclaims"), ("ConfigMap", "configmaps"),

@@ -7,10 +7,10 @@ Why it is shaped this way:
   for everything else. Kinds that are never cached (jobs, cronjobs, configmaps, secrets, events,
   quotas) are listed live, in parallel, with a timeout, so one slow kind cannot hold a page hostage.
   A cache that is still syncing is read through (and started, so the next call is from memory).
-- **Grants filter everything.** Each kind is authorized with `ResourceService.authorize` (role verbs ∩
+- **Grants filter everything.** Each kind is read through an `AccessScope` (services/access.py: role verbs ∩
   cluster ∩ namespace grants); a kind the caller may not read is left out rather than failing the
   whole view; a namespace-restricted caller's live lists go to their namespaces only (in parallel)
-  and cached entries are filtered by namespace.
+  and cached entries are filtered by the scope.
 - **Derived facts are memoised, objects are not.** The overview needs per-pod requests, limits, phase
   and readiness; at 10k pods decoding every pod on every call would dominate, so the small facts tuple
   is kept per pod and resourceVersion (never a second copy of the object — SPEC §5).
@@ -32,15 +32,15 @@ from typing import Any, NamedTuple, TypeVar
 import orjson
 from aiohttp import web
 
-from kubevision.auth.permissions import Principal, Verb
+from kubevision.auth.permissions import Verb
 from kubevision.errors import ApiError, ErrorCode, code_for
-from kubevision.kube.clusters import Cluster
+from kubevision.kube.clusters import Cluster, ClusterManager
 from kubevision.kube.errors import KubeError
-from kubevision.kube.masking import ValueAccess
 from kubevision.kube.quantities import as_bytes, as_cores, quantity_or_zero
-from kubevision.kube.registry import ResourceKind, UnknownResourceError
+from kubevision.kube.registry import ResourceKind, UnknownResourceError, View, builtin_plurals
 from kubevision.kube.tables import job_status, metadata_of, node_status, replicas_ready, row_of, table_spec
-from kubevision.services.resources import ResourceService
+from kubevision.services.access import AccessScope, namespace_limited, require_cluster
+from kubevision.services.context import RequestContext
 from kubevision.services.search import SearchIndexes, SearchKeys, score, search_keys
 from kubevision.services.topology import TOPOLOGY_KINDS, TOPOLOGY_NODE_BUDGET, TopologyBuilder
 
@@ -55,16 +55,15 @@ SEARCH_LIVE_TIMEOUT_S = 2.0
 # metrics-server is optional and often slow or broken; its absence is never an error.
 METRICS_TIMEOUT_S = 3.0
 RECENT_WARNINGS = 20
-OVERVIEW_KINDS = ("deployments", "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs", "pods")
+OVERVIEW_KINDS = builtin_plurals(View.OVERVIEW)
 # Also counted in `data.counts` (cheap: cached by default).
-EXTRA_COUNTED_KINDS = ("services", "ingresses", "namespaces", "nodes")
+EXTRA_COUNTED_KINDS = builtin_plurals(View.OVERVIEW_COUNT)
 SEARCH_DEFAULT_LIMIT = 10
 SEARCH_MAX_LIMIT = 100
 SEARCH_MAX_QUERY_CHARS = 253
 # Kinds searched live besides the cached ones: common lookups an operator types a name for. Secrets are
 # matched on name, namespace and labels only, and nothing but those fields is returned.
-SEARCH_LIVE_KINDS = ("configmaps", "secrets", "jobs", "cronjobs", "persistentvolumeclaims", "serviceaccounts",
-                     "persistentvolumes", "storageclasses")
+SEARCH_LIVE_KINDS = builtin_plurals(View.SEARCH_LIVE)
 EVENTS_DEFAULT_LIMIT = 200
 EVENTS_MAX_LIMIT = 1000
 TERMINAL_PHASES = ("Succeeded", "Failed")
@@ -194,16 +193,15 @@ def _workload_summary(read: Read) -> Obj:
 class ViewService:
     """Cross-kind read-only views, authorized per kind."""
 
-    def __init__(self, resources: ResourceService) -> None:
-        self.resources = resources
+    def __init__(self, clusters: ClusterManager) -> None:
+        self.clusters = clusters
         # cluster id → pod key → (resourceVersion, facts); rebuilt on each overview, so deleted pods drop out.
         self._pod_facts: dict[int, dict[Key, tuple[str | None, PodFacts]]] = {}
         self._search_indexes = SearchIndexes()
 
-    def _cluster(self, principal: Principal, cluster_id: int) -> Cluster:
-        if not principal.can_see_cluster(cluster_id):
-            raise ApiError(ErrorCode.CLUSTER_FORBIDDEN, f"no access to cluster {cluster_id}")
-        return self.resources.clusters.get(cluster_id)
+    def _cluster(self, context: RequestContext, cluster_id: int) -> Cluster:
+        require_cluster(context.caller, cluster_id)
+        return self.clusters.get(cluster_id)
 
     @staticmethod
     async def _kind(cluster: Cluster, name: str) -> ResourceKind | None:
@@ -212,72 +210,56 @@ class ViewService:
         except UnknownResourceError:
             return None
 
-    def _may_read(self, principal: Principal, cluster: Cluster, kind: ResourceKind, namespace: str | None) -> bool:
-        try:
-            self.resources.authorize(principal, cluster, kind, namespace, Verb.READ)
-        except ApiError:
-            return False
-        return True
-
-    async def read(self, principal: Principal, cluster: Cluster, name: str, *, namespace: str | None = None,
+    async def read(self, context: RequestContext, cluster: Cluster, name: str, *, namespace: str | None = None,
                    timeout_s: float = LIVE_READ_TIMEOUT_S, field_selector: str | None = None) -> Read | None:
-        """The objects of kind `name` the principal may see (None when it may not read the kind at all)."""
+        """The objects of kind `name` the caller may see (None when it may not read the kind at all)."""
         kind = await self._kind(cluster, name)
         if kind is None:
             return None
-        namespace = namespace if kind.namespaced else None
-        if not self._may_read(principal, cluster, kind, namespace):
+        scope = AccessScope.of(context, cluster, kind, namespace=namespace)
+        if not scope.may(Verb.READ):
             return None
-        grants = principal.namespace_grants
-        is_namespace_kind = kind.name == "namespaces"
         cache = None if field_selector else cluster.caches.for_reads(kind)
         if cache is not None:
             rows: list[Obj] = []
             raw: list[bytes | Obj] = []
+            filters = scope.filters_keys
             for entry in cache.entries.values():  # no await inside: the watch cannot change it meanwhile
-                entry_namespace, entry_name = entry.key
-                if namespace is not None and entry_namespace != namespace:
+                if scope.namespace is not None and entry.key[0] != scope.namespace:
                     continue
-                if grants is not None and (entry_name if is_namespace_kind else entry_namespace) not in grants:
+                if filters and not scope.sees_key(entry.key):
                     continue
                 rows.append(entry.row)
                 raw.append(entry.raw)
             return Read(kind, rows, raw, "cache", cache.stale)
-        if namespace:
-            namespaces: list[str | None] = [namespace]
-        elif grants is not None and kind.namespaced:
-            namespaces = list(sorted(grants))
-        else:
-            namespaces = [None]
         params = {"fieldSelector": field_selector} if field_selector else None
         listings = await gather_all(
             cluster.request("GET", kind.collection_path(ns), params=params, timeout_s=timeout_s)
-            for ns in namespaces)
+            for ns in scope.listed_namespaces())
         items = [item for listing in listings for item in listing.get("items") or []]
-        if grants is not None and is_namespace_kind:
-            items = [item for item in items if metadata_of(item).get("name") in grants]
-        access = ValueAccess.decide(principal, cluster_id=cluster.id, kind=kind, namespace=namespace)
-        if access.masks:  # views never show values (topology and search use names and labels only)
-            items = [access.present(item) for item in items]
+        if scope.filters_keys:
+            items = [item for item in items if scope.sees(item)]
+        if scope.values.masks:  # views never show values (topology and search use names and labels only)
+            items = [scope.present(item) for item in items]
         spec = table_spec(kind)
         rows = [row_of(spec, item, namespaced=kind.namespaced) for item in items]
         return Read(kind, rows, list(items), "apiserver")
 
     # -- overview ----------------------------------------------------------------------------------
-    async def overview(self, principal: Principal, cluster_id: int) -> tuple[Obj, Obj]:
+    async def overview(self, context: RequestContext, cluster_id: int) -> tuple[Obj, Obj]:
         """Counts, readiness, capacity vs requests vs limits, pod phases, recent warnings, metrics.
 
         Returns (data, meta extras: source, stale). Each kind is a section of its own: one that Kubernetes
         refuses (RBAC Forbidden) or that fails otherwise is left out and listed in `data.missing` with its
         code and the API server's message; only when every section fails does the whole view fail.
         """
-        cluster = self._cluster(principal, cluster_id)
+        cluster = self._cluster(context, cluster_id)
         await cluster.registry()  # an unreachable cluster fails the view as a whole (50200)
         names = OVERVIEW_KINDS + EXTRA_COUNTED_KINDS
         failures: dict[str, KubeError] = {}
         reads_list, warnings = await asyncio.gather(
-            gather_all(_section(failures, name, self.read(principal, cluster, name)) for name in names),
-            _section(failures, "events", self._recent_warnings(principal, cluster)))
+            gather_all(_section(failures, name, self.read(context, cluster, name)) for name in names),
+            _section(failures, "events", self._recent_warnings(context, cluster)))
         if len(failures) == len(names) + 1:
             raise failures[names[0]]
         reads = dict(zip(names, reads_list, strict=True))
@@ -297,7 +279,7 @@ class ViewService:
         cpu_requests = cpu_limits = memory_requests = memory_limits = Decimal(0)
         scheduled_pods = 0
         if pods is not None:
-            facts = self._facts_of(cluster.id, pods, complete=principal.namespace_grants is None)
+            facts = self._facts_of(cluster.id, pods, complete=not namespace_limited(context.caller))
             ready = 0
             for fact in facts:
                 phases[fact.phase] += 1
@@ -327,7 +309,7 @@ class ViewService:
             node_summary = {"total": len(nodes.rows), "ready": ready_nodes, "notReady": len(nodes.rows) - ready_nodes,
                             "unschedulable": unschedulable}
 
-        usage = await self._metrics_usage(principal, cluster, nodes_visible=nodes is not None)
+        usage = await self._metrics_usage(context, cluster, nodes_visible=nodes is not None)
         has_nodes = nodes is not None
         data = {
             "counts": {name: len(read.rows) for name, read in reads.items() if read is not None},
@@ -352,7 +334,7 @@ class ViewService:
             "podPhases": {phase: phases.get(phase, 0) for phase in POD_PHASES} | dict(phases),
             "warnings": warnings,
             "metricsAvailable": usage is not None,
-            "scope": "cluster" if principal.namespace_grants is None else "namespaces",
+            "scope": "namespaces" if namespace_limited(context.caller) else "cluster",
             "missing": [{"kind": name, "code": int(code_for(failures[name])),
                          "message": failures[name].message} for name in (*names, "events") if name in failures],
         }
@@ -383,26 +365,28 @@ class ViewService:
             self._pod_facts[cluster_id] = fresh
         return facts
 
-    async def _recent_warnings(self, principal: Principal, cluster: Cluster) -> list[Obj] | None:
-        """The newest warning events the principal may read (None when it may not read events)."""
-        read = await self.read(principal, cluster, "events", field_selector="type=Warning")
+    async def _recent_warnings(self, context: RequestContext, cluster: Cluster) -> list[Obj] | None:
+        """The newest warning events the caller may read (None when it may not read events)."""
+        read = await self.read(context, cluster, "events", field_selector="type=Warning")
         if read is None:
             return None
         events = sorted(read.objects(), key=_event_time, reverse=True)
         return [compact_event(event) for event in events[:RECENT_WARNINGS]]
 
-    async def _metrics_usage(self, principal: Principal, cluster: Cluster, *,
+    async def _metrics_usage(self, context: RequestContext, cluster: Cluster, *,
                              nodes_visible: bool) -> dict[str, Decimal] | None:
         """CPU and memory in use from metrics-server (nodes, or the caller's pods); None when unavailable."""
         registry = await cluster.registry()
         kind = registry.find("metrics.k8s.io", "NodeMetrics" if nodes_visible else "PodMetrics")
         if kind is None:
             return None
-        grants = principal.namespace_grants
-        namespaces: list[str | None] = [None] if nodes_visible or grants is None else list(sorted(grants))
+        scope = AccessScope.of(context, cluster, kind, namespace=None)
+        if not scope.may(Verb.READ):
+            return None
         try:
             listings = await gather_all(
-                cluster.request("GET", kind.collection_path(ns), timeout_s=METRICS_TIMEOUT_S) for ns in namespaces)
+                cluster.request("GET", kind.collection_path(ns), timeout_s=METRICS_TIMEOUT_S)
+                for ns in scope.listed_namespaces())
         except KubeError:
             return None
         usage = {"cpu": Decimal(0), "memory": Decimal(0)}
@@ -418,7 +402,7 @@ class ViewService:
         return usage
 
     # -- search ------------------------------------------------------------------------------------
-    async def search(self, principal: Principal, cluster_id: int, query: str, *, kinds: list[str] | None = None,
+    async def search(self, context: RequestContext, cluster_id: int, query: str, *, kinds: list[str] | None = None,
                      limit: int = SEARCH_DEFAULT_LIMIT) -> tuple[list[Obj], Obj]:
         """Ranked matches across kinds, at most `limit` per kind; returns (results, meta extras)."""
         needle = query.strip().lower()
@@ -426,7 +410,7 @@ class ViewService:
             raise ApiError(ErrorCode.PARAM_MISSING, "q is required")
         if len(needle) > SEARCH_MAX_QUERY_CHARS:
             raise ApiError(ErrorCode.PARAM_INVALID, f"q must be at most {SEARCH_MAX_QUERY_CHARS} characters")
-        cluster = self._cluster(principal, cluster_id)
+        cluster = self._cluster(context, cluster_id)
         registry = await cluster.registry()
         if kinds:
             wanted = [registry.lookup(name).name for name in kinds]  # unknown → 40002
@@ -438,7 +422,7 @@ class ViewService:
 
         async def search_kind(name: str) -> tuple[list[Obj], int]:
             try:
-                candidates = await self._search_candidates(principal, cluster, name)
+                candidates = await self._search_candidates(context, cluster, name)
             except KubeError as exc:
                 skipped.append({"kind": name, "reason": exc.message})
                 return [], 0
@@ -459,22 +443,22 @@ class ViewService:
                          key=lambda r: (-r["score"], order[r["kind"]], len(r["name"] or ""), r["name"] or ""))
         return results, {"total": sum(count for _, count in per_kind), "kinds": wanted, "skipped": skipped}
 
-    async def _search_candidates(self, principal: Principal, cluster: Cluster, name: str) -> list[SearchKeys]:
+    async def _search_candidates(self, context: RequestContext, cluster: Cluster, name: str) -> list[SearchKeys]:
         """Search keys of the kind's visible objects: from the cache's index, or a short live list."""
         kind = await self._kind(cluster, name)
-        if kind is None or not self._may_read(principal, cluster, kind, None):
+        if kind is None:
+            return []
+        scope = AccessScope.of(context, cluster, kind, namespace=None)
+        if not scope.may(Verb.READ):
             return []
         cache = cluster.caches.for_reads(kind)
         if cache is None:
-            read = await self.read(principal, cluster, name, timeout_s=SEARCH_LIVE_TIMEOUT_S)
+            read = await self.read(context, cluster, name, timeout_s=SEARCH_LIVE_TIMEOUT_S)
             return [search_keys(row) for row in read.rows] if read is not None else []
         keys = self._search_indexes.keys(cache)
-        grants = principal.namespace_grants
-        if grants is None:
+        if not scope.filters_keys:
             return keys
-        if kind.name == "namespaces":
-            return [k for k in keys if k.row.get("name") in grants]
-        return [k for k in keys if k.row.get("namespace") in grants]
+        return [k for k in keys if scope.sees_key((k.row.get("namespace"), k.row.get("name") or ""))]
 
     @staticmethod
     def _served(registry: Any, name: str) -> bool:
@@ -485,16 +469,16 @@ class ViewService:
         return True
 
     # -- topology ----------------------------------------------------------------------------------
-    async def topology(self, principal: Principal, cluster_id: int, namespace: str, *,
+    async def topology(self, context: RequestContext, cluster_id: int, namespace: str, *,
                        budget: int = TOPOLOGY_NODE_BUDGET) -> Obj:
         """Nodes and edges of one namespace: routes, selects, owns, mounts, binds (see `services/topology.py`)."""
-        target = await self.resources.resolve(principal, cluster_id, "pods", namespace, Verb.READ)
-        cluster = target.cluster
+        pods = await AccessScope.open(context, self.clusters, cluster_id, "pods", namespace=namespace, verb=Verb.READ)
+        cluster = pods.cluster
         skipped: list[Obj] = []
 
         async def read_kind(name: str) -> Read | None:
             try:
-                return await self.read(principal, cluster, name, namespace=namespace)
+                return await self.read(context, cluster, name, namespace=namespace)
             except KubeError as exc:  # e.g. Kubernetes RBAC forbids secrets: draw the rest, but not without pods
                 if name == "pods":
                     raise
@@ -505,17 +489,18 @@ class ViewService:
         builder = TopologyBuilder(namespace, reads, budget)
         builder.build()
         # PersistentVolumes are cluster-scoped: namespace-restricted callers see claims only.
-        volumes = await self.read(principal, cluster, "persistentvolumes") \
+        volumes = await self.read(context, cluster, "persistentvolumes") \
             if any(builder.bound_volumes.values()) else None
         builder.add_volumes(volumes)
         return builder.result(skipped)
 
     # -- events and quotas -------------------------------------------------------------------------
-    async def events(self, principal: Principal, cluster_id: int, *, namespace: str | None = None,
+    async def events(self, context: RequestContext, cluster_id: int, *, namespace: str | None = None,
                      kind: str | None = None, name: str | None = None, uid: str | None = None,
                      event_type: str | None = None, limit: int = EVENTS_DEFAULT_LIMIT) -> tuple[list[Obj], int]:
         """Events newest first, filtered on the involved object by field selector; returns (page, total)."""
-        target = await self.resources.resolve(principal, cluster_id, "events", namespace, Verb.READ)
+        target = await AccessScope.open(context, self.clusters, cluster_id, "events", namespace=namespace,
+                                        verb=Verb.READ)
         selector = []
         if kind:
             # Accept `pods`, `pod` or `Pod`: the field selector needs the Kind.
@@ -528,19 +513,20 @@ class ViewService:
             selector.append(f"involvedObject.uid={uid}")
         if event_type:
             selector.append(f"type={event_type}")
-        read = await self.read(principal, target.cluster, "events", namespace=target.namespace,
+        read = await self.read(context, target.cluster, "events", namespace=target.namespace,
                                field_selector=",".join(selector) or None)
-        if read is None:  # resolve() already allowed it; only a vanished kind gets here
+        if read is None:  # the scope already allowed it; only a vanished kind gets here
             return [], 0
         events = sorted(read.objects(), key=_event_time, reverse=True)
         return [compact_event(event) for event in events[:limit]], len(events)
 
-    async def quota_summary(self, principal: Principal, cluster_id: int, *, namespace: str | None = None) -> Obj:
+    async def quota_summary(self, context: RequestContext, cluster_id: int, *, namespace: str | None = None) -> Obj:
         """ResourceQuotas with hard, used and percent per resource; LimitRanges listed."""
-        target = await self.resources.resolve(principal, cluster_id, "resourcequotas", namespace, Verb.READ)
+        target = await AccessScope.open(context, self.clusters, cluster_id, "resourcequotas", namespace=namespace,
+                                        verb=Verb.READ)
         quotas, limit_ranges = await gather_all([
-            self.read(principal, target.cluster, "resourcequotas", namespace=target.namespace),
-            self.read(principal, target.cluster, "limitranges", namespace=target.namespace),
+            self.read(context, target.cluster, "resourcequotas", namespace=target.namespace),
+            self.read(context, target.cluster, "limitranges", namespace=target.namespace),
         ])
         summary = []
         for quota in quotas.objects() if quotas is not None else []:

@@ -1,8 +1,9 @@
 """`WorkloadService`: the operator actions on workloads and nodes (SPEC §4 "Workload actions").
 
 Scale, restart, rollout history, rollback, pause/resume, trigger a CronJob now, cordon/uncordon. Each
-action goes through `ResourceService.resolve` (role verbs ∩ cluster grants ∩ namespace grants, `write`
-for changes) and `ResourceService.audited`, so the rules and the audit trail are the same as for CRUD.
+action opens an `AccessScope` (services/access.py: role verbs ∩ cluster grants ∩ namespace grants, `write`
+for changes) and is audited through `AuditLog.change` with the scope's audit fields, so the rules and the
+audit trail are the same as for CRUD.
 
 Design choices, each the way `kubectl` does it, so that the cluster ends in the state an operator
 expects and the Deployment controller keeps its own bookkeeping:
@@ -28,9 +29,13 @@ from typing import Any
 
 from aiohttp import web
 
-from kubevision.auth.permissions import Principal, Verb
+from kubevision.auth.permissions import Verb
 from kubevision.errors import ApiError, ErrorCode
-from kubevision.services.resources import FIELD_MANAGER, PATCH_CONTENT_TYPES, ResourceService, Target
+from kubevision.kube.clusters import ClusterManager
+from kubevision.services.access import AccessScope, lookup_kind
+from kubevision.services.audit import AuditLog
+from kubevision.services.context import ObjectRef, RequestContext
+from kubevision.services.resource_writes import FIELD_MANAGER, PATCH_CONTENT_TYPES, ResourceWriter
 
 Obj = dict[str, Any]
 
@@ -76,29 +81,32 @@ def manual_job_name(cronjob_name: str) -> str:
 class WorkloadService:
     """Authorized, audited workload and node actions."""
 
-    def __init__(self, resources: ResourceService) -> None:
-        self.resources = resources
+    def __init__(self, clusters: ClusterManager, audit: AuditLog, writer: ResourceWriter) -> None:
+        self.clusters = clusters
+        self._audit = audit
+        self._writer = writer  # the restart shared with the batch restart
 
-    async def _target(self, principal: Principal, cluster_id: int, resource: str, namespace: str | None,
-                      verb: Verb) -> Target:
-        target = await self.resources.resolve(principal, cluster_id, resource, namespace, verb)
+    async def _target(self, context: RequestContext, cluster_id: int, resource: str, namespace: str | None,
+                      verb: Verb) -> AccessScope:
+        target = await AccessScope.open(context, self.clusters, cluster_id, resource, namespace=namespace, verb=verb)
         if target.kind.namespaced and not target.namespace:
             raise ApiError(ErrorCode.PARAM_MISSING, "namespace is required")
         return target
 
-    async def _patch(self, target: Target, name: str, patch: Any, *, kind: str = "merge",
+    @staticmethod
+    async def _patch(target: AccessScope, name: str, patch: Any, *, kind: str = "merge",
                      subresource: str | None = None) -> Obj:
         return await target.cluster.request(
             "PATCH", target.kind.object_path(name, target.namespace, subresource), body=patch,
             content_type=PATCH_CONTENT_TYPES[kind], params={"fieldManager": FIELD_MANAGER})
 
     # -- scale / restart ---------------------------------------------------------------------------
-    async def scale(self, principal: Principal, cluster_id: int, resource: str, name: str, *, namespace: str,
-                    replicas: int, request_id: str | None = None) -> Obj:
+    async def scale(self, context: RequestContext, cluster_id: int, resource: str, name: str, *, namespace: str,
+                    replicas: int) -> Obj:
         """Set `spec.replicas` through the scale subresource; returns the resulting Scale summary."""
         if replicas < 0 or replicas > MAX_REPLICAS:
             raise ApiError(ErrorCode.PARAM_INVALID, f"replicas must be between 0 and {MAX_REPLICAS}")
-        target = await self._target(principal, cluster_id, resource, namespace, Verb.WRITE)
+        target = await self._target(context, cluster_id, resource, namespace, Verb.WRITE)
         if "scale" not in target.kind.subresources:
             raise ApiError(ErrorCode.PARAM_INVALID, f"{target.kind.name} cannot be scaled "
                                                     "(no scale subresource); use deployments, statefulsets "
@@ -106,26 +114,26 @@ class WorkloadService:
         path = target.kind.object_path(name, target.namespace, "scale")
         before = await target.cluster.request("GET", path)
         previous = (before.get("spec") or {}).get("replicas", 0)
-        scale = await self.resources.audited(
-            "workload.scale", target, name, request_id,
-            self._patch(target, name, {"spec": {"replicas": replicas}}, subresource="scale"),
-            replicas=replicas, previous=previous)
+        scale = await self._audit.change(
+            "workload.scale", self._patch(target, name, {"spec": {"replicas": replicas}}, subresource="scale"),
+            name=name, detail={"replicas": replicas, "previous": previous}, **target.audit_fields())
         return {"kind": target.kind.name, "namespace": target.namespace, "name": name,
                 "replicas": (scale.get("spec") or {}).get("replicas", 0), "previousReplicas": previous,
                 "currentReplicas": (scale.get("status") or {}).get("replicas", 0),
                 "selector": (scale.get("status") or {}).get("selector")}
 
-    async def restart(self, principal: Principal, cluster_id: int, resource: str, name: str, *, namespace: str,
-                      request_id: str | None = None) -> Obj:
+    async def restart(self, context: RequestContext, cluster_id: int, resource: str, name: str, *,
+                      namespace: str) -> Obj:
         """`kubectl rollout restart`: stamp the pod template (shared with the batch restart)."""
-        return await self.resources.restart_workload(principal, cluster_id, resource, name, namespace=namespace,
-                                                     request_id=request_id)
+        return await self._writer.restart_workload(
+            context, ObjectRef(cluster_id=cluster_id, resource=resource, name=name, namespace=namespace))
 
     # -- deployments -------------------------------------------------------------------------------
-    async def _replicasets_of(self, target: Target, deployment: Obj) -> list[Obj]:
+    @staticmethod
+    async def _replicasets_of(target: AccessScope, deployment: Obj) -> list[Obj]:
         """The ReplicaSets a Deployment owns, oldest revision first (live read, see module docstring)."""
-        rs_kind = await self.resources.lookup_kind(target.cluster, "replicasets")
-        self.resources.authorize(target.principal, target.cluster, rs_kind, target.namespace, Verb.READ)
+        rs_kind = await lookup_kind(target.cluster, "replicasets")
+        target.for_kind(rs_kind).require(Verb.READ)
         match_labels = ((deployment.get("spec") or {}).get("selector") or {}).get("matchLabels") or {}
         selector = ",".join(f"{k}={v}" for k, v in match_labels.items()) or None
         listing = await target.cluster.request("GET", rs_kind.collection_path(target.namespace),
@@ -135,9 +143,9 @@ class WorkloadService:
         owned.sort(key=lambda rs: (revision_of(rs) or 0, (rs.get("metadata") or {}).get("creationTimestamp", "")))
         return owned
 
-    async def history(self, principal: Principal, cluster_id: int, name: str, *, namespace: str) -> list[Obj]:
+    async def history(self, context: RequestContext, cluster_id: int, name: str, *, namespace: str) -> list[Obj]:
         """Rollout history, newest revision first: `{revision, changeCause, images, createdAt, current, ...}`."""
-        target = await self._target(principal, cluster_id, "deployments", namespace, Verb.READ)
+        target = await self._target(context, cluster_id, "deployments", namespace, Verb.READ)
         deployment = await target.cluster.request("GET", target.kind.object_path(name, target.namespace))
         current = revision_of(deployment)
         entries = []
@@ -157,12 +165,12 @@ class WorkloadService:
             })
         return entries
 
-    async def rollback(self, principal: Principal, cluster_id: int, name: str, *, namespace: str,
-                       revision: int | None = None, request_id: str | None = None) -> Obj:
+    async def rollback(self, context: RequestContext, cluster_id: int, name: str, *, namespace: str,
+                       revision: int | None = None) -> Obj:
         """Put back the pod template of `revision` (default: the one before the current); 40400 if unknown."""
         if revision is not None and revision < 1:
             raise ApiError(ErrorCode.PARAM_INVALID, "revision must be a positive integer")
-        target = await self._target(principal, cluster_id, "deployments", namespace, Verb.WRITE)
+        target = await self._target(context, cluster_id, "deployments", namespace, Verb.WRITE)
         deployment = await target.cluster.request("GET", target.kind.object_path(name, target.namespace))
         if (deployment.get("spec") or {}).get("paused"):
             raise ApiError(ErrorCode.PARAM_INVALID, f"deployment {name!r} is paused; resume it before a rollback")
@@ -193,27 +201,26 @@ class WorkloadService:
             patch.append({"op": "add", "path": cause_path, "value": cause})
         elif CHANGE_CAUSE_ANNOTATION in annotations:
             patch.append({"op": "remove", "path": cause_path})
-        await self.resources.audited("deployment.rollback", target, name, request_id,
-                                     self._patch(target, name, patch, kind="json"),
-                                     revision=revision, fromRevision=current)
+        await self._audit.change("deployment.rollback", self._patch(target, name, patch, kind="json"), name=name,
+                                 detail={"revision": revision, "fromRevision": current}, **target.audit_fields())
         return result
 
-    async def set_paused(self, principal: Principal, cluster_id: int, name: str, *, namespace: str,
-                         paused: bool, request_id: str | None = None) -> Obj:
+    async def set_paused(self, context: RequestContext, cluster_id: int, name: str, *, namespace: str,
+                         paused: bool) -> Obj:
         """Pause or resume a Deployment's rollouts (`spec.paused`)."""
-        target = await self._target(principal, cluster_id, "deployments", namespace, Verb.WRITE)
-        patched = await self.resources.audited(
-            "deployment.pause" if paused else "deployment.resume", target, name, request_id,
-            self._patch(target, name, {"spec": {"paused": paused}}))
-        return self.resources.present(target, patched)
+        target = await self._target(context, cluster_id, "deployments", namespace, Verb.WRITE)
+        patched = await self._audit.change(
+            "deployment.pause" if paused else "deployment.resume",
+            self._patch(target, name, {"spec": {"paused": paused}}), name=name, **target.audit_fields())
+        return target.present(patched)
 
     # -- cronjobs ----------------------------------------------------------------------------------
-    async def trigger_cronjob(self, principal: Principal, cluster_id: int, name: str, *, namespace: str,
-                              request_id: str | None = None) -> Obj:
+    async def trigger_cronjob(self, context: RequestContext, cluster_id: int, name: str, *, namespace: str) -> Obj:
         """Create a Job from a CronJob's template now (needs `write` on jobs); returns the Job."""
-        target = await self._target(principal, cluster_id, "cronjobs", namespace, Verb.READ)
-        job_kind = await self.resources.lookup_kind(target.cluster, "jobs")
-        self.resources.authorize(principal, target.cluster, job_kind, target.namespace, Verb.WRITE)
+        target = await self._target(context, cluster_id, "cronjobs", namespace, Verb.READ)
+        job_kind = await lookup_kind(target.cluster, "jobs")
+        jobs = target.for_kind(job_kind)
+        jobs.require(Verb.WRITE)
         cronjob = await target.cluster.request("GET", target.kind.object_path(name, target.namespace))
         job_template = (cronjob.get("spec") or {}).get("jobTemplate") or {}
         template_meta = job_template.get("metadata") or {}
@@ -232,22 +239,22 @@ class WorkloadService:
             },
             "spec": job_template.get("spec") or {},
         }
-        created = await self.resources.audited(
-            "cronjob.trigger", target, name, request_id,
+        created = await self._audit.change(
+            "cronjob.trigger",
             target.cluster.request("POST", job_kind.collection_path(target.namespace), body=job,
                                    params={"fieldManager": FIELD_MANAGER}),
-            job=job_name)
-        return self.resources.present(target, created)
+            name=name, detail={"job": job_name}, **target.audit_fields())
+        return jobs.present(created)
 
     # -- nodes -------------------------------------------------------------------------------------
-    async def set_cordoned(self, principal: Principal, cluster_id: int, name: str, *, cordoned: bool,
-                           request_id: str | None = None) -> Obj:
+    async def set_cordoned(self, context: RequestContext, cluster_id: int, name: str, *, cordoned: bool) -> Obj:
         """Cordon (`spec.unschedulable: true`) or uncordon (field removed, as kubectl does) a node."""
-        target = await self._target(principal, cluster_id, "nodes", None, Verb.WRITE)
-        patched = await self.resources.audited(
-            "node.cordon" if cordoned else "node.uncordon", target, name, request_id,
-            self._patch(target, name, {"spec": {"unschedulable": True if cordoned else None}}))
-        return self.resources.present(target, patched)
+        target = await self._target(context, cluster_id, "nodes", None, Verb.WRITE)
+        patched = await self._audit.change(
+            "node.cordon" if cordoned else "node.uncordon",
+            self._patch(target, name, {"spec": {"unschedulable": True if cordoned else None}}), name=name,
+            **target.audit_fields())
+        return target.present(patched)
 
 
 WORKLOADS = web.AppKey("workloads", WorkloadService)

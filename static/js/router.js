@@ -125,7 +125,7 @@ export function useRoute() {
 
 /**
  * An in-app link: plain clicks navigate without a reload; modified clicks behave natively.
- * @param {{href: string, class?: string, children?: any}} props
+ * @param {{href: string, class?: string, children?: any, onClick?: (event: MouseEvent) => void}} props
  */
 export function Link({ href, children, onClick, ...rest }) {
   const handle = (event) => {

@@ -1,8 +1,8 @@
-"""A kubelet stand-in so ``pods/log`` and ``pods/exec`` work through the real API server.
+"""A kubelet stand-in so ``pods/log``, ``pods/exec`` and ``pods/portforward`` work through the real API server.
 
 Design notes:
 
-- The API server proxies ``pods/log`` and ``pods/exec`` to
+- The API server proxies ``pods/log``, ``pods/exec`` and ``pods/portforward`` to
   ``https://<node InternalIP>:<status.daemonEndpoints.kubeletEndpoint.Port>`` and, without a
   kubelet CA flag, does not verify the kubelet's certificate. So a small aiohttp HTTPS server with a
   throw-away self-signed certificate, registered as a Node whose only address is
@@ -25,6 +25,13 @@ Design notes:
   read ``line {i} from {pod}/{container} after restart {N}``. Follow streams also end when the pod is
   deleted, as its containers stop. Exec
   echoes stdin, reports resizes as ``resize COLSxROWS`` and records sessions/resizes for assertions.
+- Port-forward (``/portForward/{namespace}/{pod}?port=P``, WebSocket ``v4.channel.k8s.io`` as the kubelet
+  serves it): the annotation ``kubevision.test/port-forward`` (``80=45123,8080=45124``) maps a pod port to a
+  TCP port on 127.0.0.1 that the test listens on, so bytes really travel client → API server → stand-in →
+  that server and back. Each port gets data channel ``2i`` and error channel ``2i+1``, both opened with the
+  port as 2 little-endian bytes; an unmapped port answers on the error channel with a "connection refused"
+  text like the real kubelet's, then the stream closes. A stream closes when its TCP connection closes,
+  when the client closes it, and when the pod is deleted. ``port_forward_sessions`` records them.
 - ``KubeletThread`` runs the stand-in on its own event loop in a daemon thread, so a session-wide
   instance is independent of whatever loop (scope) pytest-asyncio gives each test.
 """
@@ -40,6 +47,7 @@ import logging
 import platform
 import socket
 import ssl
+import struct
 import tempfile
 import threading
 import uuid
@@ -73,11 +81,14 @@ PHASE_ANNOTATION = "kubevision.test/phase"
 LOG_LINES_ANNOTATION = "kubevision.test/log-lines"
 RESTARTS_ANNOTATION = "kubevision.test/restarts"
 MISSING_COMMANDS_ANNOTATION = "kubevision.test/missing-commands"
+PORT_FORWARD_ANNOTATION = "kubevision.test/port-forward"
 
 EXEC_PROTOCOL = "v4.channel.k8s.io"
 CH_STDIN, CH_STDOUT, CH_STDERR, CH_STATUS, CH_RESIZE = 0, 1, 2, 3, 4
 STATUS_SUCCESS = {"metadata": {}, "status": "Success"}
 MISSING_BINARY_EXIT_CODE = 126
+PORT_FORWARD_PROTOCOL = "v4.channel.k8s.io"
+PORT_FORWARD_CHUNK_BYTES = 32 * 1024  # the kubelet copies with io.Copy's 32 KiB buffer
 
 NODE_CAPACITY = {"cpu": "8", "memory": "32Gi", "pods": "1100", "ephemeral-storage": "100Gi"}
 
@@ -95,6 +106,17 @@ class ExecSession:
     stdin_data: bytearray = field(default_factory=bytearray)
     resizes: list[tuple[int, int]] = field(default_factory=list)
     status: dict[str, Any] | None = None
+
+
+@dataclass
+class PortForwardSession:
+    """One port-forward stream seen by the stand-in (``errors``: the error-channel texts it sent)."""
+
+    namespace: str
+    pod: str
+    ports: list[int]
+    errors: list[str] = field(default_factory=list)
+    closed: bool = False
 
 
 @dataclass(frozen=True)
@@ -178,7 +200,8 @@ def read_kubeconfig(path: str) -> tuple[str, str]:
 class KubeletStandIn:
     """Fake kubelet: registers a Node, runs its pods (on paper), serves logs and exec.
 
-    Attributes useful in tests: ``port``, ``node_name``, ``exec_sessions``, ``resize_events`` and
+    Attributes useful in tests: ``port``, ``node_name``, ``exec_sessions``, ``resize_events``,
+    ``port_forward_sessions`` and
     ``missing_commands`` (a set; commands in it, or in a pod's ``kubevision.test/missing-commands``
     annotation, fail like a missing binary: OCI error text and exit code 126).
     """
@@ -203,6 +226,8 @@ class KubeletStandIn:
         self.port = 0
         self.exec_sessions: list[ExecSession] = []
         self.resize_events: list[ResizeEvent] = []
+        self.port_forward_sessions: list[PortForwardSession] = []
+        self._pod_gone: dict[tuple[str, str], set[asyncio.Event]] = {}
         self.pods: dict[tuple[str, str], dict[str, Any]] = {}
         self._restarts: dict[tuple[str, str], int] = {}
         self._token = token
@@ -236,6 +261,7 @@ class KubeletStandIn:
         app = web.Application()
         app.router.add_get("/containerLogs/{namespace}/{pod}/{container}", self._handle_logs)
         app.router.add_route("*", "/exec/{namespace}/{pod}/{container}", self._handle_exec)
+        app.router.add_get("/portForward/{namespace}/{pod}", self._handle_port_forward)
         app.router.add_get("/healthz", self._handle_healthz)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
         await self._runner.setup()
@@ -431,7 +457,9 @@ class KubeletStandIn:
                         return  # usually 410 Gone: relist
                     if etype == "DELETED":
                         meta = obj.get("metadata", {})
-                        self.pods.pop((meta.get("namespace", ""), meta.get("name", "")), None)
+                        key = (meta.get("namespace", ""), meta.get("name", ""))
+                        self.pods.pop(key, None)
+                        self._end_port_forwards(key)
                     elif etype in ("ADDED", "MODIFIED"):
                         await self._on_pod(obj)
 
@@ -441,6 +469,7 @@ class KubeletStandIn:
         self.pods[key] = pod
         try:
             if meta.get("deletionTimestamp"):
+                self._end_port_forwards(key)  # its containers stop, so do connections into them
                 await self._api(
                     "DELETE",
                     f"/api/v1/namespaces/{key[0]}/pods/{key[1]}",
@@ -712,6 +741,103 @@ class KubeletStandIn:
         except ConnectionError:
             pass
         return ws
+
+    def _end_port_forwards(self, key: tuple[str, str]) -> None:
+        for gone in self._pod_gone.get(key, ()):
+            gone.set()
+
+    @staticmethod
+    def _forward_targets(pod: dict[str, Any]) -> dict[int, int]:
+        """Pod port → local TCP port, from the pod's ``kubevision.test/port-forward`` annotation."""
+        annotation = ((pod.get("metadata") or {}).get("annotations") or {}).get(PORT_FORWARD_ANNOTATION, "")
+        pairs = (item.split("=", 1) for item in annotation.split(",") if "=" in item)
+        return {int(pod_port): int(local_port) for pod_port, local_port in pairs}
+
+    async def _handle_port_forward(self, request: web.Request) -> web.StreamResponse:
+        ns, pod = request.match_info["namespace"], request.match_info["pod"]
+        cached = self.pods.get((ns, pod))
+        if cached is None:
+            return web.Response(status=404, text="pod does not exist")
+        try:
+            # The API server takes `ports` from its client and passes them on as `port=P1,P2` (api.PortHeader).
+            ports = [int(p) for value in request.query.getall("port", []) for p in value.split(",")]
+        except ValueError:
+            return web.Response(status=400, text="unable to parse the port query parameter")
+        if not ports or not all(0 < p < 65536 for p in ports):
+            return web.Response(status=400, text='query parameter "port" is required (ports 1-65535)')
+        ws = web.WebSocketResponse(protocols=(PORT_FORWARD_PROTOCOL,), compress=False)
+        await ws.prepare(request)
+        session = PortForwardSession(ns, pod, ports)
+        self.port_forward_sessions.append(session)
+        gone = asyncio.Event()
+        self._pod_gone.setdefault((ns, pod), set()).add(gone)
+        try:
+            await self._forward_ports(ws, session, cached, gone)
+        finally:
+            self._pod_gone[(ns, pod)].discard(gone)
+            session.closed = True
+        return ws
+
+    async def _forward_ports(
+        self, ws: web.WebSocketResponse, session: PortForwardSession, pod: dict[str, Any], gone: asyncio.Event
+    ) -> None:
+        """Connect each port to its local server and relay until the connections, the client or the pod end."""
+        targets = self._forward_targets(pod)
+        uid = pod["metadata"].get("uid", "")
+        writers: dict[int, asyncio.StreamWriter] = {}
+        pumps: list[asyncio.Task[None]] = []
+
+        async def pod_to_client(index: int, reader: asyncio.StreamReader) -> None:
+            while data := await reader.read(PORT_FORWARD_CHUNK_BYTES):
+                await ws.send_bytes(bytes([2 * index]) + data)
+
+        async def client_to_pod() -> None:
+            async for message in ws:
+                if message.type != aiohttp.WSMsgType.BINARY or len(message.data) < 2 or message.data[0] % 2:
+                    continue
+                writer = writers.get(message.data[0] // 2)
+                if writer is not None:
+                    writer.write(message.data[1:])
+                    await writer.drain()
+
+        try:
+            for index, port in enumerate(session.ports):
+                prefix = struct.pack("<H", port)
+                await ws.send_bytes(bytes([2 * index]) + prefix)
+                await ws.send_bytes(bytes([2 * index + 1]) + prefix)
+            for index, port in enumerate(session.ports):
+                try:
+                    if port not in targets:
+                        raise ConnectionRefusedError("connection refused")
+                    reader, writers[index] = await asyncio.open_connection("127.0.0.1", targets[port])
+                except OSError:
+                    error = (f"error forwarding port {port} to pod {session.pod}, uid {uid}: failed to connect to "
+                             f"localhost:{port} inside the pod: dial tcp4 127.0.0.1:{port}: connect: "
+                             "connection refused")
+                    session.errors.append(error)
+                    await ws.send_bytes(bytes([2 * index + 1]) + error.encode())
+                    continue
+                pumps.append(asyncio.create_task(pod_to_client(index, reader), name=f"kubelet-forward-{port}"))
+            if pumps:
+                ended = [asyncio.create_task(client_to_pod(), name="kubelet-forward-in"),
+                         asyncio.create_task(gone.wait(), name="kubelet-forward-pod-gone"),
+                         asyncio.create_task(asyncio.wait(pumps), name="kubelet-forward-ports-done")]
+                try:
+                    await asyncio.wait(ended, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    for task in ended:
+                        task.cancel()
+                    await asyncio.gather(*ended, return_exceptions=True)
+        except ConnectionError:
+            pass  # the client (the API server) went away
+        finally:
+            for task in pumps:
+                task.cancel()
+            await asyncio.gather(*pumps, return_exceptions=True)
+            for writer in writers.values():
+                writer.close()
+            with contextlib.suppress(ConnectionError):
+                await ws.close()
 
 
 class KubeletThread:

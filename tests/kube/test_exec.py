@@ -13,7 +13,7 @@ import orjson
 import pytest
 import sqlalchemy as sa
 
-from kubevision.api import streams as streams_api
+from kubevision.api import websocket as websocket_module
 from kubevision.services.recordings import TERMINAL_SESSIONS
 from kubevision.store import STORE
 from kubevision.store.models import terminal_sessions
@@ -240,13 +240,13 @@ async def test_retention_purge(admin: ApiSession, cid: int, namespace: str, kube
 
 async def test_revoked_user_loses_the_terminal(admin: ApiSession, cid: int, namespace: str,
                                                kubelet: KubeletStandIn, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(streams_api, "REVALIDATE_INTERVAL_S", 0.2)
+    monkeypatch.setattr(websocket_module, "REVALIDATE_INTERVAL_S", 0.2)
     await running_pod(admin, cid, namespace, "revoked")
     ws = await connect(admin, exec_path(cid, namespace, "revoked"), [("command", "sh")])
     session_id = (await next_frame(ws, "started"))["sessionId"]
     await admin.ok("POST", "/auth/logout-all")
     message = await asyncio.wait_for(ws.receive(), RECEIVE_TIMEOUT_S)
-    assert message.type == aiohttp.WSMsgType.CLOSE and ws.close_code == streams_api.CLOSE_REVOKED
+    assert message.type == aiohttp.WSMsgType.CLOSE and ws.close_code == websocket_module.CloseCode.REVOKED == 4001
     again = await ApiSession(admin.client).login("admin", ADMIN_PASSWORD)
 
     async def ended() -> dict | None:

@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from kubevision.api import watch as watch_module
+from kubevision.api import websocket as websocket_module
 from tests.envtest.namespaces import create_namespace, delete_namespace_sync
 from tests.helpers import ApiSession
 from tests.kube.conftest import configmap, make_user
@@ -182,11 +183,11 @@ async def test_slow_consumer_gets_resync(admin: ApiSession, cid: int, namespace:
 
 
 async def test_revoked_session_closes_socket(admin: ApiSession, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(watch_module, "REVALIDATE_INTERVAL_S", 0.2)
+    monkeypatch.setattr(websocket_module, "REVALIDATE_INTERVAL_S", 0.2)
     ws = await open_watch(admin)
     await admin.ok("POST", "/auth/logout-all")
     message = await asyncio.wait_for(ws.receive(), RECEIVE_TIMEOUT_S)
-    assert message.type == aiohttp.WSMsgType.CLOSE and ws.close_code == watch_module.CLOSE_REVOKED
+    assert message.type == aiohttp.WSMsgType.CLOSE and ws.close_code == websocket_module.CloseCode.REVOKED == 4001
 
 
 async def test_namespace_watch_shows_only_granted_namespaces(admin: ApiSession, cid: int, namespace: str,

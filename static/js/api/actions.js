@@ -19,6 +19,10 @@ export function restartWorkload(clusterId, namespace, resource, name) {
  * Rollout history of a deployment, newest first.
  * @returns {Promise<Array<{revision: number, changeCause?: string, images: string[], createdAt: string,
  *   current: boolean, replicaSet: string, replicas?: number, readyReplicas?: number}>>}
+ * @param {string|number} clusterId
+ * @param {string} namespace
+ * @param {string} name
+ * @param {{signal?: AbortSignal}} [options]
  */
 export function deploymentHistory(clusterId, namespace, name, { signal } = {}) {
   return get(`${workload(clusterId, namespace, "deployments", name)}/history`, { signal });

@@ -49,6 +49,7 @@ export function listAuditLogs({ signal, ...query } = {}) {
 
 /**
  * Terminal sessions, newest first (the caller's; an admin sees everyone's).
+ * @param {{page?: number, pageSize?: number, signal?: AbortSignal}} [options]
  * @returns {Promise<{data: object[], meta: {total: number, page: number, pageSize: number}}>}
  */
 export function listTerminalSessions({ page = 1, pageSize = 50, signal } = {}) {

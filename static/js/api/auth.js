@@ -1,5 +1,5 @@
 /** Sign-in, 2FA, bootstrap, sign-out and own-account calls (thin wrappers over the client). */
-import { get, post, put, Codes, ApiError } from "./client.js";
+import { get, post, put, Codes, ApiError, API_BASE } from "./client.js";
 
 /**
  * Step one of sign-in.
@@ -10,8 +10,9 @@ export async function login(username, password) {
   try {
     return { session: await post("/auth/login", { username, password }, { auth: false }) };
   } catch (error) {
-    if (error instanceof ApiError && error.code === Codes.TWO_FACTOR_REQUIRED && error.data?.sessionToken) {
-      return { twoFactor: { sessionToken: error.data.sessionToken } };
+    const sessionToken = error instanceof ApiError ? /** @type {{sessionToken?: string}} */ (error.data)?.sessionToken : undefined;
+    if (error.code === Codes.TWO_FACTOR_REQUIRED && sessionToken) {
+      return { twoFactor: { sessionToken } };
     }
     throw error;
   }
@@ -51,4 +52,23 @@ export function changePassword({ oldPassword, newPassword }) {
 export async function wsTicket() {
   const data = await post("/ws/ticket", {});
   return data.ticket;
+}
+
+/**
+ * The ws(s):// URL of an API socket with a fresh ticket (every socket needs one, and each works once):
+ * open it at once. Query values that are empty are left out, booleans become "true"/"false", arrays
+ * repeat the parameter. Rejects when no ticket could be had (see `ticketRefused` in lib/reconnect.js).
+ * @param {string} path under /api/v1, e.g. "/ws/watch"
+ * @param {Record<string, unknown>} [query]
+ * @returns {Promise<string>}
+ */
+export async function ticketedSocketUrl(path, query = {}) {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries({ ...query, ticket: await wsTicket() })) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (item !== undefined && item !== null && item !== "") params.append(key, String(item));
+    }
+  }
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${location.host}${API_BASE}${path}?${params}`;
 }

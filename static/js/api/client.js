@@ -50,7 +50,7 @@ export class ApiError extends Error {
   /**
    * @param {number} code
    * @param {string} message
-   * @param {{requestId?: string, data?: unknown, status?: number}} [details]
+   * @param {{requestId?: string, data?: unknown, status?: number, retryAfterS?: number}} [details]
    */
   constructor(code, message, { requestId = "", data = null, status = 200, retryAfterS = 0 } = {}) {
     super(message);
@@ -73,7 +73,9 @@ let accessTokenExpiresAt = 0;
 let isRenewer = false;
 let refreshTimer = 0;
 let refreshInFlight = null;
+/** @type {(session: object) => void} */
 let onSessionRenewed = () => {};
+/** @type {(reason: string) => void} */
 let onSignedOut = () => {};
 
 /**
@@ -311,6 +313,13 @@ export function apiUrl(path, query) {
   return `${API_BASE}${path}${search ? `?${search}` : ""}`;
 }
 
+/**
+ * One request, without the token renewal of `request`.
+ * @param {string} method
+ * @param {string} path
+ * @param {{body?: unknown, query?: Record<string, unknown>, auth?: boolean, signal?: AbortSignal,
+ *          withMeta?: boolean}} [options]
+ */
 async function send(method, path, { body, query, auth = true, signal, withMeta = false } = {}) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -372,7 +381,7 @@ export async function requestText(path, { query, signal } = {}) {
     const type = response.headers.get("Content-Type") ?? "";
     const text = await response.text();
     if (type.includes("application/json")) {
-      let envelope = null;
+      let envelope;
       try {
         envelope = JSON.parse(text);
       } catch {

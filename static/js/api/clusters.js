@@ -6,9 +6,14 @@ export function listClusters(options) {
   return get("/clusters", options);
 }
 
-/** Resource kinds of a cluster (built-ins and CRDs), for the sidebar and URL resolution. */
-export function listKinds(clusterId, options) {
-  return get(`/clusters/${encodeURIComponent(clusterId)}/kinds`, options);
+/**
+ * Resource kinds of a cluster (built-ins and CRDs): what each is and can do, and what the user may do with it
+ * (`allowed`) in `namespace` (all namespaces when empty).
+ * @param {string|number} clusterId
+ * @param {{namespace?: string, signal?: AbortSignal}} [options]
+ */
+export function listKinds(clusterId, { namespace, signal } = {}) {
+  return get(`/clusters/${encodeURIComponent(clusterId)}/kinds`, { query: { namespace }, signal });
 }
 
 /** Namespace names of a cluster, sorted. */
@@ -25,8 +30,8 @@ export async function listNamespaceNames(clusterId, options) {
  * One page of a resource list in table view.
  * @param {string|number} clusterId
  * @param {string} resource plural name, e.g. "pods"
- * @param {{namespace?: string, q?: string, sort?: string, page?: number, pageSize?: number,
- *          signal?: AbortSignal}} params
+ * @param {{namespace?: string, labelSelector?: string, q?: string, sort?: string, page?: number, pageSize?: number,
+ *          signal?: AbortSignal}} [params]
  * @returns {Promise<{data: {columns: Array<{name: string, type?: string}>, rows: Array<object>},
  *                    meta: {total?: number, source?: string, stale?: boolean, requestId: string}}>}
  */
@@ -38,7 +43,13 @@ export function listResourceTable(clusterId, resource, { namespace, labelSelecto
   });
 }
 
-/** One full object (managedFields removed by the server). */
+/**
+ * One full object (managedFields removed by the server).
+ * @param {string|number} clusterId
+ * @param {string} resource
+ * @param {string} name
+ * @param {{namespace?: string, signal?: AbortSignal}} [options]
+ */
 export function getResource(clusterId, resource, name, { namespace, signal } = {}) {
   return get(
     `/clusters/${encodeURIComponent(clusterId)}/resources/${encodeURIComponent(resource)}/${encodeURIComponent(name)}`,

@@ -22,6 +22,11 @@ export function fetchObject(clusterId, resource, name, { namespace, reveal = fal
 
 /**
  * Replace an object (PUT). A stale metadata.resourceVersion fails with 40901.
+ * @param {string|number} clusterId
+ * @param {string} resource
+ * @param {string} name
+ * @param {object} object
+ * @param {{namespace?: string}} [options]
  * @returns {Promise<object>} the stored object
  */
 export function replaceObject(clusterId, resource, name, object, { namespace } = {}) {
@@ -30,6 +35,11 @@ export function replaceObject(clusterId, resource, name, object, { namespace } =
 
 /**
  * Server-side dry run of a replace: what would change, and whether the API server accepts it.
+ * @param {string|number} clusterId
+ * @param {string} resource
+ * @param {string} name
+ * @param {object} object
+ * @param {{namespace?: string}} [options]
  * @returns {Promise<{valid: boolean, message: string, current: object, proposed: object, diff: string,
  *                    causes: Array<{field: string, message: string, reason: string}>}>}
  */
@@ -39,7 +49,10 @@ export function dryRunReplace(clusterId, resource, name, object, { namespace } =
 
 /**
  * Delete one object.
- * @param {{namespace?: string, propagationPolicy?: "Background"|"Foreground"|"Orphan", gracePeriodSeconds?: number}} options
+ * @param {string|number} clusterId
+ * @param {string} resource
+ * @param {string} name
+ * @param {{namespace?: string, propagationPolicy?: "Background"|"Foreground"|"Orphan", gracePeriodSeconds?: number}} [options]
  */
 export function deleteObject(clusterId, resource, name, { namespace, propagationPolicy, gracePeriodSeconds } = {}) {
   return del(objectPath(clusterId, resource, name), { query: { namespace, propagationPolicy, gracePeriodSeconds } });
@@ -77,6 +90,8 @@ export function batchRestart(clusterId, items) {
 
 /**
  * Objects of a kind as full objects (small lists: related objects of a detail page).
+ * @param {string|number} clusterId
+ * @param {string} resource
  * @param {{namespace?: string, labelSelector?: string, fieldSelector?: string, pageSize?: number, signal?: AbortSignal}} [options]
  * @returns {Promise<object[]>}
  */
@@ -91,6 +106,7 @@ export async function listObjects(clusterId, resource, { namespace, labelSelecto
  * Events about one object, newest first. Uses the events route (compact events: type, reason,
  * message, count, firstSeen, lastSeen, source) and falls back to listing Event objects with an
  * involvedObject field selector when the server lacks it.
+ * @param {string|number} clusterId
  * @param {{namespace?: string, kind: string, name: string, uid?: string, signal?: AbortSignal}} target
  * @returns {Promise<object[]>}
  */
@@ -99,7 +115,7 @@ export async function objectEvents(clusterId, { namespace, kind, name, uid, sign
     const data = await request("GET", `${base(clusterId)}/events`, { query: { namespace, kind, name, uid }, signal });
     return Array.isArray(data) ? data : data?.items ?? [];
   } catch (error) {
-    if (!(error instanceof ApiError) || ![Codes.NOT_FOUND, Codes.PARAM_MISSING, Codes.PARAM_INVALID].includes(error.code)) throw error;
+    if (!(error instanceof ApiError) || !/** @type {number[]} */ ([Codes.NOT_FOUND, Codes.PARAM_MISSING, Codes.PARAM_INVALID]).includes(error.code)) throw error;
   }
   const selector = [`involvedObject.name=${name}`, kind && `involvedObject.kind=${kind}`, uid && `involvedObject.uid=${uid}`]
     .filter(Boolean).join(",");

@@ -5,22 +5,19 @@
  * subscription id, (re)connects lazily with a fresh single-use ticket each time, re-sends every
  * live subscription after a reconnect (followed by a synthetic resync so lists re-fetch what they
  * missed), and routes `event` / `resync` / `error` frames to the right subscriber.
- * Reconnects back off exponentially (bounded, with jitter) and stop for good when the server says
+ * Reconnects back off exponentially (bounded, with jitter: lib/reconnect.js) and stop for good when the server says
  * the session is not allowed (401/403 ticket answers or 4401/4403 close codes).
  */
-import { ApiError } from "./client.js";
-import { wsTicket } from "./auth.js";
+import { ticketedSocketUrl } from "./auth.js";
 import { createStore } from "../lib/store.js";
+import { CloseCode, createBackoff, ticketRefused } from "../lib/reconnect.js";
 
-const WATCH_PATH = "/api/v1/ws/watch";
-// Backoff bounds: quick first retry for a blip, never slower than 30 s so a restarted server is found.
-const BACKOFF_INITIAL_MS = 1000;
-const BACKOFF_MAX_MS = 30000;
+const WATCH_PATH = "/ws/watch";
 // Close the socket this long after the last unsubscribe, so page changes reuse the connection.
 const IDLE_CLOSE_MS = 5000;
-// Close codes that mean "not allowed any more": 1008 policy violation, 4001 session revoked
-// (server's CLOSE_REVOKED), 4401/4403 unauthorized/forbidden.
-const FATAL_CLOSE_CODES = new Set([1008, 4001, 4401, 4403]);
+// Close codes that mean "not allowed any more": 1008 policy violation, 4001 session revoked,
+// 4401/4403 unauthorized/forbidden.
+const FATAL_CLOSE_CODES = new Set([CloseCode.POLICY_VIOLATION, CloseCode.REVOKED, 4401, 4403]);
 
 /** @typedef {{cluster: number|string, resource: string, namespace?: string, labelSelector?: string, name?: string,
  *             view?: "table"|"object"}} WatchTarget `name`: only that one object (detail pages) */
@@ -39,8 +36,7 @@ class WatchSocket {
     this.ws = null;
     this.subs = new Map(); // id -> {target, handlers}
     this.nextId = 1;
-    this.attempt = 0;
-    this.retryTimer = 0;
+    this.backoff = createBackoff();
     this.idleTimer = 0;
     this.stopped = false;
     this.connecting = false;
@@ -73,7 +69,7 @@ class WatchSocket {
   /** Allow connecting again after a sign-in (a stop is sticky until then). */
   reset() {
     this.stopped = false;
-    this.attempt = 0;
+    this.backoff.reset();
     if (socketStatus.get() === "stopped") socketStatus.set("idle");
   }
 
@@ -92,26 +88,24 @@ class WatchSocket {
   async connect() {
     if (this.stopped || this.connecting || this.ws || this.subs.size === 0) return;
     this.connecting = true;
-    clearTimeout(this.retryTimer);
-    socketStatus.set(this.attempt === 0 ? "connecting" : "reconnecting");
-    let ticket;
+    this.backoff.cancel();
+    socketStatus.set(this.backoff.attempt === 0 ? "connecting" : "reconnecting");
+    let url;
     try {
-      ticket = await wsTicket();
+      url = await ticketedSocketUrl(WATCH_PATH);
     } catch (error) {
       this.connecting = false;
-      const denied = error instanceof ApiError && (error.isAuthError || Math.floor(error.code / 100) === 403);
-      if (denied) this.stop();
+      if (ticketRefused(error)) this.stop();
       else this.scheduleRetry();
       return;
     }
     this.connecting = false;
     if (this.stopped || this.subs.size === 0) return;
-    const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-    const ws = new WebSocket(`${scheme}//${location.host}${WATCH_PATH}?ticket=${encodeURIComponent(ticket)}`);
+    const ws = new WebSocket(url);
     this.ws = ws;
     ws.addEventListener("open", () => {
-      const reconnected = this.attempt > 0;
-      this.attempt = 0;
+      const reconnected = this.backoff.attempt > 0;
+      this.backoff.reset();
       socketStatus.set("open");
       for (const id of this.subs.keys()) this.sendSubscribe(id);
       // Anything that changed while we were away was missed: let lists re-fetch.
@@ -128,11 +122,11 @@ class WatchSocket {
   }
 
   close() {
-    clearTimeout(this.retryTimer);
+    this.backoff.cancel();
     clearTimeout(this.idleTimer);
     const ws = this.ws;
     this.ws = null;
-    if (ws && ws.readyState <= WebSocket.OPEN) ws.close(1000, "done");
+    if (ws && ws.readyState <= WebSocket.OPEN) ws.close(CloseCode.NORMAL, "done");
     if (!this.stopped) socketStatus.set("idle");
   }
 
@@ -147,11 +141,8 @@ class WatchSocket {
 
   scheduleRetry() {
     if (this.stopped) return;
-    const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_INITIAL_MS * 2 ** this.attempt);
-    this.attempt += 1;
     socketStatus.set("reconnecting");
-    // Jitter spreads the reconnects of many tabs after a server restart.
-    this.retryTimer = setTimeout(() => this.connect(), delay * (0.75 + Math.random() * 0.5));
+    this.backoff.schedule(() => this.connect());
   }
 
   sendSubscribe(id) {

@@ -1,26 +1,16 @@
 /**
  * Log and terminal WebSockets (docs/websockets.md). Every socket needs a fresh single-use ticket.
  *
- * `openLogStream` reconnects with bounded exponential backoff when a followed stream drops (not after
+ * `openLogStream` reconnects with bounded exponential backoff (lib/reconnect.js) when a followed stream drops (not after
  * `end`, an `error` frame, or close code 4001 = session revoked). On a reconnect it asks only for the
  * seconds it missed (`sinceSeconds`) instead of the tail again.
  * `openExec` is one terminal session; reconnecting is the user's choice (a new shell).
  */
-import { API_BASE, apiUrl } from "./client.js";
-import { wsTicket } from "./auth.js";
+import { apiUrl } from "./client.js";
+import { ticketedSocketUrl, wsTicket } from "./auth.js";
+import { CloseCode, createBackoff, ticketRefused } from "../lib/reconnect.js";
 
 const enc = encodeURIComponent;
-const BACKOFF_INITIAL_MS = 1000;
-const BACKOFF_MAX_MS = 30000;
-const REVOKED_CLOSE = 4001;
-/** Workload kinds with an aggregated log stream. */
-export const AGGREGATED_LOG_KINDS = new Set(["deployments", "statefulsets", "daemonsets", "jobs"]);
-
-function socketUrl(path, query) {
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${scheme}//${location.host}${apiUrl(path, query)}`;
-}
-
 /**
  * Path of a log stream: one pod, or a workload's pods merged.
  * @param {{clusterId: string|number, namespace: string, resource: string, name: string}} target
@@ -46,21 +36,28 @@ export function logPath({ clusterId, namespace, resource, name }) {
 export function openLogStream(target, query, { onFrame, onState = () => {} }) {
   let ws = null;
   let closed = false;
-  let attempt = 0;
-  let retryTimer = 0;
+  const backoff = createBackoff();
   let lastData = 0;
   let finished = false;
   let errored = false;
 
   const connect = async () => {
     if (closed) return;
-    onState(attempt ? "reconnecting" : "connecting");
-    let ticket;
+    const reconnecting = backoff.attempt > 0;
+    onState(reconnecting ? "reconnecting" : "connecting");
+    /** @type {Record<string, unknown>} */
+    const params = { ...query };
+    if (reconnecting && lastData && query.follow !== false) {
+      // Only what was missed; a second of overlap is better than a gap.
+      delete params.tailLines;
+      params.sinceSeconds = Math.max(1, Math.ceil((Date.now() - lastData) / 1000) + 1);
+    }
+    let url;
     try {
-      ticket = await wsTicket();
+      url = await ticketedSocketUrl(logPath(target), params);
     } catch (error) {
       if (closed) return;
-      if (error?.isAuthError) {
+      if (ticketRefused(error)) {
         onState("error", { code: error.code, message: error.message });
         return;
       }
@@ -68,18 +65,11 @@ export function openLogStream(target, query, { onFrame, onState = () => {} }) {
       return;
     }
     if (closed) return;
-    const params = { ...query, ticket };
-    if (attempt > 0 && lastData && query.follow !== false) {
-      // Only what was missed; a second of overlap is better than a gap.
-      delete params.tailLines;
-      params.sinceSeconds = Math.max(1, Math.ceil((Date.now() - lastData) / 1000) + 1);
-    }
-    for (const key of Object.keys(params)) if (typeof params[key] === "boolean") params[key] = String(params[key]);
-    const socket = new WebSocket(socketUrl(logPath(target), params));
+    const socket = new WebSocket(url);
     ws = socket;
     socket.addEventListener("open", () => {
-      if (attempt > 0) onFrame({ type: "reconnected" });
-      attempt = 0;
+      if (backoff.attempt > 0) onFrame({ type: "reconnected" });
+      backoff.reset();
       onState("open");
     });
     socket.addEventListener("message", (event) => {
@@ -105,7 +95,7 @@ export function openLogStream(target, query, { onFrame, onState = () => {} }) {
         if (!errored) onState("ended");
         return;
       }
-      if (event.code === REVOKED_CLOSE) {
+      if (event.code === CloseCode.REVOKED) {
         onState("error", { code: 40101, message: "Your session ended; sign in again." });
         return;
       }
@@ -118,17 +108,15 @@ export function openLogStream(target, query, { onFrame, onState = () => {} }) {
   };
   const scheduleRetry = () => {
     if (closed) return;
-    const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_INITIAL_MS * 2 ** attempt);
-    attempt += 1;
+    const delay = backoff.schedule(connect);
     onState("reconnecting", { delayMs: delay });
-    retryTimer = setTimeout(connect, delay * (0.75 + Math.random() * 0.5));
   };
 
   connect();
   return () => {
     closed = true;
-    clearTimeout(retryTimer);
-    if (ws && ws.readyState <= WebSocket.OPEN) ws.close(1000, "done");
+    backoff.cancel();
+    if (ws && ws.readyState <= WebSocket.OPEN) ws.close(CloseCode.NORMAL, "done");
     ws = null;
   };
 }
@@ -167,13 +155,8 @@ export async function downloadPodLog(target, query) {
  * @returns {Promise<ExecSession>}
  */
 export async function openExec({ clusterId, namespace, pod, container, command = [], cols, rows }, handlers) {
-  const ticket = await wsTicket();
-  const params = new URLSearchParams({ ticket, cols: String(cols), rows: String(rows) });
-  if (container) params.set("container", container);
-  for (const part of command) params.append("command", part);
-  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-  const path = `${API_BASE}/clusters/${enc(clusterId)}/namespaces/${enc(namespace)}/pods/${enc(pod)}/exec`;
-  const ws = new WebSocket(`${scheme}//${location.host}${path}?${params}`);
+  const path = `/clusters/${enc(clusterId)}/namespaces/${enc(namespace)}/pods/${enc(pod)}/exec`;
+  const ws = new WebSocket(await ticketedSocketUrl(path, { cols, rows, container, command }));
   ws.binaryType = "arraybuffer";
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
@@ -195,6 +178,6 @@ export async function openExec({ clusterId, namespace, pod, container, command =
   return {
     send: (keys) => open() && ws.send(encoder.encode(keys)),
     resize: (c, r) => open() && ws.send(JSON.stringify({ type: "resize", cols: c, rows: r })),
-    close: () => ws.readyState <= WebSocket.OPEN && ws.close(1000, "closed by user"),
+    close: () => ws.readyState <= WebSocket.OPEN && ws.close(CloseCode.NORMAL, "closed by user"),
   };
 }

@@ -9,6 +9,7 @@ const HUNK_RE = /^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@/;
  * @returns {Array<{type: "add"|"del"|"ctx"|"hunk"|"file", text: string, oldLine?: number, newLine?: number}>}
  */
 export function parseUnifiedDiff(diff) {
+  /** @type {ReturnType<typeof parseUnifiedDiff>} */
   const rows = [];
   let oldLine = 0;
   let newLine = 0;

@@ -59,7 +59,7 @@ export function DataTable({ columns, rows, label, empty = "None", class: classNa
 /**
  * status.conditions as a table with coloured status and live ages.
  * @param {{conditions?: Array<{type: string, status: string, reason?: string, message?: string,
- *          lastTransitionTime?: string}>, invert?: string[]}} props
+ *          lastTransitionTime?: string, lastHeartbeatTime?: string}>, invert?: string[]}} props
  *   `invert` lists condition types where "True" is bad (node pressure conditions).
  */
 export function Conditions({ conditions, invert = [] }) {

@@ -21,7 +21,7 @@ function truncate(text, max) {
 }
 
 /**
- * @param {{nodes: object[], edges: object[], layout: {positions: Map<string, {x: number, y: number}>, width: number, height: number},
+ * @param {{nodes: object[], edges: object[], layout: {positions: Map<string, {x: number, y: number, column?: number}>, width: number, height: number},
  *          onOpen: (node: object) => void, label?: string}} props
  */
 export function TopologyGraph({ nodes, edges, layout, onOpen, label = "Topology graph" }) {

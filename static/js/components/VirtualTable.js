@@ -23,6 +23,7 @@ const CHECKBOX_WIDTH_PX = 40;
  * @property {number} [minWidth] px, default 100
  * @property {number} [grow] share of spare width, default 1 (0 = fixed)
  * @property {"left"|"right"} [align]
+ * @property {string} [className] extra class on the column's cells
  * @property {boolean} [sortable] default true
  * @property {(row: any) => any} value raw value (sorting, default text)
  * @property {(row: any) => any} [render] cell content; defaults to the value as text

@@ -50,7 +50,7 @@ export function installAdoptedStyles() {
   installed = true;
   const original = StyleModule.mount;
   StyleModule.mount = function mount(root, modules, options) {
-    if (root && root.nodeType === 9 && "adoptedStyleSheets" in root) {
+    if (root && "nodeType" in root && root.nodeType === 9 && "adoptedStyleSheets" in root) {
       mountInDocument(root, Array.isArray(modules) ? modules : [modules]);
       return;
     }

@@ -34,9 +34,10 @@ export function parseCast(text) {
 
 /**
  * Compress long pauses so playback does not sit idle (like asciinema's idle_time_limit).
- * @param {Array<{time: number}>} events
+ * @template {{time: number}} E
+ * @param {E[]} events
  * @param {number} limit seconds
- * @returns {Array<{time: number, type: string, data: string}>} new events with adjusted times
+ * @returns {E[]} new events with adjusted times
  */
 export function limitIdle(events, limit = 2) {
   let shift = 0;

@@ -52,6 +52,7 @@ const highlight = HighlightStyle.define([
   { tag: [t.separator, t.punctuation, t.squareBracket, t.brace], color: "var(--text-3)" },
 ]);
 
+/** @type {import("@codemirror/state").StateEffectType<number[]>} */
 const setMarks = StateEffect.define();
 const marks = StateField.define({
   create: () => Decoration.none,
@@ -59,6 +60,7 @@ const marks = StateField.define({
     let next = value.map(tr.changes);
     for (const effect of tr.effects) {
       if (!effect.is(setMarks)) continue;
+      /** @type {RangeSetBuilder<Decoration>} */
       const builder = new RangeSetBuilder();
       const lines = [...new Set(effect.value)].filter((n) => n >= 1 && n <= tr.state.doc.lines).sort((a, b) => a - b);
       for (const n of lines) {

@@ -1,5 +1,6 @@
 /** Small display helpers shared by tables and pages (pure functions, no DOM). */
 
+/** @type {Array<[string, number]>} */
 const UNITS = [
   ["d", 86400],
   ["h", 3600],
@@ -77,6 +78,7 @@ export function compareKeys(ka, kb) {
 // One collator for all comparisons: creating one per call would dominate a 10k-row sort.
 const COLLATOR = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
 
+/** @type {Array<[string, RegExp]>} */
 const STATUS_CLASSES = [
   ["ok", /^(running|ready|active|bound|succeeded|completed?|healthy|available|true|normal|established)$/i],
   ["warn", /^(pending|containercreating|podinitializing|terminating|unknown|waiting|progressing|released|notready|warning|scheduling.*|init:.*)$/i],

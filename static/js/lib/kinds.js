@@ -1,6 +1,13 @@
 /**
- * Presentation facts about resource kinds: sidebar groups, their order and icons, display
- * labels, and the built-in kinds used when the server's kind list is unavailable.
+ * Presentation facts about resource kinds: sidebar groups, their order and icons, display labels. What a
+ * kind is and can do, and what the signed-in user may do with it, come from GET /clusters/{id}/kinds
+ * (`capabilities`, `views`, `sensitive`, `allowed`), never from lists kept here.
+ */
+
+/**
+ * One entry of GET /clusters/{id}/kinds (the fields the browser reads).
+ * @typedef {{name: string, kind?: string, group?: string, namespaced?: boolean, custom?: boolean, category?: string,
+ *            verbs?: string[], capabilities?: string[], views?: string[], sensitive?: boolean, allowed?: string[]}} Kind
  */
 
 /** Sidebar groups in display order. */
@@ -15,44 +22,20 @@ export const GROUPS = [
   { id: "other", label: "Other", icon: "layers" },
 ];
 
-const BUILTINS = [
-  ["pods", "Pod", "workloads", true], ["deployments", "Deployment", "workloads", true],
-  ["statefulsets", "StatefulSet", "workloads", true], ["daemonsets", "DaemonSet", "workloads", true],
-  ["replicasets", "ReplicaSet", "workloads", true], ["jobs", "Job", "workloads", true],
-  ["cronjobs", "CronJob", "workloads", true],
-  ["services", "Service", "network", true], ["ingresses", "Ingress", "network", true],
-  ["endpoints", "Endpoints", "network", true], ["networkpolicies", "NetworkPolicy", "network", true],
-  ["horizontalpodautoscalers", "HorizontalPodAutoscaler", "config", true],
-  ["configmaps", "ConfigMap", "config", true], ["secrets", "Secret", "config", true],
-  ["resourcequotas", "ResourceQuota", "config", true], ["limitranges", "LimitRange", "config", true],
-  ["persistentvolumeclaims", "PersistentVolumeClaim", "storage", true],
-  ["persistentvolumes", "PersistentVolume", "storage", false], ["storageclasses", "StorageClass", "storage", false],
-  ["nodes", "Node", "cluster", false], ["namespaces", "Namespace", "cluster", false], ["events", "Event", "cluster", true],
-  ["serviceaccounts", "ServiceAccount", "access", true], ["roles", "Role", "access", true],
-  ["rolebindings", "RoleBinding", "access", true], ["clusterroles", "ClusterRole", "access", false],
-  ["clusterrolebindings", "ClusterRoleBinding", "access", false],
-];
-
-/** Built-in kinds in sidebar order (fallback when GET /kinds is unavailable). */
-export const BUILTIN_KINDS = BUILTINS.map(([name, kind, category, namespaced]) => ({
-  name, kind, category, namespaced, group: "", version: "", verbs: [], cached: false,
-}));
-
-const ORDER = new Map(BUILTINS.map(([name], index) => [name, index]));
-
 // The last kind list of each cluster, shared by the tabs, so a page load need not wait for GET /kinds.
 const REMEMBERED_KINDS_KEY = (clusterId) => `kubevision.kinds.${clusterId}`;
 
 /**
- * Keep a cluster's kind list (from GET /kinds) for the next page load.
+ * Keep a cluster's kind list (from GET /kinds) for the next page load, without the user's verbs (`allowed`):
+ * until the server answers again, a remembered kind offers no action.
  * @param {string} clusterId
  * @param {object[]} kinds
  */
 export function rememberKinds(clusterId, kinds) {
   try {
-    localStorage.setItem(REMEMBERED_KINDS_KEY(clusterId), JSON.stringify(kinds));
+    localStorage.setItem(REMEMBERED_KINDS_KEY(clusterId), JSON.stringify(kinds.map((kind) => ({ ...kind, allowed: [] }))));
   } catch {
-    // Storage full or disabled: the built-in kinds remain the fallback.
+    // Storage full or disabled: the next load waits for GET /kinds.
   }
 }
 
@@ -84,8 +67,9 @@ export function kindLabel(kind) {
 }
 
 /**
- * Group kinds for the sidebar: built-ins in their conventional order, custom kinds by name.
- * @param {Array<{name: string, kind: string, category?: string}>} kinds
+ * Group kinds for the sidebar, each group in the server's order (built-ins in their conventional order, then
+ * the others by name).
+ * @param {Array<{name: string, kind: string, category?: string, custom?: boolean}>} kinds
  * @returns {Array<{id: string, label: string, icon: string, kinds: object[]}>}
  */
 export function groupKinds(kinds) {
@@ -94,14 +78,28 @@ export function groupKinds(kinds) {
     const category = buckets.has(kind.category) ? kind.category : kind.custom ? "custom" : "other";
     buckets.get(category).push(kind);
   }
-  return GROUPS.map((group) => ({
-    ...group,
-    kinds: buckets.get(group.id).sort((a, b) => {
-      const oa = ORDER.get(a.name) ?? 1e6;
-      const ob = ORDER.get(b.name) ?? 1e6;
-      return oa - ob || kindLabel(a).localeCompare(kindLabel(b));
-    }),
-  })).filter((group) => group.kinds.length > 0);
+  return GROUPS.map((group) => ({ ...group, kinds: buckets.get(group.id) })).filter((group) => group.kinds.length > 0);
+}
+
+/**
+ * The kinds that take part in a view (GET /kinds `views`: "overview", "namespace_summary", "related_pods"…),
+ * in the server's order.
+ * @param {Kind[]|null|undefined} kinds
+ * @param {string} view
+ * @returns {Kind[]}
+ */
+export function kindsInView(kinds, view) {
+  return (kinds ?? []).filter((kind) => kind.views?.includes(view));
+}
+
+/**
+ * The kind that has a capability (GET /kinds `capabilities`), e.g. "logs": the pods.
+ * @param {Kind[]|null|undefined} kinds
+ * @param {string} capability
+ * @returns {Kind|undefined}
+ */
+export function kindWith(kinds, capability) {
+  return (kinds ?? []).find((kind) => kind.capabilities?.includes(capability));
 }
 
 /**

@@ -26,7 +26,7 @@ export function unifiedDiff(oldText, newText, { context = 3, oldLabel = "a", new
     }
     // A hunk: from `context` lines before this change to `context` lines after the last change
     // that is within 2×context of the previous one.
-    let start = Math.max(0, i - context);
+    const start = Math.max(0, i - context);
     let end = i;
     while (end < ops.length) {
       if (ops[end].type !== "ctx") {
@@ -49,7 +49,6 @@ export function unifiedDiff(oldText, newText, { context = 3, oldLabel = "a", new
     out.push(`@@ -${oldStart},${oldCount} +${newStart},${newCount} @@`);
     for (const op of hunk) out.push(`${op.type === "add" ? "+" : op.type === "del" ? "-" : " "}${op.text}`);
     i = end;
-    start = end;
   }
   return `${out.join("\n")}\n`;
 }
@@ -79,6 +78,7 @@ export function diffLines(a, b) {
         : Math.max(lcs[(i + 1) * width + j], lcs[i * width + j + 1]);
     }
   }
+  /** @type {ReturnType<typeof diffLines>} */
   const ops = [];
   let i = 0;
   let j = 0;

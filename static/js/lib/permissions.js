@@ -1,71 +1,63 @@
 /**
- * What the signed-in user may do, mirroring the server's rules (kubevision/auth/permissions.py) so
- * the UI hides or disables what would be refused anyway. The server stays the authority: a hidden
- * button is a courtesy, never the check.
- *
- * Effective = role verbs (or the custom role's "resource:verb" list) ∩ the kind's Kubernetes verbs.
+ * What the signed-in user may do with a kind, as GET /clusters/{id}/kinds tells it: the kind's capabilities and
+ * Kubernetes verbs (from discovery and the server's registry) ∩ the user's verbs on it (`allowed`, decided by
+ * the server's access scope for the namespace asked about, --read-only included). No role rule is copied here;
+ * the server stays the authority: a hidden button is a courtesy, never the check.
  */
 
-import { serverInfo } from "../state/server.js";
-
-const ALL = ["read", "write", "delete", "exec", "logs", "reveal"];
-// Refused by a --read-only server whatever the role.
-const WRITE_VERBS = new Set(["write", "delete", "exec"]);
-const ROLE_VERBS = {
-  admin: ALL,
-  ops: ALL,
-  dev: ["read", "write", "delete", "exec", "logs"],
-  readonly: ["read", "logs"],
-  custom: [],
-};
-
-/** Workloads the batch and single restart act on (a pod-template annotation). */
-export const RESTARTABLE = new Set(["deployments", "statefulsets", "daemonsets"]);
-/** Kinds with a scale subresource in the API (kubectl scale). */
-export const SCALABLE = new Set(["deployments", "statefulsets", "replicasets"]);
+import { kindWith } from "./kinds.js";
 
 /**
- * Whether the user's role allows `verb` on `resource` (a lowercase plural).
- * @param {{role?: string, permissions?: string[]}|null|undefined} user
- * @param {string} resource
- * @param {"read"|"write"|"delete"|"exec"|"logs"|"reveal"} verb
- * @param {{clusterScoped?: boolean}} [options] dev may only read cluster-scoped kinds
- * @returns {boolean}
+ * A kind as GET /kinds describes it (the fields used here).
+ * @typedef {{name?: string, verbs?: string[], capabilities?: string[], allowed?: string[], sensitive?: boolean}} KindFacts
  */
-export function roleAllows(user, resource, verb, { clusterScoped = false } = {}) {
-  if (!user) return false;
-  if (serverInfo.get().readOnly && WRITE_VERBS.has(verb)) return false;
-  if (user.role === "custom") {
-    const granted = new Set(user.permissions ?? []);
-    return [`${resource}:${verb}`, `*:${verb}`, `${resource}:*`, "*:*"].some((p) => granted.has(p));
-  }
-  if (user.role === "dev" && clusterScoped) return verb === "read";
-  return (ROLE_VERBS[user.role] ?? []).includes(verb);
+
+/**
+ * Whether the user may do `verb` ("read", "write", "delete", "exec", "logs", "reveal") with the kind.
+ * @param {KindFacts|null|undefined} kind
+ * @param {string} verb
+ */
+export function userMay(kind, verb) {
+  return Boolean(kind?.allowed?.includes(verb));
 }
 
-/** Kubernetes verbs of a kind (from discovery); an unknown list allows everything. */
+/**
+ * Whether the kind has a capability ("scale", "restart", "logs", "exec", "aggregated_logs").
+ * @param {KindFacts|null|undefined} kind
+ * @param {string} capability
+ */
+export function kindCan(kind, capability) {
+  return Boolean(kind?.capabilities?.includes(capability));
+}
+
+/**
+ * Whether the API server serves one of these Kubernetes verbs on the kind (discovery).
+ * @param {KindFacts|null|undefined} kind
+ * @param {...string} verbs
+ */
 function kindHas(kind, ...verbs) {
-  const list = kind?.verbs;
-  if (!Array.isArray(list) || list.length === 0) return true;
-  return verbs.some((verb) => list.includes(verb));
+  return verbs.some((verb) => Boolean(kind?.verbs?.includes(verb)));
 }
 
 /**
  * The UI actions available on a kind.
- * @param {{role?: string, permissions?: string[]}|null|undefined} user
- * @param {{name: string, namespaced?: boolean, verbs?: string[]}|null|undefined} kind
- * @returns {{edit: boolean, delete: boolean, create: boolean, restart: boolean, scale: boolean, reveal: boolean}}
+ * @param {KindFacts|null|undefined} kind
+ * @param {KindFacts[]|null} [kinds] every kind of the cluster (aggregated logs also need the `logs` verb on the
+ *   kind that has logs: the pods)
+ * @returns {{edit: boolean, delete: boolean, create: boolean, restart: boolean, scale: boolean, reveal: boolean,
+ *            logs: boolean, aggregatedLogs: boolean, exec: boolean}}
  */
-export function abilities(user, kind) {
-  const resource = kind?.name ?? "";
-  const clusterScoped = kind?.namespaced === false;
-  const write = roleAllows(user, resource, "write", { clusterScoped });
+export function abilities(kind, kinds) {
+  const write = userMay(kind, "write");
   return {
     edit: write && kindHas(kind, "update", "patch"),
     create: write && kindHas(kind, "create"),
-    delete: roleAllows(user, resource, "delete", { clusterScoped }) && kindHas(kind, "delete"),
-    restart: write && RESTARTABLE.has(resource),
-    scale: write && SCALABLE.has(resource),
-    reveal: resource === "secrets" && roleAllows(user, resource, "reveal", { clusterScoped }),
+    delete: userMay(kind, "delete") && kindHas(kind, "delete"),
+    restart: write && kindCan(kind, "restart"),
+    scale: write && kindCan(kind, "scale"),
+    reveal: Boolean(kind?.sensitive) && userMay(kind, "reveal"),
+    logs: kindCan(kind, "logs") && userMay(kind, "logs"),
+    aggregatedLogs: kindCan(kind, "aggregated_logs") && userMay(kind, "read") && userMay(kindWith(kinds, "logs"), "logs"),
+    exec: kindCan(kind, "exec") && userMay(kind, "exec"),
   };
 }

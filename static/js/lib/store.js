@@ -18,7 +18,7 @@ export function createStore(initial) {
   return {
     get: () => value,
     set(next) {
-      const resolved = typeof next === "function" ? next(value) : next;
+      const resolved = typeof next === "function" ? /** @type {(prev: T) => T} */ (next)(value) : next;
       if (Object.is(resolved, value)) return;
       value = resolved;
       for (const listener of [...listeners]) listener(value);
@@ -37,7 +37,7 @@ export function createStore(initial) {
  * @param {(value: T) => S} [select]
  * @returns {S}
  */
-export function useStore(store, select = (v) => v) {
+export function useStore(store, select = (v) => /** @type {S} */ (/** @type {unknown} */ (v))) {
   const [slice, setSlice] = useState(() => select(store.get()));
   useEffect(() => {
     const update = (value) => setSlice(() => select(value));

@@ -35,18 +35,18 @@ function documentAt(text, line) {
 }
 
 /**
- * @param {{clusterId: string, kind?: object|null, kinds: object[], namespace: string, user: object}} props
+ * @param {{clusterId: string, kind?: object|null, kinds: object[], namespace: string}} props
  */
-export function CreatePage({ clusterId, kind, kinds, namespace, user }) {
+export function CreatePage({ clusterId, kind, kinds, namespace }) {
   const [text, setText] = useState(() => templateFor(kind, namespace));
   const [run, setRun] = useState(null); // {dryRun, status: "busy"|"done"|"error", results?, error?}
   const [defaultNs, setDefaultNs] = useState(namespace || "default");
   const editorRef = useRef(null);
-  const can = abilities(user, kind ?? { name: "*" });
+  const can = abilities(kind, kinds);
 
   if (!can.create && kind) {
     return html`<div class="page"><${EmptyState} icon="shield" title="You cannot create objects">
-      Your role does not allow creating ${kindLabel(kind).toLowerCase()} in this cluster.</${EmptyState}></div>`;
+      You may not create ${kindLabel(kind).toLowerCase()} here.</${EmptyState}></div>`;
   }
 
   const submit = async (dryRun) => {

@@ -23,7 +23,7 @@ function friendly(error) {
 
 /** @param {{reason?: string}} props `reason` explains why the user is here ("expired"). */
 export function LoginPage({ reason }) {
-  const [step, setStep] = useState({ name: "password" });
+  const [step, setStep] = useState(/** @type {{name: string, sessionToken?: string, recovery?: boolean}} */ ({ name: "password" }));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
   const [username, setUsername] = useState("");

@@ -5,7 +5,7 @@
  */
 import { html, cx } from "../lib/ui.js";
 import { formatCount } from "../lib/format.js";
-import { findKind } from "../lib/kinds.js";
+import { findKind, kindLabel, kindsInView } from "../lib/kinds.js";
 import { getOverview } from "../api/views.js";
 import { listResourceTable } from "../api/clusters.js";
 import { ALL_NAMESPACES, Link, paths } from "../router.js";
@@ -18,13 +18,7 @@ import { CapacityBar, Donut } from "../components/charts.js";
 import { usePromise } from "./usePromise.js";
 
 const HEALTH_TONES = { healthy: "ok", unreachable: "error", unknown: "" };
-const WORKLOAD_CARDS = [
-  ["deployments", "Deployments"], ["statefulsets", "StatefulSets"], ["daemonsets", "DaemonSets"],
-  ["pods", "Pods"], ["jobs", "Jobs"], ["cronjobs", "CronJobs"],
-];
 const PHASES = [["Running", "ok"], ["Pending", "warn"], ["Succeeded", "info"], ["Failed", "error"], ["Unknown", "muted"]];
-const NAMESPACE_KINDS = [["pods", "Pods"], ["deployments", "Deployments"], ["statefulsets", "StatefulSets"],
-  ["daemonsets", "DaemonSets"], ["jobs", "Jobs"], ["services", "Services"], ["configmaps", "ConfigMaps"], ["secrets", "Secrets"]];
 
 /** "1.5 cores", "250m". */
 export function formatCpu(cores) {
@@ -87,19 +81,20 @@ function Dashboard({ data, clusterId, kinds, namespace }) {
         <div class="stat-card-value">${nodes.ready}<span class="stat-card-total">/${nodes.total}</span></div>
         <div class="stat-card-note">${readyNote(nodes.ready, nodes.total)}${nodes.unschedulable ? html` · <span class="text-warn">${nodes.unschedulable} cordoned</span>` : ""}</div>
       </${Link}>`}
-      ${WORKLOAD_CARDS.filter(([kind]) => workloads[kind] || counts[kind] !== undefined).map(([kind, label]) => {
+      ${kindsInView(kinds, "overview").filter(({ name }) => workloads[name] || counts[name] !== undefined).map((entry) => {
+        const kind = entry.name;
         const w = workloads[kind];
         return html`<${Link} key=${kind} class="card stat-card" href=${paths.list(clusterId, namespace, kind)}>
-          <div class="stat-card-label">${label}</div>
+          <div class="stat-card-label">${kindLabel(entry)}</div>
           ${w ? html`<div class="stat-card-value">${formatCount(w.ready)}<span class="stat-card-total">/${formatCount(w.total)}</span></div>
               <div class="stat-card-note">${readyNote(w.ready, w.total, kind === "cronjobs" ? "active schedules" : "ready")}</div>`
             : html`<div class="stat-card-value">${formatCount(counts[kind] ?? 0)}</div><div class="stat-card-note muted">total</div>`}
         </${Link}>`;
       })}
-      ${["services", "ingresses", "namespaces"].filter((k) => counts[k] !== undefined).map((kind) => html`<${Link} key=${kind}
-          class="card stat-card" href=${paths.list(clusterId, kind === "namespaces" ? ALL_NAMESPACES : namespace, kind)}>
-        <div class="stat-card-label">${kind[0].toUpperCase() + kind.slice(1)}</div>
-        <div class="stat-card-value">${formatCount(counts[kind])}</div>
+      ${kindsInView(kinds, "overview_count").filter((k) => k.name !== "nodes" && counts[k.name] !== undefined).map((kind) => html`<${Link} key=${kind.name}
+          class="card stat-card" href=${paths.list(clusterId, kind.namespaced === false ? ALL_NAMESPACES : namespace, kind.name)}>
+        <div class="stat-card-label">${kindLabel(kind)}</div>
+        <div class="stat-card-value">${formatCount(counts[kind.name])}</div>
         <div class="stat-card-note muted">total</div>
       </${Link}>`)}
     </section>
@@ -114,7 +109,7 @@ function Dashboard({ data, clusterId, kinds, namespace }) {
           parts=${PHASES.map(([phase, tone]) => ({ key: phase, label: phase, value: phases[phase] ?? 0, tone }))} />
       </section>
     </div>
-    ${namespace && namespace !== ALL_NAMESPACES && html`<${NamespaceSummary} clusterId=${clusterId} namespace=${namespace} />`}
+    ${namespace && namespace !== ALL_NAMESPACES && html`<${NamespaceSummary} clusterId=${clusterId} namespace=${namespace} kinds=${kinds} />`}
     <section class="card card-flush" aria-labelledby="warnings-title">
       <div class="section-header"><h2 class="card-title" id="warnings-title"><${Icon} name="alert" size=${15} /> Recent warnings</h2></div>
       <${Warnings} events=${data.warnings ?? []} clusterId=${clusterId} kinds=${kinds} />
@@ -171,9 +166,10 @@ function Warnings({ events, clusterId, kinds }) {
   </ul>`;
 }
 
-function NamespaceSummary({ clusterId, namespace }) {
+function NamespaceSummary({ clusterId, namespace, kinds }) {
+  const counted = kindsInView(kinds, "namespace_summary");
   const counts = usePromise(async (signal) => {
-    const entries = await Promise.all(NAMESPACE_KINDS.map(async ([resource]) => {
+    const entries = await Promise.all(counted.map(async ({ name: resource }) => {
       try {
         const { data, meta } = await listResourceTable(clusterId, resource, { namespace, pageSize: 1, signal });
         return [resource, meta?.total ?? data?.rows?.length ?? 0];
@@ -183,15 +179,15 @@ function NamespaceSummary({ clusterId, namespace }) {
       }
     }));
     return Object.fromEntries(entries);
-  }, [clusterId, namespace], { errorTitle: "Could not count the namespace's objects", initial: null });
+  }, [clusterId, namespace, counted.map((kind) => kind.name).join()], { errorTitle: "Could not count the namespace's objects", initial: null });
   return html`<section class="card" aria-labelledby="ns-title">
     <div class="section-header">
       <h2 class="card-title" id="ns-title">Namespace <span class="mono">${namespace}</span></h2>
       <${Link} class="button button-ghost" href=${paths.topology(clusterId, namespace)}><${Icon} name="share" size=${14} /> Topology</${Link}>
     </div>
     ${!counts.data ? html`<div class="loading-inline"><${Spinner} size="sm" inline /> Counting…</div>`
-      : html`<dl class="ns-counts">${NAMESPACE_KINDS.filter(([r]) => counts.data[r] !== null).map(([resource, label]) => html`
-          <div key=${resource} class=${cx("ns-count")}><dt><${Link} href=${paths.list(clusterId, namespace, resource)}>${label}</${Link}></dt>
-            <dd>${formatCount(counts.data[resource])}</dd></div>`)}</dl>`}
+      : html`<dl class="ns-counts">${counted.filter(({ name }) => counts.data[name] !== null && counts.data[name] !== undefined).map((kind) => html`
+          <div key=${kind.name} class=${cx("ns-count")}><dt><${Link} href=${paths.list(clusterId, namespace, kind.name)}>${kindLabel(kind)}</${Link}></dt>
+            <dd>${formatCount(counts.data[kind.name])}</dd></div>`)}</dl>`}
   </section>`;
 }

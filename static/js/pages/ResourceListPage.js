@@ -3,8 +3,8 @@
  * keeps it current over the shared watch socket, and offers a label selector (applied by the server, to
  * the list and to the watch, and kept in the URL as ?labelSelector=), filter, sort, multi-select batch
  * delete / restart (with a per-item result summary) and a Create button. Filtering and sorting run
- * in the browser over the loaded rows, so they are instant at 10k rows. Actions the user's role
- * (or the kind's API verbs) do not allow are not shown.
+ * in the browser over the loaded rows, so they are instant at 10k rows. Actions GET /kinds does not offer
+ * (the kind cannot, or the user may not) are not shown.
  */
 import { html, cx, useEffect, useMemo, useRef, useState } from "../lib/ui.js";
 import { useStore } from "../lib/store.js";
@@ -31,10 +31,9 @@ const BATCH_LIMIT = 100; // the batch endpoints take at most 100 items per call
 const FILTER_DEBOUNCE_MS = 200;
 
 /**
- * @param {{clusterId: string, namespace: string, resource: string, kind: object, query: URLSearchParams,
- *          user: object}} props
+ * @param {{clusterId: string, namespace: string, resource: string, kind: object, query: URLSearchParams}} props
  */
-export function ResourceListPage({ clusterId, namespace, resource, kind, query, user }) {
+export function ResourceListPage({ clusterId, namespace, resource, kind, query }) {
   const apiNamespace = kind.namespaced === false || namespace === ALL_NAMESPACES ? "" : namespace;
   const [table, setTable] = useState({ columns: [], version: 0 });
   const [status, setStatus] = useState({ loading: true, error: null, meta: {}, partial: false });
@@ -72,6 +71,7 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query, 
       setTable((prev) => ({ ...prev, version: prev.version + 1 }));
     };
 
+    /** @type {import("../api/socket.js").WatchTarget} */
     const target = { cluster: clusterId, resource, namespace: apiNamespace, labelSelector: labelSelector || undefined, view: "table" };
     const unsubscribe = watch(target, {
       onEvents: (events) => (loaded ? apply(events) : buffered.push(...events)),
@@ -126,7 +126,7 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query, 
     () => tableColumns(table.columns, { clusterId, resource, showNamespace }),
     [table.columns, clusterId, resource, showNamespace],
   );
-  const can = abilities(user, kind);
+  const can = abilities(kind);
   const selectable = can.delete || can.restart;
 
   const liveState = live === "unavailable" || live === "stopped" ? live : live$;

@@ -10,7 +10,7 @@ import { ALL_NAMESPACES, navigate, paths } from "../router.js";
 import { preferences, rememberLocation, toggleGroup } from "../state/preferences.js";
 import { signOut } from "../state/session.js";
 import { cycleTheme, theme } from "../state/theme.js";
-import { BUILTIN_KINDS, rememberKinds, rememberedKinds } from "../lib/kinds.js";
+import { rememberKinds, rememberedKinds } from "../lib/kinds.js";
 import { Layout } from "../components/Layout.js";
 import { LoadingBlock } from "../components/Spinner.js";
 import { EmptyState } from "../components/EmptyState.js";
@@ -32,7 +32,7 @@ import { favorites, loadFavorites } from "../state/favorites.js";
 const CLUSTER_ROUTES = new Set(["cluster-home", "overview", "resource-list", "resource-detail", "topology", "create"]);
 
 /**
- * @param {{route: {name: string, params: Record<string, string>, query: URLSearchParams}, user: object}} props
+ * @param {{route: {name: string, params: Record<string, string>, query: URLSearchParams, path: string}, user: object}} props
  */
 export function Workspace({ route, user }) {
   const prefs = useStore(preferences);
@@ -52,22 +52,24 @@ export function Workspace({ route, user }) {
     : clusterList[0] ? String(clusterList[0].id) : null;
   const clusterId = routeCluster ?? fallbackCluster;
 
-  const kinds = usePromise((signal) => listKinds(clusterId, { signal }), [clusterId], {
+  const routeNamespace = route.params.namespace;
+  const namespace = routeNamespace ?? prefs.namespaces[clusterId] ?? ALL_NAMESPACES;
+  // The user's verbs on each kind (`allowed`) are those in the current namespace.
+  const kindsNamespace = namespace === ALL_NAMESPACES ? "" : namespace;
+  const kinds = usePromise((signal) => listKinds(clusterId, { namespace: kindsNamespace, signal }), [clusterId, kindsNamespace, user?.id], {
     errorTitle: "Could not load resource kinds", enabled: Boolean(clusterId), initial: null,
   });
   const namespaces = usePromise((signal) => listNamespaceNames(clusterId, { signal }), [clusterId], {
     errorTitle: "Could not load namespaces", enabled: Boolean(clusterId), initial: [],
   });
-  // Until the cluster answers (or when it cannot), pages use the kinds it sent last time, else the built-in
-  // ones: no page waits for discovery before fetching its objects.
+  // Until the cluster answers (or when it cannot), pages use the kinds it sent last time (without the user's
+  // verbs): no page waits for discovery before fetching its objects.
   useEffect(() => {
     if (clusterId && kinds.data?.length) rememberKinds(clusterId, kinds.data);
   }, [clusterId, kinds.data]);
   const remembered = useMemo(() => rememberedKinds(clusterId), [clusterId]);
-  const kindList = kinds.data?.length ? kinds.data : remembered ?? BUILTIN_KINDS;
+  const kindList = kinds.data?.length ? kinds.data : remembered ?? [];
 
-  const routeNamespace = route.params.namespace;
-  const namespace = routeNamespace ?? prefs.namespaces[clusterId] ?? ALL_NAMESPACES;
   const routeResource = route.name === "create" ? route.query.get("resource") : route.params.resource;
   const currentKind = routeResource ? kindList.find((k) => k.name === routeResource) : null;
 
@@ -96,7 +98,8 @@ export function Workspace({ route, user }) {
   if (!clusterId || route.name === "settings" || route.name === "admin" || route.name.startsWith("terminal-session")) namespaceMode = "hidden";
   else if (currentKind && currentKind.namespaced === false) namespaceMode = "cluster-scoped";
 
-  const page = renderPage({ route, clusterId, clusters, clusterList, namespace, kindList, kindsLoading: kinds.loading, currentKind, user });
+  const page = renderPage({ route, clusterId, clusters, clusterList, namespace, kindList, kindsLoading: kinds.loading,
+    kindsPending: kinds.loading && !kinds.data, currentKind, user });
 
   return html`<${Layout}
     sidebarOpen=${sidebarOpen}
@@ -121,7 +124,7 @@ export function Workspace({ route, user }) {
   </${Layout}>`;
 }
 
-function renderPage({ route, clusterId, clusters, clusterList, namespace, kindList, kindsLoading, currentKind, user }) {
+function renderPage({ route, clusterId, clusters, clusterList, namespace, kindList, kindsLoading, kindsPending, currentKind, user }) {
   switch (route.name) {
     case "home":
     case "cluster-home":
@@ -143,14 +146,16 @@ function renderPage({ route, clusterId, clusters, clusterList, namespace, kindLi
       return html`<${ResourceListPage} key=${`${clusterId}/${route.params.resource}`} clusterId=${clusterId}
         namespace=${route.params.namespace} resource=${route.params.resource}
         kind=${currentKind ?? { name: route.params.resource, kind: route.params.resource, namespaced: true }}
-        query=${route.query} user=${user} />`;
+        query=${route.query} />`;
     case "resource-detail":
       return html`<${ResourceDetailPage} key=${route.path} clusterId=${clusterId} namespace=${route.params.namespace}
-        resource=${route.params.resource} name=${route.params.name} kind=${currentKind} kinds=${kindList} user=${user}
+        resource=${route.params.resource} name=${route.params.name} kind=${currentKind} kinds=${kindList}
         tab=${route.query.get("tab")} />`;
     case "create":
+      // What the user may create is known once GET /kinds answers (remembered kinds carry no verbs).
+      if (kindsPending) return html`<${LoadingBlock} label="Loading resource kinds…" />`;
       return html`<${CreatePage} key=${route.query.toString()} clusterId=${clusterId} kind=${currentKind} kinds=${kindList}
-        namespace=${route.query.get("namespace") || (namespace !== ALL_NAMESPACES ? namespace : "")} user=${user} />`;
+        namespace=${route.query.get("namespace") || (namespace !== ALL_NAMESPACES ? namespace : "")} />`;
     case "topology":
       return html`<${TopologyPage} key=${`${clusterId}/${route.params.namespace}`} clusterId=${clusterId} namespace=${route.params.namespace} kinds=${kindList} />`;
     case "settings":

@@ -12,6 +12,7 @@ const AGE_NAMES = /^(age|created|creationtimestamp|last seen|lastseen)$/i;
 const NUMBER_TYPES = new Set(["number", "integer", "int", "float"]);
 const DATE_TYPES = new Set(["date", "date-time", "datetime", "timestamp", "age", "time"]);
 
+/** @type {Array<[RegExp, number, number]>} */
 const WIDTHS = [
   [/^name$/i, 240, 3],
   [/^namespace$/i, 150, 1],
@@ -51,6 +52,7 @@ export function tableColumns(serverColumns, { clusterId, resource, showNamespace
     if (/^namespace$/i.test(name) && !showNamespace) return;
     const type = String(column.type ?? "").toLowerCase();
     const value = (row) => row.cells?.[index];
+    /** @type {import("../components/VirtualTable.js").Column} */
     const spec = { key: `c${index}`, label: name, ...widthFor(name), value };
     if (/^name$/i.test(name)) {
       spec.key = "name";

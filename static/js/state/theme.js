@@ -26,8 +26,8 @@ export function applyTheme() {
 }
 
 /**
- * Choose a theme and remember it.
- * @param {"system"|"light"|"dark"} value
+ * Choose a theme and remember it (anything but "system", "light" or "dark" is ignored).
+ * @param {string} value
  */
 export function setTheme(value) {
   if (!THEMES.includes(value)) return;

@@ -32,7 +32,7 @@ export function dismissToast(id) {
 /**
  * Error toast from any thrown value (ApiError keeps its code and request id).
  * @param {string} title what failed, e.g. "Could not load clusters"
- * @param {unknown} error
+ * @param {any} error usually an Error or ApiError, but anything thrown
  */
 export function notifyError(title, error) {
   if (error?.name === "AbortError") return;

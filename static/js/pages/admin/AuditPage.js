@@ -9,8 +9,9 @@ import { Icon } from "../../components/Icon.js";
 import { usePromise } from "../usePromise.js";
 
 const PAGE_SIZE = 50;
-const ACTIONS = ["", "login", "login.failed", "logout-all", "2fa.enable", "2fa.disable", "apikey.create", "apikey.delete",
-  "user.create", "user.update", "user.delete", "user.reset-password", "user.reset-2fa", "pod.exec", "workload.scale",
+const ACTIONS = ["", "login", "login.failed", "refresh", "logout", "logout-all", "access.refused", "2fa.setup",
+  "2fa.enable", "2fa.disable", "apikey.create", "apikey.delete", "user.create", "user.update", "user.delete",
+  "user.password", "user.reset-password", "user.reset-2fa", "cluster.create", "cluster.delete", "pod.exec", "workload.scale",
   "workload.restart", "deployment.rollback", "cronjob.trigger", "node.cordon", "node.uncordon"];
 
 /**

@@ -6,7 +6,7 @@
 import { html, useEffect, useMemo, useRef, useState } from "../../lib/ui.js";
 import { LogBuffer, compileFilter } from "../../lib/logBuffer.js";
 import { formatCount } from "../../lib/format.js";
-import { AGGREGATED_LOG_KINDS, downloadPodLog, openLogStream } from "../../api/streams.js";
+import { downloadPodLog, openLogStream } from "../../api/streams.js";
 import { notifyError } from "../../state/toasts.js";
 import { LogViewer } from "../../components/LogViewer.js";
 import { ToggleButton } from "../../components/ToggleButton.js";
@@ -17,11 +17,6 @@ import { EmptyState } from "../../components/EmptyState.js";
 const TAILS = [["100", "Last 100"], ["500", "Last 500"], ["1000", "Last 1,000"], ["5000", "Last 5,000"], ["all", "Everything"]];
 const DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container";
 const STATE_LABELS = { connecting: "Connecting…", open: "Streaming", reconnecting: "Reconnecting…", ended: "Stream ended", error: "Error" };
-
-/** Kinds whose Logs tab works (a pod, or a workload with an aggregated stream). */
-export function hasLogs(resource) {
-  return resource === "pods" || AGGREGATED_LOG_KINDS.has(resource);
-}
 
 function containersOf(object, resource) {
   const spec = resource === "pods" ? object?.spec : object?.spec?.template?.spec;

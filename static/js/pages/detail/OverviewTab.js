@@ -1,7 +1,7 @@
 /** The Overview tab: kind summary, metadata (labels, annotations, owners), related objects, kubectl. */
 import { html, useState } from "../../lib/ui.js";
 import { findKind, kubectlType } from "../../lib/kinds.js";
-import { RESTARTABLE, SCALABLE } from "../../lib/permissions.js";
+import { kindCan } from "../../lib/permissions.js";
 import { Link, paths } from "../../router.js";
 import { Age } from "../../components/Age.js";
 import { LabelChips, PropertyList, Section } from "../../components/Properties.js";
@@ -21,7 +21,7 @@ export function OverviewTab({ clusterId, resource, kind, kinds, object, can, rev
   const commands = kubectlCommands({
     type: kubectlType(kind ?? { name: resource, kind: object.kind }), name: meta.name, namespace: meta.namespace,
     isPod: resource === "pods", containers: (object.spec?.containers ?? []).map((c) => c.name),
-    scalable: SCALABLE.has(resource), replicas: object.spec?.replicas ?? 1, restartable: RESTARTABLE.has(resource),
+    scalable: kindCan(kind, "scale"), replicas: object.spec?.replicas ?? 1, restartable: kindCan(kind, "restart"),
   });
   return html`<div class="overview-grid">
     <div class="overview-main">

@@ -3,7 +3,7 @@
  * what it owns or selects (Deployment → ReplicaSets and Pods, Service → Pods, Node → Pods…).
  */
 import { html } from "../../lib/ui.js";
-import { findKind } from "../../lib/kinds.js";
+import { findKind, kindsInView } from "../../lib/kinds.js";
 import { fetchObject, listObjects } from "../../api/resources.js";
 import { Link, paths } from "../../router.js";
 import { StatusBadge } from "../../components/StatusBadge.js";
@@ -12,7 +12,6 @@ import { Section } from "../../components/Properties.js";
 import { usePromise } from "../usePromise.js";
 
 const RELATED_LIMIT = 50;
-const SELECTS_PODS = new Set(["deployments", "statefulsets", "daemonsets", "replicasets", "jobs", "services"]);
 
 function labelSelector(object, resource) {
   const labels = resource === "services" ? object.spec?.selector : object.spec?.selector?.matchLabels;
@@ -44,7 +43,7 @@ async function loadOwners(clusterId, kinds, object, signal) {
   return chain;
 }
 
-async function loadChildren(clusterId, resource, object, signal) {
+async function loadChildren(clusterId, resource, object, selectsPods, signal) {
   const namespace = object.metadata?.namespace;
   const uid = object.metadata?.uid;
   const children = [];
@@ -62,7 +61,7 @@ async function loadChildren(clusterId, resource, object, signal) {
     const jobs = await listObjects(clusterId, "jobs", { namespace, signal });
     add(jobs.filter((job) => ownedBy(job, uid)), "Job", "jobs", "Owns");
   }
-  if (SELECTS_PODS.has(resource) && selector) {
+  if (selectsPods && selector) {
     const pods = await listObjects(clusterId, "pods", { namespace, labelSelector: selector, signal });
     add(pods, "Pod", "pods", resource === "services" ? "Selects" : "Runs");
   }
@@ -87,13 +86,15 @@ function statusOf(object) {
  * @param {{clusterId: string, resource: string, object: object, kinds: object[]}} props
  */
 export function RelatedObjects({ clusterId, resource, object, kinds }) {
+  // Kinds whose detail page lists the pods their selector picks (GET /kinds `views`).
+  const selectsPods = kindsInView(kinds, "related_pods").some((kind) => kind.name === resource);
   const related = usePromise(async (signal) => {
     const [owners, children] = await Promise.all([
       loadOwners(clusterId, kinds, object, signal),
-      loadChildren(clusterId, resource, object, signal).catch(() => []),
+      loadChildren(clusterId, resource, object, selectsPods, signal).catch(() => []),
     ]);
     return [...owners, ...children];
-  }, [clusterId, resource, object.metadata?.uid, object.metadata?.resourceVersion], { errorTitle: "Could not load related objects", initial: [] });
+  }, [clusterId, resource, object.metadata?.uid, object.metadata?.resourceVersion, selectsPods], { errorTitle: "Could not load related objects", initial: [] });
 
   const items = related.data ?? [];
   if (!related.loading && !items.length) return null;

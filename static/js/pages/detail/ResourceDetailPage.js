@@ -1,13 +1,13 @@
 /**
  * One object at /c/{cluster}/ns/{ns}/{resource}/{name}: a header with actions (Edit YAML, Restart,
- * Delete — only those the user's role and the kind allow) and tabs. The tab lives in ?tab= so a
- * link can open it. To add a tab, add an entry to TABS: `when` decides for which kinds it shows.
+ * Delete — only those GET /kinds offers: the kind can and the user may) and tabs. The tab lives in ?tab= so a
+ * link can open it. To add a tab, add an entry to TABS: `when(kind, can)` decides for which kinds it shows.
  * The object stays live over the shared watch socket (a subscription to this one object): every tab sees
  * changes made elsewhere (kubectl, controllers) as they happen, and a deletion is announced on the page.
  */
 import { html, cx, useCallback, useEffect, useState } from "../../lib/ui.js";
 import { kindLabel } from "../../lib/kinds.js";
-import { abilities } from "../../lib/permissions.js";
+import { abilities, kindCan } from "../../lib/permissions.js";
 import { deleteObject, fetchObject } from "../../api/resources.js";
 import { watch } from "../../api/socket.js";
 import { ALL_NAMESPACES, Link, navigate, paths, updateQuery } from "../../router.js";
@@ -21,7 +21,7 @@ import { DeleteDialog } from "../../components/DeleteDialog.js";
 import { OverviewTab } from "./OverviewTab.js";
 import { YamlTab } from "./YamlTab.js";
 import { EventsTab } from "./EventsTab.js";
-import { LogsTab, hasLogs } from "./LogsTab.js";
+import { LogsTab } from "./LogsTab.js";
 import { TerminalTab } from "./TerminalTab.js";
 import { WorkloadActions } from "./WorkloadActions.js";
 import { FavoriteToggle } from "../FavoriteToggle.js";
@@ -31,8 +31,8 @@ const TABS = [
   { id: "overview", label: "Overview", render: (p) => html`<${OverviewTab} ...${p} />` },
   { id: "yaml", label: "YAML", render: (p) => html`<${YamlTab} ...${p} />` },
   { id: "events", label: "Events", render: (p) => html`<${EventsTab} clusterId=${p.clusterId} object=${p.object} />` },
-  { id: "logs", label: "Logs", when: (r) => hasLogs(r), render: (p) => html`<${LogsTab} ...${p} />` },
-  { id: "terminal", label: "Terminal", when: (r) => r === "pods", render: (p) => html`<${TerminalTab} ...${p} />` },
+  { id: "logs", label: "Logs", when: (_, can) => can.logs || can.aggregatedLogs, render: (p) => html`<${LogsTab} ...${p} />` },
+  { id: "terminal", label: "Terminal", when: (kind) => kindCan(kind, "exec"), render: (p) => html`<${TerminalTab} ...${p} />` },
 ];
 
 /** The page state after one watch event (or a fresh read, as MODIFIED) about the shown object. */
@@ -59,9 +59,9 @@ function headlineStatus(object) {
 
 /**
  * @param {{clusterId: string, namespace: string, resource: string, name: string, kind?: object,
- *          kinds: object[], user: object, tab?: string|null}} props
+ *          kinds: object[], tab?: string|null}} props
  */
-export function ResourceDetailPage({ clusterId, namespace, resource, name, kind, kinds, user, tab }) {
+export function ResourceDetailPage({ clusterId, namespace, resource, name, kind, kinds, tab }) {
   const apiNamespace = namespace === ALL_NAMESPACES ? "" : namespace;
   const [state, setState] = useState({ object: null, error: null, loading: true, deletedAt: null });
   const [editing, setEditing] = useState(false);
@@ -105,8 +105,8 @@ export function ResourceDetailPage({ clusterId, namespace, resource, name, kind,
 
   const object = state.object;
   const effectiveKind = kind ?? { name: resource, kind: object?.kind ?? resource, namespaced: Boolean(apiNamespace) };
-  const can = abilities(user, effectiveKind);
-  const tabs = TABS.filter((t) => !t.when || t.when(resource));
+  const can = abilities(effectiveKind, kinds);
+  const tabs = TABS.filter((t) => !t.when || t.when(effectiveKind, can));
   const active = tabs.find((t) => t.id === tab) ?? tabs[0];
   const setTab = (id) => updateQuery({ tab: id === "overview" ? null : id });
   const kindName = object?.kind ?? effectiveKind.kind;
@@ -131,7 +131,7 @@ export function ResourceDetailPage({ clusterId, namespace, resource, name, kind,
   };
 
   const tabProps = {
-    clusterId, resource, name, namespace: apiNamespace || undefined, kind: effectiveKind, kinds, object, can, user,
+    clusterId, resource, name, namespace: apiNamespace || undefined, kind: effectiveKind, kinds, object, can,
     reveal: () => fetchLatest({ reveal: true }),
     canEdit: can.edit, editing, onEditingChange: setEditing,
     onObject: (next) => setState({ object: next, error: null, loading: false, deletedAt: null }),
@@ -161,7 +161,7 @@ export function ResourceDetailPage({ clusterId, namespace, resource, name, kind,
       ${object && html`<div class="page-actions">
         <button type="button" class="button" onClick=${() => load()} title="Reload this object"><${Icon} name="refresh" size=${14} /> Refresh</button>
         <${WorkloadActions} clusterId=${clusterId} resource=${resource} name=${name} namespace=${apiNamespace || undefined}
-          object=${object} user=${user} onChanged=${() => load()} />
+          object=${object} kind=${effectiveKind} kinds=${kinds} onChanged=${() => load()} />
         ${can.edit && !editing && html`<button type="button" class="button" onClick=${editYaml}><${Icon} name="edit" size=${14} /> Edit YAML</button>`}
         ${can.delete && html`<button type="button" class="button button-danger-outline" onClick=${() => setDialog("delete")}><${Icon} name="trash" size=${14} /> Delete</button>`}
       </div>`}

@@ -5,7 +5,7 @@
  * exit status is shown and Reconnect starts a new shell.
  */
 import { html, cx, useEffect, useMemo, useRef, useState } from "../../lib/ui.js";
-import { roleAllows } from "../../lib/permissions.js";
+import { userMay } from "../../lib/permissions.js";
 import { openExec } from "../../api/streams.js";
 import { Link } from "../../router.js";
 import { notifyError, pushToast } from "../../state/toasts.js";
@@ -17,17 +17,18 @@ const SHELLS = [["", "Auto (bash, then sh)"], ["bash", "bash"], ["sh", "sh"], ["
 const DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container";
 
 /**
- * @param {{clusterId: string, name: string, namespace?: string, object: object, user: object}} props
+ * @param {{clusterId: string, name: string, namespace?: string, object: object, kind: object}} props
  */
-export function TerminalTab({ clusterId, name, namespace, object, user }) {
+export function TerminalTab({ clusterId, name, namespace, object, kind }) {
   const containers = useMemo(() => (object?.spec?.containers ?? []).map((c) => c.name), [object]);
   const [container, setContainer] = useState(object?.metadata?.annotations?.[DEFAULT_CONTAINER_ANNOTATION] ?? containers[0] ?? "");
   const [shell, setShell] = useState("");
-  const [status, setStatus] = useState({ state: "idle" }); // idle | connecting | open | exited | closed | error
+  /** @typedef {{state: string, started?: object, exit?: object, error?: object}} TerminalState idle | connecting | open | exited | closed | error */
+  const [status, setStatus] = useState(/** @type {TerminalState} */ ({ state: "idle" }));
   const termRef = useRef(null);
   const sessionRef = useRef(null);
   const generationRef = useRef(0);
-  const allowed = roleAllows(user, "pods", "exec");
+  const allowed = userMay(kind, "exec");
   const running = object?.status?.phase === "Running";
 
   const disconnect = () => {
@@ -130,7 +131,7 @@ export function TerminalTab({ clusterId, name, namespace, object, user }) {
 
   if (!namespace) return null;
   if (!allowed) {
-    return html`<div class="card"><${EmptyState} icon="lock" title="Terminal not available">Your role may not open a shell in pods.</${EmptyState}></div>`;
+    return html`<div class="card"><${EmptyState} icon="lock" title="Terminal not available">You may not open a shell in pods here.</${EmptyState}></div>`;
   }
   const live = status.state === "open" || status.state === "connecting";
   return html`<div class="terminal-panel">
@@ -162,6 +163,7 @@ export function TerminalTab({ clusterId, name, namespace, object, user }) {
 function TerminalStatus({ status }) {
   const { state, started, exit, error } = status;
   let tone = "warn";
+  /** @type {string | ReturnType<typeof html>} */
   let text = "Not connected";
   if (state === "connecting") text = "Connecting…";
   if (state === "open") {

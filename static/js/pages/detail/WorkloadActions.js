@@ -1,10 +1,11 @@
 /**
  * Action buttons and dialogs for one object's header: scale, restart, rollback, pause/resume
- * (deployments), trigger (cronjobs), cordon/uncordon (nodes). Only what the user's role allows is
- * shown; each dialog shows the kubectl equivalent and asks for confirmation.
+ * (deployments), trigger (cronjobs), cordon/uncordon (nodes). Only what GET /kinds offers (the kind can and
+ * the user may) is shown; each dialog shows the kubectl equivalent and asks for confirmation.
  */
 import { html, useState } from "../../lib/ui.js";
-import { roleAllows } from "../../lib/permissions.js";
+import { kubectlType } from "../../lib/kinds.js";
+import { abilities, userMay } from "../../lib/permissions.js";
 import {
   restartWorkload, scaleWorkload, setDeploymentPaused, setNodeCordoned, triggerCronJob,
 } from "../../api/actions.js";
@@ -13,36 +14,35 @@ import { ActionDialog } from "../../components/ActionDialog.js";
 import { Icon } from "../../components/Icon.js";
 import { RollbackDialog } from "./RollbackDialog.js";
 
-const SCALABLE = new Set(["deployments", "statefulsets", "replicasets"]);
-const RESTARTABLE = new Set(["deployments", "statefulsets", "daemonsets"]);
-const KUBECTL_TYPES = { deployments: "deployment", statefulsets: "statefulset", replicasets: "replicaset", daemonsets: "daemonset",
-  cronjobs: "cronjob", nodes: "node" };
-
 /**
- * Which actions apply to this object for this user.
+ * Which actions apply to this object for this user (GET /kinds: the kind's capabilities and the user's verbs).
+ * @param {object|null|undefined} kind
+ * @param {object[]} kinds every kind of the cluster (triggering a CronJob creates a Job)
  * @returns {{scale: boolean, restart: boolean, rollback: boolean, pause: boolean, trigger: boolean, cordon: boolean}}
  */
-export function workloadActions(user, resource) {
-  const write = roleAllows(user, resource, "write", { clusterScoped: resource === "nodes" });
+export function workloadActions(kind, kinds) {
+  const can = abilities(kind, kinds);
+  const write = userMay(kind, "write");
+  const resource = kind?.name;
   return {
-    scale: write && SCALABLE.has(resource),
-    restart: write && RESTARTABLE.has(resource),
+    scale: can.scale,
+    restart: can.restart,
     rollback: write && resource === "deployments",
     pause: write && resource === "deployments",
-    trigger: resource === "cronjobs" && roleAllows(user, "cronjobs", "read") && roleAllows(user, "jobs", "write"),
+    trigger: resource === "cronjobs" && userMay(kind, "read") && userMay(kinds?.find((k) => k.name === "jobs"), "write"),
     cordon: write && resource === "nodes",
   };
 }
 
 /**
- * @param {{clusterId: string, resource: string, name: string, namespace?: string, object: object, user: object,
- *          onChanged: () => void}} props
+ * @param {{clusterId: string, resource: string, name: string, namespace?: string, object: object, kind: object,
+ *          kinds: object[], onChanged: () => void}} props
  */
-export function WorkloadActions({ clusterId, resource, name, namespace, object, user, onChanged }) {
+export function WorkloadActions({ clusterId, resource, name, namespace, object, kind, kinds, onChanged }) {
   const [dialog, setDialog] = useState(null);
   const [replicas, setReplicas] = useState(0);
-  const can = workloadActions(user, resource);
-  const type = KUBECTL_TYPES[resource] ?? resource;
+  const can = workloadActions(kind, kinds);
+  const type = kubectlType(kind) || resource;
   const ns = namespace ? ` -n ${namespace}` : "";
   const target = `${type} ${name}`;
   const paused = Boolean(object?.spec?.paused);

@@ -1,0 +1,236 @@
+"""Managed port-forwards (start of issue 16): a forward keeps its local port while the pod behind its service or
+workload changes.
+
+A `ManagedForward` owns one `PortForwarder` (the listener) and a supervisor task. The supervisor resolves the
+target to a ready pod and serves it (`active`); when that pod stops being ready or goes away, open connections
+are ended and it looks again (`reconnecting`), and with no ready pod it waits (`waiting`) — woken by the pod
+watch (a listener on the cluster's pods cache), never by polling. Resolution failures that the cluster may
+still fix (unreachable, no pod yet) retry with jittered exponential backoff between `RECONNECT_BACKOFF_MIN_S`
+and `RECONNECT_BACKOFF_MAX_S`; errors in the definition itself (no such port, target deleted, Forbidden)
+end it as `failed` with the reason. New connections while no pod is ready are accepted and closed at once.
+
+Not here yet: persistence of `ForwardDefinition`s, start at boot, access checks (`portforward` verb, grants),
+audit, the HTTP API and live state pushed to the browser.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import enum
+import logging
+import random
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from kubevision.kube.cache import CacheEntry, KindCache
+from kubevision.kube.clusters import Cluster
+from kubevision.kube.errors import ForbiddenError, KubeError, NotFoundError
+from kubevision.kube.portforward import (
+    DEFAULT_HOST,
+    ForwardTarget,
+    ForwardTargetError,
+    NoReadyPodError,
+    PodPortStream,
+    PortForwarder,
+    ResolvedPort,
+    ready_pods,
+    resolve_target,
+    target_selector,
+)
+from kubevision.tasks import create_named_task, stop_tasks
+
+log = logging.getLogger(__name__)
+
+# Backoff between attempts to find or reach a pod again (doubling, ±20 % jitter, reset once active).
+RECONNECT_BACKOFF_MIN_S = 0.2
+RECONNECT_BACKOFF_MAX_S = 10.0
+BACKOFF_JITTER = 0.2
+# Errors in the forward's definition: retrying cannot help.
+_DEFINITION_ERRORS = (ForwardTargetError, ForbiddenError, NotFoundError)
+
+_API_GROUPS = {"pods": "api/v1", "services": "api/v1", "deployments": "apis/apps/v1",
+               "statefulsets": "apis/apps/v1", "daemonsets": "apis/apps/v1", "replicasets": "apis/apps/v1"}
+
+
+class ForwardState(enum.StrEnum):
+    """Where a managed forward stands."""
+
+    STARTING = "starting"
+    ACTIVE = "active"
+    RECONNECTING = "reconnecting"
+    WAITING = "waiting for a ready pod"
+    FAILED = "failed"
+    STOPPED = "stopped"
+
+
+@dataclasses.dataclass(frozen=True)
+class ForwardDefinition:
+    """What a user asked to forward (the part a saved forward will store)."""
+
+    cluster_id: int
+    target: ForwardTarget
+    local_host: str = DEFAULT_HOST
+    local_port: int = 0
+
+
+class ManagedForward:
+    """One forward: a local listener that follows its target's ready pods."""
+
+    def __init__(self, definition: ForwardDefinition, cluster: Cluster, pods_cache: KindCache, *,
+                 on_change: Callable[[ManagedForward], None] | None = None) -> None:
+        self.definition = definition
+        self.cluster = cluster
+        self.state = ForwardState.STARTING
+        self.reason = ""
+        self.current: ResolvedPort | None = None
+        self.reconnects = 0
+        self.on_change = on_change
+        self.forwarder = PortForwarder(self._open_stream, host=definition.local_host, port=definition.local_port,
+                                       on_error=lambda _error: self._pods_changed.set())
+        self._pods_cache = pods_cache
+        self._pods_changed = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._served = False  # a pod was served once: finding another one counts as a reconnect
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """The local address (stable across reconnects)."""
+        return self.forwarder.address
+
+    async def start(self) -> None:
+        """Bind the local port (an `OSError` if taken) and start following the target."""
+        await self.forwarder.start()
+        self._pods_cache.listeners.add(self._on_pod_event)
+        self._task = create_named_task(self._supervise(), name=f"portforward-{self.definition.target.describe()}")
+
+    async def aclose(self) -> None:
+        """Stop: the listener, its connections and the supervisor."""
+        self._pods_cache.listeners.discard(self._on_pod_event)
+        if self._task is not None:
+            await stop_tasks([self._task])
+        await self.forwarder.aclose()
+        self._set(ForwardState.STOPPED)
+
+    def describe(self) -> dict[str, Any]:
+        """The JSON shape for a forwards list."""
+        target, stats = self.definition.target, self.forwarder.stats
+        return {"clusterId": self.definition.cluster_id, "kind": target.kind, "namespace": target.namespace,
+                "name": target.name, "port": target.port, "state": self.state.value, "reason": self.reason or None,
+                "pod": self.current.pod if self.current else None, "reconnects": self.reconnects,
+                "connections": stats.connections_active, "bytesToPod": stats.bytes_to_pod,
+                "bytesFromPod": stats.bytes_from_pod}
+
+    def _set(self, state: ForwardState, reason: str = "") -> None:
+        if (state, reason) == (self.state, self.reason):
+            return
+        self.state, self.reason = state, reason
+        log.info("port-forward %s: %s%s", self.definition.target.describe(), state.value,
+                 f" ({reason})" if reason else "")
+        if self.on_change is not None:
+            self.on_change(self)
+
+    def _on_pod_event(self, _event_type: str, entry: CacheEntry) -> None:
+        if entry.key[0] == self.definition.target.namespace:
+            self._pods_changed.set()
+
+    async def _open_stream(self) -> PodPortStream:
+        current = self.current
+        if current is None:
+            raise NoReadyPodError(f"{self.definition.target.describe()}: {self.state.value}")
+        return await PodPortStream.open(self.cluster, self.definition.target.namespace, current.pod, current.port)
+
+    async def _supervise(self) -> None:
+        backoff = RECONNECT_BACKOFF_MIN_S
+        while True:
+            self._pods_changed.clear()
+            try:
+                resolved = await self._resolve()
+            except _DEFINITION_ERRORS as error:
+                await self._lose_pod()
+                self._set(ForwardState.FAILED, error.message)
+                return
+            except NoReadyPodError as error:
+                await self._lose_pod()
+                self._set(ForwardState.WAITING, error.message)
+                await self._pods_changed.wait()
+                continue
+            except KubeError as error:
+                await self._lose_pod()
+                self._set(ForwardState.RECONNECTING, error.message)
+                await self._sleep(backoff)
+                backoff = min(backoff * 2, RECONNECT_BACKOFF_MAX_S)
+                continue
+            if self.current is not None and self.current != resolved:
+                await self._lose_pod()
+            if self.current is None and self._served:
+                self.reconnects += 1
+            self._served = True
+            self.current, backoff = resolved, RECONNECT_BACKOFF_MIN_S
+            self._set(ForwardState.ACTIVE)
+            await self._pods_changed.wait()
+
+    async def _lose_pod(self) -> None:
+        """The current pod is no longer served: its open connections fail, new ones wait for the next."""
+        if self.current is not None:
+            self.current = None
+            await self.forwarder.close_connections()
+
+    async def _sleep(self, backoff: float) -> None:
+        """Wait out the backoff; a pod event does not cut it short (the cluster may be what failed)."""
+        await asyncio.sleep(backoff * random.uniform(1 - BACKOFF_JITTER, 1 + BACKOFF_JITTER))
+
+    async def _resolve(self) -> ResolvedPort:
+        """The ready pod and port to serve now (the current one while it stays ready): the target from the API
+        server, pods from the cache (listed when the cache does not store pods or has not synced yet)."""
+        target = self.definition.target
+        obj = await self.cluster.request("GET", f"/{_API_GROUPS[target.kind]}/namespaces/{target.namespace}/"
+                                                f"{target.kind}/{target.name}")
+        if target.kind == "pods":
+            return resolve_target(target, obj)
+        pods = await self._pods(target, obj)
+        current = self.current
+        if current is not None and any(pod["metadata"].get("uid") == current.uid
+                                       for pod in ready_pods(pods, target_selector(target.kind, obj))):
+            return current
+        return resolve_target(target, obj, pods)
+
+    async def _pods(self, target: ForwardTarget, obj: dict[str, Any]) -> list[dict[str, Any]]:
+        cache = self._pods_cache
+        if cache.store and cache.synced:
+            return [orjson.loads(entry.raw) for key, entry in cache.entries.items() if key[0] == target.namespace]
+        listing = await self.cluster.request("GET", f"/api/v1/namespaces/{target.namespace}/pods",
+                                             params={"labelSelector": target_selector(target.kind, obj)})
+        return list(listing.get("items") or [])
+
+
+class PortForwards:
+    """The running forwards of this process (in memory for now)."""
+
+    def __init__(self) -> None:
+        self.forwards: list[ManagedForward] = []
+
+    async def start(self, definition: ForwardDefinition, cluster: Cluster) -> ManagedForward:
+        """Start a forward; its pod is found in the background (its state says how that goes)."""
+        registry = await cluster.registry()
+        forward = ManagedForward(definition, cluster, cluster.caches.cache_for(registry.lookup("pods")))
+        await forward.start()
+        self.forwards.append(forward)
+        return forward
+
+    async def stop(self, forward: ManagedForward) -> None:
+        """Stop one forward."""
+        with contextlib.suppress(ValueError):
+            self.forwards.remove(forward)
+        await forward.aclose()
+
+    async def aclose(self) -> None:
+        """Stop them all (at shutdown)."""
+        forwards, self.forwards = self.forwards, []
+        await asyncio.gather(*(forward.aclose() for forward in forwards))
+
+
+__all__ = ["ForwardDefinition", "ForwardState", "ManagedForward", "PortForwards"]

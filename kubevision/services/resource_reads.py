@@ -1,0 +1,303 @@
+"""`ResourceReader`: authorized reads of any kind — one object, a list, a live subscription to a kind's watch.
+
+Every read opens an `AccessScope` (services/access.py) for the caller, cluster, kind and namespace, which
+authorizes it, says which objects the caller sees and presents what leaves the server (Secret values masked).
+
+Lists have one pipeline, whoever answers them: rows in order — a kind's cache gives its entries already sorted
+(memoised per cache version), a live list of the API server is sorted here with the same key — pass the
+namespace, the caller's grants, the label selector and the `q` text filter, and one page is cut from what
+passes, in one pass (`select_page`). When nothing filters the pass is skipped: a page of 10k cached rows is a
+slice. The label selector runs here only for cached rows; a live list hands it to the API server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
+
+import orjson
+from aiohttp import web
+
+from kubevision.auth.permissions import Verb
+from kubevision.errors import ApiError, ErrorCode
+from kubevision.kube.cache import CacheEntry, Key, KindCache, object_key
+from kubevision.kube.clusters import ClusterManager
+from kubevision.kube.selectors import Predicate, SelectorError, parse_label_selector
+from kubevision.kube.tables import columns_of, row_matches, row_of, row_order, table_spec
+from kubevision.services.access import AccessScope
+from kubevision.services.audit import AuditLog
+from kubevision.services.context import ObjectRef, RequestContext
+
+Obj = dict[str, Any]
+# How long a watch subscription waits for its kind's first list before answering anyway.
+SUBSCRIBE_SYNC_TIMEOUT_S = 10.0
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ListQuery:
+    """What a list asks for within its scope: selectors, text filter, order, page (or API-server chunk), shape."""
+
+    label_selector: str | None = None
+    field_selector: str | None = None  # live reads only
+    limit: int | None = None  # API-server chunk size (live reads only)
+    continue_token: str | None = None
+    text: str | None = None  # `q`: a substring of the name, the namespace or a `key=value` label
+    sort: str | None = None
+    table: bool = False  # compact rows instead of objects
+    page: int = 1
+    page_size: int | None = None  # None: every row
+
+    @property
+    def chunked(self) -> bool:
+        """Whether the API server pages the list (`limit`/`continue`) instead of `page`/`pageSize`."""
+        return bool(self.limit or self.continue_token)
+
+    @property
+    def window(self) -> slice:
+        """The rows of the page asked for."""
+        if self.page_size is None:
+            return slice(0, None)
+        start = (self.page - 1) * self.page_size
+        return slice(start, start + self.page_size)
+
+
+@dataclasses.dataclass
+class ListResult:
+    """Items (objects or table rows) with what `meta` should say about them."""
+
+    data: Any
+    total: int
+    source: str = "apiserver"
+    stale: bool = False
+    # When a cached answer was last confirmed in sync with the API server (epoch seconds); None: read live.
+    confirmed_at: float | None = None
+    continue_token: str | None = None
+
+
+@dataclasses.dataclass
+class ObjectResult:
+    """One object with where it came from."""
+
+    data: Any
+    source: str = "apiserver"
+    stale: bool = False
+    # When a cached answer was last confirmed in sync with the API server (epoch seconds); None: read live.
+    confirmed_at: float | None = None
+
+
+class Subscription:
+    """A live attachment to a kind's watch; `cancel()` detaches it."""
+
+    def __init__(self, cache: KindCache, listener: Callable[[str, CacheEntry], None]) -> None:
+        self.cache = cache
+        self._listener = listener
+
+    def cancel(self) -> None:
+        """Stop receiving events."""
+        self.cache.listeners.discard(self._listener)
+
+
+class Listed(Protocol):
+    """A row of a list: the object's (namespace, name) key and its table row (a `CacheEntry` or a `LiveRow`)."""
+
+    key: Key
+    row: dict[str, Any]
+
+
+@dataclasses.dataclass(slots=True)
+class LiveRow:
+    """A row of a live list, with the object it was made from."""
+
+    key: Key
+    row: dict[str, Any]
+    obj: Obj
+
+
+Row = TypeVar("Row", bound=Listed)
+
+
+def select_page(scope: AccessScope, rows: Sequence[Row], *, selector: Predicate | None, text: str | None,
+                window: slice) -> tuple[list[Row], int]:
+    """The rows of `window` among those (in order) that the scope's namespace and grants, the label selector and
+    the text filter let through, and how many pass in all. When nothing filters, a slice without a scan."""
+    namespace = scope.namespace
+    visible = scope.key_filter()
+    needle = text.lower() if text else None
+    if namespace is None and visible is None and selector is None and needle is None:
+        return list(rows[window]), len(rows)
+    start, stop = window.start or 0, window.stop
+    shown: list[Row] = []
+    total = 0
+    for entry in rows:
+        if namespace is not None and entry.key[0] != namespace:
+            continue
+        if visible is not None and not visible(entry.key):
+            continue
+        if selector is not None and not selector(entry.row["labels"]):
+            continue
+        if needle is not None and not row_matches(entry.row, needle):
+            continue
+        if start <= total and (stop is None or total < stop):
+            shown.append(entry)
+        total += 1
+    return shown, total
+
+
+def label_predicate(label_selector: str | None) -> Predicate | None:
+    """The parsed label selector (None when there is none); 40002 when it does not parse."""
+    try:
+        return parse_label_selector(label_selector)
+    except SelectorError as exc:
+        raise ApiError(ErrorCode.PARAM_INVALID, str(exc)) from None
+
+
+def table_of(scope: AccessScope, rows: Sequence[Listed]) -> Obj:
+    """The `view=table` answer: the kind's columns and the rows."""
+    return {"columns": columns_of(table_spec(scope.kind), namespaced=scope.kind.namespaced),
+            "rows": [entry.row for entry in rows]}
+
+
+class ResourceReader:
+    """Authorized reads of Kubernetes objects of every cluster."""
+
+    def __init__(self, clusters: ClusterManager, audit: AuditLog) -> None:
+        self.clusters = clusters
+        self._audit = audit
+
+    async def get_object(self, context: RequestContext, ref: ObjectRef, *, reveal: bool = False) -> ObjectResult:
+        """One object (from the cache when it has it); Secret values only with `reveal` (allowed, and audited)."""
+        scope = await AccessScope.open(context, self.clusters, ref.cluster_id, ref.resource, namespace=ref.namespace,
+                                       verb=Verb.READ)
+        scope.require_namespace()
+        scope.require_object(ref.name)
+        revealing = reveal and scope.values.masks
+        if revealing:
+            scope.require(Verb.REVEAL)
+        cache = scope.cluster.caches.for_reads(scope.kind)
+        entry = cache.get(scope.namespace, ref.name) if cache is not None else None
+        # Never a Secret: their caches store nothing (`ResourceKind.storable`).
+        if cache is not None and entry is not None:
+            return ObjectResult(entry.fragment, source="cache", stale=cache.stale, confirmed_at=cache.confirmed_at)
+        obj = await scope.cluster.request("GET", scope.kind.object_path(ref.name, scope.namespace))
+        if revealing:
+            self._audit.record("secret.reveal", name=ref.name, **scope.audit_fields())
+        return ObjectResult(scope.present(obj, reveal=reveal))
+
+    async def list_objects(self, context: RequestContext, cluster_id: int, *, resource: str,
+                           namespace: str | None = None, query: ListQuery | None = None) -> ListResult:
+        """Objects or table rows of a kind; `total` counts matches before paging.
+
+        Cached kinds answer from memory (unless a field selector or API-server chunking is asked for, or the
+        cache is still syncing); everything else is a live list. Both go through `select_page`.
+        """
+        query = query or ListQuery()
+        scope = await AccessScope.open(context, self.clusters, cluster_id, resource, namespace=namespace,
+                                       verb=Verb.READ)
+        cache = None
+        if not query.field_selector and not query.chunked:
+            cache = scope.cluster.caches.for_reads(scope.kind)
+        if cache is not None:
+            entries, total = select_page(scope, cache.sorted_entries(query.sort),
+                                         selector=label_predicate(query.label_selector), text=query.text,
+                                         window=query.window)
+            data = table_of(scope, entries) if query.table else [entry.fragment for entry in entries]
+            return ListResult(data, total, source="cache", stale=cache.stale, confirmed_at=cache.confirmed_at)
+        return await self._list_live(scope, query)
+
+    @staticmethod
+    async def _list_live(scope: AccessScope, query: ListQuery) -> ListResult:
+        """A list read from the API server (which applies the selectors), through `select_page`."""
+        params = {"labelSelector": query.label_selector or None, "fieldSelector": query.field_selector or None,
+                  "limit": query.limit, "continue": query.continue_token or None}
+        listing = await scope.cluster.request("GET", scope.kind.collection_path(scope.namespace), params=params)
+        spec, namespaced = table_spec(scope.kind), scope.kind.namespaced
+        rows = [LiveRow(object_key(obj), row_of(spec, obj, namespaced=namespaced), obj)
+                for obj in listing.get("items") or []]
+        if query.sort:
+            row_key, descending = row_order(query.sort)
+            rows.sort(key=lambda live: row_key(live.row), reverse=descending)
+        metadata = listing.get("metadata") or {}
+        continue_token = metadata.get("continue") or None
+        chunked = bool(query.limit) or continue_token is not None
+        shown, total = select_page(scope, rows, selector=None, text=query.text,
+                                   window=slice(0, None) if chunked else query.window)
+        if chunked:
+            total += int(metadata.get("remainingItemCount") or 0)
+        if query.table:
+            data: Any = table_of(scope, shown)
+        else:
+            data = [scope.present(_completed(scope, live.obj)) for live in shown]
+        return ListResult(data, total, continue_token=continue_token)
+
+    async def subscribe(self, context: RequestContext, cluster_id: int, *, resource: str, namespace: str | None,
+                        label_selector: str | None, table: bool, deliver: Callable[[dict[str, Any]], None],
+                        name: str | None = None) -> Subscription:
+        """Attach `deliver` to the kind's watch: it gets `{type, name, namespace, row|object}` events that
+        pass the namespace, the object `name` (when given), label selector and the caller's grants (Secret
+        values masked). With a label selector, an object whose labels change so that it stops matching
+        arrives as `DELETED`."""
+        scope = await AccessScope.open(context, self.clusters, cluster_id, resource, namespace=namespace,
+                                       verb=Verb.READ)
+        selector = label_predicate(label_selector)
+        cache = scope.cluster.caches.cache_for(scope.kind)
+        visible, values = scope.key_filter(), scope.values
+        # With a selector: the keys whose last event matched, so that leaving the selection is an event too.
+        selected: set[Key] = set()
+
+        def listener(event_type: str, entry: CacheEntry) -> None:
+            entry_namespace, entry_name = entry.key
+            if scope.namespace is not None and entry_namespace != scope.namespace:
+                return
+            if name is not None and entry_name != name:
+                return
+            if visible is not None and not visible(entry.key):
+                return
+            if selector is not None:
+                matches = selector(entry.row["labels"])
+                if matches and event_type != "DELETED":
+                    selected.add(entry.key)
+                elif entry.key in selected or matches:
+                    selected.discard(entry.key)
+                    event_type = "DELETED"
+                else:
+                    return
+            event: dict[str, Any] = {"type": event_type, "name": entry_name, "namespace": entry_namespace or None}
+            if table:
+                event["row"] = entry.row
+            elif values.masks:
+                event["object"] = values.present(orjson.loads(entry.raw))
+            else:
+                event["object"] = entry.fragment
+            deliver(event)
+
+        cache.listeners.add(listener)
+        # Once the first list is done the watch continues from its resourceVersion: nothing is missed after
+        # `subscribe` returns. A cluster that is slow to list still gets the subscription (synced false).
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(cache.synced_event.wait(), SUBSCRIBE_SYNC_TIMEOUT_S)
+        if selector is not None:
+            selected.update(await _selected_keys(scope, cache, label_selector, selector))
+        return Subscription(cache, listener)
+
+
+def _completed(scope: AccessScope, obj: Obj) -> Obj:
+    """List items carry no kind/apiVersion; clients want complete objects."""
+    obj.setdefault("kind", scope.kind.kind)
+    obj.setdefault("apiVersion", scope.kind.api_version)
+    return obj
+
+
+async def _selected_keys(scope: AccessScope, cache: KindCache, label_selector: str | None,
+                         selector: Predicate) -> set[Key]:
+    """Keys of the objects a label selector matches now: from memory, or listed when the kind is not stored."""
+    if cache.store:
+        return {key for key, entry in cache.entries.items() if selector(entry.row["labels"])}
+    listing = await scope.cluster.request("GET", scope.kind.collection_path(scope.namespace),
+                                          params={"labelSelector": label_selector})
+    return {object_key(item) for item in listing.get("items") or []}
+
+
+RESOURCE_READER = web.AppKey("resource_reader", ResourceReader)
