@@ -7,14 +7,11 @@
 
 import { kindWith } from "./kinds.js";
 
-/**
- * A kind as GET /kinds describes it (the fields used here).
- * @typedef {{name?: string, verbs?: string[], capabilities?: string[], allowed?: string[], sensitive?: boolean}} KindFacts
- */
+/** @typedef {import("./kinds.js").Kind} Kind */
 
 /**
  * Whether the user may do `verb` ("read", "write", "delete", "exec", "logs", "reveal") with the kind.
- * @param {KindFacts|null|undefined} kind
+ * @param {Kind|null|undefined} kind
  * @param {string} verb
  */
 export function userMay(kind, verb) {
@@ -23,7 +20,7 @@ export function userMay(kind, verb) {
 
 /**
  * Whether the kind has a capability ("scale", "restart", "logs", "exec", "aggregated_logs").
- * @param {KindFacts|null|undefined} kind
+ * @param {Kind|null|undefined} kind
  * @param {string} capability
  */
 export function kindCan(kind, capability) {
@@ -32,7 +29,7 @@ export function kindCan(kind, capability) {
 
 /**
  * Whether the API server serves one of these Kubernetes verbs on the kind (discovery).
- * @param {KindFacts|null|undefined} kind
+ * @param {Kind|null|undefined} kind
  * @param {...string} verbs
  */
 function kindHas(kind, ...verbs) {
@@ -41,8 +38,8 @@ function kindHas(kind, ...verbs) {
 
 /**
  * The UI actions available on a kind.
- * @param {KindFacts|null|undefined} kind
- * @param {KindFacts[]|null} [kinds] every kind of the cluster (aggregated logs also need the `logs` verb on the
+ * @param {Kind|null|undefined} kind
+ * @param {Kind[]|null} [kinds] every kind of the cluster (aggregated logs also need the `logs` verb on the
  *   kind that has logs: the pods)
  * @returns {{edit: boolean, delete: boolean, create: boolean, restart: boolean, scale: boolean, reveal: boolean,
  *            logs: boolean, aggregatedLogs: boolean, exec: boolean}}
