@@ -16,6 +16,7 @@ from kubevision.api import clusters as clusters_api
 from kubevision.api import favorites as favorites_api
 from kubevision.api import openapi as openapi_api
 from kubevision.api import operations as operations_api
+from kubevision.api import portforwards as portforwards_api
 from kubevision.api import resources as resources_api
 from kubevision.api import streams as streams_api
 from kubevision.api import users as users_api
@@ -41,6 +42,7 @@ from kubevision.services.accounts import ACCOUNTS, AccountService
 from kubevision.services.audit import AUDIT, AuditLog
 from kubevision.services.clusters import CLUSTER_SERVICE, ClusterService
 from kubevision.services.favorites import FAVORITES, FavoritesService
+from kubevision.services.port_forwards import PORT_FORWARDS, PortForwardService
 from kubevision.services.recordings import TERMINAL_SESSIONS, TerminalSessions, terminal_sessions_lifetime
 from kubevision.services.resource_batch import BATCH_OPERATIONS, BatchService
 from kubevision.services.resource_reads import RESOURCE_READER, ResourceReader
@@ -55,7 +57,7 @@ log = logging.getLogger(__name__)
 
 API_MODULES = (
     auth_api, users_api, audit_api, clusters_api, resources_api, operations_api, views_api, watch_api,
-    streams_api, favorites_api, openapi_api,
+    streams_api, favorites_api, portforwards_api, openapi_api,
 )
 
 
@@ -105,6 +107,7 @@ def create_app(settings: Settings) -> web.Application:
     app[VIEWS] = ViewService(clusters)
     app[TERMINAL_SESSIONS] = TerminalSessions(store, settings)
     app[STREAMS] = StreamService(clusters, audit, app[TERMINAL_SESSIONS])
+    app[PORT_FORWARDS] = PortForwardService(clusters=clusters, audit=audit, store=store, users=app[USERS])
 
     add_health_routes(app.router)
     for module in API_MODULES:
@@ -117,6 +120,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_store_lifetime)
     app.cleanup_ctx.append(_auth_lifetime)
     app.cleanup_ctx.append(_clusters_lifetime)
+    app.cleanup_ctx.append(_port_forwards_lifetime)  # saved forwards start (and connect their clusters)
     app.cleanup_ctx.append(terminal_sessions_lifetime)  # retention purge of terminal recordings
     return app
 
@@ -145,3 +149,9 @@ async def _clusters_lifetime(app: web.Application) -> AsyncIterator[None]:
     await app[CLUSTERS].start(app[AUTH].secrets)
     yield
     await app[CLUSTERS].aclose()
+
+
+async def _port_forwards_lifetime(app: web.Application) -> AsyncIterator[None]:
+    await app[PORT_FORWARDS].start()
+    yield
+    await app[PORT_FORWARDS].aclose()

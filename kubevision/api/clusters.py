@@ -31,8 +31,9 @@ KIND = obj(name=STRING, kind=STRING, group=STRING, version=STRING, apiVersion=ST
            sensitive=BOOLEAN, storable=BOOLEAN, cached=BOOLEAN,
            columns={"type": "array", "items": obj(name=STRING, type=STRING)},
            allowed={"type": "array", "items": {"type": "string", "enum": list(Verb)}})
-# What a --read-only server refuses whatever the role: changes, and shells (a shell can change anything).
-READ_ONLY_REFUSED_VERBS = frozenset({Verb.WRITE, Verb.DELETE, Verb.EXEC})
+# What a --read-only server refuses whatever the role: changes, shells (a shell can change anything) and new
+# port-forwards (a forwarded database port can too).
+READ_ONLY_REFUSED_VERBS = frozenset({Verb.WRITE, Verb.DELETE, Verb.EXEC, Verb.PORTFORWARD})
 
 
 def visible_cluster(request: web.Request) -> Cluster:

@@ -23,7 +23,7 @@ routes = ApiRoutes("resources")
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
-_SORT_RE = re.compile(r"^-?(name|namespace|age|status)$")
+_SORT_RE = re.compile(r"^-?[A-Za-z][A-Za-z0-9]{0,63}$")
 
 NAMESPACE = QueryParam(name="namespace", description="namespace (empty = all, for lists)")
 LIST_QUERY = (
@@ -74,7 +74,7 @@ def sort_param(request: web.Request) -> str | None:
     """The validated `sort` parameter."""
     sort = request.query.get("sort") or None
     if sort and not _SORT_RE.match(sort):
-        raise ApiError(ErrorCode.PARAM_INVALID, "sort must be name, namespace, age or status, optionally with '-'")
+        raise ApiError(ErrorCode.PARAM_INVALID, "sort must be a column id (see view=table), optionally with '-'")
     return sort
 
 

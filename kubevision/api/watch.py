@@ -1,7 +1,8 @@
 """`/api/v1/ws/watch`: one multiplexed socket per browser tab carrying every live-table subscription.
 
 Client → server: `{"op": "subscribe", "id", "cluster", "resource", "namespace"?, "labelSelector"?,
-"name"?, "view"?: "table"}` (`name`: only that object, for detail pages) and `{"op": "unsubscribe", "id"}`.
+"name"?, "view"?: "table"}` (`name`: only that object, for detail pages), `{"op": "subscribe", "id",
+"resource": "port-forwards"}` (the caller's port-forwards, no cluster) and `{"op": "unsubscribe", "id"}`.
 Server → client: `subscribed`, batched `event`
 messages (one per subscription, flushed within `BATCH_WINDOW_S`), `resync` when events had to be dropped
 for a slow client (re-fetch the list), and `error`. A bounded number of pending events per socket keeps
@@ -33,6 +34,7 @@ from kubevision.api.websocket import (
 )
 from kubevision.auth.permissions import Principal
 from kubevision.errors import ApiError, ErrorCode, api_error_for
+from kubevision.services.port_forwards import PORT_FORWARDS, ForwardSubscription
 from kubevision.services.resource_reads import RESOURCE_READER, Subscription
 from kubevision.tasks import create_named_task, stop_tasks
 
@@ -44,6 +46,8 @@ BATCH_WINDOW_S = 0.05
 # Pending events per socket before the slowest subscription is dropped and told to resync.
 MAX_PENDING_EVENTS = 10_000
 MAX_SUBSCRIPTIONS = 100
+# `{"op": "subscribe", "id", "resource": "port-forwards"}` (no cluster): the caller's port-forwards.
+PORT_FORWARDS_RESOURCE = "port-forwards"
 # Client messages are small JSON (subscribe / unsubscribe / ping); a page subscribes to a few tables at once,
 # and a reconnecting tab re-subscribes everything (at most MAX_SUBSCRIPTIONS).
 WATCH_SOCKET_LIMITS = SocketLimits(max_message_bytes=64 * 1024, messages_per_second=20, message_burst=200)
@@ -56,7 +60,7 @@ class WatchSession:
         self.request = request
         self.socket = socket
         self.principal = principal
-        self.subscriptions: dict[str, tuple[Subscription, dict[str, Any]]] = {}
+        self.subscriptions: dict[str, tuple[Subscription | ForwardSubscription, dict[str, Any]]] = {}
         self.pending: dict[str, list[dict[str, Any]]] = {}
         self.pending_count = 0
         self.resync: set[str] = set()
@@ -120,6 +124,9 @@ class WatchSession:
 
     async def _subscribe(self, sub: str, message: dict[str, Any]) -> None:
         cluster, resource = message.get("cluster"), message.get("resource")
+        if resource == PORT_FORWARDS_RESOURCE:
+            self._subscribe_forwards(sub, message)
+            return
         if not isinstance(cluster, int) or not isinstance(resource, str):
             self._error(ApiError(ErrorCode.PARAM_MISSING, "cluster (integer) and resource are required"), sub)
             return
@@ -127,8 +134,7 @@ class WatchSession:
         if name is not None and not isinstance(name, str):
             self._error(ApiError(ErrorCode.PARAM_INVALID, "name must be a string"), sub)
             return
-        if sub not in self.subscriptions and len(self.subscriptions) >= MAX_SUBSCRIPTIONS:
-            self._error(ApiError(ErrorCode.PARAM_INVALID, f"at most {MAX_SUBSCRIPTIONS} subscriptions"), sub)
+        if not self._room_for(sub):
             return
         self._drop(sub)
         try:
@@ -146,6 +152,23 @@ class WatchSession:
         self.subscriptions[sub] = (subscription, message)
         cache = subscription.cache
         self.socket.reply({"type": "subscribed", "sub": sub, "synced": cache.synced})
+
+    def _room_for(self, sub: str) -> bool:
+        """False (and an error frame) when a new subscription would pass `MAX_SUBSCRIPTIONS`."""
+        if sub not in self.subscriptions and len(self.subscriptions) >= MAX_SUBSCRIPTIONS:
+            self._error(ApiError(ErrorCode.PARAM_INVALID, f"at most {MAX_SUBSCRIPTIONS} subscriptions"), sub)
+            return False
+        return True
+
+    def _subscribe_forwards(self, sub: str, message: dict[str, Any]) -> None:
+        """The caller's port-forwards (an admin's: all): their changes as events carrying whole forwards."""
+        if not self._room_for(sub):
+            return
+        self._drop(sub)
+        subscription = self.request.app[PORT_FORWARDS].subscribe(caller_context(self.request, self.principal),
+                                                                 self._deliverer(sub))
+        self.subscriptions[sub] = (subscription, message)
+        self.socket.reply({"type": "subscribed", "sub": sub, "synced": True})
 
     def _drop(self, sub: str) -> None:
         entry = self.subscriptions.pop(sub, None)

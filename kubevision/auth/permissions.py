@@ -32,13 +32,14 @@ class Verb(enum.StrEnum):
     EXEC = "exec"
     LOGS = "logs"
     REVEAL = "reveal"
+    PORTFORWARD = "portforward"  # forward a local port to a pod port (checked on `pods`, like exec)
 
 
 _ALL_VERBS = frozenset(Verb)
 ROLE_VERBS: dict[Role, frozenset[Verb]] = {
     Role.ADMIN: _ALL_VERBS,
     Role.OPS: _ALL_VERBS,
-    Role.DEV: frozenset({Verb.READ, Verb.WRITE, Verb.DELETE, Verb.EXEC, Verb.LOGS}),
+    Role.DEV: frozenset({Verb.READ, Verb.WRITE, Verb.DELETE, Verb.EXEC, Verb.LOGS, Verb.PORTFORWARD}),
     Role.READONLY: frozenset({Verb.READ, Verb.LOGS}),
     Role.CUSTOM: frozenset(),
 }
@@ -46,7 +47,7 @@ ROLE_VERBS: dict[Role, frozenset[Verb]] = {
 # dev works inside namespaces: it may read cluster-scoped kinds but not change them.
 DEV_CLUSTER_SCOPED_VERBS = frozenset({Verb.READ})
 
-_PERMISSION_RE = re.compile(r"^(\*|[a-z0-9][a-z0-9.-]*):(read|write|delete|exec|logs|reveal|\*)$")
+_PERMISSION_RE = re.compile(r"^(\*|[a-z0-9][a-z0-9.-]*):(read|write|delete|exec|logs|reveal|portforward|\*)$")
 
 
 def permission_problem(permissions: object) -> str | None:

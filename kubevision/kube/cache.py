@@ -270,12 +270,13 @@ class KindCache:
 
     # -- reads -------------------------------------------------------------------------------------
     def sorted_entries(self, sort: str | None) -> list[CacheEntry]:
-        """Entries in the order of `sort` (name, namespace, age, status; '-' descending), memoised per version."""
+        """Entries in the order of `sort` (any column id of the kind, see `row_order`; '-' descending), memoised
+        per version."""
         sort = sort or "name"
         memo = self._sorted.get(sort)
         if memo is not None and memo[0] == self.version:
             return memo[1]
-        row_key, descending = row_order(sort)
+        row_key, descending = row_order(sort, self._table, namespaced=self.kind.namespaced)
         ordered = sorted(self.entries.values(), key=lambda entry: row_key(entry.row), reverse=descending)
         self._sorted[sort] = (self.version, ordered)
         return ordered

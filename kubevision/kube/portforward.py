@@ -40,7 +40,7 @@ import aiohttp
 from kubevision.errors import ErrorCode
 from kubevision.kube.clusters import Cluster
 from kubevision.kube.errors import KubeError
-from kubevision.kube.registry import path_segment
+from kubevision.kube.registry import Capability, builtin_plurals, path_segment
 from kubevision.kube.selectors import parse_label_selector
 from kubevision.tasks import create_named_task
 
@@ -69,8 +69,7 @@ STREAM_CLOSE_TIMEOUT_S = 2.0
 # Handshake refusals whose reason is fetched with a plain GET (RBAC, missing pod: decided by the API server).
 EXPLAINED_REFUSALS = frozenset({403, 404})
 
-WORKLOAD_KINDS = ("deployments", "statefulsets", "daemonsets", "replicasets")
-TARGET_KINDS = ("pods", "services", *WORKLOAD_KINDS)
+TARGET_KINDS = builtin_plurals(Capability.PORT_FORWARD)
 _PORT_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$")  # IANA_SVC_NAME, as Kubernetes validates it
 
 Obj = Mapping[str, Any]
@@ -254,6 +253,11 @@ class PortForwarder:
         self._server = await asyncio.start_server(self._accept, self.host, self.requested_port,
                                                   limit=LOCAL_READ_CHUNK_BYTES, backlog=LISTEN_BACKLOG)
         return self.address
+
+    @property
+    def listening(self) -> bool:
+        """Whether `start` bound the port (and `aclose` has not released it)."""
+        return self._server is not None and bool(self._server.sockets)
 
     @property
     def address(self) -> tuple[str, int]:

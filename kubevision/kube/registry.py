@@ -26,6 +26,7 @@ from kubevision.kube.tables import columns_of, table_spec
 
 log = logging.getLogger(__name__)
 
+
 class Capability(enum.StrEnum):
     """What KubeVision can do with a kind besides read, write and delete (`ResourceKind.capabilities`)."""
 
@@ -34,8 +35,8 @@ class Capability(enum.StrEnum):
     LOGS = "logs"  # discovery lists a `log` subresource on a built-in kind (pods): the log socket
     EXEC = "exec"  # discovery lists an `exec` subresource on a built-in kind (pods): the terminal
     AGGREGATED_LOGS = "aggregated_logs"  # merged logs of the pods its selector picks: .../{kind}/{name}/logs
+    PORT_FORWARD = "port_forward"  # a local port forwarded to it (a pod, or a ready pod it selects): /port-forwards
     # Reserved; no kind has them yet (no feature serves them).
-    PORT_FORWARD = "port_forward"
     METRICS = "metrics"
     HELM = "helm"
 
@@ -64,22 +65,27 @@ class BuiltinKind:
     storable: bool = True  # the cache may keep its objects (a sensitive kind never is)
 
 
-_ROLLING = frozenset({Capability.RESTART, Capability.AGGREGATED_LOGS})
+_FORWARDED = frozenset({Capability.PORT_FORWARD})
 _OWNER = frozenset({View.OVERVIEW, View.TOPOLOGY, View.TOPOLOGY_OWNER, View.RELATED_PODS})
+# Deployments, StatefulSets and DaemonSets: a pod template to restart, a selector for aggregated logs.
+_ROLLING_WORKLOAD = BuiltinKind("workloads", capabilities=_FORWARDED | {Capability.RESTART, Capability.AGGREGATED_LOGS},
+                                views=_OWNER | {View.NAMESPACE_SUMMARY})
 _NAMED_IN_TOPOLOGY = frozenset({View.SEARCH_LIVE, View.TOPOLOGY, View.NAMESPACE_SUMMARY})
 # Every fact about the built-in kinds, by (group, plural), in sidebar order. The group also decides which API
 # group owns a plural served by several (events: the core group, not events.k8s.io).
 BUILTIN_KINDS: dict[tuple[str, str], BuiltinKind] = {
-    ("", "pods"): BuiltinKind("workloads", views=frozenset({View.OVERVIEW, View.TOPOLOGY, View.NAMESPACE_SUMMARY})),
-    ("apps", "deployments"): BuiltinKind("workloads", capabilities=_ROLLING, views=_OWNER | {View.NAMESPACE_SUMMARY}),
-    ("apps", "statefulsets"): BuiltinKind("workloads", capabilities=_ROLLING, views=_OWNER | {View.NAMESPACE_SUMMARY}),
-    ("apps", "daemonsets"): BuiltinKind("workloads", capabilities=_ROLLING, views=_OWNER | {View.NAMESPACE_SUMMARY}),
-    ("apps", "replicasets"): BuiltinKind("workloads", views=_OWNER),
+    ("", "pods"): BuiltinKind("workloads", capabilities=_FORWARDED,
+                              views=frozenset({View.OVERVIEW, View.TOPOLOGY, View.NAMESPACE_SUMMARY})),
+    ("apps", "deployments"): _ROLLING_WORKLOAD,
+    ("apps", "statefulsets"): _ROLLING_WORKLOAD,
+    ("apps", "daemonsets"): _ROLLING_WORKLOAD,
+    ("apps", "replicasets"): BuiltinKind("workloads", capabilities=_FORWARDED, views=_OWNER),
     ("batch", "jobs"): BuiltinKind("workloads", capabilities=frozenset({Capability.AGGREGATED_LOGS}),
                                    views=_OWNER | {View.SEARCH_LIVE, View.NAMESPACE_SUMMARY}),
     ("batch", "cronjobs"): BuiltinKind("workloads", views=_OWNER - {View.RELATED_PODS} | {View.SEARCH_LIVE}),
-    ("", "services"): BuiltinKind("network", views=frozenset({View.OVERVIEW_COUNT, View.TOPOLOGY, View.RELATED_PODS,
-                                                              View.NAMESPACE_SUMMARY})),
+    ("", "services"): BuiltinKind("network", capabilities=_FORWARDED,
+                                  views=frozenset({View.OVERVIEW_COUNT, View.TOPOLOGY, View.RELATED_PODS,
+                                                   View.NAMESPACE_SUMMARY})),
     ("networking.k8s.io", "ingresses"): BuiltinKind("network", views=frozenset({View.OVERVIEW_COUNT, View.TOPOLOGY})),
     ("", "endpoints"): BuiltinKind("network"),
     ("networking.k8s.io", "networkpolicies"): BuiltinKind("network"),

@@ -1,29 +1,54 @@
-"""Compact table rows (`view=table`) with kubectl-like columns, one renderer per kind.
+"""Table rows (`view=table`) with the columns and cells of the API server's own printers, one renderer per kind.
 
 Rows are computed once per object version (the cache keeps them beside the object), so sorting and
-paging 10k+ rows never re-walk full objects. Kinds without a renderer get name/namespace/age.
-Column `type` tells the UI how to show a cell: `text`, `number`, `age` (an ISO timestamp that ticks),
-`status` (coloured).
+paging 100k rows never re-walk full objects nor ask the API server for Table payloads. Columns carry
+the API server's header (`name`), its `priority` (1 = shown by `kubectl get -o wide`) and a machine id.
+Cells equal the API server's Table cells (Kubernetes 1.20 printers; states newer than 1.20 —
+restartable init containers, SchedulingGated — follow the newest upstream printer), except relative
+times: `age` cells carry the ISO timestamp (the browser ticks them; `None` where the server prints
+`<none>`/`<unknown>`), and a job's `duration` cell is `[startTime, completionTime]`.
+Column `type` says how to show and sort a cell: `text`, `number`, `quantity`, `ratio` (`1/2`), `age`,
+`duration`, `status` (coloured). Kinds without a renderer get name/namespace/age.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Iterable
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+
+from kubevision.errors import ApiError, ErrorCode
+from kubevision.kube.quantities import quantity_or_zero
 
 if TYPE_CHECKING:  # the registry describes each kind's columns with this module
     from kubevision.kube.registry import ResourceKind
 
 Obj = dict[str, Any]
+NONE = "<none>"
+UNKNOWN = "<unknown>"
+MAX_LISTED_HOSTS = 3  # Ingress HOSTS and Endpoints cells list this many, then "+ N more..." (as upstream)
 
 
 @dataclasses.dataclass(frozen=True)
 class Column:
-    """One table column."""
+    """One table column: the API server's header `name`, a machine `id`, how to show it and its priority."""
 
     name: str
     type: str = "text"
+    priority: int = 0
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            words = self.name.replace("(s)", "s").replace("-", " ").split()
+            object.__setattr__(self, "id", words[0].lower() + "".join(w.capitalize() for w in words[1:]))
+
+
+def wide(name: str, type_: str = "text", id_: str = "") -> Column:
+    """A priority-1 column (`kubectl get -o wide`)."""
+    return Column(name, type_, 1, id_)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,6 +58,7 @@ class TableSpec:
     columns: tuple[Column, ...]
     cells: Callable[[Obj], list[Any]]
     status: Callable[[Obj], str] | None = None
+    name_cell: Callable[[Obj], str] | None = None
 
 
 def metadata_of(obj: Obj) -> Obj:
@@ -53,45 +79,164 @@ def created(obj: Obj) -> str | None:
     return metadata_of(obj).get("creationTimestamp")
 
 
-def pod_status(obj: Obj) -> str:
-    """The STATUS kubectl shows: waiting/terminated reasons before the phase."""
-    if metadata_of(obj).get("deletionTimestamp"):
-        return "Terminating"
-    status = _status(obj)
-    for container in reversed(status.get("containerStatuses") or []):
+def _or(value: Any, default: str = NONE) -> Any:
+    """`value`, or the placeholder the printers show for an empty one."""
+    return default if value in (None, "") else value
+
+
+def format_labels(labels: dict[str, str] | None) -> str:
+    """`k=v,k2=v2` in key order, `<none>` when empty (apimachinery labels.FormatLabels)."""
+    return ",".join(f"{k}={v}" for k, v in sorted((labels or {}).items())) or NONE
+
+
+def selector_string(selector: Obj | None) -> str:
+    """A LabelSelector as the API server writes it (`a=b,c in (x,y),!d`), requirements in key order."""
+    selector = selector or {}
+    requirements = [(k, f"{k}={v}") for k, v in (selector.get("matchLabels") or {}).items()]
+    for expression in selector.get("matchExpressions") or []:
+        key, operator = expression.get("key", ""), expression.get("operator")
+        values = ",".join(sorted(set(expression.get("values") or [])))
+        text = {"In": f"{key} in ({values})", "NotIn": f"{key} notin ({values})", "Exists": key,
+                "DoesNotExist": f"!{key}"}.get(operator, key)
+        requirements.append((key, text))
+    return ",".join(text for _, text in sorted(requirements, key=lambda item: item[0]))
+
+
+def format_selector(selector: Obj | None) -> str:
+    """metav1.FormatLabelSelector: `<none>` for a missing or empty selector."""
+    return NONE if selector is None else (selector_string(selector) or NONE)
+
+
+def _containers(template_spec: Obj) -> list[str]:
+    """The CONTAINERS and IMAGES cells of a pod template."""
+    containers = template_spec.get("containers") or []
+    return [",".join(c.get("name", "") for c in containers), ",".join(c.get("image", "") for c in containers)]
+
+
+def _template_spec(obj: Obj) -> Obj:
+    return (_spec(obj).get("template") or {}).get("spec") or {}
+
+
+def _condition(conditions: Iterable[Obj] | None, kind: str) -> Obj | None:
+    return next((c for c in conditions or [] if c.get("type") == kind), None)
+
+
+def _condition_true(conditions: Iterable[Obj] | None, kind: str) -> bool:
+    return (_condition(conditions, kind) or {}).get("status") == "True"
+
+
+def _bool_text(value: bool | None) -> str:
+    """printBoolPtr: `True`/`False` (a missing value is `False`)."""
+    return "True" if value else "False"
+
+
+# -- pods ------------------------------------------------------------------------------------------
+def _restartable(container: Obj | None) -> bool:
+    """A sidecar: an init container with `restartPolicy: Always` (Kubernetes 1.28+)."""
+    return (container or {}).get("restartPolicy") == "Always"
+
+
+def _terminated_reason(terminated: Obj, prefix: str = "") -> str:
+    if terminated.get("reason"):
+        return prefix + terminated["reason"]
+    if terminated.get("signal"):
+        return f"{prefix}Signal:{terminated['signal']}"
+    return f"{prefix}ExitCode:{terminated.get('exitCode', 0)}"
+
+
+@dataclasses.dataclass
+class PodSummary:
+    """The READY, STATUS and RESTARTS of a pod, worked out like the upstream printer (printPod)."""
+
+    ready: int
+    total: int
+    reason: str
+    restarts: int
+
+
+def pod_summary(obj: Obj) -> PodSummary:
+    """Init containers first (`Init:X`, `Init:N/M`, their restarts), then the containers from the last one
+    (waiting/terminated reasons, `NotReady` when a running pod's other container completed), then
+    `Terminating` / `Unknown` (node lost) for pods being deleted. Sidecars (restartable init containers)
+    count as containers and their restarts always count; SchedulingGated pods say so (newest upstream)."""
+    spec, status, meta = _spec(obj), _status(obj), metadata_of(obj)
+    conditions = status.get("conditions") or []
+    init_specs = {c.get("name"): c for c in spec.get("initContainers") or []}
+    total = len(spec.get("containers") or []) + sum(1 for c in init_specs.values() if _restartable(c))
+    reason = status.get("reason") or status.get("phase") or ""
+    scheduled = _condition(conditions, "PodScheduled") or {}
+    if scheduled.get("reason") == "SchedulingGated":
+        reason = "SchedulingGated"
+    ready = restarts = sidecar_restarts = 0
+    initializing = False
+    for index, container in enumerate(status.get("initContainerStatuses") or []):
         state = container.get("state") or {}
-        reason = (state.get("waiting") or {}).get("reason") or (state.get("terminated") or {}).get("reason")
-        if reason:
-            return reason
-    return status.get("reason") or status.get("phase") or "Unknown"
+        count = int(container.get("restartCount") or 0)
+        restarts += count
+        sidecar = _restartable(init_specs.get(container.get("name")))
+        if sidecar:
+            sidecar_restarts += count
+        terminated, waiting = state.get("terminated"), state.get("waiting") or {}
+        if terminated is not None and terminated.get("exitCode", 0) == 0:
+            continue
+        if sidecar and container.get("started"):
+            ready += 1 if container.get("ready") else 0
+            continue
+        if terminated is not None:
+            reason = _terminated_reason(terminated, "Init:")
+        elif waiting.get("reason") and waiting["reason"] != "PodInitializing":
+            reason = "Init:" + waiting["reason"]
+        else:
+            reason = f"Init:{index}/{len(init_specs)}"
+        initializing = True
+        break
+    if not initializing or _condition_true(conditions, "Initialized"):
+        restarts = sidecar_restarts
+        running = False
+        for container in reversed(status.get("containerStatuses") or []):
+            state = container.get("state") or {}
+            restarts += int(container.get("restartCount") or 0)
+            waiting, terminated = state.get("waiting") or {}, state.get("terminated")
+            if waiting.get("reason"):
+                reason = waiting["reason"]
+            elif terminated is not None:
+                reason = _terminated_reason(terminated)
+            elif container.get("ready") and state.get("running") is not None:
+                running = True
+                ready += 1
+        if reason == "Completed" and running:
+            reason = "Running" if _condition_true(conditions, "Ready") else "NotReady"
+    if meta.get("deletionTimestamp"):
+        reason = "Unknown" if status.get("reason") == "NodeLost" else "Terminating"
+    return PodSummary(ready, total, reason, restarts)
+
+
+def pod_status(obj: Obj) -> str:
+    """The STATUS kubectl shows for a pod."""
+    return pod_summary(obj).reason or "Unknown"
+
+
+def _readiness_gates(obj: Obj) -> str:
+    gates = _spec(obj).get("readinessGates") or []
+    if not gates:
+        return NONE
+    conditions = _status(obj).get("conditions") or []
+    passed = sum(1 for gate in gates if _condition_true(conditions, gate.get("conditionType", "")))
+    return f"{passed}/{len(gates)}"
 
 
 def _pod_cells(obj: Obj) -> list[Any]:
-    statuses = _status(obj).get("containerStatuses") or []
-    total = len(_spec(obj).get("containers") or [])
-    ready = sum(1 for c in statuses if c.get("ready"))
-    restarts = sum(int(c.get("restartCount") or 0) for c in statuses)
-    return [f"{ready}/{total}", pod_status(obj), restarts, created(obj), _spec(obj).get("nodeName"),
-            _status(obj).get("podIP")]
+    summary, status = pod_summary(obj), _status(obj)
+    pod_ip = ((status.get("podIPs") or [{}])[0]).get("ip") or status.get("podIP")
+    return [f"{summary.ready}/{summary.total}", summary.reason, summary.restarts, created(obj), _or(pod_ip),
+            _or(_spec(obj).get("nodeName")), _or(status.get("nominatedNodeName")), _readiness_gates(obj)]
 
 
+# -- workloads -------------------------------------------------------------------------------------
 def replicas_ready(obj: Obj) -> bool:
     """All desired replicas are ready (ReplicaSets, Deployments, StatefulSets)."""
     desired = _spec(obj).get("replicas", 1)
     return _status(obj).get("readyReplicas", 0) >= desired
-
-
-def _replicas_cells(obj: Obj) -> list[Any]:
-    status = _status(obj)
-    desired = _spec(obj).get("replicas", 1)
-    return [f"{status.get('readyReplicas', 0)}/{desired}", status.get("updatedReplicas", 0),
-            status.get("availableReplicas", 0), created(obj), _images(obj)]
-
-
-def _images(obj: Obj) -> str:
-    template = _spec(obj).get("template") or {}
-    containers = (template.get("spec") or {}).get("containers") or []
-    return ",".join(c.get("image", "") for c in containers)
 
 
 def _workload_status(obj: Obj) -> str:
@@ -102,16 +247,26 @@ def _workload_status(obj: Obj) -> str:
     return "Ready" if status.get("readyReplicas", 0) >= desired else "Progressing"
 
 
+def _ready_of_desired(obj: Obj) -> str:
+    return f"{_status(obj).get('readyReplicas', 0)}/{_spec(obj).get('replicas', 1)}"
+
+
+def _deployment_cells(obj: Obj) -> list[Any]:
+    status = _status(obj)
+    return [_ready_of_desired(obj), status.get("updatedReplicas", 0), status.get("availableReplicas", 0),
+            created(obj), *_containers(_template_spec(obj)), selector_string(_spec(obj).get("selector"))]
+
+
 def _statefulset_cells(obj: Obj) -> list[Any]:
-    return [f"{_status(obj).get('readyReplicas', 0)}/{_spec(obj).get('replicas', 1)}", created(obj),
-            _images(obj)]
+    return [_ready_of_desired(obj), created(obj), *_containers(_template_spec(obj))]
 
 
 def _daemonset_cells(obj: Obj) -> list[Any]:
     status = _status(obj)
     return [status.get("desiredNumberScheduled", 0), status.get("currentNumberScheduled", 0),
             status.get("numberReady", 0), status.get("updatedNumberScheduled", 0),
-            status.get("numberAvailable", 0), created(obj)]
+            status.get("numberAvailable", 0), format_labels(_template_spec(obj).get("nodeSelector")), created(obj),
+            *_containers(_template_spec(obj)), format_selector(_spec(obj).get("selector"))]
 
 
 def _daemonset_status(obj: Obj) -> str:
@@ -121,58 +276,151 @@ def _daemonset_status(obj: Obj) -> str:
 
 def _replicaset_cells(obj: Obj) -> list[Any]:
     status = _status(obj)
-    return [_spec(obj).get("replicas", 0), status.get("replicas", 0), status.get("readyReplicas", 0),
-            created(obj)]
+    return [_spec(obj).get("replicas", 1), status.get("replicas", 0), status.get("readyReplicas", 0),
+            created(obj), *_containers(_template_spec(obj)), format_selector(_spec(obj).get("selector"))]
+
+
+def _replicationcontroller_cells(obj: Obj) -> list[Any]:
+    status = _status(obj)
+    return [_spec(obj).get("replicas", 1), status.get("replicas", 0), status.get("readyReplicas", 0),
+            created(obj), *_containers(_template_spec(obj)), format_labels(_spec(obj).get("selector"))]
+
+
+def job_status(obj: Obj) -> str:
+    """Complete / Failed / Terminating / Suspended / FailureTarget / Running (newest upstream's STATUS)."""
+    conditions = _status(obj).get("conditions") or []
+    for kind in ("Complete", "Failed"):
+        if _condition_true(conditions, kind):
+            return kind
+    if metadata_of(obj).get("deletionTimestamp"):
+        return "Terminating"
+    for kind in ("Suspended", "FailureTarget"):
+        if _condition_true(conditions, kind):
+            return kind
+    return "Running"
+
+
+def _job_completions(obj: Obj) -> str:
+    spec, succeeded = _spec(obj), _status(obj).get("succeeded", 0)
+    if spec.get("completions") is not None:
+        return f"{succeeded}/{spec['completions']}"
+    parallelism = spec.get("parallelism") or 0
+    return f"{succeeded}/1 of {parallelism}" if parallelism > 1 else f"{succeeded}/1"
 
 
 def _job_cells(obj: Obj) -> list[Any]:
     status = _status(obj)
-    return [f"{status.get('succeeded', 0)}/{_spec(obj).get('completions', 1)}", job_status(obj),
-            created(obj)]
-
-
-def job_status(obj: Obj) -> str:
-    """Complete / Failed / Running / Suspended."""
-    for condition in _status(obj).get("conditions") or []:
-        if condition.get("status") == "True" and condition.get("type") in ("Complete", "Failed"):
-            return condition["type"]
-    return "Suspended" if _spec(obj).get("suspend") else "Running"
+    duration = [status["startTime"], status.get("completionTime")] if status.get("startTime") else None
+    return [_job_completions(obj), duration, created(obj), *_containers(_template_spec(obj)),
+            format_selector(_spec(obj).get("selector")), job_status(obj)]
 
 
 def _cronjob_cells(obj: Obj) -> list[Any]:
     spec = _spec(obj)
-    return [spec.get("schedule"), bool(spec.get("suspend")), len(_status(obj).get("active") or []),
-            _status(obj).get("lastScheduleTime"), created(obj)]
+    job_spec = (spec.get("jobTemplate") or {}).get("spec") or {}
+    return [spec.get("schedule"), _bool_text(spec.get("suspend")), len(_status(obj).get("active") or []),
+            _status(obj).get("lastScheduleTime"), created(obj),
+            *_containers((job_spec.get("template") or {}).get("spec") or {}), format_selector(job_spec.get("selector"))]
+
+
+# -- network ---------------------------------------------------------------------------------------
+def _load_balancer(obj: Obj) -> str:
+    ingress = (_status(obj).get("loadBalancer") or {}).get("ingress") or []
+    return ",".join(sorted({i.get("ip") or i.get("hostname") for i in ingress if i.get("ip") or i.get("hostname")}))
+
+
+def _external_ip(obj: Obj) -> str:
+    """EXTERNAL-IP of a Service by type (getServiceExternalIP, unclipped as in the server's wide Table)."""
+    spec = _spec(obj)
+    external = spec.get("externalIPs") or []
+    kind = spec.get("type")
+    if kind in ("ClusterIP", "NodePort"):
+        return ",".join(external) or NONE
+    if kind == "LoadBalancer":
+        balancer = _load_balancer(obj)
+        return ",".join([*([balancer] if balancer else []), *external]) or "<pending>"
+    if kind == "ExternalName":
+        return spec.get("externalName") or ""
+    return UNKNOWN
+
+
+def _service_ports(ports: list[Obj]) -> str:
+    return ",".join(
+        f"{p.get('port')}:{p['nodePort']}/{p.get('protocol', 'TCP')}" if p.get("nodePort")
+        else f"{p.get('port')}/{p.get('protocol', 'TCP')}" for p in ports) or NONE
 
 
 def _service_cells(obj: Obj) -> list[Any]:
     spec = _spec(obj)
-    ingress = (_status(obj).get("loadBalancer") or {}).get("ingress") or []
-    external = ",".join(i.get("ip") or i.get("hostname") or "" for i in ingress) or \
-        ",".join(spec.get("externalIPs") or []) or None
-    ports = ",".join(
-        f"{p.get('port')}{':' + str(p['nodePort']) if p.get('nodePort') else ''}/{p.get('protocol', 'TCP')}"
-        for p in spec.get("ports") or []
-    )
-    return [spec.get("type"), spec.get("clusterIP"), external, ports, created(obj)]
+    return [spec.get("type"), _or(spec.get("clusterIP")), _external_ip(obj), _service_ports(spec.get("ports") or []),
+            created(obj), format_labels(spec.get("selector"))]
+
+
+def _listed(items: list[str], total: int) -> str:
+    text = ",".join(items)
+    return f"{text} + {total - MAX_LISTED_HOSTS} more..." if total > MAX_LISTED_HOSTS else text
 
 
 def _ingress_cells(obj: Obj) -> list[Any]:
     spec = _spec(obj)
-    hosts = ",".join(r.get("host", "*") for r in spec.get("rules") or []) or "*"
-    ingress = (_status(obj).get("loadBalancer") or {}).get("ingress") or []
-    address = ",".join(i.get("ip") or i.get("hostname") or "" for i in ingress)
-    return [spec.get("ingressClassName"), hosts, address, created(obj)]
+    rules = spec.get("rules") or []
+    hosts = [r["host"] for r in rules[:MAX_LISTED_HOSTS] if r.get("host")]
+    return [_or(spec.get("ingressClassName")),
+            _listed(hosts, len(rules)) if hosts else "*", _load_balancer(obj),
+            "80, 443" if spec.get("tls") else "80", created(obj)]
 
 
 def _endpoints_cells(obj: Obj) -> list[Any]:
-    addresses = [
-        f"{a.get('ip')}:{p.get('port')}"
-        for subset in obj.get("subsets") or []
-        for a in subset.get("addresses") or [] for p in subset.get("ports") or [{}]
-    ]
-    shown = ",".join(addresses[:3]) + (f" + {len(addresses) - 3} more" if len(addresses) > 3 else "")
-    return [shown or "<none>", created(obj)]
+    subsets = obj.get("subsets") or []
+    addresses = [f"[{a.get('ip')}]:{p.get('port')}" if ":" in (a.get("ip") or "") else f"{a.get('ip')}:{p.get('port')}"
+                 for subset in subsets for p in subset.get("ports") or [] for a in subset.get("addresses") or []]
+    return [_listed(addresses[:MAX_LISTED_HOSTS], len(addresses)) if subsets else NONE, created(obj)]
+
+
+def _networkpolicy_cells(obj: Obj) -> list[Any]:
+    return [format_selector(_spec(obj).get("podSelector") or {}), created(obj)]
+
+
+def _ingressclass_cells(obj: Obj) -> list[Any]:
+    spec = _spec(obj)
+    parameters = spec.get("parameters")
+    if parameters:
+        group = f".{parameters['apiGroup']}" if parameters.get("apiGroup") else ""
+        parameters = f"{parameters.get('kind')}{group}/{parameters.get('name')}"
+    return [spec.get("controller", ""), _or(parameters), created(obj)]
+
+
+# -- nodes, namespaces, config ---------------------------------------------------------------------
+def node_status(obj: Obj) -> str:
+    """Ready / NotReady / Unknown (the kubelet never reported), + `,SchedulingDisabled` when cordoned."""
+    ready = _condition(_status(obj).get("conditions"), "Ready")
+    status = "Unknown" if ready is None else "Ready" if ready.get("status") == "True" else "NotReady"
+    return f"{status},SchedulingDisabled" if _spec(obj).get("unschedulable") else status
+
+
+def _node_roles(obj: Obj) -> str:
+    roles = set()
+    for key, value in (metadata_of(obj).get("labels") or {}).items():
+        if key.startswith("node-role.kubernetes.io/") and key.split("/", 1)[1]:
+            roles.add(key.split("/", 1)[1])
+        elif key == "kubernetes.io/role" and value:
+            roles.add(value)
+    return ",".join(sorted(roles)) or NONE
+
+
+def _node_address(obj: Obj, kind: str) -> str:
+    return next((a.get("address") for a in _status(obj).get("addresses") or [] if a.get("type") == kind), NONE)
+
+
+def _node_cells(obj: Obj) -> list[Any]:
+    info = _status(obj).get("nodeInfo") or {}
+    return [node_status(obj), _node_roles(obj), created(obj), info.get("kubeletVersion", ""),
+            _node_address(obj, "InternalIP"), _node_address(obj, "ExternalIP"), _or(info.get("osImage"), UNKNOWN),
+            _or(info.get("kernelVersion"), UNKNOWN), _or(info.get("containerRuntimeVersion"), UNKNOWN)]
+
+
+def _namespace_cells(obj: Obj) -> list[Any]:
+    return [_status(obj).get("phase", ""), created(obj)]
 
 
 def _count_data(obj: Obj) -> list[Any]:
@@ -180,132 +428,209 @@ def _count_data(obj: Obj) -> list[Any]:
 
 
 def _secret_cells(obj: Obj) -> list[Any]:
-    return [obj.get("type"), len(obj.get("data") or {}), created(obj)]
+    return [obj.get("type", ""), len(obj.get("data") or {}), created(obj)]
 
 
-def node_status(obj: Obj) -> str:
-    """Ready / NotReady (+ SchedulingDisabled when cordoned)."""
-    ready = next((c for c in _status(obj).get("conditions") or [] if c.get("type") == "Ready"), {})
-    status = "Ready" if ready.get("status") == "True" else "NotReady"
-    return f"{status},SchedulingDisabled" if _spec(obj).get("unschedulable") else status
-
-
-def _node_cells(obj: Obj) -> list[Any]:
-    labels = metadata_of(obj).get("labels") or {}
-    roles = ",".join(sorted(k.split("/", 1)[1] for k in labels if k.startswith("node-role.kubernetes.io/")))
-    info = _status(obj).get("nodeInfo") or {}
-    return [node_status(obj), roles or "<none>", created(obj), info.get("kubeletVersion")]
-
-
-def _namespace_cells(obj: Obj) -> list[Any]:
-    return [_status(obj).get("phase"), created(obj)]
+def _event_time(obj: Obj, field: str) -> str | None:
+    return obj.get(field) or None
 
 
 def _event_cells(obj: Obj) -> list[Any]:
-    involved = obj.get("involvedObject") or {}
-    return [obj.get("type"), obj.get("reason"), f"{involved.get('kind', '')}/{involved.get('name', '')}",
-            obj.get("message"), obj.get("count", 1), obj.get("lastTimestamp") or created(obj)]
+    involved, source = obj.get("involvedObject") or {}, obj.get("source") or {}
+    first = _event_time(obj, "firstTimestamp") or _event_time(obj, "eventTime")
+    last = _event_time(obj, "lastTimestamp") or first
+    count = obj.get("count") or 1
+    if obj.get("series"):
+        last, count = obj["series"].get("lastObservedTime"), obj["series"].get("count", count)
+    kind = (involved.get("kind") or "").lower()
+    target = f"{kind}/{involved['name']}" if involved.get("name") else kind
+    origin = ", ".join([source.get("component", ""), *([source["host"]] if source.get("host") else [])])
+    return [last, obj.get("type", ""), obj.get("reason", ""), target, involved.get("fieldPath", ""), origin,
+            (obj.get("message") or "").strip(), first, count]
+
+
+# -- storage ---------------------------------------------------------------------------------------
+_ACCESS_MODES = (("ReadWriteOnce", "RWO"), ("ReadOnlyMany", "ROX"), ("ReadWriteMany", "RWX"),
+                 ("ReadWriteOncePod", "RWOP"))
+
+
+def _access_modes(modes: list[str] | None) -> str:
+    return ",".join(short for mode, short in _ACCESS_MODES if mode in (modes or []))
+
+
+def _storage_class(obj: Obj) -> str:
+    annotations = metadata_of(obj).get("annotations") or {}
+    return annotations.get("volume.beta.kubernetes.io/storage-class", _spec(obj).get("storageClassName") or "")
+
+
+def _phase_or_terminating(obj: Obj) -> str:
+    return "Terminating" if metadata_of(obj).get("deletionTimestamp") else _status(obj).get("phase", "")
 
 
 def _pvc_cells(obj: Obj) -> list[Any]:
     spec = _spec(obj)
-    capacity = (_status(obj).get("capacity") or {}).get("storage")
-    return [_status(obj).get("phase"), spec.get("volumeName"), capacity,
-            ",".join(spec.get("accessModes") or []), spec.get("storageClassName"), created(obj)]
+    bound = bool(spec.get("volumeName"))
+    capacity = ((_status(obj).get("capacity") or {}).get("storage") or "0") if bound else ""
+    return [_phase_or_terminating(obj), spec.get("volumeName", ""), capacity,
+            _access_modes(_status(obj).get("accessModes")) if bound else "", _storage_class(obj), created(obj),
+            spec.get("volumeMode") or "<unset>"]
 
 
 def _pv_cells(obj: Obj) -> list[Any]:
     spec = _spec(obj)
-    claim = spec.get("claimRef") or {}
-    return [(spec.get("capacity") or {}).get("storage"), ",".join(spec.get("accessModes") or []),
-            spec.get("persistentVolumeReclaimPolicy"), _status(obj).get("phase"),
-            f"{claim.get('namespace')}/{claim.get('name')}" if claim else None,
-            spec.get("storageClassName"), created(obj)]
+    claim = spec.get("claimRef")
+    return [(spec.get("capacity") or {}).get("storage") or "0", _access_modes(spec.get("accessModes")),
+            spec.get("persistentVolumeReclaimPolicy", ""), _phase_or_terminating(obj),
+            f"{claim.get('namespace', '')}/{claim.get('name', '')}" if claim else "", _storage_class(obj),
+            _status(obj).get("reason", ""), created(obj), spec.get("volumeMode") or "<unset>"]
+
+
+def _is_default_class(obj: Obj) -> bool:
+    annotations = metadata_of(obj).get("annotations") or {}
+    return "true" in (annotations.get("storageclass.kubernetes.io/is-default-class"),
+                      annotations.get("storageclass.beta.kubernetes.io/is-default-class"))
 
 
 def _storageclass_cells(obj: Obj) -> list[Any]:
-    return [obj.get("provisioner"), obj.get("reclaimPolicy"), obj.get("volumeBindingMode"), created(obj)]
+    return [obj.get("provisioner", ""), obj.get("reclaimPolicy") or "Delete",
+            obj.get("volumeBindingMode") or "Immediate", bool(obj.get("allowVolumeExpansion")), created(obj)]
 
 
+# -- access and policy -----------------------------------------------------------------------------
 def _binding_cells(obj: Obj) -> list[Any]:
     role = obj.get("roleRef") or {}
-    subjects = ",".join(f"{s.get('kind')}/{s.get('name')}" for s in obj.get("subjects") or [])
-    return [f"{role.get('kind')}/{role.get('name')}", subjects, created(obj)]
+    subjects = obj.get("subjects") or []
 
-
-def _rules_cells(obj: Obj) -> list[Any]:
-    return [len(obj.get("rules") or []), created(obj)]
+    def names(kind: str) -> str:
+        return ", ".join(s.get("name", "") if kind != "ServiceAccount" else f"{s.get('namespace', '')}/{s.get('name')}"
+                         for s in subjects if s.get("kind") == kind)
+    return [f"{role.get('kind')}/{role.get('name')}", created(obj), names("User"), names("Group"),
+            names("ServiceAccount")]
 
 
 def _hpa_cells(obj: Obj) -> list[Any]:
-    spec = _spec(obj)
+    spec, status = _spec(obj), _status(obj)
     target = spec.get("scaleTargetRef") or {}
-    return [f"{target.get('kind')}/{target.get('name')}", spec.get("minReplicas", 1), spec.get("maxReplicas"),
-            _status(obj).get("currentReplicas"), created(obj)]
+    cpu = spec.get("targetCPUUtilizationPercentage")
+    current = status.get("currentCPUUtilizationPercentage")
+    targets = NONE if cpu is None else f"{UNKNOWN if current is None else f'{current}%'}/{cpu}%"
+    minimum = spec.get("minReplicas")
+    return [f"{target.get('kind')}/{target.get('name')}", targets, "<unset>" if minimum is None else str(minimum),
+            spec.get("maxReplicas", 0), status.get("currentReplicas", 0), created(obj)]
 
 
-def _networkpolicy_cells(obj: Obj) -> list[Any]:
-    selector = (_spec(obj).get("podSelector") or {}).get("matchLabels") or {}
-    return [",".join(f"{k}={v}" for k, v in selector.items()) or "<all>", created(obj)]
+def _quota_cells(obj: Obj) -> list[Any]:
+    status = _status(obj)
+    hard, used = status.get("hard") or {}, status.get("used") or {}
+    requests, limits = [], []
+    for resource in sorted(hard):
+        (limits if resource.split(".")[0] == "limits" and "." in resource else requests).append(
+            f"{resource}: {used.get(resource, '0')}/{hard[resource]}")
+    return [created(obj), ", ".join(requests), ", ".join(limits)]
+
+
+def _pdb_cells(obj: Obj) -> list[Any]:
+    spec = _spec(obj)
+    return [str(spec["minAvailable"]) if "minAvailable" in spec else "N/A",
+            str(spec["maxUnavailable"]) if "maxUnavailable" in spec else "N/A",
+            _status(obj).get("disruptionsAllowed", 0), created(obj)]
 
 
 AGE = Column("Age", "age")
+CREATED_AT = Column("Created At", "age", id="createdAt")
+CONTAINERS, IMAGES, SELECTOR = wide("Containers"), wide("Images"), wide("Selector")
+_created_only = TableSpec((CREATED_AT,), lambda o: [created(o)])
+_replica_columns = (Column("Desired", "number"), Column("Current", "number"), Column("Ready", "number"), AGE,
+                    CONTAINERS, IMAGES, SELECTOR)
+_binding_spec = TableSpec((Column("Role"), AGE, wide("Users"), wide("Groups"), wide("ServiceAccounts")),
+                          _binding_cells)
+_phase = lambda o: _phase_or_terminating(o) or "Unknown"  # noqa: E731
 TABLES: dict[str, TableSpec] = {
-    "pods": TableSpec((Column("Ready"), Column("Status", "status"), Column("Restarts", "number"), AGE,
-                       Column("Node"), Column("IP")), _pod_cells, pod_status),
-    "deployments": TableSpec((Column("Ready"), Column("Up-to-date", "number"), Column("Available", "number"),
-                              AGE, Column("Images")), _replicas_cells, _workload_status),
-    "statefulsets": TableSpec((Column("Ready"), AGE, Column("Images")), _statefulset_cells, _workload_status),
+    "pods": TableSpec((Column("Ready", "ratio"), Column("Status", "status"), Column("Restarts", "number"), AGE,
+                       wide("IP", id_="ip"), wide("Node"), wide("Nominated Node"), wide("Readiness Gates", "ratio")),
+                      _pod_cells, pod_status),
+    "deployments": TableSpec((Column("Ready", "ratio"), Column("Up-to-date", "number", id="upToDate"),
+                              Column("Available", "number"), AGE, CONTAINERS, IMAGES, SELECTOR),
+                             _deployment_cells, _workload_status),
+    "statefulsets": TableSpec((Column("Ready", "ratio"), AGE, CONTAINERS, IMAGES), _statefulset_cells,
+                              _workload_status),
     "daemonsets": TableSpec((Column("Desired", "number"), Column("Current", "number"),
-                             Column("Ready", "number"), Column("Up-to-date", "number"),
-                             Column("Available", "number"), AGE), _daemonset_cells, _daemonset_status),
-    "replicasets": TableSpec((Column("Desired", "number"), Column("Current", "number"),
-                              Column("Ready", "number"), AGE), _replicaset_cells),
-    "jobs": TableSpec((Column("Completions"), Column("Status", "status"), AGE), _job_cells, job_status),
+                             Column("Ready", "number"), Column("Up-to-date", "number", id="upToDate"),
+                             Column("Available", "number"), Column("Node Selector"), AGE, CONTAINERS, IMAGES,
+                             SELECTOR), _daemonset_cells, _daemonset_status),
+    "replicasets": TableSpec(_replica_columns, _replicaset_cells),
+    "jobs": TableSpec((Column("Completions", "ratio"), Column("Duration", "duration"), AGE, CONTAINERS, IMAGES,
+                       SELECTOR, Column("Status", "status")), _job_cells, job_status),
     "cronjobs": TableSpec((Column("Schedule"), Column("Suspend"), Column("Active", "number"),
-                           Column("Last schedule", "age"), AGE), _cronjob_cells),
-    "services": TableSpec((Column("Type"), Column("Cluster IP"), Column("External IP"), Column("Ports"), AGE),
+                           Column("Last Schedule", "age"), AGE, CONTAINERS, IMAGES, SELECTOR), _cronjob_cells),
+    "services": TableSpec((Column("Type"), Column("Cluster-IP", id="clusterIP"),
+                           Column("External-IP", id="externalIP"), Column("Port(s)", id="ports"), AGE, SELECTOR),
                           _service_cells),
-    "ingresses": TableSpec((Column("Class"), Column("Hosts"), Column("Address"), AGE), _ingress_cells),
+    "ingresses": TableSpec((Column("Class"), Column("Hosts"), Column("Address"), Column("Ports"), AGE),
+                           _ingress_cells),
     "endpoints": TableSpec((Column("Endpoints"), AGE), _endpoints_cells),
+    "networkpolicies": TableSpec((Column("Pod-Selector", id="podSelector"), AGE), _networkpolicy_cells),
     "configmaps": TableSpec((Column("Data", "number"), AGE), _count_data),
     "secrets": TableSpec((Column("Type"), Column("Data", "number"), AGE), _secret_cells),
-    "nodes": TableSpec((Column("Status", "status"), Column("Roles"), AGE, Column("Version")),
+    "serviceaccounts": TableSpec((Column("Secrets", "number"), AGE),
+                                 lambda o: [len(o.get("secrets") or []), created(o)]),
+    "nodes": TableSpec((Column("Status", "status"), Column("Roles"), AGE, Column("Version"),
+                        wide("Internal-IP", id_="internalIP"), wide("External-IP", id_="externalIP"),
+                        wide("OS-Image", id_="osImage"), wide("Kernel-Version"), wide("Container-Runtime")),
                        _node_cells, node_status),
     "namespaces": TableSpec((Column("Status", "status"), AGE), _namespace_cells,
                             lambda o: _status(o).get("phase") or "Unknown"),
-    "events": TableSpec((Column("Type", "status"), Column("Reason"), Column("Object"), Column("Message"),
-                         Column("Count", "number"), Column("Last seen", "age")), _event_cells),
-    "persistentvolumeclaims": TableSpec((Column("Status", "status"), Column("Volume"), Column("Capacity"),
-                                         Column("Access modes"), Column("Storage class"), AGE), _pvc_cells,
-                                        lambda o: _status(o).get("phase") or "Unknown"),
-    "persistentvolumes": TableSpec((Column("Capacity"), Column("Access modes"), Column("Reclaim policy"),
-                                    Column("Status", "status"), Column("Claim"), Column("Storage class"),
-                                    AGE), _pv_cells),
-    "storageclasses": TableSpec((Column("Provisioner"), Column("Reclaim policy"), Column("Binding mode"), AGE),
-                                _storageclass_cells),
-    "roles": TableSpec((Column("Rules", "number"), AGE), _rules_cells),
-    "clusterroles": TableSpec((Column("Rules", "number"), AGE), _rules_cells),
-    "rolebindings": TableSpec((Column("Role"), Column("Subjects"), AGE), _binding_cells),
-    "clusterrolebindings": TableSpec((Column("Role"), Column("Subjects"), AGE), _binding_cells),
-    "horizontalpodautoscalers": TableSpec((Column("Reference"), Column("Min", "number"), Column("Max", "number"),
-                                           Column("Replicas", "number"), AGE), _hpa_cells),
-    "networkpolicies": TableSpec((Column("Pod selector"), AGE), _networkpolicy_cells),
-    "serviceaccounts": TableSpec((Column("Secrets", "number"), AGE),
-                                 lambda o: [len(o.get("secrets") or []), created(o)]),
-    "resourcequotas": TableSpec((AGE,), lambda o: [created(o)]),
-    "limitranges": TableSpec((AGE,), lambda o: [created(o)]),
+    "events": TableSpec((Column("Last Seen", "age"), Column("Type", "status"), Column("Reason"), Column("Object"),
+                         wide("Subobject"), wide("Source"), Column("Message"), wide("First Seen", "age"),
+                         wide("Count", "number")), _event_cells),
+    "persistentvolumeclaims": TableSpec((Column("Status", "status"), Column("Volume"), Column("Capacity", "quantity"),
+                                         Column("Access Modes"), Column("StorageClass", id="storageClass"), AGE,
+                                         wide("VolumeMode", id_="volumeMode")), _pvc_cells, _phase),
+    "persistentvolumes": TableSpec((Column("Capacity", "quantity"), Column("Access Modes"),
+                                    Column("Reclaim Policy"), Column("Status", "status"), Column("Claim"),
+                                    Column("StorageClass", id="storageClass"), Column("Reason"), AGE,
+                                    wide("VolumeMode", id_="volumeMode")), _pv_cells, _phase),
+    "storageclasses": TableSpec((Column("Provisioner"), Column("ReclaimPolicy", id="reclaimPolicy"),
+                                 Column("VolumeBindingMode", id="volumeBindingMode"),
+                                 Column("AllowVolumeExpansion", id="allowVolumeExpansion"), AGE),
+                                _storageclass_cells,
+                                name_cell=lambda o: metadata_of(o).get("name", "") + (
+                                    " (default)" if _is_default_class(o) else "")),
+    "roles": _created_only,
+    "clusterroles": _created_only,
+    "limitranges": _created_only,
+    "customresourcedefinitions": _created_only,
+    "rolebindings": _binding_spec,
+    "clusterrolebindings": _binding_spec,
+    "horizontalpodautoscalers": TableSpec((Column("Reference"), Column("Targets"), Column("MinPods", id="minPods"),
+                                           Column("MaxPods", "number", id="maxPods"), Column("Replicas", "number"),
+                                           AGE), _hpa_cells),
+    "resourcequotas": TableSpec((AGE, Column("Request"), Column("Limit")), _quota_cells),
+}
+# Kinds of the Kubernetes API that the registry does not list among its built-ins, by (group, plural).
+API_TABLES: dict[tuple[str, str], TableSpec] = {
+    ("", "replicationcontrollers"): TableSpec(_replica_columns, _replicationcontroller_cells),
+    ("networking.k8s.io", "ingressclasses"): TableSpec((Column("Controller"), Column("Parameters"), AGE),
+                                                       _ingressclass_cells),
+    ("policy", "poddisruptionbudgets"): TableSpec((Column("Min Available"), Column("Max Unavailable"),
+                                                   Column("Allowed Disruptions", "number"), AGE), _pdb_cells),
+    ("scheduling.k8s.io", "priorityclasses"): TableSpec(
+        (Column("Value", "number"), Column("Global-Default", id="globalDefault"), AGE),
+        lambda o: [o.get("value", 0), bool(o.get("globalDefault")), created(o)]),
+    ("coordination.k8s.io", "leases"): TableSpec((Column("Holder"), AGE),
+                                                 lambda o: [_spec(o).get("holderIdentity", ""), created(o)]),
 }
 GENERIC = TableSpec((AGE,), lambda o: [created(o)])
 
 
 def table_spec(kind: ResourceKind) -> TableSpec:
-    """The renderer for a kind: built-ins (in their own group) by plural; others get the generic one."""
-    return TABLES.get(kind.plural, GENERIC) if kind.builtin else GENERIC
+    """The renderer for a kind: built-ins (in their own group) by plural, other Kubernetes API kinds by group
+    and plural; others get the generic one."""
+    return TABLES.get(kind.plural, GENERIC) if kind.builtin else API_TABLES.get((kind.group, kind.plural), GENERIC)
 
 
-def columns_of(spec: TableSpec, *, namespaced: bool) -> list[dict[str, str]]:
-    """The column list of a table response (name and namespace first)."""
+def columns_of(spec: TableSpec, *, namespaced: bool) -> list[dict[str, Any]]:
+    """The column list of a table response (name and namespace first): id, name, type, priority."""
     leading = [Column("Name")] + ([Column("Namespace")] if namespaced else [])
     return [dataclasses.asdict(c) for c in (*leading, *spec.columns)]
 
@@ -313,7 +638,8 @@ def columns_of(spec: TableSpec, *, namespaced: bool) -> list[dict[str, str]]:
 def row_of(spec: TableSpec, obj: Obj, *, namespaced: bool) -> dict[str, Any]:
     """One table row for an object; `cells` line up with `columns_of`."""
     meta = metadata_of(obj)
-    leading = [meta.get("name")] + ([meta.get("namespace")] if namespaced else [])
+    name = spec.name_cell(obj) if spec.name_cell else meta.get("name")
+    leading = [name] + ([meta.get("namespace")] if namespaced else [])
     return {
         "name": meta.get("name"),
         "namespace": meta.get("namespace"),
@@ -333,23 +659,73 @@ def row_matches(row: dict[str, Any], needle: str) -> bool:
     return any(needle in f"{k}={v}".lower() for k, v in row["labels"].items())
 
 
-def row_order(sort: str | None) -> tuple[Callable[[dict[str, Any]], Any], bool]:
-    """Key function over rows and `reverse` flag for `sort` (name, namespace, age, status; '-' descends).
+def _epoch(timestamp: str | None) -> float | None:
+    if not timestamp:
+        return None
+    return dt.datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
 
-    Cached and live lists both sort rows with this, so `sort` means the same wherever a list comes from.
-    """
+
+def _ratio(cell: Any) -> tuple[Decimal, int]:
+    """`3/4` → (0.75, 3); anything else sorts first."""
+    try:
+        done, of = str(cell).split(" ", 1)[0].split("/", 1)
+        return (Decimal(done) / Decimal(of) if int(of) else Decimal(0)), int(done)
+    except (ValueError, ArithmeticError):
+        return Decimal(-1), -1
+
+
+def _duration_seconds(cell: Any) -> float:
+    start, end = (cell or [None, None])[:2]
+    begin = _epoch(start)
+    if begin is None:
+        return -1.0
+    return (_epoch(end) or dt.datetime.now(dt.UTC).timestamp()) - begin
+
+
+# How each column type orders its cells: every key is a (missing?, value) pair so empty cells sort first.
+_SORT_KEYS: dict[str, Callable[[Any], Any]] = {
+    "number": lambda cell: cell if isinstance(cell, int | float) else -1,
+    "quantity": lambda cell: quantity_or_zero(cell) if cell not in (None, "") else Decimal(-1),
+    "ratio": _ratio,
+    # Ages: a later timestamp is a smaller age, so ascending age is descending time.
+    "age": lambda cell: -(_epoch(cell) or float("inf")),
+    "duration": _duration_seconds,
+    "text": lambda cell: str(cell if cell is not None else "").lower(),
+    "status": lambda cell: str(cell if cell is not None else "").lower(),
+}
+
+
+def sortable_columns(spec: TableSpec, *, namespaced: bool) -> list[str]:
+    """The ids `sort` accepts for a kind: every column's, plus `status` where the kind has a row status."""
+    ids = [c["id"] for c in columns_of(spec, namespaced=namespaced)]
+    return ids + (["status"] if spec.status and "status" not in ids else [])
+
+
+def row_order(sort: str | None, spec: TableSpec = GENERIC, *,
+              namespaced: bool = True) -> tuple[Callable[[dict[str, Any]], Any], bool]:
+    """Key function over rows and `reverse` flag for `sort`: any column id of the kind (see `columns_of`),
+    ordered by the column's type (numbers, quantities, ratios, ages, durations, text), ties by name;
+    `status` falls back to the row's status and `age` to the creation time where the kind has no such
+    column; '-' descends. 40002 for an unknown column. Cached and live lists both sort rows with this."""
     sort = sort or "name"
-    field = sort.lstrip("-")
+    field, descending = sort.lstrip("-"), sort.startswith("-")
+    columns = columns_of(spec, namespaced=namespaced)
+    index = next((i for i, c in enumerate(columns) if c["id"] == field), None)
+    if field in ("name", "namespace"):
+        first = "namespace" if field == "namespace" else "name"
+        second = "name" if first == "namespace" else "namespace"
+        return (lambda row: (row.get(first) or "", row.get(second) or "")), descending
+    if index is None and field == "age":
+        return (lambda row: (_SORT_KEYS["age"](row.get("createdAt")), row.get("name") or "")), descending
+    if index is None and field == "status" and spec.status:
+        return (lambda row: (str(row.get("status") or "").lower(), row.get("name") or "")), descending
+    if index is None:
+        allowed = ", ".join(sortable_columns(spec, namespaced=namespaced))
+        raise ApiError(ErrorCode.PARAM_INVALID, f"sort must be one of {allowed}, optionally with '-'")
+    cell_key = _SORT_KEYS.get(columns[index]["type"], _SORT_KEYS["text"])
 
     def key(row: dict[str, Any]) -> Any:
-        name, namespace = row.get("name") or "", row.get("namespace") or ""
-        if field == "namespace":
-            return (namespace, name)
-        if field == "age":
-            return row.get("createdAt") or ""
-        if field == "status":
-            return (row.get("status") or "", name)
-        return (name, namespace)
-
-    # Youngest first for "age" (like sorting by a growing number), so the timestamp order is inverted.
-    return key, sort.startswith("-") != (field == "age")
+        cells = row.get("cells") or []
+        return (cell_key(cells[index] if index < len(cells) else None), row.get("name") or "",
+                row.get("namespace") or "")
+    return key, descending

@@ -9,8 +9,9 @@ still fix (unreachable, no pod yet) retry with jittered exponential backoff betw
 and `RECONNECT_BACKOFF_MAX_S`; errors in the definition itself (no such port, target deleted, Forbidden)
 end it as `failed` with the reason. New connections while no pod is ready are accepted and closed at once.
 
-Not here yet: persistence of `ForwardDefinition`s, start at boot, access checks (`portforward` verb, grants),
-audit, the HTTP API and live state pushed to the browser.
+Before its first resolution a forward waits for its cluster to answer (`waiting`, retried with the same
+backoff) and runs its `authorize` hook (a saved forward started with the server checks its owner's access
+there). Who may forward, saved forwards, audit and live state: `services/port_forwards.py`.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ import dataclasses
 import enum
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
 
+from kubevision.errors import ApiError, CodedError
 from kubevision.kube.cache import CacheEntry, KindCache
 from kubevision.kube.clusters import Cluster
 from kubevision.kube.errors import ForbiddenError, KubeError, NotFoundError
@@ -49,6 +51,9 @@ log = logging.getLogger(__name__)
 RECONNECT_BACKOFF_MIN_S = 0.2
 RECONNECT_BACKOFF_MAX_S = 10.0
 BACKOFF_JITTER = 0.2
+# Without pod events, the target is read again this often (a changed Service selector is noticed, and the cluster
+# is used, so it does not go idle under a forward).
+RECHECK_S = 60.0
 # Errors in the forward's definition: retrying cannot help.
 _DEFINITION_ERRORS = (ForwardTargetError, ForbiddenError, NotFoundError)
 
@@ -62,7 +67,7 @@ class ForwardState(enum.StrEnum):
     STARTING = "starting"
     ACTIVE = "active"
     RECONNECTING = "reconnecting"
-    WAITING = "waiting for a ready pod"
+    WAITING = "waiting"  # for a ready pod, or for the cluster to answer (the reason says which)
     FAILED = "failed"
     STOPPED = "stopped"
 
@@ -80,8 +85,9 @@ class ForwardDefinition:
 class ManagedForward:
     """One forward: a local listener that follows its target's ready pods."""
 
-    def __init__(self, definition: ForwardDefinition, cluster: Cluster, pods_cache: KindCache, *,
-                 on_change: Callable[[ManagedForward], None] | None = None) -> None:
+    def __init__(self, definition: ForwardDefinition, cluster: Cluster, *,
+                 on_change: Callable[[ManagedForward], None] | None = None,
+                 authorize: Callable[[], Awaitable[None]] | None = None) -> None:
         self.definition = definition
         self.cluster = cluster
         self.state = ForwardState.STARTING
@@ -91,10 +97,12 @@ class ManagedForward:
         self.on_change = on_change
         self.forwarder = PortForwarder(self._open_stream, host=definition.local_host, port=definition.local_port,
                                        on_error=lambda _error: self._pods_changed.set())
-        self._pods_cache = pods_cache
+        self._authorize = authorize
+        self._pods_cache: KindCache | None = None  # attached once the cluster answers
         self._pods_changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._served = False  # a pod was served once: finding another one counts as a reconnect
+        self._reported: tuple[ForwardState, str, str | None] = (self.state, self.reason, None)
 
     @property
     def address(self) -> tuple[str, int]:
@@ -104,12 +112,12 @@ class ManagedForward:
     async def start(self) -> None:
         """Bind the local port (an `OSError` if taken) and start following the target."""
         await self.forwarder.start()
-        self._pods_cache.listeners.add(self._on_pod_event)
         self._task = create_named_task(self._supervise(), name=f"portforward-{self.definition.target.describe()}")
 
     async def aclose(self) -> None:
         """Stop: the listener, its connections and the supervisor."""
-        self._pods_cache.listeners.discard(self._on_pod_event)
+        if self._pods_cache is not None:
+            self._pods_cache.listeners.discard(self._on_pod_event)
         if self._task is not None:
             await stop_tasks([self._task])
         await self.forwarder.aclose()
@@ -118,16 +126,28 @@ class ManagedForward:
     def describe(self) -> dict[str, Any]:
         """The JSON shape for a forwards list."""
         target, stats = self.definition.target, self.forwarder.stats
+        host, port = self.address if self.forwarder.listening else (self.definition.local_host,
+                                                                     self.definition.local_port)
         return {"clusterId": self.definition.cluster_id, "kind": target.kind, "namespace": target.namespace,
                 "name": target.name, "port": target.port, "state": self.state.value, "reason": self.reason or None,
-                "pod": self.current.pod if self.current else None, "reconnects": self.reconnects,
-                "connections": stats.connections_active, "bytesToPod": stats.bytes_to_pod,
-                "bytesFromPod": stats.bytes_from_pod}
+                "bindAddress": host, "localPort": port, "listening": self.forwarder.listening,
+                "pod": self.current.pod if self.current else None,
+                "podPort": self.current.port if self.current else None, "reconnects": self.reconnects,
+                "connections": stats.connections_active, "connectionsTotal": stats.connections_total,
+                "bytesToPod": stats.bytes_to_pod, "bytesFromPod": stats.bytes_from_pod, "errors": stats.errors,
+                "lastError": stats.last_error}
+
+    def fail(self, reason: str) -> None:
+        """End in `failed` without serving (a saved forward whose local port could not be bound)."""
+        self._set(ForwardState.FAILED, reason)
 
     def _set(self, state: ForwardState, reason: str = "") -> None:
-        if (state, reason) == (self.state, self.reason):
-            return
+        """Change state; `on_change` hears of every change of state, reason or pod."""
         self.state, self.reason = state, reason
+        reported = (state, reason, self.current.pod if self.current else None)
+        if reported == self._reported:
+            return
+        self._reported = reported
         log.info("port-forward %s: %s%s", self.definition.target.describe(), state.value,
                  f" ({reason})" if reason else "")
         if self.on_change is not None:
@@ -143,7 +163,36 @@ class ManagedForward:
             raise NoReadyPodError(f"{self.definition.target.describe()}: {self.state.value}")
         return await PodPortStream.open(self.cluster, self.definition.target.namespace, current.pod, current.port)
 
+    async def _attach(self) -> bool:
+        """Wait until the cluster answers (`waiting`, retried with backoff): check the owner's access (when an
+        `authorize` hook is given) and attach to the pods cache. False when the forward failed instead."""
+        backoff = RECONNECT_BACKOFF_MIN_S
+        while True:
+            try:
+                if self._authorize is not None:
+                    await self._authorize()
+                registry = await self.cluster.registry()
+                break
+            except KubeError as error:
+                self._set(ForwardState.WAITING, f"cluster {self.cluster.name} does not answer: {error.message}")
+            except (ApiError, CodedError) as error:
+                self._set(ForwardState.FAILED, error.message)
+                return False
+            await self._sleep(backoff)
+            backoff = min(backoff * 2, RECONNECT_BACKOFF_MAX_S)
+        self._pods_cache = self.cluster.caches.cache_for(registry.lookup("pods"))
+        self._pods_cache.listeners.add(self._on_pod_event)
+        return True
+
+    async def _wait_for_pods(self) -> None:
+        """Until a pod event of the namespace, or `RECHECK_S` (the target is then read again, which also keeps
+        the cluster from going idle under a forward)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._pods_changed.wait(), RECHECK_S)
+
     async def _supervise(self) -> None:
+        if not await self._attach():
+            return
         backoff = RECONNECT_BACKOFF_MIN_S
         while True:
             self._pods_changed.clear()
@@ -156,7 +205,7 @@ class ManagedForward:
             except NoReadyPodError as error:
                 await self._lose_pod()
                 self._set(ForwardState.WAITING, error.message)
-                await self._pods_changed.wait()
+                await self._wait_for_pods()
                 continue
             except KubeError as error:
                 await self._lose_pod()
@@ -171,7 +220,7 @@ class ManagedForward:
             self._served = True
             self.current, backoff = resolved, RECONNECT_BACKOFF_MIN_S
             self._set(ForwardState.ACTIVE)
-            await self._pods_changed.wait()
+            await self._wait_for_pods()
 
     async def _lose_pod(self) -> None:
         """The current pod is no longer served: its open connections fail, new ones wait for the next."""
@@ -200,7 +249,7 @@ class ManagedForward:
 
     async def _pods(self, target: ForwardTarget, obj: dict[str, Any]) -> list[dict[str, Any]]:
         cache = self._pods_cache
-        if cache.store and cache.synced:
+        if cache is not None and cache.store and cache.synced:
             return [orjson.loads(entry.raw) for key, entry in cache.entries.items() if key[0] == target.namespace]
         listing = await self.cluster.request("GET", f"/api/v1/namespaces/{target.namespace}/pods",
                                              params={"labelSelector": target_selector(target.kind, obj)})
@@ -215,8 +264,7 @@ class PortForwards:
 
     async def start(self, definition: ForwardDefinition, cluster: Cluster) -> ManagedForward:
         """Start a forward; its pod is found in the background (its state says how that goes)."""
-        registry = await cluster.registry()
-        forward = ManagedForward(definition, cluster, cluster.caches.cache_for(registry.lookup("pods")))
+        forward = ManagedForward(definition, cluster)
         await forward.start()
         self.forwards.append(forward)
         return forward

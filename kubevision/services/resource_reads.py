@@ -217,7 +217,7 @@ class ResourceReader:
         rows = [LiveRow(object_key(obj), row_of(spec, obj, namespaced=namespaced), obj)
                 for obj in listing.get("items") or []]
         if query.sort:
-            row_key, descending = row_order(query.sort)
+            row_key, descending = row_order(query.sort, spec, namespaced=namespaced)
             rows.sort(key=lambda live: row_key(live.row), reverse=descending)
         metadata = listing.get("metadata") or {}
         continue_token = metadata.get("continue") or None

@@ -178,3 +178,18 @@ terminal_sessions = sa.Table(
     sa.Column("bytes", sa.BigInteger, nullable=False, default=0),  # terminal output bytes
     sa.Column("file", String(255)),  # file name under <data-dir>/recordings/, None = not recorded
 )
+
+port_forwards = sa.Table(
+    "port_forwards",
+    metadata,
+    sa.Column("id", String(32), primary_key=True),  # ULID, the forward's id in the API
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("cluster_id", sa.Integer, nullable=False),
+    sa.Column("kind", String(32), nullable=False),  # pods, services, deployments, statefulsets, daemonsets, ...
+    sa.Column("namespace", String(253), nullable=False),
+    sa.Column("name", String(253), nullable=False),
+    sa.Column("port", String(15), nullable=False),  # a port number or name, as asked
+    sa.Column("bind_address", String(64), nullable=False),
+    sa.Column("local_port", sa.Integer, nullable=False),  # the port it listened on (kept across restarts)
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)

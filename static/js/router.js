@@ -11,6 +11,7 @@
  *   /c/{cluster}/create?resource=&namespace=        (create from YAML)
  *   /settings/{section}, /admin/{section}
  *   /terminal-sessions, /terminal-sessions/{id}      (list and playback of recorded terminals)
+ *   /port-forwards                                    (the user's port-forwards)
  *   /_dev/table?rows=N                                (synthetic VirtualTable demo, no data)
  */
 import { html, useEffect, useState } from "./lib/ui.js";
@@ -43,6 +44,7 @@ export function parseRoute(path, search = "") {
   if (first === "settings") return route("settings", { section: rest[0] ?? "profile" });
   if (first === "admin") return route("admin", { section: rest[0] ?? "users" });
   if (first === "_dev" && rest[0] === "table" && rest.length === 1) return route("dev-table");
+  if (first === "port-forwards" && rest.length === 0) return route("port-forwards");
   if (first === "terminal-sessions" && rest.length <= 1) {
     return rest.length ? route("terminal-session", { session: rest[0] }) : route("terminal-sessions");
   }
@@ -82,6 +84,7 @@ export const paths = {
   admin: (section = "users") => `/admin/${enc(section)}`,
   topology: (cluster, namespace) => `/c/${enc(cluster)}/ns/${enc(namespace || ALL_NAMESPACES)}/topology`,
   terminalSessions: () => "/terminal-sessions",
+  portForwards: () => "/port-forwards",
   terminalSession: (id) => `/terminal-sessions/${enc(id)}`,
 };
 

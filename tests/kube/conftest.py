@@ -4,11 +4,13 @@ with no Kubernetes RBAC rights) through a merged KUBECONFIG path list."""
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from tests.helpers import ApiSession
+from tests.kube.forwarding import EchoServer
 
 
 @pytest.fixture
@@ -47,3 +49,14 @@ def configmap(name: str, namespace: str, **data: str) -> dict[str, Any]:
     """A ConfigMap manifest."""
     return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "namespace": namespace},
             "data": data}
+
+
+@pytest.fixture
+async def echo() -> AsyncIterator[EchoServer]:
+    """A TCP echo server for forwarded pod ports (see `tests/kube/forwarding.py`)."""
+    server = EchoServer()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.aclose()

@@ -45,10 +45,10 @@ export function LabelChips({ values, empty = "None", hrefFor }) {
 }
 
 /**
- * A compact table.
+ * A compact table of an object's parts (containers, ports, conditions); list pages use components/DataTable.js.
  * @param {{columns: string[], rows: any[][], label?: string, empty?: string, class?: string}} props
  */
-export function DataTable({ columns, rows, label, empty = "None", class: className }) {
+export function CompactTable({ columns, rows, label, empty = "None", class: className }) {
   if (!rows.length) return html`<p class="muted">${empty}</p>`;
   return html`<div class="data-table-wrap"><table class=${cx("data-table", className)} aria-label=${label}>
     <thead><tr>${columns.map((c) => html`<th key=${c}>${c}</th>`)}</tr></thead>
@@ -70,6 +70,6 @@ export function Conditions({ conditions, invert = [] }) {
       c.message ? html`<span class="cell-message">${c.message}</span>` : null,
       c.lastTransitionTime || c.lastHeartbeatTime ? html`<${Age} value=${c.lastTransitionTime || c.lastHeartbeatTime} suffix=" ago" />` : null];
   });
-  return html`<${DataTable} label="Conditions" columns=${["Type", "Status", "Reason", "Message", "Last transition"]} rows=${rows}
+  return html`<${CompactTable} label="Conditions" columns=${["Type", "Status", "Reason", "Message", "Last transition"]} rows=${rows}
     empty="No conditions reported." class="conditions-table" />`;
 }

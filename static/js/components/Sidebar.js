@@ -11,10 +11,12 @@ import { Icon } from "./Icon.js";
  * @param {{clusterId: string|null, namespace: string, kinds: object[], activeResource?: string,
  *          activeSection?: string, collapsed: Record<string, boolean>, onToggleGroup: (id: string) => void,
  *          open: boolean, onNavigate?: () => void, loading?: boolean,
- *          favorites?: Array<{id: number, path: string, title: string}>, currentPath?: string, topologyActive?: boolean}} props
+ *          favorites?: Array<{id: number, path: string, title: string}>, currentPath?: string, topologyActive?: boolean,
+ *          portForwardsActive?: boolean}} props
  */
 export function Sidebar({ clusterId, namespace, kinds, activeResource, activeSection, collapsed, onToggleGroup,
-  open, onNavigate, loading = false, favorites = [], currentPath = "", topologyActive = false }) {
+  open, onNavigate, loading = false, favorites = [], currentPath = "", topologyActive = false,
+  portForwardsActive = false }) {
   const [filter, setFilter] = useState("");
   const needle = filter.trim().toLowerCase();
   const groups = useMemo(() => {
@@ -35,6 +37,10 @@ export function Sidebar({ clusterId, namespace, kinds, activeResource, activeSec
       <${Link} href=${clusterId ? paths.topology(clusterId, namespace) : "/"} onClick=${onNavigate}
           class=${cx("nav-item", "nav-top", topologyActive && "is-active")} aria-current=${topologyActive ? "page" : undefined}>
         <${Icon} name="share" /> <span>Topology</span>
+      </${Link}>
+      <${Link} href=${paths.portForwards()} onClick=${onNavigate}
+          class=${cx("nav-item", "nav-top", portForwardsActive && "is-active")} aria-current=${portForwardsActive ? "page" : undefined}>
+        <${Icon} name="link" /> <span>Port forwards</span>
       </${Link}>
       ${favorites.length > 0 && html`<div class="nav-group nav-favorites">
         <div class="nav-group-header nav-group-static"><${Icon} name="star" size=${15} /><span>Favorites</span>

@@ -234,7 +234,8 @@ function Checkbox({ checked, indeterminate = false, onChange, label, focusable =
     onClick=${(e) => e.stopPropagation()} aria-label=${label} tabindex=${focusable ? undefined : "-1"} />`;
 }
 
-function formatCell(value) {
+/** A cell's value as text: "—" when empty, arrays joined, objects as JSON. */
+export function formatCell(value) {
   if (value === null || value === undefined || value === "") return html`<span class="muted">—</span>`;
   if (Array.isArray(value)) return value.join(", ");
   if (typeof value === "object") return JSON.stringify(value);

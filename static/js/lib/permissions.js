@@ -10,7 +10,7 @@ import { kindWith } from "./kinds.js";
 /** @typedef {import("./kinds.js").Kind} Kind */
 
 /**
- * Whether the user may do `verb` ("read", "write", "delete", "exec", "logs", "reveal") with the kind.
+ * Whether the user may do `verb` ("read", "write", "delete", "exec", "logs", "reveal", "portforward") with the kind.
  * @param {Kind|null|undefined} kind
  * @param {string} verb
  */
@@ -42,7 +42,8 @@ function kindHas(kind, ...verbs) {
  * @param {Kind[]|null} [kinds] every kind of the cluster (aggregated logs also need the `logs` verb on the
  *   kind that has logs: the pods)
  * @returns {{edit: boolean, delete: boolean, create: boolean, restart: boolean, scale: boolean, reveal: boolean,
- *            logs: boolean, aggregatedLogs: boolean, exec: boolean}}
+ *            logs: boolean, aggregatedLogs: boolean, exec: boolean, portForward: boolean}}
+ *   `portForward`: the kind can be forwarded to, and the user may read it and forward to pods (`portforward`)
  */
 export function abilities(kind, kinds) {
   const write = userMay(kind, "write");
@@ -56,5 +57,7 @@ export function abilities(kind, kinds) {
     logs: kindCan(kind, "logs") && userMay(kind, "logs"),
     aggregatedLogs: kindCan(kind, "aggregated_logs") && userMay(kind, "read") && userMay(kindWith(kinds, "logs"), "logs"),
     exec: kindCan(kind, "exec") && userMay(kind, "exec"),
+    portForward: kindCan(kind, "port_forward") && userMay(kind, "read")
+      && userMay(kind?.name === "pods" ? kind : (kinds ?? []).find((k) => k.name === "pods"), "portforward"),
   };
 }

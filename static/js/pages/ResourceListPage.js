@@ -6,27 +6,19 @@
  * in the browser over the loaded rows, so they are instant at 10k rows. Actions GET /kinds does not offer
  * (the kind cannot, or the user may not) are not shown.
  */
-import { html, cx, useEffect, useMemo, useRef, useState } from "../lib/ui.js";
-import { useStore } from "../lib/store.js";
+import { html, cx, useEffect, useMemo, useState } from "../lib/ui.js";
 import { formatCount } from "../lib/format.js";
 import { kindLabel } from "../lib/kinds.js";
-import { listResourceTable } from "../api/clusters.js";
 import { batchDelete, batchRestart } from "../api/resources.js";
 import { abilities } from "../lib/permissions.js";
-import { socketStatus, watch } from "../api/socket.js";
 import { ALL_NAMESPACES, Link, navigate, paths, updateQuery } from "../router.js";
-import { notifyError } from "../state/toasts.js";
-import { VirtualTable } from "../components/VirtualTable.js";
+import { DataTable } from "../components/DataTable.js";
 import { BatchDialog } from "../components/BatchDialog.js";
-import { EmptyState } from "../components/EmptyState.js";
 import { Icon } from "../components/Icon.js";
-import { Spinner } from "../components/Spinner.js";
 import { rowKey, tableColumns } from "./resourceColumns.js";
 import { FavoriteToggle } from "./FavoriteToggle.js";
-import { useCacheFreshness } from "./useCacheFreshness.js";
+import { useLiveTable } from "./useLiveTable.js";
 
-const PAGE_SIZE = 1000; // the API's maximum page size
-const MAX_PAGES = 100; // 100k rows: beyond this a browser list stops being useful
 const BATCH_LIMIT = 100; // the batch endpoints take at most 100 items per call
 const FILTER_DEBOUNCE_MS = 200;
 
@@ -35,83 +27,26 @@ const FILTER_DEBOUNCE_MS = 200;
  */
 export function ResourceListPage({ clusterId, namespace, resource, kind, query }) {
   const apiNamespace = kind.namespaced === false || namespace === ALL_NAMESPACES ? "" : namespace;
-  const [table, setTable] = useState({ columns: [], version: 0 });
-  const [status, setStatus] = useState({ loading: true, error: null, meta: {}, partial: false });
   const [filter, setFilter] = useState(query.get("q") ?? "");
   const labelSelector = query.get("labelSelector") ?? "";
   const [selectorDraft, setSelectorDraft] = useState(labelSelector);
   const [selected, setSelected] = useState(() => new Set());
   const [batch, setBatch] = useState(null); // {action: "delete"|"restart", items} | null
-  const [live, setLive] = useState("connecting");
-  const [generation, setGeneration] = useState(0);
-  const rowsRef = useRef(new Map());
-  const live$ = useStore(socketStatus);
+  const title = kindLabel(kind);
+  const list = useLiveTable({
+    clusterId, resource, namespace: apiNamespace, labelSelector, errorTitle: `Could not list ${title.toLowerCase()}`,
+  });
 
   const sortParam = query.get("sort") ?? "name";
   const sort = { key: sortParam.replace(/^-/, ""), dir: sortParam.startsWith("-") ? "desc" : "asc" };
 
-  // Load every page, then apply events that arrived meanwhile; re-run on resync or refresh.
-  useEffect(() => {
-    const controller = new AbortController();
-    const buffered = [];
-    let loaded = false;
-    rowsRef.current = new Map();
-    setSelected(new Set());
-    setStatus({ loading: true, error: null, meta: {}, partial: false });
-    setTable({ columns: [], version: 0 });
-    setLive("connecting");
-
-    const apply = (events) => {
-      const rows = rowsRef.current;
-      for (const event of events) {
-        const key = rowKey(event);
-        if (event.type === "DELETED") rows.delete(key);
-        else if (event.row) rows.set(key, { ...event.row, name: event.name, namespace: event.namespace ?? event.row.namespace });
-      }
-      setTable((prev) => ({ ...prev, version: prev.version + 1 }));
-    };
-
-    /** @type {import("../api/socket.js").WatchTarget} */
-    const target = { cluster: clusterId, resource, namespace: apiNamespace, labelSelector: labelSelector || undefined, view: "table" };
-    const unsubscribe = watch(target, {
-      onEvents: (events) => (loaded ? apply(events) : buffered.push(...events)),
-      onResync: () => setGeneration((g) => g + 1),
-      onError: (error) => setLive(error.code === 40100 ? "stopped" : "unavailable"),
-    });
-
-    (async () => {
-      try {
-        for (let page = 1; page <= MAX_PAGES; page++) {
-          const { data, meta } = await listResourceTable(clusterId, resource, {
-            namespace: apiNamespace, labelSelector: labelSelector || undefined, page, pageSize: PAGE_SIZE,
-            signal: controller.signal,
-          });
-          for (const row of data?.rows ?? []) rowsRef.current.set(rowKey(row), row);
-          const total = meta.total ?? rowsRef.current.size;
-          const more = (data?.rows?.length ?? 0) === PAGE_SIZE && rowsRef.current.size < total;
-          setTable((prev) => ({ columns: data?.columns ?? prev.columns, version: prev.version + 1 }));
-          setStatus({ loading: more, error: null, meta, partial: more });
-          if (!more) break;
-        }
-        loaded = true;
-        if (buffered.length) apply(buffered.splice(0));
-      } catch (error) {
-        if (controller.signal.aborted || error?.name === "AbortError") return;
-        setStatus({ loading: false, error, meta: {}, partial: false });
-        if (!(labelSelector && error?.code === 40002)) notifyError(`Could not list ${kindLabel(kind).toLowerCase()}`, error);
-      }
-    })();
-
-    return () => {
-      controller.abort();
-      unsubscribe();
-    };
-  }, [clusterId, resource, apiNamespace, labelSelector, generation]);
+  // A new list (reload, resync, other target) starts with nothing selected.
+  useEffect(() => setSelected(new Set()), [list.loadId]);
 
   // The selector applies on Enter or when the field loses focus (each change re-lists and re-subscribes).
   useEffect(() => setSelectorDraft(labelSelector), [labelSelector]);
   const applySelector = (value) => updateQuery({ labelSelector: value.trim() || null });
-  const selectorInvalid = Boolean(labelSelector && status.error?.code === 40002);
+  const selectorInvalid = Boolean(labelSelector && list.error?.code === 40002);
 
   // Keep ?q= in the URL (shareable) without a history entry per keystroke.
   useEffect(() => {
@@ -119,20 +54,16 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query }
     return () => clearTimeout(timer);
   }, [filter]);
 
-  const allRows = useMemo(() => [...rowsRef.current.values()], [table.version]);
+  const allRows = list.rows;
   const rows = useMemo(() => filterRows(allRows, filter), [allRows, filter]);
   const showNamespace = kind.namespaced !== false && apiNamespace === "";
   const columns = useMemo(
-    () => tableColumns(table.columns, { clusterId, resource, showNamespace }),
-    [table.columns, clusterId, resource, showNamespace],
+    () => tableColumns(list.columns, { clusterId, resource, showNamespace }),
+    [list.columns, clusterId, resource, showNamespace],
   );
   const can = abilities(kind);
   const selectable = can.delete || can.restart;
 
-  const liveState = live === "unavailable" || live === "stopped" ? live : live$;
-  const freshness = useCacheFreshness({
-    clusterId, resource, namespace: apiNamespace, labelSelector: labelSelector || undefined, meta: status.meta,
-  });
   const onSortChange = (next) => updateQuery({ sort: `${next.dir === "desc" ? "-" : ""}${next.key}` });
   const openRow = (row) => navigate(paths.detail(clusterId, row.namespace, resource, row.name));
   const selectedRows = allRows.filter((row) => selected.has(rowKey(row)));
@@ -156,20 +87,18 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query }
     if (results) {
       // Keep the failed objects selected so the user can retry or inspect them.
       setSelected(new Set(results.filter((r) => r.code !== 0).map(rowKey)));
-      if (liveState !== "open") setGeneration((g) => g + 1);
+      if (list.live !== "open") list.reload();
     }
     setBatch(null);
   };
 
-  const total = status.meta.total ?? allRows.length;
-  const title = kindLabel(kind);
   return html`<div class="page page-list">
     <div class="page-header">
       <div class="page-heading">
         <h1 class="page-title">${title}</h1>
-        <span class="count-badge" title="Items loaded">${formatCount(allRows.length)}${status.partial ? ` / ${formatCount(total)}` : ""}</span>
-        <${LiveIndicator} state=${liveState} freshness=${freshness} />
-        <${SourceHint} meta=${freshness} />
+        <span class="count-badge" title="Items loaded">${formatCount(allRows.length)}${list.partial ? ` / ${formatCount(list.total)}` : ""}</span>
+        <${LiveIndicator} state=${list.live} freshness=${list.freshness} />
+        <${SourceHint} meta=${list.freshness} />
         <${FavoriteToggle} path=${paths.list(clusterId, namespace, resource)} cluster=${clusterId} resource=${resource}
           namespace=${apiNamespace || undefined}
           title=${`${title}${kind.namespaced === false ? "" : apiNamespace ? ` · ${apiNamespace}` : " · all namespaces"}`} />
@@ -210,22 +139,18 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query }
           <${Icon} name="trash" size=${14} /> Delete
         </button>`}
       </div>`}
-      <button type="button" class="button" onClick=${() => setGeneration((g) => g + 1)} title="Reload the list">
+      <button type="button" class="button" onClick=${list.reload} title="Reload the list">
         <${Icon} name="refresh" size=${14} /> Refresh
       </button>
     </div>
     <div class="table-region">
-      ${status.error
-        ? html`<${EmptyState} icon="alert" tone="error" title=${selectorInvalid ? "Invalid label selector" : `Could not list ${title.toLowerCase()}`}
-            action=${html`<button type="button" class="button" onClick=${() => setGeneration((g) => g + 1)}>Try again</button>`}>
-            ${status.error.message}${status.error.requestId && html`<div class="muted mono small">Request ${status.error.requestId}</div>`}
-          </${EmptyState}>`
-        : html`<${VirtualTable} label=${title} columns=${columns} rows=${rows} rowKey=${rowKey}
-            sort=${sort} onSortChange=${onSortChange} selectable=${selectable} selected=${selected} onSelectionChange=${setSelected}
-            onRowActivate=${openRow} activateOnClick
-            empty=${status.loading ? html`<span class="loading-inline"><${Spinner} size="sm" inline /> Loading…</span>`
-              : filter ? `No ${title.toLowerCase()} match “${filter}”.`
-              : labelSelector ? `No ${title.toLowerCase()} match the label selector “${labelSelector}”.` : `No ${title.toLowerCase()} found.`} />`}
+      <${DataTable} virtual label=${title} columns=${columns} rows=${rows} rowKey=${rowKey}
+        loading=${list.loading} error=${list.error} onRetry=${list.reload}
+        errorTitle=${selectorInvalid ? "Invalid label selector" : `Could not list ${title.toLowerCase()}`}
+        empty=${filter ? `No ${title.toLowerCase()} match “${filter}”.`
+          : labelSelector ? `No ${title.toLowerCase()} match the label selector “${labelSelector}”.` : `No ${title.toLowerCase()} found.`}
+        sort=${sort} onSortChange=${onSortChange} selectable=${selectable} selected=${selected} onSelectionChange=${setSelected}
+        onRowActivate=${openRow} activateOnClick />
     </div>
     <${BatchDialog} open=${batch !== null} items=${batchItems} run=${runBatch} onClose=${closeBatch}
       danger=${batch?.action === "delete"} verb=${batch?.action === "restart" ? "Restart" : "Delete"}

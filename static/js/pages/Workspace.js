@@ -27,6 +27,7 @@ import { SearchPalette } from "./SearchPalette.js";
 import { AdminPage } from "./admin/AdminPage.js";
 import { TerminalSessionsPage } from "./account/TerminalSessionsPage.js";
 import { RecordingPage } from "./account/RecordingPage.js";
+import { PortForwardsPage } from "./PortForwardsPage.js";
 import { favorites, loadFavorites } from "../state/favorites.js";
 
 const CLUSTER_ROUTES = new Set(["cluster-home", "overview", "resource-list", "resource-detail", "topology", "create"]);
@@ -95,7 +96,8 @@ export function Workspace({ route, user }) {
   };
 
   let namespaceMode = "enabled";
-  if (!clusterId || route.name === "settings" || route.name === "admin" || route.name.startsWith("terminal-session")) namespaceMode = "hidden";
+  if (!clusterId || route.name === "settings" || route.name === "admin" || route.name.startsWith("terminal-session")
+    || route.name === "port-forwards") namespaceMode = "hidden";
   else if (currentKind && currentKind.namespaced === false) namespaceMode = "cluster-scoped";
 
   const page = renderPage({ route, clusterId, clusters, clusterList, namespace, kindList, kindsLoading: kinds.loading,
@@ -118,6 +120,7 @@ export function Workspace({ route, user }) {
       collapsed: prefs.collapsedGroups, onToggleGroup: toggleGroup,
       favorites: favoriteList, currentPath: route.path,
       topologyActive: route.name === "topology",
+      portForwardsActive: route.name === "port-forwards",
     }}>
     ${page}
     <${SearchPalette} clusterId=${clusterId} kinds=${kindList} open=${paletteOpen} onOpenChange=${setPaletteOpen} />
@@ -164,6 +167,8 @@ function renderPage({ route, clusterId, clusters, clusterList, namespace, kindLi
       return html`<${AdminPage} section=${route.params.section} user=${user} clusters=${clusterList} />`;
     case "terminal-sessions":
       return html`<${TerminalSessionsPage} user=${user} />`;
+    case "port-forwards":
+      return html`<${PortForwardsPage} user=${user} />`;
     case "terminal-session":
       return html`<${RecordingPage} key=${route.params.session} sessionId=${route.params.session} />`;
     default:

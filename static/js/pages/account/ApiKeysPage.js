@@ -6,7 +6,7 @@ import { Age } from "../../components/Age.js";
 import { CopyButton } from "../../components/CopyButton.js";
 import { ConfirmDialog } from "../../components/ConfirmDialog.js";
 import { Icon } from "../../components/Icon.js";
-import { Spinner } from "../../components/Spinner.js";
+import { DataTable } from "../../components/DataTable.js";
 import { FormError } from "../AuthCard.js";
 import { usePromise } from "../usePromise.js";
 
@@ -68,18 +68,16 @@ export function ApiKeysPage() {
     </section>
     <section class="card card-flush" aria-labelledby="keys-title">
       <div class="section-header"><h2 class="card-title" id="keys-title">Your keys</h2></div>
-      ${!keys.data ? html`<div class="loading-inline"><${Spinner} size="sm" inline /> Loading…</div>`
-        : keys.data.length === 0 ? html`<div class="empty-inline muted">No API keys yet.</div>`
-        : html`<table class="data-table" aria-label="API keys">
-          <thead><tr><th>Name</th><th>Key</th><th>Created</th><th>Last used</th><th>Expires</th><th></th></tr></thead>
-          <tbody>${keys.data.map((k) => html`<tr key=${k.id}>
-            <td>${k.name}</td><td class="mono">${k.prefix}…</td>
-            <td><${Age} value=${k.createdAt} suffix=" ago" /></td>
-            <td>${k.lastUsedAt ? html`<${Age} value=${k.lastUsedAt} suffix=" ago" />` : html`<span class="muted">never</span>`}</td>
-            <td>${k.expiresAt ? new Date(k.expiresAt).toLocaleDateString() : html`<span class="muted">never</span>`}</td>
-            <td class="align-right"><button type="button" class="button button-danger-outline button-sm" onClick=${() => setRemoving(k)}
-              aria-label=${`Revoke ${k.name}`}>Revoke</button></td>
-          </tr>`)}</tbody></table>`}
+      <${DataTable} label="API keys" rows=${keys.data ?? []} rowKey=${(k) => k.id} loading=${keys.loading} error=${keys.error}
+        onRetry=${keys.reload} errorTitle="Could not load API keys" empty="No API keys yet" emptyIcon="key" columns=${[
+          { key: "name", label: "Name", value: (k) => k.name },
+          { key: "key", label: "Key", className: "mono", value: (k) => `${k.prefix}…` },
+          { key: "created", label: "Created", render: (k) => html`<${Age} value=${k.createdAt} suffix=" ago" />` },
+          { key: "lastUsed", label: "Last used", render: (k) => (k.lastUsedAt ? html`<${Age} value=${k.lastUsedAt} suffix=" ago" />` : html`<span class="muted">never</span>`) },
+          { key: "expires", label: "Expires", render: (k) => (k.expiresAt ? new Date(k.expiresAt).toLocaleDateString() : html`<span class="muted">never</span>`) },
+          { key: "revoke", label: "", align: "right", render: (k) => html`<button type="button" class="button button-danger-outline button-sm"
+            onClick=${() => setRemoving(k)} aria-label=${`Revoke ${k.name}`}>Revoke</button>` },
+        ]} />
     </section>
     <${ConfirmDialog} open=${Boolean(removing)} title=${`Revoke ${removing?.name ?? ""}?`} danger confirmLabel="Revoke"
       message="Scripts using this key stop working at once." onConfirm=${remove} onCancel=${() => setRemoving(null)} />

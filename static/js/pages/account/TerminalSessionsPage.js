@@ -7,8 +7,7 @@ import { formatCount } from "../../lib/format.js";
 import { listTerminalSessions } from "../../api/admin.js";
 import { Link, paths } from "../../router.js";
 import { Icon } from "../../components/Icon.js";
-import { LoadingBlock } from "../../components/Spinner.js";
-import { EmptyState } from "../../components/EmptyState.js";
+import { DataTable } from "../../components/DataTable.js";
 import { StatusBadge } from "../../components/StatusBadge.js";
 import { Pager } from "../../components/Pager.js";
 import { usePromise } from "../usePromise.js";
@@ -25,6 +24,20 @@ function bytes(n) {
   return n >= 1048576 ? `${(n / 1048576).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n ?? 0} B`;
 }
 
+/** @type {import("../../components/DataTable.js").TableColumn[]} */
+const SESSION_COLUMNS = [
+  { key: "started", label: "Started", render: (s) => new Date(s.startedAt).toLocaleString() },
+  { key: "user", label: "User", value: (s) => s.username },
+  { key: "pod", label: "Pod", className: "mono", render: (s) => html`${s.clusterName ? html`<span class="muted">${s.clusterName} · </span>` : ""}${s.namespace}/${s.pod}<span class="muted">/${s.container}</span>` },
+  { key: "command", label: "Command", className: "mono", render: (s) => (s.command ?? []).join(" ") },
+  { key: "duration", label: "Duration", render: (s) => (s.endedAt ? duration(s.startedAt, s.endedAt) : html`<${StatusBadge} value="Running" />`) },
+  { key: "exit", label: "Exit", render: (s) => (s.exitStatus ? html`<${StatusBadge} value=${s.exitCode ?? s.exitStatus} tone=${s.exitStatus === "Success" ? "ok" : "error"} />` : html`<span class="muted">—</span>`) },
+  { key: "size", label: "Size", render: (s) => bytes(s.bytes) },
+  { key: "replay", label: "", align: "right", render: (s) => (s.recorded
+    ? html`<${Link} class="button button-ghost" href=${paths.terminalSession(s.id)}><${Icon} name="play" size=${13} /> Replay</${Link}>`
+    : html`<span class="muted small">not recorded</span>`) },
+];
+
 /** @param {{user: object}} props */
 export function TerminalSessionsPage({ user }) {
   const [page, setPage] = useState(1);
@@ -39,23 +52,11 @@ export function TerminalSessionsPage({ user }) {
         ${sessions.data && html`<span class="count-badge">${formatCount(total)}</span>`}</div>
       <div class="page-subtitle">${user?.role === "admin" ? "Every user's" : "Your"} shells in pods, recorded for ${"30"} days.</div>
     </div>
-    ${sessions.loading && !sessions.data ? html`<${LoadingBlock} label="Loading sessions…" />`
-      : rows.length === 0 ? html`<${EmptyState} icon="terminal" title="No terminal sessions">Open a pod's Terminal tab to start one.</${EmptyState}>`
-      : html`<div class="card card-flush"><div class="data-table-wrap"><table class="data-table" aria-label="Terminal sessions">
-          <thead><tr><th>Started</th><th>User</th><th>Pod</th><th>Command</th><th>Duration</th><th>Exit</th><th>Size</th><th></th></tr></thead>
-          <tbody>${rows.map((s) => html`<tr key=${s.id}>
-            <td>${new Date(s.startedAt).toLocaleString()}</td>
-            <td>${s.username}</td>
-            <td class="mono">${s.clusterName ? html`<span class="muted">${s.clusterName} · </span>` : ""}${s.namespace}/${s.pod}<span class="muted">/${s.container}</span></td>
-            <td class="mono">${(s.command ?? []).join(" ")}</td>
-            <td>${s.endedAt ? duration(s.startedAt, s.endedAt) : html`<${StatusBadge} value="Running" />`}</td>
-            <td>${s.exitStatus ? html`<${StatusBadge} value=${s.exitCode ?? s.exitStatus} tone=${s.exitStatus === "Success" ? "ok" : "error"} />` : html`<span class="muted">—</span>`}</td>
-            <td>${bytes(s.bytes)}</td>
-            <td class="align-right">${s.recorded ? html`<${Link} class="button button-ghost" href=${paths.terminalSession(s.id)}><${Icon} name="play" size=${13} /> Replay</${Link}>`
-              : html`<span class="muted small">not recorded</span>`}</td>
-          </tr>`)}</tbody>
-        </table></div>
-        <${Pager} page=${page} pageSize=${PAGE_SIZE} total=${total} onPage=${setPage} />
-      </div>`}
+    <div class="card card-flush">
+      <${DataTable} label="Terminal sessions" columns=${SESSION_COLUMNS} rows=${rows} rowKey=${(s) => s.id}
+        loading=${sessions.loading} error=${sessions.error} onRetry=${sessions.reload} errorTitle="Could not load terminal sessions"
+        empty="No terminal sessions" emptyHint="Open a pod's Terminal tab to start one." emptyIcon="terminal" />
+      ${rows.length > 0 && html`<${Pager} page=${page} pageSize=${PAGE_SIZE} total=${total} onPage=${setPage} />`}
+    </div>
   </div>`;
 }

@@ -2,8 +2,7 @@
 import { html, useState } from "../../lib/ui.js";
 import { listAuditLogs } from "../../api/admin.js";
 import { Pager } from "../../components/Pager.js";
-import { LoadingBlock } from "../../components/Spinner.js";
-import { EmptyState } from "../../components/EmptyState.js";
+import { DataTable } from "../../components/DataTable.js";
 import { StatusBadge } from "../../components/StatusBadge.js";
 import { Icon } from "../../components/Icon.js";
 import { usePromise } from "../usePromise.js";
@@ -22,6 +21,25 @@ const ACTIONS = ["", "login", "login.failed", "refresh", "logout", "logout-all",
 function resultBadge(code) {
   if (code === null) return html`<${StatusBadge} value="attempted" tone="warn" />`;
   return code === 0 ? html`<${StatusBadge} value="OK" tone="ok" />` : html`<${StatusBadge} value=${String(code)} tone="error" />`;
+}
+
+/**
+ * @param {Map<number, string>} clusterNames
+ * @returns {import("../../components/DataTable.js").TableColumn[]}
+ */
+function auditColumns(clusterNames) {
+  return [
+    { key: "time", label: "Time", className: "nowrap", render: (e) => new Date(e.createdAt).toLocaleString() },
+    { key: "user", label: "User", value: (e) => e.username },
+    { key: "action", label: "Action", className: "mono", value: (e) => e.action },
+    { key: "target", label: "Target", className: "mono small", value: (e) => [
+      e.clusterId ? clusterNames.get(e.clusterId) ?? `cluster ${e.clusterId}` : null, e.namespace, e.resource, e.name,
+    ].filter(Boolean).join(" / ") },
+    { key: "result", label: "Result", render: (e) => resultBadge(e.code) },
+    { key: "client", label: "Client", className: "mono small", render: (e) => e.clientIp ?? "" },
+    { key: "request", label: "Request", className: "mono small muted",
+      render: (e) => html`<span title=${e.detail ? JSON.stringify(e.detail) : ""}>${e.requestId}</span>` },
+  ];
 }
 
 /** @param {{clusters: object[]}} props */
@@ -51,19 +69,9 @@ export function AuditPage({ clusters }) {
       <label class="field"><span class="field-label">Since</span><input name="since" type="datetime-local" value=${filters.since} /></label>
       <button type="submit" class="button button-primary"><${Icon} name="search" size=${14} /> Apply</button>
     </form>
-    ${!audit.data ? html`<${LoadingBlock} label="Loading the audit log…" />`
-      : rows.length === 0 ? html`<${EmptyState} icon="list" title="No entries">Nothing matches these filters.</${EmptyState}>`
-      : html`<div class="data-table-wrap"><table class="data-table audit-table" aria-label="Audit log">
-        <thead><tr><th>Time</th><th>User</th><th>Action</th><th>Target</th><th>Result</th><th>Client</th><th>Request</th></tr></thead>
-        <tbody>${rows.map((e) => html`<tr key=${e.id}>
-          <td class="nowrap">${new Date(e.createdAt).toLocaleString()}</td>
-          <td>${e.username ?? html`<span class="muted">—</span>`}</td>
-          <td class="mono">${e.action}</td>
-          <td class="mono small">${[e.clusterId ? clusterNames.get(e.clusterId) ?? `cluster ${e.clusterId}` : null, e.namespace, e.resource, e.name].filter(Boolean).join(" / ") || html`<span class="muted">—</span>`}</td>
-          <td>${resultBadge(e.code)}</td>
-          <td class="mono small">${e.clientIp ?? ""}</td>
-          <td class="mono small muted" title=${e.detail ? JSON.stringify(e.detail) : ""}>${e.requestId}</td>
-        </tr>`)}</tbody></table></div>
-        <${Pager} page=${page} pageSize=${PAGE_SIZE} total=${audit.data.meta?.total ?? rows.length} onPage=${setPage} />`}
+    <${DataTable} label="Audit log" class="audit-table" columns=${auditColumns(clusterNames)} rows=${rows} rowKey=${(e) => e.id}
+      loading=${audit.loading} error=${audit.error} onRetry=${audit.reload} errorTitle="Could not load the audit log"
+      empty="No entries" emptyHint="Nothing matches these filters." />
+    ${rows.length > 0 && html`<${Pager} page=${page} pageSize=${PAGE_SIZE} total=${audit.data.meta?.total ?? rows.length} onPage=${setPage} />`}
   </div>`;
 }

@@ -2,13 +2,13 @@
  * Users (admin): list, create, edit role / grants / active, reset password or 2FA, delete.
  * The server guards the last admin; its refusals are shown in the dialog.
  */
-import { html, cx, useState } from "../../lib/ui.js";
+import { html, useState } from "../../lib/ui.js";
 import { createUser, deleteUser, listUsers, resetUserPassword, resetUserTwoFactor, updateUser } from "../../api/admin.js";
 import { pushToast } from "../../state/toasts.js";
 import { ActionDialog } from "../../components/ActionDialog.js";
 import { Age } from "../../components/Age.js";
 import { Icon } from "../../components/Icon.js";
-import { LoadingBlock } from "../../components/Spinner.js";
+import { DataTable } from "../../components/DataTable.js";
 import { StatusBadge } from "../../components/StatusBadge.js";
 import { UserForm, userBody, userValues } from "./UserForm.js";
 import { usePromise } from "../usePromise.js";
@@ -17,6 +17,32 @@ function grantText(list, all, names) {
   if (list === null || list === undefined) return html`<span class="muted">${all}</span>`;
   if (!list.length) return html`<span class="text-warn">none</span>`;
   return list.map((v) => names?.get(v) ?? v).join(", ");
+}
+
+/**
+ * @param {{me: object, clusterNames: Map<number, string>, open: (type: string, user?: object) => void}} context
+ *   `open` opens the edit / reset / delete dialog of a user
+ * @returns {import("../../components/DataTable.js").TableColumn[]}
+ */
+function userColumns({ me, clusterNames, open }) {
+  return [
+    { key: "user", label: "User", render: (u) => html`<div class="user-cell"><span class="avatar avatar-sm" aria-hidden="true">${u.username[0].toUpperCase()}</span>
+      <div><div>${u.username}${u.id === me.id && html` <span class="chip">you</span>`}</div>${u.email && html`<div class="muted small">${u.email}</div>`}</div></div>` },
+    { key: "role", label: "Role", render: (u) => html`<span class=${`role-chip role-${u.role}`}>${u.role}</span>` },
+    { key: "clusters", label: "Clusters", render: (u) => grantText(u.clusters, "all", clusterNames) },
+    { key: "namespaces", label: "Namespaces", render: (u) => grantText(u.namespaces, "all") },
+    { key: "2fa", label: "2FA", render: (u) => (u.totpEnabled ? html`<${StatusBadge} value="On" tone="ok" />` : html`<span class="muted">off</span>`) },
+    { key: "status", label: "Status", render: (u) => html`${u.active ? html`<${StatusBadge} value="Active" tone="ok" />`
+      : html`<${StatusBadge} value="Deactivated" tone="warn" />`}${u.mustChangePassword && html`<div class="muted small">must change password</div>`}` },
+    { key: "lastLogin", label: "Last sign-in",
+      render: (u) => (u.lastLoginAt ? html`<${Age} value=${u.lastLoginAt} suffix=" ago" />` : html`<span class="muted">never</span>`) },
+    { key: "actions", label: "", className: "row-actions", align: "right", render: (u) => html`
+      <button type="button" class="button button-sm" onClick=${() => open("edit", u)} aria-label=${`Edit ${u.username}`}>Edit</button>
+      <button type="button" class="button button-sm" onClick=${() => open("password", u)} aria-label=${`Reset password of ${u.username}`}>Reset password</button>
+      ${u.totpEnabled && html`<button type="button" class="button button-sm" onClick=${() => open("2fa", u)} aria-label=${`Reset 2FA of ${u.username}`}>Reset 2FA</button>`}
+      ${u.id !== me.id && html`<button type="button" class="button button-sm button-danger-outline" onClick=${() => open("delete", u)}
+        aria-label=${`Delete ${u.username}`}><${Icon} name="trash" size=${13} /></button>`}` },
+  ];
 }
 
 /** @param {{user: object, clusters: object[]}} props */
@@ -43,26 +69,9 @@ export function UsersPage({ user: me, clusters }) {
       <h2 class="card-title"><${Icon} name="users" size=${15} /> Users</h2>
       <button type="button" class="button button-primary" onClick=${() => open("create")}><${Icon} name="plus" size=${14} /> New user</button>
     </div>
-    ${!users.data ? html`<${LoadingBlock} label="Loading users…" />` : html`<div class="data-table-wrap"><table class="data-table users-table" aria-label="Users">
-      <thead><tr><th>User</th><th>Role</th><th>Clusters</th><th>Namespaces</th><th>2FA</th><th>Status</th><th>Last sign-in</th><th></th></tr></thead>
-      <tbody>${users.data.map((u) => html`<tr key=${u.id} class=${cx(!u.active && "is-inactive")}>
-        <td><div class="user-cell"><span class="avatar avatar-sm" aria-hidden="true">${u.username[0].toUpperCase()}</span>
-          <div><div>${u.username}${u.id === me.id && html` <span class="chip">you</span>`}</div>${u.email && html`<div class="muted small">${u.email}</div>`}</div></div></td>
-        <td><span class=${`role-chip role-${u.role}`}>${u.role}</span></td>
-        <td>${grantText(u.clusters, "all", clusterNames)}</td>
-        <td>${grantText(u.namespaces, "all")}</td>
-        <td>${u.totpEnabled ? html`<${StatusBadge} value="On" tone="ok" />` : html`<span class="muted">off</span>`}</td>
-        <td>${u.active ? html`<${StatusBadge} value="Active" tone="ok" />` : html`<${StatusBadge} value="Deactivated" tone="warn" />`}
-          ${u.mustChangePassword && html`<div class="muted small">must change password</div>`}</td>
-        <td>${u.lastLoginAt ? html`<${Age} value=${u.lastLoginAt} suffix=" ago" />` : html`<span class="muted">never</span>`}</td>
-        <td class="align-right row-actions">
-          <button type="button" class="button button-sm" onClick=${() => open("edit", u)} aria-label=${`Edit ${u.username}`}>Edit</button>
-          <button type="button" class="button button-sm" onClick=${() => open("password", u)} aria-label=${`Reset password of ${u.username}`}>Reset password</button>
-          ${u.totpEnabled && html`<button type="button" class="button button-sm" onClick=${() => open("2fa", u)} aria-label=${`Reset 2FA of ${u.username}`}>Reset 2FA</button>`}
-          ${u.id !== me.id && html`<button type="button" class="button button-sm button-danger-outline" onClick=${() => open("delete", u)}
-            aria-label=${`Delete ${u.username}`}><${Icon} name="trash" size=${13} /></button>`}
-        </td>
-      </tr>`)}</tbody></table></div>`}
+    <${DataTable} label="Users" class="users-table" columns=${userColumns({ me, clusterNames, open })}
+      rows=${users.data ?? []} rowKey=${(u) => u.id} rowClass=${(u) => !u.active && "is-inactive"}
+      loading=${users.loading} error=${users.error} onRetry=${users.reload} errorTitle="Could not load users" empty="No users" />
 
     <${ActionDialog} open=${dialog?.type === "create"} wide title="New user" confirmLabel="Create user"
       onConfirm=${async () => {

@@ -4,11 +4,20 @@ import { html } from "../../lib/ui.js";
 import { eventTime, objectEvents } from "../../api/resources.js";
 import { Age } from "../../components/Age.js";
 import { StatusBadge } from "../../components/StatusBadge.js";
-import { DataTable } from "../../components/Properties.js";
-import { EmptyState } from "../../components/EmptyState.js";
-import { LoadingBlock } from "../../components/Spinner.js";
+import { DataTable } from "../../components/DataTable.js";
 import { Icon } from "../../components/Icon.js";
 import { usePromise } from "../usePromise.js";
+
+/** @type {import("../../components/DataTable.js").TableColumn[]} */
+const EVENT_COLUMNS = [
+  { key: "type", label: "Type", render: (e) => html`<${StatusBadge} value=${e.type ?? "Normal"} tone=${e.type === "Warning" ? "warn" : "ok"} />` },
+  { key: "reason", label: "Reason", render: (e) => html`<strong>${e.reason}</strong>` },
+  { key: "message", label: "Message", render: (e) => html`<span class="cell-message">${e.message ?? e.note}</span>` },
+  { key: "count", label: "Count", className: "mono", value: (e) => e.count ?? e.series?.count ?? 1 },
+  { key: "source", label: "Source", className: "muted",
+    value: (e) => (typeof e.source === "string" ? e.source : e.source?.component) ?? e.reportingComponent ?? e.reportingController },
+  { key: "lastSeen", label: "Last seen", render: (e) => (eventTime(e) ? html`<${Age} value=${eventTime(e)} suffix=" ago" />` : html`<span class="muted">—</span>`) },
+];
 
 /**
  * @param {{clusterId: string, object: object}} props
@@ -19,29 +28,16 @@ export function EventsTab({ clusterId, object }) {
     namespace: meta.namespace, kind: object.kind, name: meta.name, uid: meta.uid, signal,
   }), [clusterId, meta.uid, meta.resourceVersion], { errorTitle: "Could not load events", initial: null });
 
-  if (events.loading && !events.data) return html`<${LoadingBlock} label="Loading events…" />`;
-  if (events.error) {
-    return html`<${EmptyState} icon="alert" tone="error" title="Could not load events"
-      action=${html`<button type="button" class="button" onClick=${events.reload}>Try again</button>`}>${events.error.message}</${EmptyState}>`;
-  }
   const list = events.data ?? [];
-  const rows = list.map((e) => [
-    html`<${StatusBadge} value=${e.type ?? "Normal"} tone=${e.type === "Warning" ? "warn" : "ok"} />`,
-    html`<strong>${e.reason}</strong>`,
-    html`<span class="cell-message">${e.message ?? e.note}</span>`,
-    html`<span class="mono">${e.count ?? e.series?.count ?? 1}</span>`,
-    html`<span class="muted">${(typeof e.source === "string" ? e.source : e.source?.component) ?? e.reportingComponent ?? e.reportingController ?? ""}</span>`,
-    eventTime(e) ? html`<${Age} value=${eventTime(e)} suffix=" ago" />` : null,
-  ]);
   return html`<div class="events-tab">
     <div class="yaml-toolbar">
       <span class="yaml-mode"><${Icon} name="clock" size=${14} /> ${list.length} event${list.length === 1 ? "" : "s"} · Kubernetes keeps events for about an hour</span>
       <div class="toolbar-spacer"></div>
       <button type="button" class="button" onClick=${events.reload} disabled=${events.loading}><${Icon} name="refresh" size=${14} /> Refresh</button>
     </div>
-    ${list.length === 0
-      ? html`<div class="card"><${EmptyState} icon="clock" title="No recent events">Nothing was reported about this object recently.</${EmptyState}></div>`
-      : html`<div class="card card-flush"><${DataTable} label="Events" class="events-table"
-          columns=${["Type", "Reason", "Message", "Count", "Source", "Last seen"]} rows=${rows} /></div>`}
+    <div class="card card-flush"><${DataTable} label="Events" class="events-table" columns=${EVENT_COLUMNS} rows=${list}
+      rowKey=${(e, index) => e.metadata?.uid ?? String(index)} loading=${events.loading} error=${events.error} onRetry=${events.reload}
+      errorTitle="Could not load events" empty="No recent events" emptyHint="Nothing was reported about this object recently."
+      emptyIcon="clock" /></div>
   </div>`;
 }

@@ -86,7 +86,8 @@ function statusOf(object) {
  * @param {{clusterId: string, resource: string, object: object, kinds: object[]}} props
  */
 export function RelatedObjects({ clusterId, resource, object, kinds }) {
-  // Kinds whose detail page lists the pods their selector picks (GET /kinds `views`).
+  // Kinds whose detail page lists the pods their selector picks (GET /kinds `views`); owners are looked up in
+  // `kinds`, so the list reloads once GET /kinds has answered.
   const selectsPods = kindsInView(kinds, "related_pods").some((kind) => kind.name === resource);
   const related = usePromise(async (signal) => {
     const [owners, children] = await Promise.all([
@@ -94,7 +95,7 @@ export function RelatedObjects({ clusterId, resource, object, kinds }) {
       loadChildren(clusterId, resource, object, selectsPods, signal).catch(() => []),
     ]);
     return [...owners, ...children];
-  }, [clusterId, resource, object.metadata?.uid, object.metadata?.resourceVersion, selectsPods], { errorTitle: "Could not load related objects", initial: [] });
+  }, [clusterId, resource, object.metadata?.uid, object.metadata?.resourceVersion, selectsPods, kinds?.length ?? 0], { errorTitle: "Could not load related objects", initial: [] });
 
   const items = related.data ?? [];
   if (!related.loading && !items.length) return null;

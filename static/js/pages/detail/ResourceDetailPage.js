@@ -24,6 +24,7 @@ import { EventsTab } from "./EventsTab.js";
 import { LogsTab } from "./LogsTab.js";
 import { TerminalTab } from "./TerminalTab.js";
 import { WorkloadActions } from "./WorkloadActions.js";
+import { ForwardAction } from "./ForwardAction.js";
 import { FavoriteToggle } from "../FavoriteToggle.js";
 
 /** Tabs in order. */
@@ -162,6 +163,8 @@ export function ResourceDetailPage({ clusterId, namespace, resource, name, kind,
         <button type="button" class="button" onClick=${() => load()} title="Reload this object"><${Icon} name="refresh" size=${14} /> Refresh</button>
         <${WorkloadActions} clusterId=${clusterId} resource=${resource} name=${name} namespace=${apiNamespace || undefined}
           object=${object} kind=${effectiveKind} kinds=${kinds} onChanged=${() => load()} />
+        ${can.portForward && apiNamespace && html`<${ForwardAction} clusterId=${clusterId} resource=${resource} name=${name}
+          namespace=${apiNamespace} object=${object} />`}
         ${can.edit && !editing && html`<button type="button" class="button" onClick=${editYaml}><${Icon} name="edit" size=${14} /> Edit YAML</button>`}
         ${can.delete && html`<button type="button" class="button button-danger-outline" onClick=${() => setDialog("delete")}><${Icon} name="trash" size=${14} /> Delete</button>`}
       </div>`}

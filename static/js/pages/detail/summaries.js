@@ -7,7 +7,7 @@ import { html } from "../../lib/ui.js";
 import { Link, paths } from "../../router.js";
 import { StatusBadge } from "../../components/StatusBadge.js";
 import { Age } from "../../components/Age.js";
-import { Conditions, DataTable, LabelChips, PropertyList, Section } from "../../components/Properties.js";
+import { CompactTable, Conditions, LabelChips, PropertyList, Section } from "../../components/Properties.js";
 import { SecretData } from "./SecretData.js";
 
 const mono = (value) => (value === undefined || value === null || value === "" ? null : html`<span class="mono">${value}</span>`);
@@ -39,7 +39,7 @@ function ContainersTable({ containers, statuses, title = "Containers" }) {
       status ? html`<span class="mono">${status.restartCount ?? 0}</span>` : null, containerState(status), ports(c)];
   });
   return html`<${Section} title=${title}>
-    <${DataTable} label=${title} columns=${["Name", "Image", "Ready", "Restarts", "State", "Ports"]} rows=${rows} />
+    <${CompactTable} label=${title} columns=${["Name", "Image", "Ready", "Restarts", "State", "Ports"]} rows=${rows} />
   </${Section}>`;
 }
 
@@ -140,7 +140,7 @@ function ServiceSummary({ object, context }) {
       ]} />
     </${Section}>
     <${Section} title="Ports">
-      <${DataTable} label="Ports" columns=${["Name", "Port", "Target port", "Protocol", "Node port"]} rows=${rows} empty="No ports." />
+      <${CompactTable} label="Ports" columns=${["Name", "Port", "Target port", "Protocol", "Node port"]} rows=${rows} empty="No ports." />
     </${Section}>`;
 }
 
@@ -164,10 +164,10 @@ function NodeSummary({ object }) {
       ]} />
     </${Section}>
     <${Section} title="Addresses">
-      <${DataTable} label="Addresses" columns=${["Type", "Address"]} rows=${(status.addresses ?? []).map((a) => [a.type, mono(a.address)])} />
+      <${CompactTable} label="Addresses" columns=${["Type", "Address"]} rows=${(status.addresses ?? []).map((a) => [a.type, mono(a.address)])} />
     </${Section}>
     <${Section} title="Capacity">
-      <${DataTable} label="Capacity" columns=${["Resource", "Capacity", "Allocatable"]}
+      <${CompactTable} label="Capacity" columns=${["Resource", "Capacity", "Allocatable"]}
         rows=${resources.map((r) => [mono(r), mono(status.capacity?.[r]), mono(status.allocatable?.[r])])} />
     </${Section}>
     <${Section} title="Conditions"><${Conditions} conditions=${status.conditions} invert=${NODE_PRESSURE} /></${Section}>`;
