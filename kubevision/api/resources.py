@@ -31,14 +31,21 @@ LIST_QUERY = (
     QueryParam(name="labelSelector", description="Kubernetes label selector"),
     QueryParam(name="fieldSelector", description="Kubernetes field selector (live reads)"),
     QueryParam(name="q", description="substring of name, namespace or a label"),
-    QueryParam(name="sort", description="name, namespace, age or status; '-' prefix for descending"),
+    QueryParam(name="sort", description="any column id of the kind's table (`columns[].id` of view=table, e.g. "
+               "restarts, age, status, capacity), ordered by the column's type (numbers, quantities, ratios, ages, "
+               "durations, text), ties by name; '-' prefix for descending; cached kinds sort server-side"),
     QueryParam(name="page", description="1-based page", schema=INTEGER),
     QueryParam(name="pageSize", description="rows per page (default 100, max 1000, or 'all')"),
     QueryParam(name="limit", description="API server chunk size (live reads)", schema=INTEGER),
     QueryParam(name="continue", description="continue token from meta.continue"),
-    QueryParam(name="view", description="'table' for compact rows", schema={"type": "string", "enum": ["table"]}),
+    QueryParam(name="view", description="'table' for rows with the API server's printer columns, every priority "
+               "(priority 1 = kubectl's -o wide; a client hides them by default)",
+               schema={"type": "string", "enum": ["table"]}),
 )
-TABLE = obj(columns={"type": "array", "items": obj(name=STRING, type=STRING)},
+COLUMN = obj(["id", "name", "type", "priority"], id=STRING, name={**STRING, "description": "the API server's header"},
+             type={"type": "string", "enum": ["text", "number", "quantity", "ratio", "age", "duration", "status"]},
+             priority={"type": "integer", "enum": [0, 1], "description": "1: shown by kubectl get -o wide"})
+TABLE = obj(columns={"type": "array", "items": COLUMN},
             rows={"type": "array", "items": obj(name=STRING, namespace=NULLABLE_STRING, uid=STRING,
                                                 resourceVersion=STRING, cells={"type": "array"})})
 DRY_RUN_RESULT = obj(valid=BOOLEAN, message=STRING, current=ANY_OBJECT, proposed=ANY_OBJECT, diff=STRING,

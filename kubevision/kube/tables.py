@@ -701,8 +701,8 @@ def sortable_columns(spec: TableSpec, *, namespaced: bool) -> list[str]:
     return ids + (["status"] if spec.status and "status" not in ids else [])
 
 
-def row_order(sort: str | None, spec: TableSpec = GENERIC, *,
-              namespaced: bool = True) -> tuple[Callable[[dict[str, Any]], Any], bool]:
+def row_order(sort: str | None, spec: TableSpec, *,
+              namespaced: bool) -> tuple[Callable[[dict[str, Any]], Any], bool]:
     """Key function over rows and `reverse` flag for `sort`: any column id of the kind (see `columns_of`),
     ordered by the column's type (numbers, quantities, ratios, ages, durations, text), ties by name;
     `status` falls back to the row's status and `age` to the creation time where the kind has no such

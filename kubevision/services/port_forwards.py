@@ -397,8 +397,8 @@ class PortForwardService:
             except (ApiError, CodedError) as refused:
                 self._audit.record("portforward.stop", request_id=SYSTEM_REQUEST_ID, user_id=owned.owner_id,
                                    username=owned.owner_name, **self._target_fields(owned),
-                                   detail={"id": owned.id, "reason": f"the owner lost access: {refused.message}"})
-                log.info("port-forward %s stopped: its owner lost access (%s)", owned.id, refused.message)
+                                   detail={"id": owned.id, "reason": f"no longer allowed: {refused.message}"})
+                log.info("port-forward %s stopped: no longer allowed (%s)", owned.id, refused.message)
                 await self._remove(owned)
 
 

@@ -96,13 +96,14 @@ class ManagedForward:
         self.reconnects = 0
         self.on_change = on_change
         self.forwarder = PortForwarder(self._open_stream, host=definition.local_host, port=definition.local_port,
-                                       on_error=lambda _error: self._pods_changed.set())
+                                       on_error=self._on_stream_error)
         self._authorize = authorize
         self._pods_cache: KindCache | None = None  # attached once the cluster answers
         self._pods_changed = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._served = False  # a pod was served once: finding another one counts as a reconnect
         self._reported: tuple[ForwardState, str, str | None] = (self.state, self.reason, None)
+        self._refused: ForbiddenError | None = None  # Kubernetes RBAC refused `pods/portforward` to a connection
 
     @property
     def address(self) -> tuple[str, int]:
@@ -153,6 +154,13 @@ class ManagedForward:
         if self.on_change is not None:
             self.on_change(self)
 
+    def _on_stream_error(self, error: KubeError) -> None:
+        """A connection failed: look again (the pod may be gone); RBAC refusing `pods/portforward` ends the forward
+        (it would refuse every connection), with the API server's text as the reason."""
+        if isinstance(error, ForbiddenError):
+            self._refused = error
+        self._pods_changed.set()
+
     def _on_pod_event(self, _event_type: str, entry: CacheEntry) -> None:
         if entry.key[0] == self.definition.target.namespace:
             self._pods_changed.set()
@@ -197,6 +205,8 @@ class ManagedForward:
         while True:
             self._pods_changed.clear()
             try:
+                if self._refused is not None:
+                    raise self._refused
                 resolved = await self._resolve()
             except _DEFINITION_ERRORS as error:
                 await self._lose_pod()

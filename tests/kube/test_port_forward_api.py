@@ -20,7 +20,14 @@ from kubevision.store.users import utcnow
 from tests.envtest.kubelet import KubeletStandIn
 from tests.helpers import ApiSession, documented_data, openapi_document, schema_problems, wait_until
 from tests.kube.conftest import make_user
-from tests.kube.forwarding import EchoServer, api_deployment, create, round_trip, running_forwarded_pod
+from tests.kube.forwarding import (
+    EchoServer,
+    api_deployment,
+    assert_eof,
+    create,
+    round_trip,
+    running_forwarded_pod,
+)
 
 RECEIVE_TIMEOUT_S = 15.0
 UNREACHABLE_ID = "01UNREACHABLE0000000000000"  # a saved forward to a cluster that does not answer
@@ -123,6 +130,10 @@ async def test_refusals_are_clear_and_audited(admin: ApiSession, cid: int, nobod
     assert "cannot get resource" in (await admin.fails(
         "POST", "/port-forwards", 40300, json={**request, "cluster": nobody_cid}))["message"]
 
+    everywhere = await admin.ok("POST", "/port-forwards", json={**request, "bindAddress": "0.0.0.0"})
+    assert everywhere["bindAddress"] == "0.0.0.0"  # admins may bind any address
+    await admin.ok("DELETE", f"/port-forwards/{everywhere['id']}")
+
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -134,7 +145,37 @@ async def test_refusals_are_clear_and_audited(admin: ApiSession, cid: int, nobod
     starts = await audit_rows(admin, "portforward.start", namespace)
     assert sorted((row["username"], row["code"]) for row in starts) == sorted([
         ("viewer", 40300), ("dev-elsewhere", 40302), ("dev3", 40300), ("dev3", 40002), ("dev3", 40002),
-        ("dev3", 40002), ("dev3", 40400), ("admin", 40300), ("dev3", 40900)])  # 40001 / kind: refused before
+        ("dev3", 40002), ("dev3", 40400), ("admin", 40300), ("admin", 0), ("dev3", 40900)])  # 40001 / kind: refused
+    # before the service
+
+
+async def test_kubernetes_refusing_pods_portforward_fails_the_forward_with_its_text(
+        admin: ApiSession, cid: int, nobody_cid: int, namespace: str, echo: EchoServer,
+        kubelet: KubeletStandIn) -> None:
+    await running_forwarded_pod(admin, cid, namespace, "echo", echo)
+    # The no-rights context's user may read pods in the namespace, but not `pods/portforward`.
+    rbac = "rbac.authorization.k8s.io"
+    await create(admin, cid, namespace, "roles", {
+        "apiVersion": f"{rbac}/v1", "kind": "Role", "metadata": {"name": "pod-reader"},
+        "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}]})
+    await create(admin, cid, namespace, "rolebindings", {
+        "apiVersion": f"{rbac}/v1", "kind": "RoleBinding", "metadata": {"name": "nobody-reads-pods"},
+        "subjects": [{"kind": "User", "name": "nobody", "apiGroup": rbac}],
+        "roleRef": {"kind": "Role", "name": "pod-reader", "apiGroup": rbac}})
+    created = await admin.ok("POST", "/port-forwards", json={"cluster": nobody_cid, "namespace": namespace,
+                                                             "kind": "pods", "name": "echo", "port": 8080})
+    await active(admin, created["id"])
+    reader, writer = await asyncio.open_connection("127.0.0.1", created["localPort"])
+    await assert_eof(reader)  # the connection is refused by the API server and closed
+    writer.close()
+
+    async def failed() -> dict[str, Any] | None:
+        forward = await admin.ok("GET", f"/port-forwards/{created['id']}")
+        return forward if forward["state"] == "failed" else None
+    forward = await wait_until(failed, what="the forward to fail")
+    assert 'User "nobody" cannot get resource "pods/portforward"' in forward["reason"]
+    assert forward["pod"] is None and echo.accepted == 0
+    await admin.ok("DELETE", f"/port-forwards/{created['id']}")
 
 
 async def test_saved_forwards_start_again_and_owners_who_lose_access_lose_them(
@@ -183,8 +224,8 @@ async def test_saved_forwards_start_again_and_owners_who_lose_access_lose_them(
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", saved["localPort"]))
     lost = await audit_rows(admin, "portforward.stop", namespace)
-    assert any(row["detail"]["id"] == saved["id"] and "the owner lost access" in row["detail"]["reason"]
-               for row in lost)
+    assert [row["detail"]["reason"] for row in lost if row["detail"]["id"] == saved["id"]] == [
+        "no longer allowed: role readonly may not portforward pods"]
     restarts = await audit_rows(admin, "portforward.start", namespace)
     assert sorted(row["detail"]["id"] for row in restarts if row["detail"].get("restarted")) == sorted(
         [saved["id"], UNREACHABLE_ID])

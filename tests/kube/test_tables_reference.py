@@ -273,7 +273,8 @@ def make_network(cp: ControlPlane, namespace: str, prefix: str) -> None:
                                                                                {"ip": "192.0.2.3"}]}})
     _create(cp, ingresses, {"metadata": {"name": "default-backend"}, "spec": {"defaultBackend": backend}})
     _create(cp, f"/api/v1/namespaces/{namespace}/endpoints", {"metadata": {"name": "many"}, "subsets": [
-        {"addresses": [{"ip": "10.2.0.1"}, {"ip": "10.2.0.2"}], "ports": [{"name": "a", "port": 80}, {"name": "b", "port": 8080}]},
+        {"addresses": [{"ip": "10.2.0.1"}, {"ip": "10.2.0.2"}],
+         "ports": [{"name": "a", "port": 80}, {"name": "b", "port": 8080}]},
         {"addresses": [{"ip": "10.2.0.3"}], "ports": [{"port": 443}]}]})
     _create(cp, f"/api/v1/namespaces/{namespace}/endpoints", {"metadata": {"name": "empty"}})
     policies = f"/apis/networking.k8s.io/v1/namespaces/{namespace}/networkpolicies"
@@ -376,7 +377,8 @@ def make_access_and_config(cp: ControlPlane, namespace: str, prefix: str) -> Non
                                    "firstTimestamp": stamp, "lastTimestamp": later,
                                    "source": {"component": "kubelet", "host": "node-a"}})
     _create(cp, f"{core}/events", {"metadata": {"name": "restarts.2"}, "type": "Normal", "reason": "Pulled",
-                                   "involvedObject": {"kind": "Pod", "name": "", "namespace": namespace}, "message": "done",
+                                   "involvedObject": {"kind": "Pod", "name": "", "namespace": namespace},
+                                   "message": "done",
                                    "firstTimestamp": stamp, "source": {"component": "scheduler"}})
     hpas = f"/apis/autoscaling/v1/namespaces/{namespace}/horizontalpodautoscalers"
     target = {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}

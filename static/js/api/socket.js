@@ -19,8 +19,9 @@ const IDLE_CLOSE_MS = 5000;
 // 4401/4403 unauthorized/forbidden.
 const FATAL_CLOSE_CODES = new Set([CloseCode.POLICY_VIOLATION, CloseCode.REVOKED, 4401, 4403]);
 
-/** @typedef {{cluster: number|string, resource: string, namespace?: string, labelSelector?: string, name?: string,
- *             view?: "table"|"object"}} WatchTarget `name`: only that one object (detail pages) */
+/** @typedef {{cluster?: number|string, resource: string, namespace?: string, labelSelector?: string, name?: string,
+ *             view?: "table"|"object"}} WatchTarget `name`: only that one object (detail pages); no `cluster`
+ *             only with `resource: "port-forwards"` (the user's port-forwards, docs/websockets.md) */
 /**
  * @typedef {object} WatchHandlers
  * @property {(events: Array<{type: string, name: string, namespace?: string, row?: object, object?: object}>) => void} onEvents

@@ -86,8 +86,7 @@ export function ForwardAction({ clusterId, resource, name, namespace, object }) 
       </ul>
       ${state.error && html`<div class="notice notice-error" role="alert"><${Icon} name="alert" size=${14} /> ${state.error.message}</div>`}
       ${forward && html`<div class="notice forward-result" role="status">
-        <${Icon} name="check" size=${14} /> Forwarding <span class="mono forward-address">${forward.bindAddress}:${forward.localPort}</span>
-        → ${forward.kind}/${forward.name}:${forward.port}
+        <${Icon} name="check" size=${14} /> Forwarding <span class="mono forward-address">${forward.bindAddress}:${forward.localPort}</span>${" → "}${forward.kind}/${forward.name}:${forward.port}
         ${url && html` <a href=${url} target="_blank" rel="noopener noreferrer" class="forward-open">Open</a>`}
       </div>`}
     </${Modal}>`;
