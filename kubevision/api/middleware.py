@@ -22,7 +22,7 @@ from kubevision.api.context import CSP_NONCE, PRINCIPAL, REQUEST_ID, client_ip, 
 from kubevision.api.envelope import Reply, envelope_response, error_response
 from kubevision.api.health import PROBE_PATHS
 from kubevision.api.params import MAX_BODY_BYTES
-from kubevision.api.routing import API_PREFIX, Access, RouteSpec, spec_of
+from kubevision.api.routing import API_PREFIX, READ_ONLY_REFUSED, Access, RouteSpec, spec_of
 from kubevision.auth.permissions import Principal, Role
 from kubevision.config import Settings
 from kubevision.errors import ApiError, ErrorCode, api_error_for
@@ -181,8 +181,8 @@ def auth_middleware(settings: Settings, authenticate: Callable) -> Middleware:
             return ApiError(ErrorCode.FORBIDDEN, "administrators only")
         if spec.roles is not None and principal.role not in spec.roles:
             return ApiError(ErrorCode.FORBIDDEN, f"role {principal.role} may not use this endpoint")
-        if settings.read_only and spec.mutating and not spec.read_only_safe:
-            return ApiError(ErrorCode.FORBIDDEN, "the server runs in read-only mode")
+        if spec.refused_when_read_only(settings.read_only):
+            return ApiError(ErrorCode.FORBIDDEN, READ_ONLY_REFUSED)
         return None
 
     @web.middleware

@@ -54,6 +54,9 @@ class RouteSpec:
     data: dict[str, Any] | None = None
     read_only_safe: bool = False
     websocket: bool = False
+    # A GET that changes state all the same (a terminal can change anything in its container): refused by
+    # --read-only like a write.
+    changes_state: bool = False
     # Manages credentials (API keys, 2FA, password, sessions): a signed-in session only, never an API key.
     session_only: bool = False
     # Answers while the caller must still change their password; every other route is 40300 until then.
@@ -61,11 +64,16 @@ class RouteSpec:
 
     @property
     def mutating(self) -> bool:
-        """True for methods that change state."""
-        return self.method in ("POST", "PUT", "PATCH", "DELETE")
+        """True for methods that change state, and for routes declared `changes_state`."""
+        return self.changes_state or self.method in ("POST", "PUT", "PATCH", "DELETE")
+
+    def refused_when_read_only(self, settings_read_only: bool) -> bool:
+        """Whether `--read-only` refuses this route."""
+        return settings_read_only and self.mutating and not self.read_only_safe
 
 
 SPEC_ATTRIBUTE = "api_spec"
+READ_ONLY_REFUSED = "the server runs in read-only mode"
 
 
 def spec_of(handler: object) -> RouteSpec | None:

@@ -325,6 +325,7 @@ async def _end_terminal(terminal: Terminal, tasks: list[asyncio.Task[Any]]) -> N
 
 
 @routes.get("/clusters/{id}/namespaces/{ns}/pods/{name}/exec", access=Access.TICKET, websocket=True,
+            changes_state=True,
             summary="WebSocket: an interactive terminal in a container (recorded; see docs/websockets.md)",
             query=(TICKET,
                    QueryParam(name="container", description="container (default as for logs)"),

@@ -34,6 +34,7 @@ from aiohttp import WSMessage, WSMsgType, web
 
 from kubevision.api.envelope import dumps
 from kubevision.api.middleware import origin_allowed
+from kubevision.api.routing import READ_ONLY_REFUSED, spec_of
 from kubevision.auth.permissions import Principal
 from kubevision.auth.service import AUTH
 from kubevision.config import SETTINGS
@@ -345,6 +346,9 @@ async def authorize_upgrade(request: web.Request) -> Principal:
     allowed = {o.rstrip("/").lower() for o in request.app[SETTINGS].allowed_origins}
     if not origin_allowed(request, allowed):
         raise ApiError(ErrorCode.FORBIDDEN, "cross-origin WebSocket refused", http_status=403)
+    spec = spec_of(request.match_info.handler)
+    if spec is not None and spec.refused_when_read_only(request.app[SETTINGS].read_only):
+        raise ApiError(ErrorCode.FORBIDDEN, READ_ONLY_REFUSED, http_status=403)
     ticket = request.query.get("ticket")
     if not ticket:
         raise ApiError(ErrorCode.NOT_LOGGED_IN, "ticket is required", http_status=401)

@@ -21,8 +21,9 @@ from urllib.parse import quote
 
 from kubevision.errors import CodedError, ErrorCode
 from kubevision.kube.connection import KubeConnection
+from kubevision.kube.crd_tables import crd_table, printer_columns
 from kubevision.kube.errors import BadRequestError, KubeError
-from kubevision.kube.tables import columns_of, table_spec
+from kubevision.kube.tables import TableSpec, columns_of, table_spec
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +154,7 @@ class ResourceKind:
     storable: bool = True  # the cache may keep its objects (never for a sensitive kind)
     name: str = ""  # the id used in URLs: the plural, or plural.group when ambiguous
     served_versions: tuple[str, ...] = ()  # every version of the group that serves it, preferred first
+    table: TableSpec | None = None  # a custom resource's printer columns at `version` (see `kube/crd_tables.py`)
 
     @property
     def api_version(self) -> str:
@@ -253,7 +255,7 @@ def _preferred(plural: str, candidates: list[ResourceKind]) -> ResourceKind | No
 
 
 def _kinds_in(resource_list: dict[str, Any], group: str, version: str,
-              crd_groups: set[tuple[str, str]]) -> list[ResourceKind]:
+              crds: dict[tuple[str, str], dict[str, Any]]) -> list[ResourceKind]:
     entries = resource_list.get("resources") or []
     subresources: dict[str, set[str]] = {}
     for entry in entries:
@@ -266,7 +268,8 @@ def _kinds_in(resource_list: dict[str, Any], group: str, version: str,
         verbs = frozenset(entry.get("verbs") or [])
         if "/" in plural or not verbs & {"get", "list"}:
             continue
-        custom = (group, plural) in crd_groups
+        crd = crds.get((group, plural))
+        custom = crd is not None
         kind_subresources = frozenset(subresources.get(plural, ()))
         builtin = (group, plural) in BUILTIN_KINDS
         facts = BUILTIN_KINDS.get((group, plural)) or BuiltinKind("custom" if custom else "other")
@@ -276,8 +279,15 @@ def _kinds_in(resource_list: dict[str, Any], group: str, version: str,
             short_names=tuple(entry.get("shortNames") or ()), category=facts.category, custom=custom,
             builtin=builtin, capabilities=_capabilities(facts, kind_subresources, builtin=builtin),
             views=facts.views, sensitive=facts.sensitive, storable=facts.storable and not facts.sensitive,
+            table=_crd_table(crd, version) if crd is not None else None,
         ))
     return kinds
+
+
+def _crd_table(crd: dict[str, Any], version: str) -> TableSpec | None:
+    """The table of a CRD's version: its printer columns, or None (the generic Name/Age) when it declares none."""
+    columns = printer_columns(crd, version)
+    return crd_table(columns) if columns else None
 
 
 def _capabilities(facts: BuiltinKind, subresources: frozenset[str], *, builtin: bool) -> frozenset[Capability]:
@@ -298,7 +308,7 @@ async def discover(connection: KubeConnection) -> tuple[Registry, list[dict[str,
     except KubeError as exc:  # the credentials may not list CRDs; they are still browsable
         log.info("cluster %s: cannot list CRDs (%s)", connection.cluster_name, exc)
         crds = []
-    crd_groups = {(c["spec"]["group"], c["spec"]["names"]["plural"]) for c in crds}
+    by_resource = {(c["spec"]["group"], c["spec"]["names"]["plural"]): c for c in crds}
 
     async def version_kinds(group: str, version: str) -> list[ResourceKind]:
         try:
@@ -307,7 +317,7 @@ async def discover(connection: KubeConnection) -> tuple[Registry, list[dict[str,
             log.warning("cluster %s: discovery of %s/%s failed: %s",
                         connection.cluster_name, group, version, exc)
             return []
-        return _kinds_in(listing, group, version, crd_groups)
+        return _kinds_in(listing, group, version, by_resource)
 
     # Every served version is read: a kind may exist only in a non-preferred one (batch/v1beta1
     # CronJobs on 1.20). The preferred version wins, then the order the server lists versions in.
@@ -323,6 +333,6 @@ async def discover(connection: KubeConnection) -> tuple[Registry, list[dict[str,
         for kind in found:
             served.setdefault((kind.group, kind.plural), []).append(kind.version)
             first.setdefault((kind.group, kind.plural), kind)
-    kinds = [dataclasses.replace(kind, served_versions=("v1",)) for kind in _kinds_in(core, "", "v1", crd_groups)]
+    kinds = [dataclasses.replace(kind, served_versions=("v1",)) for kind in _kinds_in(core, "", "v1", by_resource)]
     kinds.extend(dataclasses.replace(kind, served_versions=tuple(served[key])) for key, kind in first.items())
     return Registry(kinds), crds

@@ -8,7 +8,7 @@ restartable init containers, SchedulingGated — follow the newest upstream prin
 times: `age` cells carry the ISO timestamp (the browser ticks them; `None` where the server prints
 `<none>`/`<unknown>`), and a job's `duration` cell is `[startTime, completionTime]`.
 Column `type` says how to show and sort a cell: `text`, `number`, `quantity`, `ratio` (`1/2`), `age`,
-`duration`, `status` (coloured). Kinds without a renderer get name/namespace/age.
+`duration`, `status` (coloured), `boolean` (custom resources). Kinds without a renderer get name/namespace/age.
 """
 
 from __future__ import annotations
@@ -39,6 +39,9 @@ class Column:
     type: str = "text"
     priority: int = 0
     id: str = ""
+    _: dataclasses.KW_ONLY
+    format: str = ""  # a custom resource column's declared format (int32, date-time, ...)
+    description: str = ""  # a custom resource column's description
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -624,15 +627,20 @@ GENERIC = TableSpec((AGE,), lambda o: [created(o)])
 
 
 def table_spec(kind: ResourceKind) -> TableSpec:
-    """The renderer for a kind: built-ins (in their own group) by plural, other Kubernetes API kinds by group
-    and plural; others get the generic one."""
+    """The renderer for a kind: a custom resource's printer columns (`kube/crd_tables.py`, set by discovery),
+    built-ins (in their own group) by plural, other Kubernetes API kinds by group and plural; others get the
+    generic one."""
+    if kind.table is not None:
+        return kind.table
     return TABLES.get(kind.plural, GENERIC) if kind.builtin else API_TABLES.get((kind.group, kind.plural), GENERIC)
 
 
 def columns_of(spec: TableSpec, *, namespaced: bool) -> list[dict[str, Any]]:
-    """The column list of a table response (name and namespace first): id, name, type, priority."""
+    """The column list of a table response (name and namespace first): id, name, type, priority, and format and
+    description where a custom resource's column declares them."""
     leading = [Column("Name")] + ([Column("Namespace")] if namespaced else [])
-    return [dataclasses.asdict(c) for c in (*leading, *spec.columns)]
+    return [{key: value for key, value in dataclasses.asdict(c).items()
+             if value != "" or key not in ("format", "description")} for c in (*leading, *spec.columns)]
 
 
 def row_of(spec: TableSpec, obj: Obj, *, namespaced: bool) -> dict[str, Any]:
@@ -662,7 +670,10 @@ def row_matches(row: dict[str, Any], needle: str) -> bool:
 def _epoch(timestamp: str | None) -> float | None:
     if not timestamp:
         return None
-    return dt.datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
+    try:
+        return dt.datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
+    except (ValueError, OverflowError):  # a custom resource's `<invalid>` date cell
+        return None
 
 
 def _ratio(cell: Any) -> tuple[Decimal, int]:
@@ -685,6 +696,7 @@ def _duration_seconds(cell: Any) -> float:
 # How each column type orders its cells: every key is a (missing?, value) pair so empty cells sort first.
 _SORT_KEYS: dict[str, Callable[[Any], Any]] = {
     "number": lambda cell: cell if isinstance(cell, int | float) else -1,
+    "boolean": lambda cell: -1 if cell is None else int(cell),
     "quantity": lambda cell: quantity_or_zero(cell) if cell not in (None, "") else Decimal(-1),
     "ratio": _ratio,
     # Ages: a later timestamp is a smaller age, so ascending age is descending time.

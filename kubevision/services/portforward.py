@@ -266,29 +266,4 @@ class ManagedForward:
         return list(listing.get("items") or [])
 
 
-class PortForwards:
-    """The running forwards of this process (in memory for now)."""
-
-    def __init__(self) -> None:
-        self.forwards: list[ManagedForward] = []
-
-    async def start(self, definition: ForwardDefinition, cluster: Cluster) -> ManagedForward:
-        """Start a forward; its pod is found in the background (its state says how that goes)."""
-        forward = ManagedForward(definition, cluster)
-        await forward.start()
-        self.forwards.append(forward)
-        return forward
-
-    async def stop(self, forward: ManagedForward) -> None:
-        """Stop one forward."""
-        with contextlib.suppress(ValueError):
-            self.forwards.remove(forward)
-        await forward.aclose()
-
-    async def aclose(self) -> None:
-        """Stop them all (at shutdown)."""
-        forwards, self.forwards = self.forwards, []
-        await asyncio.gather(*(forward.aclose() for forward in forwards))
-
-
-__all__ = ["ForwardDefinition", "ForwardState", "ManagedForward", "PortForwards"]
+__all__ = ["ForwardDefinition", "ForwardState", "ManagedForward"]

@@ -78,6 +78,7 @@ def test_forward_from_a_deployment_page_reaches_the_pod(control_plane, kubelet, 
     expect(page.get_by_role("button", name="Forward", exact=True)).to_have_count(0)
     page.get_by_role("button", name=re.compile("Account menu")).click()
     page.get_by_role("menuitem", name="Sign out").click()
+    expect(page.get_by_label("Username")).to_be_visible()  # signed out (the session is gone from this origin)
 
     sign_in(page, cluster_server)
     page.goto(f"{cluster_server.url}/c/{cid}/ns/{namespace}/deployments/api")

@@ -25,7 +25,7 @@ from kubevision.kube.portforward import (
     ready_pods,
     resolve_target,
 )
-from kubevision.services.portforward import ForwardDefinition, ForwardState, ManagedForward, PortForwards
+from kubevision.services.portforward import ForwardDefinition, ForwardState, ManagedForward
 from tests.envtest.kubelet import KubeletStandIn
 from tests.helpers import ApiSession, wait_until
 from tests.kube.forwarding import (
@@ -59,6 +59,17 @@ async def forwarding(cluster: Cluster, namespace: str, pod: str, port: int) -> A
         yield forwarder
     finally:
         await forwarder.aclose()
+
+
+@contextlib.asynccontextmanager
+async def managed(definition: ForwardDefinition, cluster: Cluster) -> AsyncIterator[ManagedForward]:
+    """A started managed forward, stopped afterwards."""
+    forward = ManagedForward(definition, cluster)
+    await forward.start()
+    try:
+        yield forward
+    finally:
+        await forward.aclose()
 
 
 async def dial(forwarder: PortForwarder) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
@@ -245,10 +256,9 @@ async def test_managed_forward_follows_the_deployment_to_its_replacement_pod(
         admin: ApiSession, cid: int, cluster: Cluster, namespace: str, kubelet: KubeletStandIn,
         echo: EchoServer) -> None:
     await create(admin, cid, namespace, "deployments", api_deployment(echo))
-    forwards = PortForwards()
-    try:
-        forward = await forwards.start(
-            ForwardDefinition(cid, ForwardTarget("deployments", namespace, "api", "http")), cluster)
+    async with contextlib.AsyncExitStack() as stack:
+        forward = await stack.enter_async_context(
+            managed(ForwardDefinition(cid, ForwardTarget("deployments", namespace, "api", "http")), cluster))
         states: list[ForwardState] = []
         forward.on_change = lambda changed: states.append(changed.state)
 
@@ -274,14 +284,12 @@ async def test_managed_forward_follows_the_deployment_to_its_replacement_pod(
         writer.close()
         assert any(s.pod == forward.current.pod for s in kubelet.port_forward_sessions if s.namespace == namespace)
 
-        broken = await forwards.start(
-            ForwardDefinition(cid, ForwardTarget("services", namespace, "missing", 80)), cluster)
+        broken = await stack.enter_async_context(
+            managed(ForwardDefinition(cid, ForwardTarget("services", namespace, "missing", 80)), cluster))
 
         async def failed() -> bool:
             return broken.state is ForwardState.FAILED
         await wait_until(failed, what="the forward to a missing service to fail")
         assert broken.reason == 'services "missing" not found'
-    finally:
-        await forwards.aclose()
-    assert forward.state is ForwardState.STOPPED and not forwards.forwards
+    assert forward.state is ForwardState.STOPPED and broken.state is ForwardState.STOPPED
     await assert_nothing_open(kubelet, namespace, echo)
