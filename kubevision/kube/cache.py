@@ -130,6 +130,23 @@ class KindCache:
         self.connected = False
         self.synced_event.clear()
 
+    def use_kind(self, kind: ResourceKind) -> bool:
+        """Adopt a rediscovered description of the same kind. When its table changed (a CRD update added or
+        changed printer columns), every stored row is recomputed from the stored object. False when the kind
+        moved to another collection URL (another version): the caller restarts the cache."""
+        if kind == self.kind:
+            return True
+        if kind.collection_path() != self.kind.collection_path():
+            return False
+        table = table_spec(kind)
+        self.kind = kind
+        if table != self._table:
+            self._table = table
+            for entry in self.entries.values():
+                entry.row = row_of(table, orjson.loads(entry.raw), namespaced=kind.namespaced)
+            self.version += 1
+        return True
+
     # -- the three layers --------------------------------------------------------------------------
     async def _watch_forever(self) -> None:
         backoff = BACKOFF_INITIAL_S
@@ -317,6 +334,21 @@ class ClusterCaches:
             return None
         cache = self.cache_for(kind)
         return cache if cache.synced else None
+
+    async def rediscovered(self, registry: Iterable[ResourceKind]) -> None:
+        """Discovery ran again: each running cache takes its kind's new description (new CRD printer columns
+        recompute its rows); a cache whose kind is now served at another version restarts there, keeping its
+        listeners. Kinds no longer served are left to fail and go idle."""
+        by_resource = {(kind.group, kind.plural): kind for kind in registry}
+        for name, cache in list(self._caches.items()):
+            kind = by_resource.get((cache.kind.group, cache.kind.plural))
+            if kind is None or cache.use_kind(kind):
+                continue
+            del self._caches[name]
+            listeners = cache.listeners
+            await cache.aclose()
+            restarted = self.cache_for(kind)
+            restarted.listeners |= listeners
 
     def cluster_answered(self) -> None:
         """A health check succeeded: confirm every connected watch (see `KindCache.stale`)."""

@@ -101,6 +101,8 @@ class Cluster:
         self.crds: list[dict[str, Any]] = []
         self._discovered_at = 0.0
         self._discovery = SharedRun(f"discovery-{name}")
+        self._crd_change_pending = False  # a CRD changed while a discovery ran: discover again after it
+        self._following_crds = False
         self._health_task: asyncio.Task[None] | None = None
         self.caches = ClusterCaches(self, cached_kinds=cache_settings.cached_kinds, ttl_s=cache_settings.ttl_s)
 
@@ -170,15 +172,39 @@ class Cluster:
         elif self._registry is None or (refresh and stale):
             await self._discovery(self._discover)
         assert self._registry is not None
+        if not self._following_crds:
+            self._follow_crds(self._registry)
         return self._registry
 
     async def _discover(self) -> None:
-        try:
-            self._registry, self.crds = await discover(self.connection)
-        except UnavailableError as exc:
-            self._mark(ClusterStatus.UNREACHABLE, str(exc))
-            raise
-        self._discovered_at = time.monotonic()
+        """Discover, again while a CRD changed meanwhile; then running caches take the new kinds (new CRD
+        printer columns recompute their rows) and CRDs are followed."""
+        while True:
+            self._crd_change_pending = False
+            try:
+                self._registry, self.crds = await discover(self.connection)
+            except UnavailableError as exc:
+                self._mark(ClusterStatus.UNREACHABLE, str(exc))
+                raise
+            self._discovered_at = time.monotonic()
+            await self.caches.rediscovered(self._registry)
+            if not self._crd_change_pending:
+                break
+        self._follow_crds(self._registry)
+
+    def _follow_crds(self, registry: Registry) -> None:
+        """Watch CRDs (when discovery could list some) so that a created, changed or deleted CRD rediscovers
+        at once, whatever reads follow: its printer columns reach cached and live tables alike."""
+        kind = registry.find("apiextensions.k8s.io", "CustomResourceDefinition")
+        if not self.crds or kind is None or "watch" not in kind.verbs:
+            return
+        self.caches.cache_for(kind).listeners.add(self._crd_changed)
+        self._following_crds = True
+
+    def _crd_changed(self, event_type: str, entry: CacheEntry) -> None:
+        """A CRD watch event: rediscover now (after the discovery under way, which may predate the change)."""
+        self._crd_change_pending = True
+        self._discovery.start(self._discover)
 
     @property
     def idle(self) -> bool:
@@ -192,6 +218,7 @@ class Cluster:
             self._health_task = None
         await self._discovery.stop()
         await self.caches.aclose()
+        self._following_crds = False
         await self.connection.aclose()
         self.last_used = 0.0
 
