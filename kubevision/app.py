@@ -14,6 +14,8 @@ from kubevision.api import audit as audit_api
 from kubevision.api import auth as auth_api
 from kubevision.api import clusters as clusters_api
 from kubevision.api import favorites as favorites_api
+from kubevision.api import helm as helm_api
+from kubevision.api import mcp as mcp_api
 from kubevision.api import openapi as openapi_api
 from kubevision.api import operations as operations_api
 from kubevision.api import portforwards as portforwards_api
@@ -42,6 +44,7 @@ from kubevision.services.accounts import ACCOUNTS, AccountService
 from kubevision.services.audit import AUDIT, AuditLog
 from kubevision.services.clusters import CLUSTER_SERVICE, ClusterService
 from kubevision.services.favorites import FAVORITES, FavoritesService
+from kubevision.services.helm import HELM, HelmService
 from kubevision.services.port_forwards import PORT_FORWARDS, PortForwardService
 from kubevision.services.recordings import TERMINAL_SESSIONS, TerminalSessions, terminal_sessions_lifetime
 from kubevision.services.resource_batch import BATCH_OPERATIONS, BatchService
@@ -57,7 +60,7 @@ log = logging.getLogger(__name__)
 
 API_MODULES = (
     auth_api, users_api, audit_api, clusters_api, resources_api, operations_api, views_api, watch_api,
-    streams_api, favorites_api, portforwards_api, openapi_api,
+    streams_api, favorites_api, portforwards_api, helm_api, mcp_api, openapi_api,
 )
 
 
@@ -104,6 +107,7 @@ def create_app(settings: Settings) -> web.Application:
     app[RESOURCE_WRITER] = writer
     app[BATCH_OPERATIONS] = BatchService(writer)
     app[WORKLOADS] = WorkloadService(clusters, audit, writer)
+    app[HELM] = HelmService(clusters, audit)
     app[VIEWS] = ViewService(clusters)
     app[TERMINAL_SESSIONS] = TerminalSessions(store, settings)
     app[STREAMS] = StreamService(clusters, audit, app[TERMINAL_SESSIONS])

@@ -28,7 +28,7 @@ KIND = obj(name=STRING, kind=STRING, group=STRING, version=STRING, apiVersion=ST
            verbs=STRINGS, subresources=STRINGS, shortNames=STRINGS, category=STRING, custom=BOOLEAN, builtin=BOOLEAN,
            capabilities={"type": "array", "items": {"type": "string", "enum": list(Capability)}},
            views={"type": "array", "items": {"type": "string", "enum": list(View)}},
-           sensitive=BOOLEAN, storable=BOOLEAN, cached=BOOLEAN,
+           sensitive=BOOLEAN, storable=BOOLEAN, derived=BOOLEAN, cached=BOOLEAN,
            columns={"type": "array", "items": obj(name=STRING, type=STRING)},
            allowed={"type": "array", "items": {"type": "string", "enum": list(Verb)}})
 # What a --read-only server refuses whatever the role: changes, shells (a shell can change anything) and new

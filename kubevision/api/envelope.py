@@ -70,3 +70,26 @@ def error_response(request_id: str, error: ApiError) -> web.Response:
         status=error.http_status,
         headers=error.headers,
     )
+
+
+# JSON-RPC 2.0 error codes for refusals of a JSON-RPC route (the business code rides along in `error.data.code`).
+JSON_RPC_INVALID_REQUEST = -32600
+JSON_RPC_INTERNAL_ERROR = -32603
+# What a 401 from a JSON-RPC route asks for (RFC 6750); an `X-API-Key` header works as well.
+WWW_AUTHENTICATE = 'Bearer realm="kubevision"'
+
+
+def json_rpc_error_response(request_id: str, error: ApiError, *, message_id: Any = None) -> web.Response:
+    """Render an `ApiError` as a JSON-RPC error object (for the MCP endpoint), with the error's HTTP status
+    rather than 200: MCP clients read the status (401 starts their sign-in, 403 / 400 / 404 / 405 are errors)."""
+    status = error.http_status if error.http_status != 200 else error.code.http_status
+    rpc_code = JSON_RPC_INTERNAL_ERROR if status >= 500 else JSON_RPC_INVALID_REQUEST
+    data: dict[str, Any] = {"code": int(error.code), "requestId": request_id}
+    if error.data is not None:
+        data["details"] = error.data
+    headers = dict(error.headers)
+    if status == 401:
+        headers.setdefault("WWW-Authenticate", WWW_AUTHENTICATE)
+    body = {"jsonrpc": "2.0", "id": message_id, "error": {"code": rpc_code, "message": error.message, "data": data}}
+    return web.Response(body=dumps(body), status=status, headers=headers, content_type=JSON_CONTENT_TYPE,
+                        charset="utf-8")

@@ -19,7 +19,7 @@ from aiohttp import web
 from ulid import ULID
 
 from kubevision.api.context import CSP_NONCE, PRINCIPAL, REQUEST_ID, client_ip, context_of
-from kubevision.api.envelope import Reply, envelope_response, error_response
+from kubevision.api.envelope import Reply, envelope_response, error_response, json_rpc_error_response
 from kubevision.api.health import PROBE_PATHS
 from kubevision.api.params import MAX_BODY_BYTES
 from kubevision.api.routing import API_PREFIX, READ_ONLY_REFUSED, Access, RouteSpec, spec_of
@@ -59,12 +59,14 @@ async def envelope_middleware(request: web.Request, handler):
     """Wrap API results in the envelope and map every exception to an error code (`kubevision.errors`)."""
     request_id = request[REQUEST_ID]
     api = is_api_path(request.path)
+    spec = spec_of(request.match_info.handler)
+    render_error = json_rpc_error_response if spec is not None and spec.json_rpc else error_response
     try:
         result = await handler(request)
     except web.HTTPException as exc:
         if not api or exc.status < 400:
             raise
-        return error_response(request_id, _http_error(request, exc))
+        return render_error(request_id, _http_error(request, exc))
     except (asyncio.CancelledError, ConnectionResetError):
         raise
     except Exception as exc:
@@ -77,7 +79,7 @@ async def envelope_middleware(request: web.Request, handler):
         if not api:
             status = error.http_status if error.http_status != 200 else error.code.http_status
             return web.Response(status=status, text=error.message, headers=error.headers)
-        return error_response(request_id, error)
+        return render_error(request_id, error)
     if isinstance(result, web.StreamResponse):
         return result
     if isinstance(result, Reply):

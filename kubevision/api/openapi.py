@@ -42,6 +42,26 @@ ENVELOPE = {
 }
 
 
+JSON_RPC_MESSAGE = {"type": "object", "required": ["jsonrpc"],
+                    "properties": {"jsonrpc": {"const": "2.0"}, "id": {"type": ["string", "integer", "null"]},
+                                   "method": {"type": "string"}, "params": {"type": "object"},
+                                   "result": {"type": "object"},
+                                   "error": {"type": "object", "required": ["code", "message"],
+                                             "properties": {"code": {"type": "integer"},
+                                                            "message": {"type": "string"}, "data": {}}}}}
+_JSON_RPC_BODY = {"application/json": {"schema": JSON_RPC_MESSAGE}}
+JSON_RPC_RESPONSES = {
+    "200": {"description": "The JSON-RPC response to a request", "content": _JSON_RPC_BODY},
+    "202": {"description": "Accepted: the message was a notification or a response (no body)"},
+    "400": {"description": "Malformed JSON-RPC, or an unsupported MCP-Protocol-Version", "content": _JSON_RPC_BODY},
+    "401": {"description": "Missing or invalid credentials (WWW-Authenticate: Bearer; X-API-Key works too)",
+            "content": _JSON_RPC_BODY},
+    "403": {"description": "Foreign Origin, or refused by the route's policy", "content": _JSON_RPC_BODY},
+    "405": {"description": "No server-sent event stream (GET) and no sessions to end (DELETE)",
+            "content": _JSON_RPC_BODY},
+}
+
+
 def _operation(spec: RouteSpec) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True,
@@ -66,6 +86,13 @@ def _operation(spec: RouteSpec) -> dict[str, Any]:
                               "content": {"application/json": {"schema": envelope}}}},
         "x-access": spec.access.value,
     }
+    if spec.json_rpc:
+        operation["responses"] = JSON_RPC_RESPONSES
+        operation["x-json-rpc"] = True
+        operation["description"] = ("Model Context Protocol, Streamable HTTP transport: JSON-RPC 2.0 messages, "
+                                    "a deliberate exception to the envelope (like /healthz). Refusals are "
+                                    "JSON-RPC errors with their HTTP status; `error.data.code` is the business "
+                                    "code. See docs/mcp.md.")
     if spec.websocket:
         operation["responses"]["101"] = {"description": "WebSocket upgrade"}
     if spec.roles:

@@ -43,8 +43,12 @@ LIST_QUERY = (
                schema={"type": "string", "enum": ["table"]}),
 )
 COLUMN = obj(["id", "name", "type", "priority"], id=STRING, name={**STRING, "description": "the API server's header"},
-             type={"type": "string", "enum": ["text", "number", "quantity", "ratio", "age", "duration", "status"]},
-             priority={"type": "integer", "enum": [0, 1], "description": "1: shown by kubectl get -o wide"})
+             type={"type": "string", "enum": ["text", "number", "quantity", "ratio", "age", "duration", "status",
+                                              "boolean"]},
+             priority={"type": "integer", "description": "0: always shown; 1 and more: shown by kubectl get -o wide "
+                                                         "(custom resources may declare any priority)"},
+             format={**STRING, "description": "a custom resource column's declared format (int32, date-time, ...)"},
+             description={**STRING, "description": "a custom resource column's description"})
 TABLE = obj(columns={"type": "array", "items": COLUMN},
             rows={"type": "array", "items": obj(name=STRING, namespace=NULLABLE_STRING, uid=STRING,
                                                 resourceVersion=STRING, cells={"type": "array"})})

@@ -61,6 +61,9 @@ class RouteSpec:
     session_only: bool = False
     # Answers while the caller must still change their password; every other route is 40300 until then.
     before_password_change: bool = False
+    # Speaks JSON-RPC 2.0 (the MCP endpoint), a deliberate exception to the envelope: refusals before the handler
+    # (credentials, Origin, policy) are JSON-RPC error bodies with their HTTP status (`json_rpc_error_response`).
+    json_rpc: bool = False
 
     @property
     def mutating(self) -> bool:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from kubevision.kube.errors import GoneError, KubeError
+from kubevision.kube.errors import GoneError, KubeError, UnavailableError
 from kubevision.kube.objects import strip_managed_fields
 from kubevision.kube.registry import ResourceKind
 from kubevision.kube.tables import row_of, row_order, table_spec
@@ -71,6 +71,11 @@ def object_key(obj: dict[str, Any]) -> Key:
 
 class KindCache:
     """The cache of one kind in one cluster."""
+
+    # Lists and watches only the objects this label selector picks (None: all of them).
+    label_selector: str | None = None
+    # Objects per list page of a stored kind (a page's full objects are in memory at once).
+    page_size: int = LIST_PAGE_SIZE
 
     def __init__(self, cluster: Cluster, kind: ResourceKind, *, store: bool, ttl_s: float) -> None:
         self.cluster = cluster
@@ -186,10 +191,10 @@ class KindCache:
         path = self.kind.collection_path()
         fresh: dict[Key, CacheEntry] = {}
         token = None
-        limit = LIST_PAGE_SIZE if self.store else 1
+        limit = self.page_size if self.store else 1
         while True:
-            page = await self.cluster.connection.request("GET", path, params={"limit": limit, "continue": token},
-                                                         timeout_s=120)
+            params = {"limit": limit, "continue": token, "labelSelector": self.label_selector}
+            page = await self.cluster.connection.request("GET", path, params=params, timeout_s=120)
             if self.store:
                 for obj in page.get("items") or []:
                     obj.setdefault("kind", self.kind.kind)
@@ -226,7 +231,7 @@ class KindCache:
 
     async def _stream_events(self) -> AsyncIterator[tuple[str, dict[str, Any]]]:
         params = {"watch": "true", "resourceVersion": self.resource_version, "allowWatchBookmarks": True,
-                  "timeoutSeconds": WATCH_TIMEOUT_S}
+                  "timeoutSeconds": WATCH_TIMEOUT_S, "labelSelector": self.label_selector}
         async with self.cluster.connection.stream(self.kind.collection_path(), params=params,
                                                   read_timeout_s=WATCH_INACTIVITY_S) as response:
             self.connected = True
@@ -315,14 +320,19 @@ class ClusterCaches:
 
     def is_cached(self, kind: ResourceKind) -> bool:
         """Whether reads of this kind are served from memory: listed in the cached kinds setting and storable
-        (`ResourceKind.storable`: never Secrets nor events, whatever the setting says)."""
-        return kind.name in self.cached_kinds and kind.storable
+        (`ResourceKind.storable`: never Secrets nor events, whatever the setting says). A derived kind (Helm
+        releases) is always answered from its cache: the API server does not serve it."""
+        return kind.derived or (kind.name in self.cached_kinds and kind.storable)
 
     def cache_for(self, kind: ResourceKind) -> KindCache:
         """The kind's cache, started on first use (stored only for cached kinds)."""
         cache = self._caches.get(kind.name)
         if cache is None:
-            cache = KindCache(self.cluster, kind, store=self.is_cached(kind), ttl_s=self.ttl_s)
+            if kind.derived:  # the one derived kind: Helm releases, from their records (kube/helm_cache.py)
+                from kubevision.kube.helm_cache import ReleaseCache  # it builds on KindCache
+                cache = ReleaseCache(self.cluster, kind, ttl_s=self.ttl_s)
+            else:
+                cache = KindCache(self.cluster, kind, store=self.is_cached(kind), ttl_s=self.ttl_s)
             self._caches[kind.name] = cache
             cache.start()
         cache.last_used = time.monotonic()
@@ -334,6 +344,16 @@ class ClusterCaches:
             return None
         cache = self.cache_for(kind)
         return cache if cache.synced else None
+
+    async def synced(self, kind: ResourceKind, *, timeout_s: float) -> KindCache:
+        """The kind's cache once it has listed (a derived kind has no other source); 50200 after `timeout_s`."""
+        cache = self.cache_for(kind)
+        try:
+            await asyncio.wait_for(cache.synced_event.wait(), timeout_s)
+        except TimeoutError:
+            raise UnavailableError(f"{kind.name} are not listed yet (not listed within {timeout_s:.0f} s)",
+                                   status=503, cluster=self.cluster.name) from None
+        return cache
 
     async def rediscovered(self, registry: Iterable[ResourceKind]) -> None:
         """Discovery ran again: each running cache takes its kind's new description (new CRD printer columns

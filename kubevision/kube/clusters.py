@@ -22,7 +22,7 @@ from yarl import URL
 
 from kubevision.auth.secrets import AppSecrets
 from kubevision.errors import CodedError, ErrorCode
-from kubevision.kube.cache import ClusterCaches
+from kubevision.kube.cache import CacheEntry, ClusterCaches
 from kubevision.kube.connection import (
     CredentialLoader,
     KubeConnection,

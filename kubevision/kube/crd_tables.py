@@ -170,11 +170,8 @@ def _go_float(number: float, *, json: bool) -> str:
     sign, digits, exponent = Decimal(repr(number)).normalize().as_tuple()
     text = "".join(map(str, digits))
     point = len(text) + int(exponent)  # where the decimal point goes in `text`
-    if json:
-        use_exponent = abs(number) < 1e-6 or abs(number) >= 1e21
-    else:
-        use_exponent = point - 1 < -4 or point - 1 >= 6
-    if use_exponent:
+    exponent_form = (abs(number) < 1e-6 or abs(number) >= 1e21) if json else not -4 <= point - 1 < 6
+    if exponent_form:
         power = point - 1
         mantissa = text[0] + ("." + text[1:] if len(text) > 1 else "")
         width = 1 if json and power < 0 else 2  # encoding/json trims `e-07` to `e-7`

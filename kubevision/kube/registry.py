@@ -23,6 +23,7 @@ from kubevision.errors import CodedError, ErrorCode
 from kubevision.kube.connection import KubeConnection
 from kubevision.kube.crd_tables import crd_table, printer_columns
 from kubevision.kube.errors import BadRequestError, KubeError
+from kubevision.kube.helm import RELEASE_TABLE
 from kubevision.kube.tables import TableSpec, columns_of, table_spec
 
 log = logging.getLogger(__name__)
@@ -37,9 +38,9 @@ class Capability(enum.StrEnum):
     EXEC = "exec"  # discovery lists an `exec` subresource on a built-in kind (pods): the terminal
     AGGREGATED_LOGS = "aggregated_logs"  # merged logs of the pods its selector picks: .../{kind}/{name}/logs
     PORT_FORWARD = "port_forward"  # a local port forwarded to it (a pod, or a ready pod it selects): /port-forwards
-    # Reserved; no kind has them yet (no feature serves them).
+    HELM = "helm"  # a Helm release (`releases.helm.sh`): history, values, diff, rollback, uninstall under /helm
+    # Reserved; no kind has it yet (no feature serves it).
     METRICS = "metrics"
-    HELM = "helm"
 
 
 class View(enum.StrEnum):
@@ -155,6 +156,9 @@ class ResourceKind:
     name: str = ""  # the id used in URLs: the plural, or plural.group when ambiguous
     served_versions: tuple[str, ...] = ()  # every version of the group that serves it, preferred first
     table: TableSpec | None = None  # a custom resource's printer columns at `version` (see `kube/crd_tables.py`)
+    # Listed by KubeVision from other kinds' objects, not served by the API server (Helm releases, from their
+    # records: `kube/helm_cache.py`); always answered from its cache, always named `plural.group`.
+    derived: bool = False
 
     @property
     def api_version(self) -> str:
@@ -187,9 +191,17 @@ class ResourceKind:
             "subresources": sorted(self.subresources), "shortNames": list(self.short_names),
             "category": self.category, "custom": self.custom, "builtin": self.builtin,
             "capabilities": sorted(self.capabilities), "views": sorted(self.views), "sensitive": self.sensitive,
-            "storable": self.storable, "cached": cached,
+            "storable": self.storable, "derived": self.derived, "cached": cached,
             "columns": columns_of(table_spec(self), namespaced=self.namespaced), "allowed": sorted(allowed),
         }
+
+
+# Helm 3 releases: one row per release, from the Secrets and ConfigMaps Helm stores its revisions in
+# (`kube/helm.py`). Its own group keeps it apart from Flux's `helmreleases.helm.toolkit.fluxcd.io`.
+HELM_RELEASES = ResourceKind(
+    plural="releases", kind="Release", group="helm.sh", version="v1", namespaced=True,
+    verbs=frozenset({"get", "list", "watch"}), category="workloads", capabilities=frozenset({Capability.HELM}),
+    sensitive=False, storable=True, derived=True, table=RELEASE_TABLE, served_versions=("v1",))
 
 
 class UnknownResourceError(CodedError, LookupError):
@@ -209,7 +221,7 @@ class Registry:
         for plural, candidates in by_plural.items():
             preferred = _preferred(plural, candidates)
             for kind in candidates:
-                name = plural if kind is preferred else kind.qualified
+                name = plural if kind is preferred and not kind.derived else kind.qualified
                 named.append(dataclasses.replace(kind, name=name))
         self.kinds = sorted(named, key=lambda k: (CATEGORIES.index(k.category),
                                                   _BUILTIN_ORDER.get((k.group, k.plural), len(_BUILTIN_ORDER))
@@ -335,4 +347,5 @@ async def discover(connection: KubeConnection) -> tuple[Registry, list[dict[str,
             first.setdefault((kind.group, kind.plural), kind)
     kinds = [dataclasses.replace(kind, served_versions=("v1",)) for kind in _kinds_in(core, "", "v1", by_resource)]
     kinds.extend(dataclasses.replace(kind, served_versions=tuple(served[key])) for key, kind in first.items())
+    kinds.append(HELM_RELEASES)
     return Registry(kinds), crds

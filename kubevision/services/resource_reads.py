@@ -176,7 +176,13 @@ class ResourceReader:
         revealing = reveal and scope.values.masks
         if revealing:
             scope.require(Verb.REVEAL)
-        cache = scope.cluster.caches.for_reads(scope.kind)
+        if scope.kind.derived:  # Helm releases: only their cache knows them
+            cache = await scope.cluster.caches.synced(scope.kind, timeout_s=SUBSCRIBE_SYNC_TIMEOUT_S)
+            if cache.get(scope.namespace, ref.name) is None:
+                raise ApiError(ErrorCode.NOT_FOUND, f"{scope.kind.name} {ref.name!r} not found in namespace "
+                                                    f"{scope.namespace!r}")
+        else:
+            cache = scope.cluster.caches.for_reads(scope.kind)
         entry = cache.get(scope.namespace, ref.name) if cache is not None else None
         # Never a Secret: their caches store nothing (`ResourceKind.storable`).
         if cache is not None and entry is not None:
@@ -197,7 +203,12 @@ class ResourceReader:
         scope = await AccessScope.open(context, self.clusters, cluster_id, resource, namespace=namespace,
                                        verb=Verb.READ)
         cache = None
-        if not query.field_selector and not query.chunked:
+        if scope.kind.derived:  # Helm releases: listed from their cache only
+            if query.field_selector or query.chunked:
+                raise ApiError(ErrorCode.PARAM_INVALID, f"{scope.kind.name} are listed by KubeVision from their "
+                                                        "records: fieldSelector, limit and continue do not apply")
+            cache = await scope.cluster.caches.synced(scope.kind, timeout_s=SUBSCRIBE_SYNC_TIMEOUT_S)
+        elif not query.field_selector and not query.chunked:
             cache = scope.cluster.caches.for_reads(scope.kind)
         if cache is not None:
             entries, total = select_page(scope, cache.sorted_entries(query.sort),

@@ -1,0 +1,299 @@
+"""The MCP endpoint (`/api/v1/mcp`) driven by the official MCP SDK's client (`mcp.client.streamable_http`)
+against the real control plane: handshake, tool listing, every read tool, grants, readonly users, the
+read-only server, API keys, masking of Secret values, and the transport's refusals (401, 403, 400, 405)."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import secrets
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from mcp.client.session import ClientSession
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared._httpx_utils import create_mcp_http_client
+
+from kubevision.api.mcp_tools import MAX_ROWS, TOOLS
+from tests.envtest.kubelet import KubeletStandIn
+from tests.helpers import ApiSession, wait_until
+from tests.kube.conftest import cluster_id, configmap, make_user
+from tests.kube.streaming import running_pod
+
+SECRET_PLAIN = "mcp-value-Q8x2Lk7v"
+SECRET_B64 = base64.b64encode(SECRET_PLAIN.encode()).decode()
+MCP_PATH = "/api/v1/mcp"
+
+
+@pytest.fixture
+def settings_overrides(request: pytest.FixtureRequest, admin_kubeconfig: str) -> dict[str, Any]:
+    """The admin context, plus whatever the test parametrizes."""
+    return {"kubeconfig": admin_kubeconfig, **getattr(request, "param", {})}
+
+
+@pytest.fixture
+async def cid(admin: ApiSession) -> int:
+    """Id of the admin context's cluster."""
+    return await cluster_id(admin, "envtest-admin")
+
+
+@contextlib.asynccontextmanager
+async def mcp_session(api: ApiSession, headers: dict[str, str] | None = None) -> AsyncIterator[ClientSession]:
+    """An initialized SDK client session on the endpoint, as `api`'s user (or with `headers` instead)."""
+    url = str(api.client.make_url(MCP_PATH))
+    async with (create_mcp_http_client(headers=headers or api.headers()) as http,
+                streamable_http_client(url, http_client=http) as (read, write),
+                ClientSession(read, write) as session):
+        await session.initialize()
+        yield session
+
+
+async def call(session: ClientSession, tool: str, **arguments: Any) -> dict[str, Any]:
+    """A tool call that must succeed; its structured content (checked against its text)."""
+    result = await session.call_tool(tool, arguments)
+    assert not result.is_error, result.content
+    assert result.content[0].type == "text" and result.content[0].text
+    return result.structured_content
+
+
+async def refused(session: ClientSession, tool: str, code: int, **arguments: Any) -> str:
+    """A tool call that must be a tool error with business `code`; its text."""
+    result = await session.call_tool(tool, arguments)
+    assert result.is_error, result.structured_content
+    assert result.structured_content["code"] == code, result.structured_content
+    return result.content[0].text
+
+
+def secret(name: str) -> dict[str, Any]:
+    """A Secret with a known value."""
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, "data": {"password": SECRET_B64}}
+
+
+def deployment(name: str) -> dict[str, Any]:
+    """A Deployment selecting `app=<name>` (the control plane's controllers create its pod)."""
+    labels = {"app": name}
+    return {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
+            "spec": {"replicas": 1, "selector": {"matchLabels": labels},
+                     "template": {"metadata": {"labels": labels},
+                                  "spec": {"containers": [{"name": "main", "image": "busybox"}]}}}}
+
+
+async def create(admin: ApiSession, cid: int, namespace: str, resource: str, body: dict[str, Any]) -> None:
+    await admin.ok("POST", f"/clusters/{cid}/resources/{resource}?namespace={namespace}", json=body)
+
+
+async def test_handshake_and_tool_listing(admin: ApiSession) -> None:
+    url = str(admin.client.make_url(MCP_PATH))
+    async with (create_mcp_http_client(headers=admin.headers()) as http,
+                streamable_http_client(url, http_client=http) as (read, write),
+                ClientSession(read, write) as session):
+        initialized = await session.initialize()
+        assert initialized.server_info.name == "kubevision"
+        assert initialized.protocol_version == "2025-11-25"
+        assert initialized.capabilities.tools is not None
+        listed = await session.list_tools()
+    tools = {tool.name: tool for tool in listed.tools}
+    assert set(tools) == {tool.name for tool in TOOLS}
+    assert {"list_clusters", "list_resources", "get_resource", "describe_resource", "pod_logs", "workload_logs",
+            "search", "overview", "topology", "rollout_history", "dry_run_manifest"} <= set(tools)
+    for tool in tools.values():
+        assert tool.description and tool.input_schema["type"] == "object"
+        assert tool.annotations.read_only_hint is True
+    assert tools["pod_logs"].input_schema["required"] == ["cluster", "namespace", "pod"]
+
+
+async def test_every_read_tool(admin: ApiSession, cid: int, namespace: str, kubelet: KubeletStandIn) -> None:
+    await create(admin, cid, namespace, "configmaps", configmap("settings", namespace, mode="fast"))
+    await create(admin, cid, namespace, "deployments", deployment("web"))
+    await running_pod(admin, cid, namespace, "solo", labels={"app": "solo"})
+    async with mcp_session(admin) as session:
+        clusters = (await call(session, "list_clusters"))["clusters"]
+        assert [c["name"] for c in clusters] == ["envtest-admin"] and clusters[0]["id"] == cid
+
+        table = await call(session, "list_resources", cluster=cid, resource="configmaps", namespace=namespace,
+                           q="sett")
+        assert [row["name"] for row in table["rows"]] == ["settings"] and table["total"] == 1
+        assert {"name", "namespace", "data"} <= {column["id"] for column in table["columns"]}
+        pods = await call(session, "list_resources", cluster=cid, resource="pods", namespace=namespace,
+                          labelSelector="app=solo", sort="-name", pageSize=1)
+        assert [row["name"] for row in pods["rows"]] == ["solo"]
+        text = await refused(session, "list_resources", 40002, cluster=cid, resource="pods", pageSize=MAX_ROWS + 1)
+        assert "pageSize" in text
+
+        got = (await call(session, "get_resource", cluster=cid, resource="configmaps", name="settings",
+                          namespace=namespace))["object"]
+        assert got["data"] == {"mode": "fast"}
+        await refused(session, "get_resource", 40400, cluster=cid, resource="configmaps", name="missing",
+                      namespace=namespace)
+
+        described = await call(session, "describe_resource", cluster=cid, resource="pods", name="solo",
+                               namespace=namespace)
+        assert described["object"]["metadata"]["name"] == "solo" and isinstance(described["events"], list)
+
+        async def web_running() -> dict[str, Any] | None:
+            logs = await call(session, "workload_logs", cluster=cid, namespace=namespace, resource="deployments",
+                              name="web", tailLines=1)
+            return logs if logs["pods"] and logs["pods"][0].get("lines") else None
+
+        workload = await wait_until(web_running, timeout_s=60, what="the deployment's pod logs")
+        web_pod = workload["pods"][0]["pod"]
+        assert workload["podsTotal"] == 1 and workload["pods"][0]["lines"] == [f"line {n} from {web_pod}/main"
+                                                                                for n in (kubelet.log_lines,)]
+        described = await call(session, "describe_resource", cluster=cid, resource="deployments", name="web",
+                               namespace=namespace)
+        assert described["object"]["kind"] == "Deployment"
+        assert [entry["revision"] for entry in described["rolloutHistory"]] == [1]
+        replica_sets = [e for e in described["events"] if e["reason"] == "ScalingReplicaSet"]
+        assert replica_sets and described["eventsTotal"] >= len(replica_sets)
+
+        n = kubelet.log_lines
+        log = await call(session, "pod_logs", cluster=cid, namespace=namespace, pod="solo", tailLines=3)
+        assert log["container"] == "main"
+        assert log["lines"] == [f"line {i} from solo/main" for i in range(n - 2, n + 1)]
+        grepped = await call(session, "pod_logs", cluster=cid, namespace=namespace, pod="solo", grep="LINE 1 ")
+        assert grepped["lines"] == ["line 1 from solo/main"]
+
+        found = await call(session, "search", cluster=cid, q="settings", kinds="configmaps")
+        assert [(r["name"], r["namespace"]) for r in found["results"]] == [("settings", namespace)]
+        overview = (await call(session, "overview", cluster=cid))["overview"]
+        assert overview["counts"]["pods"] >= 1
+        graph = await call(session, "topology", cluster=cid, namespace=namespace)
+        assert any(node.get("name") == "solo" for node in graph["nodes"])
+        history = await call(session, "rollout_history", cluster=cid, namespace=namespace, name="web")
+        assert [(entry["revision"], entry["current"]) for entry in history["revisions"]] == [(1, True)]
+
+        update = await call(session, "dry_run_manifest", cluster=cid, resource="configmaps", namespace=namespace,
+                            manifest=configmap("settings", namespace, mode="slow"))
+        assert update["valid"] and update["change"] == "update"
+        assert "-  mode: fast" in update["diff"] and "+  mode: slow" in update["diff"]
+        new = await call(session, "dry_run_manifest", cluster=cid, resource="configmaps", namespace=namespace,
+                         manifest=configmap("other", namespace, mode="x"))
+        assert new["valid"] and new["change"] == "create"
+    # Dry runs changed nothing.
+    current = await admin.ok("GET", f"/clusters/{cid}/resources/configmaps/settings?namespace={namespace}")
+    assert current["data"] == {"mode": "fast"}
+    await admin.fails("GET", f"/clusters/{cid}/resources/configmaps/other?namespace={namespace}", 40400)
+
+
+async def test_secret_values_are_masked(admin: ApiSession, cid: int, namespace: str) -> None:
+    await create(admin, cid, namespace, "secrets", secret("db"))
+    async with mcp_session(admin) as session:
+        results = [await session.call_tool(tool, {"cluster": cid, "resource": "secrets", "name": "db",
+                                                  "namespace": namespace})
+                   for tool in ("get_resource", "describe_resource")]
+        results.append(await session.call_tool("list_resources", {"cluster": cid, "resource": "secrets",
+                                                                  "namespace": namespace}))
+        results.append(await session.call_tool("dry_run_manifest", {
+            "cluster": cid, "resource": "secrets", "namespace": namespace,
+            "manifest": {**secret("db"), "metadata": {"name": "db", "labels": {"x": "y"}}}}))
+    for result in results:
+        assert not result.is_error, result.content
+        everything = json.dumps(result.structured_content) + result.content[0].text
+        assert SECRET_PLAIN not in everything and SECRET_B64 not in everything
+    assert results[0].structured_content["object"]["data"] == {"password": "********"}
+
+
+async def test_a_namespace_limited_user_sees_only_its_grants(admin: ApiSession, cid: int, namespace: str) -> None:
+    other = f"kv-mcp-{secrets.token_hex(4)}"
+    await admin.ok("POST", f"/clusters/{cid}/resources/namespaces",
+                   json={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": other}})
+    try:
+        await create(admin, cid, namespace, "configmaps", configmap("mine", namespace))
+        await create(admin, cid, other, "configmaps", configmap("theirs", other))
+        limited = await make_user(admin, "mcp-limited", "dev", clusters=[cid], namespaces=[namespace])
+        async with mcp_session(limited) as session:
+            table = await call(session, "list_resources", cluster=cid, resource="configmaps", q="i")
+            names = {row["name"] for row in table["rows"]}
+            assert "mine" in names and "theirs" not in names
+            assert {row["namespace"] for row in table["rows"]} == {namespace}
+            await refused(session, "get_resource", 40302, cluster=cid, resource="configmaps", name="theirs",
+                          namespace=other)
+            await refused(session, "describe_resource", 40302, cluster=cid, resource="configmaps", name="theirs",
+                          namespace=other)
+            await refused(session, "list_resources", 40302, cluster=cid, resource="configmaps", namespace=other)
+            found = await call(session, "search", cluster=cid, q="theirs")
+            assert found["results"] == []
+            await refused(session, "topology", 40302, cluster=cid, namespace=other)
+            await refused(session, "get_resource", 40301, cluster=cid + 1000, resource="configmaps", name="mine",
+                          namespace=namespace)
+            assert [c["id"] for c in (await call(session, "list_clusters"))["clusters"]] == [cid]
+    finally:
+        await admin.call("DELETE", f"/clusters/{cid}/resources/namespaces/{other}")
+
+
+async def test_a_readonly_user_cannot_change_anything(admin: ApiSession, cid: int, namespace: str) -> None:
+    await create(admin, cid, namespace, "configmaps", configmap("settings", namespace, mode="fast"))
+    readonly = await make_user(admin, "mcp-readonly", "readonly")
+    async with mcp_session(readonly) as session:
+        text = await refused(session, "dry_run_manifest", 40300, cluster=cid, resource="configmaps",
+                             namespace=namespace, manifest=configmap("settings", namespace, mode="slow"))
+        assert text.startswith("error 40300")
+        got = await call(session, "get_resource", cluster=cid, resource="configmaps", name="settings",
+                         namespace=namespace)
+        assert got["object"]["data"] == {"mode": "fast"}
+        listed = await session.list_tools()
+        assert all(tool.annotations.read_only_hint for tool in listed.tools)
+
+
+@pytest.mark.parametrize("settings_overrides", [{"read_only": True}], indirect=True)
+async def test_a_read_only_server_reads_but_refuses_dry_runs(admin: ApiSession, cid: int, namespace: str) -> None:
+    async with mcp_session(admin) as session:
+        assert (await call(session, "list_clusters"))["clusters"][0]["id"] == cid
+        text = await refused(session, "dry_run_manifest", 40300, cluster=cid, resource="configmaps",
+                             namespace=namespace, manifest=configmap("x", namespace))
+        assert "read-only" in text
+
+
+async def test_an_api_key_works(admin: ApiSession, cid: int, namespace: str) -> None:
+    await create(admin, cid, namespace, "configmaps", configmap("settings", namespace))
+    viewer = await make_user(admin, "mcp-key", "readonly", namespaces=[namespace])
+    key = (await viewer.ok("POST", "/api-keys", json={"name": "agent", "currentPassword": "password-123"}))["key"]
+    async with mcp_session(viewer, headers={"X-API-Key": key}) as session:
+        table = await call(session, "list_resources", cluster=cid, resource="configmaps")
+        assert {row["namespace"] for row in table["rows"]} == {namespace}
+        assert "settings" in {row["name"] for row in table["rows"]}
+
+
+async def post(api: ApiSession, message: Any, *, headers: dict[str, str] | None = None,
+               method: str = "POST") -> tuple[int, dict[str, str], Any]:
+    """A raw request to the endpoint: status, headers and the JSON body (None when empty)."""
+    response = await api.client.request(method, MCP_PATH, json=message,
+                                        headers={"Accept": "application/json, text/event-stream", **(headers or {})})
+    text = await response.text()
+    return response.status, dict(response.headers), json.loads(text) if text else None
+
+
+PING = {"jsonrpc": "2.0", "id": 7, "method": "ping"}
+
+
+async def test_bad_or_missing_credentials_are_401_with_a_json_rpc_error(anonymous: ApiSession) -> None:
+    for headers in ({"Authorization": "Bearer not-a-token"}, {"X-API-Key": "kv_nonsense"}, {}):
+        status, response_headers, body = await post(anonymous, PING, headers=headers)
+        assert status == 401, body
+        assert response_headers["WWW-Authenticate"].startswith("Bearer")
+        assert body["jsonrpc"] == "2.0" and body["id"] is None
+        assert body["error"]["code"] == -32600 and body["error"]["data"]["code"] in (40100, 40101)
+
+
+async def test_transport_rules(admin: ApiSession) -> None:
+    auth = admin.headers()
+    status, _, body = await post(admin, PING, headers=auth)
+    assert (status, body) == (200, {"jsonrpc": "2.0", "id": 7, "result": {}})
+    status, _, body = await post(admin, PING, headers={**auth, "Origin": "https://evil.example"})
+    assert status == 403 and body["error"]["code"] == -32600
+    status, _, body = await post(admin, PING, headers={**auth, "MCP-Protocol-Version": "1999-01-01"})
+    assert status == 400 and "1999-01-01" in body["error"]["message"]
+    status, _, body = await post(admin, {"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=auth)
+    assert (status, body) == (202, None)
+    status, _, body = await post(admin, {"jsonrpc": "2.0", "id": 1, "method": "server/discover"}, headers=auth)
+    assert status == 200 and body["error"]["code"] == -32601
+    status, _, body = await post(admin, {"id": 1, "method": "ping"}, headers=auth)
+    assert status == 400 and body["error"]["code"] == -32600
+    status, _, body = await post(admin, {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                                         "params": {"name": "no_such_tool", "arguments": {}}}, headers=auth)
+    assert body["error"]["code"] == -32602 and "no_such_tool" in body["error"]["message"]
+    for method in ("GET", "DELETE"):
+        status, response_headers, body = await post(admin, None, headers=auth, method=method)
+        assert status == 405 and response_headers["Allow"] == "POST" and body["error"]["code"] == -32600
