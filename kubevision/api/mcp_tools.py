@@ -16,7 +16,7 @@ from aiohttp import web
 
 from kubevision.api.params import MAX_INT
 from kubevision.config import SETTINGS
-from kubevision.errors import ApiError, ErrorCode
+from kubevision.errors import ApiError, ErrorCode, code_for
 from kubevision.kube.logs import LogOptions, workload_selector
 from kubevision.kube.registry import Capability, builtin_plurals
 from kubevision.services.clusters import CLUSTER_SERVICE
@@ -356,8 +356,8 @@ async def dry_run(call: ToolCall) -> ToolOutput:
         try:
             result = await writer.dry_run(call.context, cluster_id, resource=resource, body=_copy(manifest),
                                           name=name, namespace=namespace)
-        except ApiError as exc:
-            if exc.code is not ErrorCode.NOT_FOUND:
+        except Exception as exc:  # no such object yet (a Kubernetes 404): validate it as a create
+            if code_for(exc) is not ErrorCode.NOT_FOUND:
                 raise
     if result is None:
         result = await writer.dry_run(call.context, cluster_id, resource=resource, body=_copy(manifest),
