@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from kubevision.api import approvals as approvals_api
 from kubevision.api import audit as audit_api
 from kubevision.api import auth as auth_api
 from kubevision.api import clusters as clusters_api
@@ -41,6 +42,7 @@ from kubevision.auth.users import USERS, UserService
 from kubevision.config import SETTINGS, Settings
 from kubevision.kube.clusters import CLUSTERS, CacheSettings, ClusterManager
 from kubevision.services.accounts import ACCOUNTS, AccountService
+from kubevision.services.approvals import APPROVALS, ApprovalService
 from kubevision.services.audit import AUDIT, AuditLog
 from kubevision.services.clusters import CLUSTER_SERVICE, ClusterService
 from kubevision.services.favorites import FAVORITES, FavoritesService
@@ -60,7 +62,7 @@ log = logging.getLogger(__name__)
 
 API_MODULES = (
     auth_api, users_api, audit_api, clusters_api, resources_api, operations_api, views_api, watch_api,
-    streams_api, favorites_api, portforwards_api, helm_api, mcp_api, openapi_api,
+    streams_api, favorites_api, portforwards_api, helm_api, mcp_api, approvals_api, openapi_api,
 )
 
 
@@ -109,6 +111,9 @@ def create_app(settings: Settings) -> web.Application:
     app[WORKLOADS] = WorkloadService(clusters, audit, writer)
     app[HELM] = HelmService(clusters, audit)
     app[VIEWS] = ViewService(clusters)
+    app[APPROVALS] = ApprovalService(store=store, clusters=clusters, audit=audit, auth=app[AUTH],
+                                     reader=app[RESOURCE_READER], writer=writer, workloads=app[WORKLOADS],
+                                     read_only=settings.read_only)
     app[TERMINAL_SESSIONS] = TerminalSessions(store, settings)
     app[STREAMS] = StreamService(clusters, audit, app[TERMINAL_SESSIONS])
     app[PORT_FORWARDS] = PortForwardService(clusters=clusters, audit=audit, store=store, users=app[USERS])

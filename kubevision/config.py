@@ -52,6 +52,8 @@ class Settings:
     record_sessions: bool = True
     recording_retention_days: int = 30
     port_search: bool = True
+    # How long an MCP change tool waits for a person's decision before it answers `pending` with the request id.
+    mcp_approval_wait_s: int = 30
 
     @property
     def database_path(self) -> Path:

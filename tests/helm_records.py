@@ -118,7 +118,8 @@ class Cluster:
 
     def records(self, namespace: str, name: str, *, driver: str = "secrets") -> dict[int, Obj]:
         """The release's records by revision, listed as Helm's driver queries them (by label)."""
-        listing = self.call("GET", f"/api/v1/namespaces/{namespace}/{driver}?labelSelector=owner%3Dhelm%2Cname%3D{name}")
+        selector = f"owner%3Dhelm%2Cname%3D{name}"
+        listing = self.call("GET", f"/api/v1/namespaces/{namespace}/{driver}?labelSelector={selector}")
         return {int(item["metadata"]["labels"]["version"]): item for item in listing["items"]}
 
     def releases(self, namespace: str, name: str, *, driver: str = "secrets") -> dict[int, Obj]:

@@ -25,13 +25,17 @@ REVEAL = QueryParam(name="reveal", description="true: show values and Secret doc
 OBJECT_LINE = obj(action=STRING, apiVersion=NULLABLE_STRING, kind=NULLABLE_STRING, namespace=NULLABLE_STRING,
                   name=STRING, resource=NULLABLE_STRING, code=INTEGER, message=STRING)
 OBJECT_LINES = {"type": "array", "items": OBJECT_LINE}
+LIVE_OBJECT = obj(action=STRING, apiVersion=NULLABLE_STRING, kind=NULLABLE_STRING, namespace=NULLABLE_STRING,
+                  name=STRING, resource=NULLABLE_STRING, exists={"type": ["boolean", "null"]},
+                  status=NULLABLE_STRING)
 HOOK = obj(name=STRING, kind=STRING, path=STRING, events={"type": "array", "items": STRING}, weight=INTEGER,
            manifest=STRING)
 DETAIL = obj(name=STRING, namespace=STRING, revision=INTEGER, latestRevision=INTEGER, status=STRING,
              description=STRING, firstDeployed=NULLABLE_STRING, lastDeployed=NULLABLE_STRING,
              deleted=NULLABLE_STRING, notes=STRING, chart=ANY_OBJECT, appVersion=STRING, driver=STRING,
              record=STRING, values=ANY_OBJECT, computedValues=ANY_OBJECT, manifest=STRING,
-             hooks={"type": "array", "items": HOOK}, objects=OBJECT_LINES, revealed=BOOLEAN)
+             hooks={"type": "array", "items": HOOK}, objects={"type": "array", "items": LIVE_OBJECT},
+             revealed=BOOLEAN)
 REVISION = obj(revision=INTEGER, status=STRING, chart=STRING, chartName=STRING, chartVersion=STRING,
                appVersion=STRING, description=STRING, updated=NULLABLE_STRING, driver=STRING, record=STRING,
                error=NULLABLE_STRING)

@@ -44,6 +44,7 @@ PROTOCOL_VERSION_HEADER = "MCP-Protocol-Version"
 # What the specification says to assume when a request has no MCP-Protocol-Version header.
 ASSUMED_PROTOCOL_VERSION = "2025-03-26"
 SERVER_NAME = "kubevision"
+MAX_CLIENT_CHARS = 200
 INSTRUCTIONS = ("KubeVision: read Kubernetes clusters with your dashboard user's permissions. Start with "
                 "list_clusters; every other tool takes its `cluster` id. Secret values are masked.")
 
@@ -80,7 +81,8 @@ def _transport_refusal(request: web.Request) -> web.Response | None:
 
 
 @routes.post("/mcp", access=Access.USER, json_rpc=True, read_only_safe=True, body=JSON_RPC_MESSAGE,
-             summary="MCP server (Model Context Protocol, Streamable HTTP): read tools acting as the caller")
+             summary="MCP server (Model Context Protocol, Streamable HTTP): tools acting as the caller; "
+                     "changes wait for a person's approval")
 async def mcp_post(request: web.Request) -> web.StreamResponse:
     """One JSON-RPC message per POST (batches were removed in 2025-06-18)."""
     refused = _transport_refusal(request)
@@ -126,7 +128,8 @@ def _initialize(params: mcp.InitializeRequestParams) -> mcp.InitializeResult:
 
 def _describe(tool: Any) -> mcp.Tool:
     return mcp.Tool(name=tool.name, title=tool.title, description=tool.description, input_schema=tool.input_schema,
-                    annotations=mcp.ToolAnnotations(title=tool.title, read_only_hint=True, open_world_hint=False))
+                    annotations=mcp.ToolAnnotations(title=tool.title, read_only_hint=tool.read_only,
+                                                    destructive_hint=tool.destructive, open_world_hint=False))
 
 
 async def _call_tool(request: web.Request, message_id: Any, params: mcp.CallToolRequestParams) -> web.Response:
@@ -134,7 +137,8 @@ async def _call_tool(request: web.Request, message_id: Any, params: mcp.CallTool
     tool = TOOLS_BY_NAME.get(params.name)
     if tool is None:
         return _rpc_error(message_id, INVALID_PARAMS, f"unknown tool {params.name!r}")
-    call = ToolCall(app=request.app, context=context_of(request), arguments=Arguments(params.arguments))
+    call = ToolCall(app=request.app, context=context_of(request), arguments=Arguments(params.arguments),
+                    client=request.headers.get("User-Agent", "unknown")[:MAX_CLIENT_CHARS])
     try:
         output = await tool.run(call)
     except Exception as exc:

@@ -16,9 +16,10 @@ from aiohttp import web
 
 from kubevision.api.params import MAX_INT
 from kubevision.config import SETTINGS
-from kubevision.errors import ApiError, ErrorCode, code_for
+from kubevision.errors import ApiError, ErrorCode
 from kubevision.kube.logs import LogOptions, workload_selector
 from kubevision.kube.registry import Capability, builtin_plurals
+from kubevision.services.approvals import APPROVALS, Action, Change, Status, describe_request, preview_manifest
 from kubevision.services.clusters import CLUSTER_SERVICE
 from kubevision.services.context import ObjectRef, RequestContext
 from kubevision.services.resource_reads import RESOURCE_READER, ListQuery
@@ -26,7 +27,8 @@ from kubevision.services.resource_writes import RESOURCE_WRITER
 from kubevision.services.streams import STREAMS
 from kubevision.services.topology import TOPOLOGY_MAX_BUDGET, TOPOLOGY_NODE_BUDGET
 from kubevision.services.views import SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT, VIEWS
-from kubevision.services.workloads import WORKLOADS
+from kubevision.services.workloads import MAX_REPLICAS, WORKLOADS
+from kubevision.store.change_requests import ChangeRequest
 
 # Rows of a list or search a tool returns at most (the issue: "at most about 100 rows").
 MAX_ROWS = 100
@@ -135,6 +137,7 @@ class ToolCall:
     app: web.Application
     context: RequestContext
     arguments: Arguments
+    client: str  # the agent's name as it says (User-Agent), shown with its change requests
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -146,6 +149,8 @@ class Tool:
     description: str
     input_schema: Obj
     run: Callable[[ToolCall], Awaitable[ToolOutput]]
+    read_only: bool = True  # False: a change tool, which asks for approval
+    destructive: bool = False
 
 
 def plain(value: Any) -> Any:
@@ -171,6 +176,11 @@ TAIL_LINES = {"type": "integer", "minimum": 1, "maximum": MAX_TAIL_LINES,
 SINCE_SECONDS = {"type": "integer", "minimum": 1, "description": "only lines newer than this many seconds"}
 GREP = {"type": "string", "maxLength": MAX_GREP_CHARS,
         "description": "keep only lines containing this text (case-insensitive substring, not a regex)"}
+
+
+APPROVAL_NOTE = ("Asks for a change; a person approves or denies it in KubeVision first. Waits for the decision "
+                 "(up to the server's mcp_approval_wait_s, 30 s by default), then answers done, failed, denied, or "
+                 "pending with a request id to check with get_change_request.")
 
 
 # -- tools ----------------------------------------------------------------------------------------------
@@ -347,30 +357,77 @@ async def dry_run(call: ToolCall) -> ToolOutput:
     args = call.arguments
     if call.app[SETTINGS].read_only:
         raise ApiError(ErrorCode.FORBIDDEN, "the server runs in read-only mode")
-    cluster_id, resource, manifest = args.cluster(), args.required_text("resource"), args.mapping("manifest")
-    namespace = args.text("namespace")
-    name = (manifest.get("metadata") or {}).get("name") if isinstance(manifest.get("metadata"), dict) else None
-    writer = call.app[RESOURCE_WRITER]
-    result = None
-    if isinstance(name, str) and name:
-        try:
-            result = await writer.dry_run(call.context, cluster_id, resource=resource, body=_copy(manifest),
-                                          name=name, namespace=namespace)
-        except Exception as exc:  # no such object yet (a Kubernetes 404): validate it as a create
-            if code_for(exc) is not ErrorCode.NOT_FOUND:
-                raise
-    if result is None:
-        result = await writer.dry_run(call.context, cluster_id, resource=resource, body=_copy(manifest),
-                                      namespace=namespace)
-    result = plain(result)
-    change = "update" if result.get("current") else "create"
+    resource = args.required_text("resource")
+    result = plain(await preview_manifest(call.app[RESOURCE_WRITER], call.context, args.cluster(), resource=resource,
+                                          manifest=args.mapping("manifest"), namespace=args.text("namespace")))
     verdict = "valid" if result.get("valid") else f"invalid: {result.get('message')}"
-    return ToolOutput(data={**result, "change": change}, summary=f"dry-run {change} of {resource}: {verdict}")
+    return ToolOutput(data=result, summary=f"dry-run {result['change']} of {resource}: {verdict}")
 
 
-def _copy(manifest: Obj) -> Obj:
-    """A deep copy (the service completes the body in place)."""
-    return orjson.loads(orjson.dumps(manifest))
+# -- change tools: each asks for a person's approval --------------------------------------------------------
+async def _ask(call: ToolCall, change: Change) -> ToolOutput:
+    """Store the change request, wait up to `mcp_approval_wait_s` for its decision, and say where it is."""
+    approvals = call.app[APPROVALS]
+    request = await approvals.request(call.context, change, client=call.client)
+    request = await approvals.wait(call.context, request.id, timeout_s=call.app[SETTINGS].mcp_approval_wait_s)
+    return _request_output(request)
+
+
+def _request_output(request: ChangeRequest) -> ToolOutput:
+    data = describe_request(request)
+    if request.status == Status.PENDING:
+        summary = (f"change request {request.id} is pending: a person must approve it in KubeVision (Approvals); "
+                   f"check it with get_change_request (expires {data['expiresAt']})")
+    elif request.status == Status.DONE:
+        summary = f"change request {request.id} approved by {request.decided_by} and done: {request.outcome_message}"
+    elif request.status == Status.FAILED:
+        summary = f"change request {request.id} failed ({request.outcome_code}): {request.outcome_message}"
+    else:
+        summary = f"change request {request.id} is {request.status}" + (
+            f" by {request.decided_by}: {request.comment}" if request.decided_by and request.comment else "")
+    return ToolOutput(data=data, summary=summary)
+
+
+def _target(args: Arguments, action: Action, **payload: Any) -> Change:
+    return Change(action=action, cluster_id=args.cluster(), resource=args.required_text("resource"),
+                  name=args.required_text("name"), namespace=args.text("namespace"), payload=payload)
+
+
+async def apply_manifest(call: ToolCall) -> ToolOutput:
+    """Server-side apply of one manifest, after approval."""
+    args = call.arguments
+    manifest = args.mapping("manifest")
+    metadata = manifest.get("metadata") if isinstance(manifest.get("metadata"), dict) else {}
+    name = metadata.get("name")
+    if not isinstance(name, str) or not name:
+        raise ApiError(ErrorCode.MANIFEST_INVALID, "manifest needs metadata.name (a string)")
+    namespace = args.text("namespace") or metadata.get("namespace")
+    return await _ask(call, Change(action=Action.APPLY, cluster_id=args.cluster(),
+                                   resource=args.required_text("resource"), name=name, namespace=namespace,
+                                   payload={"manifest": manifest}))
+
+
+async def scale_workload(call: ToolCall) -> ToolOutput:
+    """Set a workload's replicas, after approval."""
+    replicas = call.arguments.integer("replicas", minimum=0, maximum=MAX_REPLICAS, required=True)
+    return await _ask(call, _target(call.arguments, Action.SCALE, replicas=replicas))
+
+
+async def restart_workload(call: ToolCall) -> ToolOutput:
+    """Rollout restart, after approval."""
+    return await _ask(call, _target(call.arguments, Action.RESTART))
+
+
+async def delete_resource(call: ToolCall) -> ToolOutput:
+    """Delete an object, after approval."""
+    return await _ask(call, _target(call.arguments, Action.DELETE))
+
+
+async def get_change_request(call: ToolCall) -> ToolOutput:
+    """Where a change request is."""
+    request_id = call.arguments.integer("id", minimum=1, required=True)
+    assert request_id is not None
+    return _request_output(await call.app[APPROVALS].get(call.context, request_id))
 
 
 TOOLS: tuple[Tool, ...] = (
@@ -449,5 +506,37 @@ TOOLS: tuple[Tool, ...] = (
          description="Validates a manifest with the API server (dryRun=All; nothing changes) and returns valid, "
                      "message, causes, and a unified YAML diff against the current object (update) or of the new "
                      "object (create). Needs write permission on the kind, as the change itself would."),
+    Tool(name="get_change_request", title="Check a change request", run=get_change_request,
+         input_schema=_schema(["id"], id={"type": "integer", "minimum": 1, "description": "the request id a "
+                                                                                        "change tool returned"}),
+         description="Where a change request is: pending, denied, expired, done or failed, who decided, their "
+                     "comment, and the outcome."),
+    Tool(name="apply_manifest", title="Apply a manifest (needs approval)", run=apply_manifest, read_only=False,
+         input_schema=_schema(
+             ["cluster", "resource", "manifest"], cluster=CLUSTER, resource=RESOURCE,
+             manifest={"type": "object", "description": "the whole object as JSON (apiVersion, kind, metadata.name, "
+                                                        "…)"},
+             namespace={"type": "string", "description": "namespace, when the manifest does not name one"}),
+         description=APPROVAL_NOTE + " Creates the object, or replaces it with the manifest, exactly as the "
+                                     "request's dry-run diff shows (refused with 40901 if the object changed "
+                                     "after the request was made)."),
+    Tool(name="scale_workload", title="Scale (needs approval)", run=scale_workload, read_only=False,
+         input_schema=_schema(["cluster", "resource", "namespace", "name", "replicas"], cluster=CLUSTER,
+                              resource={"type": "string", "description": "deployments, statefulsets or "
+                                                                         "replicasets"},
+                              namespace={"type": "string"}, name=NAME,
+                              replicas={"type": "integer", "minimum": 0, "maximum": MAX_REPLICAS}),
+         description=APPROVAL_NOTE + " Sets the number of replicas."),
+    Tool(name="restart_workload", title="Rollout restart (needs approval)", run=restart_workload, read_only=False,
+         input_schema=_schema(["cluster", "resource", "namespace", "name"], cluster=CLUSTER,
+                              resource={"type": "string", "description": "deployments, statefulsets or "
+                                                                         "daemonsets"},
+                              namespace={"type": "string"}, name=NAME),
+         description=APPROVAL_NOTE + " Replaces the workload's pods (kubectl rollout restart)."),
+    Tool(name="delete_resource", title="Delete (needs approval)", run=delete_resource, read_only=False,
+         destructive=True,
+         input_schema=_schema(["cluster", "resource", "name"], cluster=CLUSTER, resource=RESOURCE, name=NAME,
+                              namespace=NAMESPACE),
+         description=APPROVAL_NOTE + " Deletes one object."),
 )
 TOOLS_BY_NAME = {tool.name: tool for tool in TOOLS}

@@ -45,6 +45,8 @@ BACKOFF_INITIAL_S = 0.5
 BACKOFF_MAX_S = 30.0
 # A cache nobody read or subscribed to for this long stops (its cluster may stay in use).
 CACHE_IDLE_S = 600.0
+# While a read waits for a cache's first list, it looks this often whether the list was refused.
+SYNC_POLL_S = 0.25
 
 Key = tuple[str, str]
 Listener = Callable[[str, "CacheEntry"], None]
@@ -76,6 +78,8 @@ class KindCache:
     label_selector: str | None = None
     # Objects per list page of a stored kind (a page's full objects are in memory at once).
     page_size: int = LIST_PAGE_SIZE
+    # Why the last list or watch failed (None once a list succeeds).
+    last_error: KubeError | None = None
 
     def __init__(self, cluster: Cluster, kind: ResourceKind, *, store: bool, ttl_s: float) -> None:
         self.cluster = cluster
@@ -163,6 +167,7 @@ class KindCache:
                 raise
             except Exception as exc:
                 self.connected = False
+                self.last_error = exc if isinstance(exc, KubeError) else None
                 level = logging.WARNING if isinstance(exc, KubeError) else logging.ERROR
                 log.log(level, "informer %s/%s: %s; retrying in %.1f s", self.cluster.name, self.kind.name,
                         exc, backoff, exc_info=not isinstance(exc, KubeError))
@@ -214,6 +219,7 @@ class KindCache:
                 self._announce_relist(old, fresh)
         self.resource_version = metadata.get("resourceVersion")
         self.relists += 1
+        self.last_error = None
         self.synced = True
         self._confirm()
         self.synced_event.set()
@@ -346,13 +352,20 @@ class ClusterCaches:
         return cache if cache.synced else None
 
     async def synced(self, kind: ResourceKind, *, timeout_s: float) -> KindCache:
-        """The kind's cache once it has listed (a derived kind has no other source); 50200 after `timeout_s`."""
+        """The kind's cache once it has listed (a derived kind has no other source); the API server's refusal of
+        the list when it refuses (401/403), 50200 after `timeout_s`."""
         cache = self.cache_for(kind)
-        try:
-            await asyncio.wait_for(cache.synced_event.wait(), timeout_s)
-        except TimeoutError:
-            raise UnavailableError(f"{kind.name} are not listed yet (not listed within {timeout_s:.0f} s)",
-                                   status=503, cluster=self.cluster.name) from None
+        deadline = time.monotonic() + timeout_s
+        while not cache.synced_event.is_set():
+            error, remaining = cache.last_error, deadline - time.monotonic()
+            if error is not None and error.status in (401, 403):
+                raise type(error)(f"{kind.name} cannot be listed: {error.message}", status=error.status,
+                                  reason=error.reason, body=error.body, cluster=error.cluster)
+            if remaining <= 0:
+                raise UnavailableError(f"{kind.name} are not listed yet (not listed within {timeout_s:.0f} s)",
+                                       status=503, cluster=self.cluster.name)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(cache.synced_event.wait(), min(remaining, SYNC_POLL_S))
         return cache
 
     async def rediscovered(self, registry: Iterable[ResourceKind]) -> None:

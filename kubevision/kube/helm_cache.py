@@ -65,6 +65,11 @@ class ReleaseCache(KindCache):
         self._records: dict[Key, dict[tuple[str, str], Obj]] = {}
 
     @property
+    def last_error(self) -> KubeError | None:  # type: ignore[override]
+        """Why a driver's records could not be listed or watched (None while both are fine)."""
+        return next((informer.last_error for informer in self.informers if informer.last_error), None)
+
+    @property
     def stale(self) -> bool:
         """Stale while either driver's informer is (or before they started)."""
         return not self.informers or any(informer.stale for informer in self.informers)

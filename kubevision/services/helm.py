@@ -189,7 +189,7 @@ class HelmService:
         if len(name) > MAX_RELEASE_NAME_CHARS or not _RELEASE_NAME.match(name):
             raise ApiError(ErrorCode.PARAM_INVALID, f"{name!r} is not a Helm release name (lower-case letters, "
                                                     f"digits, '-' and '.', at most {MAX_RELEASE_NAME_CHARS})")
-        scope = await AccessScope.open(context, self.clusters, cluster_id, HELM_RELEASES.name, namespace=namespace,
+        scope = await AccessScope.open(context, self.clusters, cluster_id, HELM_RELEASES.qualified, namespace=namespace,
                                        verb=verb)
         scope.require_namespace()
         return scope
@@ -275,8 +275,21 @@ class HelmService:
             "computedValues": computed, "manifest": manifest,
             "hooks": [{key: hook.get(key) for key in ("name", "kind", "path", "events", "weight", "delete_policies",
                                                       "last_run", "manifest")} for hook in hooks],
-            "objects": [obj.describe("listed") for obj in objects], "revealed": revealing,
+            "objects": [self._live(scope, obj) for obj in objects], "revealed": revealing,
         }
+
+    @staticmethod
+    def _live(scope: AccessScope, obj: ManifestObject) -> Obj:
+        """A manifest object with its live state where a cache holds its kind and the caller may read it: `exists`
+        and the table row's `status` (both None when not known without asking the API server)."""
+        line: Obj = {**obj.describe("listed"), "exists": None, "status": None}
+        if obj.kind is None or not scope.for_kind(obj.kind, namespace=obj.namespace).may(Verb.READ):
+            return line
+        cache = scope.cluster.caches.for_reads(obj.kind)
+        if cache is None:
+            return line
+        entry = cache.get(obj.namespace, obj.name)
+        return {**line, "exists": entry is not None, "status": entry.row.get("status") if entry else None}
 
     async def history(self, context: RequestContext, cluster_id: int, *, namespace: str, name: str) -> list[Obj]:
         """Every revision, newest first: revision, status, chart, app version, description, updated."""
@@ -393,7 +406,7 @@ class HelmService:
         """Roll the release back to `revision` (see the module docstring); with `dry_run`, only the plan, the diffs
         and the API server's validation of every object."""
         fields: Obj = {**context.audit_fields(), "cluster_id": cluster_id, "namespace": namespace,
-                       "resource": HELM_RELEASES.name}
+                       "resource": HELM_RELEASES.qualified}
         detail: Obj = {"revision": revision}
         try:
             if revision < 1:
@@ -484,7 +497,7 @@ class HelmService:
                         keep_history: bool = False, dry_run: bool = False) -> Obj:
         """`helm uninstall` (see the module docstring); with `dry_run`, what would be deleted."""
         fields: Obj = {**context.audit_fields(), "cluster_id": cluster_id, "namespace": namespace,
-                       "resource": HELM_RELEASES.name}
+                       "resource": HELM_RELEASES.qualified}
         detail: Obj = {"keepHistory": keep_history}
         try:
             scope = await self._open(context, cluster_id, namespace, name, Verb.DELETE)

@@ -26,7 +26,7 @@ from kubevision.kube.errors import InvalidError, KubeError
 from kubevision.kube.manifests import check_manifest_body, dump_yaml_off_loop, load_manifests, off_loop
 from kubevision.kube.masking import unmask_secret, withhold_values
 from kubevision.kube.objects import unified_diff
-from kubevision.kube.registry import Capability, builtin_plurals
+from kubevision.kube.registry import Capability, ResourceKind, builtin_plurals
 from kubevision.services.access import AccessScope, require_cluster
 from kubevision.services.audit import AuditLog
 from kubevision.services.context import ObjectRef, RequestContext
@@ -137,6 +137,15 @@ class _Change:
         self.audit.record(self.action, code=int(code_for(error)), name=self.name, detail=self.detail, **fields)
 
 
+def refuse_derived(kind: ResourceKind) -> None:
+    """40002 for a kind KubeVision derives from other objects (Helm releases): the API server has no such objects
+    to write; releases change through their own routes."""
+    if kind.derived:
+        raise ApiError(ErrorCode.PARAM_INVALID, f"{kind.name or kind.qualified} are not objects of the API server; "
+                                                "use /clusters/{id}/namespaces/{ns}/helm/releases/{name} (rollback, "
+                                                "uninstall) to change a release")
+
+
 class ResourceWriter:
     """Authorized, audited changes to Kubernetes objects of every cluster."""
 
@@ -167,6 +176,7 @@ class ResourceWriter:
         """Open the change's scope (the refusal row names it once it is open)."""
         change.scope = await AccessScope.open(change.context, self.clusters, change.cluster_id, change.resource or "",
                                               namespace=change.namespace, verb=verb)
+        refuse_derived(change.scope.kind)
         return change.scope
 
     @staticmethod
@@ -285,6 +295,7 @@ class ResourceWriter:
         """Ask the API server to validate a create (no `name`) or update; return the diff and causes."""
         scope = await AccessScope.open(context, self.clusters, cluster_id, resource, namespace=namespace,
                                        verb=Verb.WRITE)
+        refuse_derived(scope.kind)
         await check_manifest_body(body)
         scope = self._body_scope(scope, body)
         scope.require(Verb.WRITE)
@@ -363,6 +374,7 @@ class ResourceWriter:
                 if kind is None:
                     raise ApiError(ErrorCode.PARAM_INVALID,
                                    f"the cluster does not serve {document['apiVersion']} {document['kind']}")
+                refuse_derived(kind)
                 ns = (metadata.get("namespace") or namespace or "default") if kind.namespaced else None
                 if ns:
                     metadata["namespace"] = ns

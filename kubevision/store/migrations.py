@@ -15,7 +15,14 @@ import sqlalchemy as sa
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 
-from kubevision.store.models import favorites, login_failures, metadata, port_forwards, terminal_sessions
+from kubevision.store.models import (
+    change_requests,
+    favorites,
+    login_failures,
+    metadata,
+    port_forwards,
+    terminal_sessions,
+)
 
 schema_migrations = sa.Table(
     "schema_migrations",
@@ -54,6 +61,7 @@ MIGRATIONS: list[tuple[str, Callable[[Operations], None]]] = [
     ("0004_login_failures", lambda op: login_failures.create(op.get_bind(), checkfirst=True)),
     ("0005_audit_outcome_nullable", _audit_outcome_nullable),
     ("0006_port_forwards", lambda op: port_forwards.create(op.get_bind(), checkfirst=True)),
+    ("0007_change_requests", lambda op: change_requests.create(op.get_bind(), checkfirst=True)),
 ]
 
 

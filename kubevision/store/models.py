@@ -193,3 +193,31 @@ port_forwards = sa.Table(
     sa.Column("local_port", sa.Integer, nullable=False),  # the port it listened on (kept across restarts)
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
+
+# Changes an AI agent asked for through MCP, waiting for a person's approval (services/approvals.py).
+change_requests = sa.Table(
+    "change_requests",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("username", String(64), nullable=False),
+    sa.Column("token_version", sa.Integer, nullable=False),  # the requester's, to re-check them at approval
+    sa.Column("via_api_key", sa.Boolean, nullable=False),
+    sa.Column("client", String(200), nullable=False),  # the agent's User-Agent
+    sa.Column("client_ip", String(64), nullable=False),
+    sa.Column("action", String(16), nullable=False),  # apply, scale, restart, delete
+    sa.Column("cluster_id", sa.Integer, nullable=False),
+    sa.Column("resource", String(253), nullable=False),
+    sa.Column("namespace", String(253), nullable=True),
+    sa.Column("name", String(253), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),  # JSON: the manifest, or {"replicas": n}
+    sa.Column("diff", sa.Text, nullable=False),  # what the dry run showed the requester
+    sa.Column("status", String(16), nullable=False, index=True),  # pending, approved, denied, expired, done, failed
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("decided_by", String(64), nullable=True),
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("comment", String(1000), nullable=True),
+    sa.Column("outcome_code", sa.Integer, nullable=True),
+    sa.Column("outcome_message", String(1000), nullable=True),
+)

@@ -4,6 +4,7 @@ read-only server, API keys, masking of Secret values, and the transport's refusa
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import json
@@ -17,6 +18,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
 
 from kubevision.api.mcp_tools import MAX_ROWS, TOOLS
+from kubevision.services import approvals
 from tests.envtest.kubelet import KubeletStandIn
 from tests.helpers import ApiSession, wait_until
 from tests.kube.conftest import cluster_id, configmap, make_user
@@ -100,7 +102,10 @@ async def test_handshake_and_tool_listing(admin: ApiSession) -> None:
             "search", "overview", "topology", "rollout_history", "dry_run_manifest"} <= set(tools)
     for tool in tools.values():
         assert tool.description and tool.input_schema["type"] == "object"
-        assert tool.annotations.read_only_hint is True
+    changes = {name for name, tool in tools.items() if not tool.annotations.read_only_hint}
+    assert changes == {"apply_manifest", "scale_workload", "restart_workload", "delete_resource"}
+    assert all("approve" in tools[name].description for name in changes)
+    assert tools["delete_resource"].annotations.destructive_hint is True
     assert tools["pod_logs"].input_schema["required"] == ["cluster", "namespace", "pod"]
 
 
@@ -233,8 +238,15 @@ async def test_a_readonly_user_cannot_change_anything(admin: ApiSession, cid: in
         got = await call(session, "get_resource", cluster=cid, resource="configmaps", name="settings",
                          namespace=namespace)
         assert got["object"]["data"] == {"mode": "fast"}
-        listed = await session.list_tools()
-        assert all(tool.annotations.read_only_hint for tool in listed.tools)
+        for tool, arguments in (("apply_manifest", {"manifest": configmap("settings", namespace, mode="slow")}),
+                                ("scale_workload", {"name": "web", "replicas": 3}),
+                                ("restart_workload", {"name": "web"}),
+                                ("delete_resource", {"name": "settings"})):
+            resource = "configmaps" if tool in ("apply_manifest", "delete_resource") else "deployments"
+            await refused(session, tool, 40300, cluster=cid, resource=resource, namespace=namespace, **arguments)
+    assert await admin.ok("GET", "/approvals") == []  # refused at once: nothing waits for anyone
+    refusals = await admin.ok("GET", "/audit-logs?action=change.request")
+    assert {(row["username"], row["code"]) for row in refusals} == {("mcp-readonly", 40300)}
 
 
 @pytest.mark.parametrize("settings_overrides", [{"read_only": True}], indirect=True)
@@ -297,3 +309,93 @@ async def test_transport_rules(admin: ApiSession) -> None:
     for method in ("GET", "DELETE"):
         status, response_headers, body = await post(admin, None, headers=auth, method=method)
         assert status == 405 and response_headers["Allow"] == "POST" and body["error"]["code"] == -32600
+
+
+async def pending_request(approver: ApiSession) -> dict[str, Any]:
+    """The one pending change request, once the agent's call has stored it."""
+    async def pending() -> list[dict[str, Any]]:
+        return await approver.ok("GET", "/approvals?status=pending")
+    requests = await wait_until(pending, what="a pending change request")
+    assert len(requests) == 1, requests
+    return requests[0]
+
+
+async def test_a_change_waits_for_approval_and_then_runs(admin: ApiSession, cid: int, namespace: str) -> None:
+    await create(admin, cid, namespace, "configmaps", configmap("settings", namespace, mode="fast"))
+    agent = await make_user(admin, "mcp-agent", "ops")
+    readonly = await make_user(admin, "mcp-bystander", "readonly")
+    async with mcp_session(agent) as session:
+        call_task = asyncio.ensure_future(session.call_tool("apply_manifest", {
+            "cluster": cid, "resource": "configmaps", "manifest": configmap("settings", namespace, mode="slow")}))
+        request = await pending_request(admin)
+        assert (request["action"], request["name"], request["requestedBy"]) == ("apply", "settings", "mcp-agent")
+        assert "-  mode: fast" in request["diff"] and "+  mode: slow" in request["diff"]
+        assert not call_task.done()
+        # Someone who may not do the change neither sees nor decides it.
+        assert await readonly.ok("GET", "/approvals") == []
+        await readonly.fails("POST", f"/approvals/{request['id']}/approve", 40400, json={})
+        decided = await admin.ok("POST", f"/approvals/{request['id']}/approve", json={"comment": "go ahead"})
+        assert (decided["status"], decided["decidedBy"], decided["outcomeCode"]) == ("done", "admin", 0), decided
+        result = await asyncio.wait_for(call_task, 10)
+    assert not result.is_error and result.structured_content["status"] == "done"
+    assert "approved by admin" in result.content[0].text
+    current = await admin.ok("GET", f"/clusters/{cid}/resources/configmaps/settings?namespace={namespace}")
+    assert current["data"] == {"mode": "slow"}
+    await admin.fails("POST", f"/approvals/{request['id']}/deny", 40901, json={})
+    approvals = await admin.ok("GET", "/audit-logs?action=change.approve")
+    assert [(row["username"], row["code"], row["detail"]["requestedBy"]) for row in approvals] == [
+        ("admin", 0, "mcp-agent")]
+    replaced = await admin.ok("GET", "/audit-logs?action=resource.update")
+    assert [(row["username"], row["name"]) for row in replaced] == [("mcp-agent", "settings")]
+
+
+async def test_a_denied_change_does_nothing(admin: ApiSession, cid: int, namespace: str) -> None:
+    await create(admin, cid, namespace, "configmaps", configmap("settings", namespace, mode="fast"))
+    agent = await make_user(admin, "mcp-agent", "ops")
+    async with mcp_session(agent) as session:
+        call_task = asyncio.ensure_future(session.call_tool("delete_resource", {
+            "cluster": cid, "resource": "configmaps", "name": "settings", "namespace": namespace}))
+        request = await pending_request(admin)
+        assert request["diff"].startswith("delete configmaps/settings")
+        await admin.ok("POST", f"/approvals/{request['id']}/deny", json={"comment": "not in production"})
+        result = await asyncio.wait_for(call_task, 10)
+    assert result.structured_content["status"] == "denied"
+    assert "not in production" in result.content[0].text
+    await admin.ok("GET", f"/clusters/{cid}/resources/configmaps/settings?namespace={namespace}")
+
+
+@pytest.mark.parametrize("settings_overrides", [{"mcp_approval_wait_s": 0}], indirect=True)
+async def test_pending_then_expired_or_requester_lost_the_right(admin: ApiSession, cid: int, namespace: str,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    await create(admin, cid, namespace, "configmaps", configmap("settings", namespace, mode="fast"))
+    agent_user = await admin.ok("POST", "/users", json={"username": "mcp-agent", "password": "password-123",
+                                                        "role": "ops"})
+    agent = await admin.login("mcp-agent", "password-123")
+    scale = {"cluster": cid, "resource": "configmaps", "namespace": namespace}
+    async with mcp_session(agent) as session:
+        monkeypatch.setattr(approvals, "REQUEST_TTL_S", 1)
+        early = await call(session, "apply_manifest", **scale, manifest=configmap("settings", namespace, mode="a"))
+        assert early["status"] == "pending"
+        assert "get_change_request" in (await session.call_tool("get_change_request", {"id": early["id"]})
+                                        ).content[0].text
+        monkeypatch.setattr(approvals, "REQUEST_TTL_S", 600)
+        late = await call(session, "apply_manifest", **scale, manifest=configmap("settings", namespace, mode="b"))
+        await asyncio.sleep(1.2)
+        assert (await call(session, "get_change_request", id=early["id"]))["status"] == "expired"
+    await admin.fails("POST", f"/approvals/{early['id']}/approve", 40901, json={})
+    # A Secret asked for: its values appear nowhere a person or the agent reads the request.
+    async with mcp_session(agent) as session:
+        secret_request = await session.call_tool("apply_manifest", {"cluster": cid, "resource": "secrets",
+                                                                    "namespace": namespace, "manifest": secret("db")})
+    listed = await admin.call("GET", "/approvals")
+    audited = await admin.call("GET", "/audit-logs?action=change.request")
+    for shown in (json.dumps(secret_request.structured_content), secret_request.content[0].text, json.dumps(listed),
+                  json.dumps(audited)):
+        assert SECRET_PLAIN not in shown and SECRET_B64 not in shown
+    assert secret_request.structured_content["payload"]["manifest"]["data"] == {"password": "********"}
+    # The requester is readonly by the time someone approves: nothing runs.
+    await admin.ok("PUT", f"/users/{agent_user['id']}", json={"role": "readonly"})
+    decided = await admin.ok("POST", f"/approvals/{late['id']}/approve", json={})
+    assert decided["status"] == "failed" and decided["outcomeCode"] in (40300, 40101), decided
+    current = await admin.ok("GET", f"/clusters/{cid}/resources/configmaps/settings?namespace={namespace}")
+    assert current["data"] == {"mode": "fast"}

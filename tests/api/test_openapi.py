@@ -46,7 +46,10 @@ async def test_document_is_valid_looking_openapi_31(client) -> None:
             assert operation["summary"] and operation["tags"]
             assert "200" in operation["responses"]
             schema = operation["responses"]["200"]["content"]["application/json"]["schema"]
-            assert {"$ref": "#/components/schemas/Envelope"} in schema["allOf"]
+            if operation.get("x-json-rpc"):  # the MCP endpoint: JSON-RPC, a deliberate exception to the envelope
+                assert path == "/api/v1/mcp" and schema["properties"]["jsonrpc"] == {"const": "2.0"}
+            else:
+                assert {"$ref": "#/components/schemas/Envelope"} in schema["allOf"]
             path_params = {p["name"] for p in operation["parameters"] if p["in"] == "path"}
             assert path_params == declared, (method, path)
             if "requestBody" in operation:
@@ -142,3 +145,11 @@ async def test_credential_routes_are_documented_as_session_only(client) -> None:
                      for method, operation in operations.items() if operation.get("x-before-password-change")}
     assert before_change == {("get", "/api/v1/users/me"), ("put", "/api/v1/users/me/password"),
                              ("post", "/api/v1/auth/logout-all"), ("get", "/api/v1/info")}
+
+
+async def test_the_mcp_endpoint_is_documented_as_json_rpc(client) -> None:
+    document = await openapi_document(client)
+    post = document["paths"]["/api/v1/mcp"]["post"]
+    assert post["x-json-rpc"] is True and "JSON-RPC" in post["description"] and "envelope" in post["description"]
+    assert {"200", "202", "401", "403"} <= set(post["responses"]) and post["x-access"] == "user"
+    assert "security" not in post  # a bearer token or an API key, as every user route

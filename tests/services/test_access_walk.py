@@ -38,6 +38,7 @@ import yaml
 from aiohttp import web
 
 from kubevision.api.routing import API_PREFIX, RouteSpec, spec_of
+from tests import helm_records
 from tests.envtest.controlplane import ControlPlane
 from tests.envtest.kubelet import KubeletStandIn
 from tests.envtest.namespaces import create_namespace_sync, delete_namespace_sync
@@ -55,6 +56,9 @@ WATCH_EVENT_TIMEOUT_S = 15.0
 _AUTH = "authentication of the caller itself: no cluster, namespace or object in it"
 _USERS = "user administration (admin only): accounts and grants, not cluster objects"
 _OWN = "the caller's own data (API keys, bookmarks), holding only what they stored themselves"
+_MCP = ("MCP and its change requests: JSON-RPC tools over the same services, and approvals decided through the "
+        "access scope of the change; walked as a namespace-limited, a readonly and a read-only-server caller in "
+        "tests/api/test_mcp.py")
 EXEMPT: dict[tuple[str, str], str] = {
     ("POST", "/auth/login"): _AUTH, ("POST", "/auth/2fa/verify"): _AUTH, ("POST", "/auth/refresh"): _AUTH,
     ("POST", "/auth/logout"): _AUTH, ("POST", "/auth/logout-all"): _AUTH, ("POST", "/auth/bootstrap"): _AUTH,
@@ -68,6 +72,9 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("POST", "/users/{id}/reset-password"): _USERS, ("POST", "/users/{id}/reset-2fa"): _USERS,
     ("GET", "/info"): "server version and settings: nothing of any cluster",
     ("GET", "/openapi.json"): "the public API description: nothing of any cluster",
+    ("POST", "/mcp"): _MCP, ("GET", "/mcp"): _MCP, ("DELETE", "/mcp"): _MCP,
+    ("GET", "/approvals"): _MCP, ("GET", "/approvals/{id}"): _MCP, ("POST", "/approvals/{id}/approve"): _MCP,
+    ("POST", "/approvals/{id}/deny"): _MCP,
 }
 
 # The kinds a `{resource}` parameter is filled with; `SHORT` names the walk's object of each kind.
@@ -75,6 +82,8 @@ SHORT = {"configmaps": "cm", "secrets": "sec", "deployments": "dep", "pods": "po
          "services": "svc", "resourcequotas": "quota", "events": "event"}
 RESOURCES = (*SHORT, "namespaces", "nodes")
 SECRET_VALUES = {"a": "walk-a-value-51d7c3", "b": "walk-b-value-9e04aa"}
+# A Helm release in each namespace (records as Helm writes them), whose values and manifest hold a Secret value.
+HELM_RELEASE = "walk-release"
 PATH_PARAM = re.compile(r"{(\w+)(?::[^}]*)?}")
 
 
@@ -178,6 +187,8 @@ def _name_for(path: str, resource: str | None, world: World) -> str:
     kind = before.group(1) if before else None
     if kind == "{kind}":
         kind = "deployments"
+    if kind == "releases":  # /helm/releases/{name}: the world's Helm release
+        return HELM_RELEASE
     if kind not in (*SHORT, "nodes"):
         pytest.fail(f"cannot fill {{name}} of {path}: teach the walk which object it names")
     return world.name_of(kind)
@@ -204,6 +215,7 @@ def _body(spec: RouteSpec, resource: str | None, world: World) -> Any:
             configmap(world.name_of("configmaps"), theirs, note="applied by the walk"))},
         "/clusters/{id}/namespaces/{ns}/{kind}/{name}/scale": {"replicas": 3},
         "/clusters/{id}/namespaces/{ns}/deployments/{name}/rollback": {"revision": 1},
+        "/clusters/{id}/namespaces/{ns}/helm/releases/{name}/rollback": {"revision": 1},
         "/clusters": {"name": "walk-new-cluster", "kubeconfig": "apiVersion: v1\nkind: Config\n"},
     }
     if spec.path in bodies:
@@ -222,7 +234,7 @@ def calls_of(spec: RouteSpec, world: World, *, clusters: tuple[int, ...]) -> Ite
         pytest.fail(f"cannot fill {sorted(unknown)} of {spec.method} {spec.path}: teach the walk or exempt it")
     query_names = {q.name for q in spec.query}
     required = {q.name for q in spec.query if q.required} - {"ticket"}
-    fixed = {"q": "walk", "labelSelector": "app=walk-b"}
+    fixed = {"q": "walk", "labelSelector": "app=walk-b", "from": "1", "to": "1"}
     if required - fixed.keys():
         pytest.fail(f"cannot fill the query {sorted(required - fixed.keys())} of {spec.method} {spec.path}")
     base = [(name, fixed[name]) for name in sorted(required)]
@@ -426,6 +438,9 @@ async def world(admin: ApiSession, cid: int, nobody_cid: int, namespace: str, th
             await admin.ok("POST", f"/clusters/{cid}/resources/{resource}?namespace={ns}",
                            json=manifest(resource, side, ns))
         await wait_running(admin, cid, ns, object_name(side, "pods"))
+        release = helm_records.release(HELM_RELEASE, ns, 1, config={"password": SECRET_VALUES[side]},
+                                       manifest=helm_records.secret_doc("walk-release-db", SECRET_VALUES[side]))
+        await admin.ok("POST", f"/clusters/{cid}/resources/secrets?namespace={ns}", json=helm_records.record(release))
     current = {}
     for resource in RESOURCES:
         name = {"namespaces": theirs, "nodes": NODE}.get(resource) or object_name("b", resource)

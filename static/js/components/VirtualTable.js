@@ -12,6 +12,7 @@
  */
 import { html, cx, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, useId } from "../lib/ui.js";
 import { compareKeys, sortKey } from "../lib/format.js";
+import { compareSortKeys } from "../lib/tableSort.js";
 import { Icon } from "./Icon.js";
 
 const CHECKBOX_WIDTH_PX = 40;
@@ -27,6 +28,9 @@ const CHECKBOX_WIDTH_PX = 40;
  * @property {boolean} [sortable] default true
  * @property {(row: any) => any} value raw value (sorting, default text)
  * @property {(row: any) => any} [render] cell content; defaults to the value as text
+ * @property {(row: any, now: number) => Array<number|string>} [sortKey] the row's key when sorting by this column
+ *   (lib/tableSort.js `columnSortKey`, compared with `compareSortKeys`; `now` is one instant per sort); without it
+ *   the value's generic `sortKey` (lib/format.js)
  */
 
 /**
@@ -247,10 +251,14 @@ function sortRows(rows, columns, sort) {
   const column = columns.find((c) => c.key === sort.key);
   if (!column) return rows;
   const factor = sort.dir === "desc" ? -1 : 1;
+  const now = Date.now();
+  const [key, compare] = column.sortKey
+    ? [(row) => column.sortKey(row, now), compareSortKeys]
+    : [(row) => sortKey(column.value(row)), compareKeys];
   // Decorate once so a 10k-row sort computes each key a single time.
   return rows
-    .map((row, index) => ({ row, index, key: sortKey(column.value(row)) }))
-    .sort((a, b) => compareKeys(a.key, b.key) * factor || a.index - b.index)
+    .map((row, index) => ({ row, index, key: key(row) }))
+    .sort((a, b) => compare(a.key, b.key) * factor || a.index - b.index)
     .map((entry) => entry.row);
 }
 

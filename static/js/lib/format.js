@@ -1,15 +1,34 @@
 /** Small display helpers shared by tables and pages (pure functions, no DOM). */
 
-/** @type {Array<[string, number]>} */
-const UNITS = [
-  ["d", 86400],
-  ["h", 3600],
-  ["m", 60],
-  ["s", 1],
-];
+/**
+ * kubectl's rendering of a duration (apimachinery's `duration.HumanDuration`, the API server's Table printer for
+ * ages and a Job's DURATION): "45s" below 2 minutes, "3m2s" below 10, "25m" below 3 hours, "5h20m" below 8,
+ * "20h" below 2 days, "3d5h" below 8, "30d" below 2 years, "2y45d" below 8, then "9y".
+ * @param {number} seconds
+ * @returns {string}
+ */
+export function humanDuration(seconds) {
+  const whole = Math.trunc(seconds);
+  if (whole < -1) return "<invalid>";
+  if (whole < 0) return "0s";
+  if (whole < 120) return `${whole}s`;
+  const minutes = Math.floor(whole / 60);
+  if (minutes < 10) return whole % 60 ? `${minutes}m${whole % 60}s` : `${minutes}m`;
+  if (minutes < 180) return `${minutes}m`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 8) return minutes % 60 ? `${hours}h${minutes % 60}m` : `${hours}h`;
+  if (hours < 48) return `${hours}h`;
+  const days = Math.floor(hours / 24);
+  if (hours < 24 * 8) return hours % 24 ? `${days}d${hours % 24}h` : `${days}d`;
+  if (hours < 24 * 365 * 2) return `${days}d`;
+  const years = Math.floor(days / 365);
+  if (hours < 24 * 365 * 8) return days % 365 ? `${years}y${days % 365}d` : `${years}y`;
+  return `${years}y`;
+}
 
 /**
- * kubectl-style age of a timestamp: "45s", "12m", "3h20m", "5d".
+ * kubectl-style age of a timestamp ("45s", "3m2s", "5h20m", "3d5h"; `humanDuration`). A timestamp ahead of the
+ * browser's clock (the two clocks differ a little) shows "0s", not kubectl's "<invalid>".
  * @param {string|number|Date} value ISO string, epoch milliseconds or Date
  * @param {number} [now] epoch milliseconds
  * @returns {string}
@@ -17,17 +36,7 @@ const UNITS = [
 export function formatAge(value, now = Date.now()) {
   const time = value instanceof Date ? value.getTime() : typeof value === "number" ? value : Date.parse(value);
   if (Number.isNaN(time)) return String(value ?? "");
-  let seconds = Math.max(0, Math.floor((now - time) / 1000));
-  const parts = [];
-  for (const [unit, size] of UNITS) {
-    if (seconds >= size || (unit === "s" && parts.length === 0)) {
-      parts.push(`${Math.floor(seconds / size)}${unit}`);
-      seconds %= size;
-    }
-    if (parts.length === 2) break;
-  }
-  // Like kubectl: one unit once the age is in days, two below that.
-  return parts[0]?.endsWith("d") ? parts[0] : parts.join("");
+  return humanDuration(Math.max(0, (now - time) / 1000));
 }
 
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;

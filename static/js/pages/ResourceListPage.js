@@ -3,10 +3,14 @@
  * keeps it current over the shared watch socket, and offers a label selector (applied by the server, to
  * the list and to the watch, and kept in the URL as ?labelSelector=), filter, sort, multi-select batch
  * delete / restart (with a per-item result summary) and a Create button. Filtering and sorting run
- * in the browser over the loaded rows, so they are instant at 10k rows. Actions GET /kinds does not offer
- * (the kind cannot, or the user may not) are not shown.
+ * in the browser over the loaded rows, so they are instant at 10k rows; sorting by a column gives the server's
+ * `sort` order for it (lib/tableSort.js). The server's wide (priority 1) columns show with Wide, as
+ * `kubectl get -o wide`; a column chooser shows or hides any column; both are remembered per kind in this
+ * browser (state/preferences.js). Actions GET /kinds does not offer (the kind cannot, or the user may not) are
+ * not shown.
  */
 import { html, cx, useEffect, useMemo, useState } from "../lib/ui.js";
+import { useStore } from "../lib/store.js";
 import { formatCount } from "../lib/format.js";
 import { kindLabel } from "../lib/kinds.js";
 import { batchDelete, batchRestart } from "../api/resources.js";
@@ -15,12 +19,17 @@ import { ALL_NAMESPACES, Link, navigate, paths, updateQuery } from "../router.js
 import { DataTable } from "../components/DataTable.js";
 import { BatchDialog } from "../components/BatchDialog.js";
 import { Icon } from "../components/Icon.js";
+import { ColumnChooser } from "../components/ColumnChooser.js";
+import { ToggleButton } from "../components/ToggleButton.js";
+import { preferences, setColumnChoice } from "../state/preferences.js";
 import { rowKey, tableColumns } from "./resourceColumns.js";
 import { FavoriteToggle } from "./FavoriteToggle.js";
 import { useLiveTable } from "./useLiveTable.js";
 
 const BATCH_LIMIT = 100; // the batch endpoints take at most 100 items per call
 const FILTER_DEBOUNCE_MS = 200;
+/** A kind whose columns were never chosen: the default ones (one object, so memoised columns stay the same). */
+const NO_CHOICE = {};
 
 /**
  * @param {{clusterId: string, namespace: string, resource: string, kind: object, query: URLSearchParams}} props
@@ -37,8 +46,6 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query }
     clusterId, resource, namespace: apiNamespace, labelSelector, errorTitle: `Could not list ${title.toLowerCase()}`,
   });
 
-  const sortParam = query.get("sort") ?? "name";
-  const sort = { key: sortParam.replace(/^-/, ""), dir: sortParam.startsWith("-") ? "desc" : "asc" };
 
   // A new list (reload, resync, other target) starts with nothing selected.
   useEffect(() => setSelected(new Set()), [list.loadId]);
@@ -57,10 +64,21 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query }
   const allRows = list.rows;
   const rows = useMemo(() => filterRows(allRows, filter), [allRows, filter]);
   const showNamespace = kind.namespaced !== false && apiNamespace === "";
-  const columns = useMemo(
+  const allColumns = useMemo(
     () => tableColumns(list.columns, { clusterId, resource, showNamespace }),
     [list.columns, clusterId, resource, showNamespace],
   );
+  const choice = useStore(preferences, (prefs) => prefs.tableColumns)?.[resource] ?? NO_CHOICE;
+  const shown = (column) => column.key === "name" || (choice.shown?.[column.key] ?? (column.priority === 0 || Boolean(choice.wide)));
+  const columns = useMemo(() => allColumns.filter(shown), [allColumns, choice]);
+  const setWide = (wide) => setColumnChoice(resource, { ...choice, wide });
+  const toggleColumn = (key, on) => setColumnChoice(resource, { ...choice, shown: { ...choice.shown, [key]: on } });
+
+  // Sort by a column that is not shown (hidden since, or not this kind's): by name instead.
+  const sortParam = query.get("sort") ?? "name";
+  const sortKey = sortParam.replace(/^-/, "");
+  const sort = columns.some((c) => c.key === sortKey)
+    ? { key: sortKey, dir: sortParam.startsWith("-") ? "desc" : "asc" } : { key: "name", dir: "asc" };
   const can = abilities(kind);
   const selectable = can.delete || can.restart;
 
@@ -129,6 +147,11 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query }
       </label>
       ${filter && html`<span class="toolbar-note">${formatCount(rows.length)} match${rows.length === 1 ? "" : "es"}</span>`}
       <div class="toolbar-spacer"></div>
+      ${allColumns.some((c) => c.priority > 0) && html`<${ToggleButton} label="Wide" pressed=${Boolean(choice.wide)}
+        onChange=${setWide} title="Show the wide columns (kubectl get -o wide)" />`}
+      <${ColumnChooser} columns=${allColumns.map((c) => ({ key: c.key, label: c.label, shown: shown(c), locked: c.key === "name", wide: c.priority > 0 }))}
+        onToggle=${toggleColumn} onReset=${() => setColumnChoice(resource, null)}
+        customized=${Boolean(choice.wide || Object.keys(choice.shown ?? {}).length)} />
       ${selected.size > 0 && html`<div class="selection-bar" role="status">
         <span><strong>${formatCount(selected.size)}</strong> selected</span>
         <button type="button" class="button button-ghost" onClick=${() => setSelected(new Set())}>Clear</button>

@@ -1,15 +1,19 @@
 /**
- * Turn the server's table view (`columns: [{name, type}]`, `rows: [{name, namespace, cells}]`)
- * into VirtualTable columns: widths by column meaning, status pills, relative ages, a Name link.
+ * Turn the server's table view (`columns: [{id, name, type, priority}]`, `rows: [{name, namespace, cells}]`)
+ * into VirtualTable columns: widths by column meaning, status pills, relative ages and durations, a Name link,
+ * each sorted by its type as the server sorts it (lib/tableSort.js).
  */
 import { html } from "../lib/ui.js";
 import { Link, paths } from "../router.js";
 import { StatusBadge } from "../components/StatusBadge.js";
-import { Age } from "../components/Age.js";
+import { Age, Duration } from "../components/Age.js";
+import { columnSortKey } from "../lib/tableSort.js";
 
 const STATUS_NAMES = /^(status|phase|ready|state|condition|health)$/i;
 const AGE_NAMES = /^(age|created|creationtimestamp|last seen|lastseen)$/i;
-const NUMBER_TYPES = new Set(["number", "integer", "int", "float"]);
+// Right-aligned, as numbers are in VirtualTable.
+const NUMBER_TYPES = new Set(["number", "integer", "int", "float", "quantity"]);
+const NONE = "<none>";
 const DATE_TYPES = new Set(["date", "date-time", "datetime", "timestamp", "age", "time"]);
 
 /** @type {Array<[RegExp, number, number]>} */
@@ -31,32 +35,32 @@ function widthFor(name) {
 }
 
 /**
- * Build VirtualTable columns.
- * @param {Array<{name: string, type?: string}>} serverColumns
+ * Build VirtualTable columns, one per server column (wide ones included: the page picks the visible ones), keyed by
+ * the server's column id (so `?sort=` means the same as the API's `sort`) and sorted by the column's type.
+ * @param {Array<{id?: string, name: string, type?: string, priority?: number}>} serverColumns
  * @param {{clusterId: string, resource: string, showNamespace: boolean}} context
- * @returns {import("../components/VirtualTable.js").Column[]}
+ * @returns {Array<import("../components/VirtualTable.js").Column & {priority: number}>}
  */
 export function tableColumns(serverColumns, { clusterId, resource, showNamespace }) {
   const columns = [];
-  const hasName = serverColumns.some((c) => /^name$/i.test(c.name));
-  const hasNamespace = serverColumns.some((c) => /^namespace$/i.test(c.name));
-  const nameLink = (row) => html`<${Link} class="cell-link" title=${row.name}
-      href=${paths.detail(clusterId, row.namespace, resource, row.name)}>${row.name}</${Link}>`;
+  const nameLink = (row, text = row.name) => html`<${Link} class="cell-link" title=${text}
+      href=${paths.detail(clusterId, row.namespace, resource, row.name)}>${text}</${Link}>`;
 
-  if (!hasName) columns.push({ key: "name", label: "Name", ...widthFor("name"), value: (row) => row.name, render: nameLink });
-  if (showNamespace && !hasNamespace) {
-    columns.push({ key: "namespace", label: "Namespace", ...widthFor("namespace"), value: (row) => row.namespace });
-  }
   serverColumns.forEach((column, index) => {
     const name = column.name ?? `Column ${index + 1}`;
-    if (/^namespace$/i.test(name) && !showNamespace) return;
+    const id = column.id ?? `c${index}`;
+    if (id === "namespace" && !showNamespace) return;
     const type = String(column.type ?? "").toLowerCase();
     const value = (row) => row.cells?.[index];
-    /** @type {import("../components/VirtualTable.js").Column} */
-    const spec = { key: `c${index}`, label: name, ...widthFor(name), value };
-    if (/^name$/i.test(name)) {
-      spec.key = "name";
-      spec.render = nameLink;
+    /** @type {import("../components/VirtualTable.js").Column & {priority: number}} */
+    const spec = {
+      key: id, label: name, priority: column.priority ?? 0, ...widthFor(name), value,
+      sortKey: columnSortKey({ id, type }, index),
+    };
+    if (id === "name") {
+      spec.render = (row) => nameLink(row, value(row) ?? row.name); // e.g. a default storage class's "(default)"
+    } else if (type === "duration") {
+      spec.render = (row) => html`<${Duration} value=${value(row)} />`;
     } else if (DATE_TYPES.has(type) || AGE_NAMES.test(name)) {
       spec.render = (row) => ageCell(value(row));
     } else if (STATUS_NAMES.test(name) || type === "status") {
@@ -71,8 +75,9 @@ export function tableColumns(serverColumns, { clusterId, resource, showNamespace
   return columns;
 }
 
+/** An age-like cell: a live age for a timestamp, `<none>` where the server has none (as kubectl prints it). */
 function ageCell(value) {
-  if (value === null || value === undefined || value === "") return html`<span class="muted">—</span>`;
+  if (value === null || value === undefined || value === "") return html`<span class="muted">${NONE}</span>`;
   const text = String(value);
   // The server may send a timestamp (rendered as a live relative age) or a preformatted age.
   return /^\d{4}-\d{2}-\d{2}T/.test(text) ? html`<${Age} value=${text} />` : text;

@@ -23,6 +23,7 @@ import { YamlTab } from "./YamlTab.js";
 import { EventsTab } from "./EventsTab.js";
 import { LogsTab } from "./LogsTab.js";
 import { TerminalTab } from "./TerminalTab.js";
+import { HelmTab } from "./HelmTab.js";
 import { WorkloadActions } from "./WorkloadActions.js";
 import { ForwardAction } from "./ForwardAction.js";
 import { FavoriteToggle } from "../FavoriteToggle.js";
@@ -34,6 +35,7 @@ const TABS = [
   { id: "events", label: "Events", render: (p) => html`<${EventsTab} clusterId=${p.clusterId} object=${p.object} />` },
   { id: "logs", label: "Logs", when: (_, can) => can.logs || can.aggregatedLogs, render: (p) => html`<${LogsTab} ...${p} />` },
   { id: "terminal", label: "Terminal", when: (kind) => kindCan(kind, "exec"), render: (p) => html`<${TerminalTab} ...${p} />` },
+  { id: "release", label: "Release", when: (kind) => kindCan(kind, "helm"), render: (p) => html`<${HelmTab} ...${p} />` },
 ];
 
 /** The page state after one watch event (or a fresh read, as MODIFIED) about the shown object. */
