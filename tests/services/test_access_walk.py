@@ -217,6 +217,8 @@ def _body(spec: RouteSpec, resource: str | None, world: World) -> Any:
         "/clusters/{id}/namespaces/{ns}/deployments/{name}/rollback": {"revision": 1},
         "/clusters/{id}/namespaces/{ns}/helm/releases/{name}/rollback": {"revision": 1},
         "/clusters": {"name": "walk-new-cluster", "kubeconfig": "apiVersion: v1\nkind: Config\n"},
+        "/port-forwards": {"cluster": world.cid, "namespace": theirs, "kind": "deployments",
+                           "name": world.name_of("deployments"), "port": 80},
     }
     if spec.path in bodies:
         return bodies[spec.path]

@@ -42,7 +42,8 @@ function kindHas(kind, ...verbs) {
  * @param {Kind[]|null} [kinds] every kind of the cluster (aggregated logs also need the `logs` verb on the
  *   kind that has logs: the pods)
  * @returns {{edit: boolean, delete: boolean, create: boolean, restart: boolean, scale: boolean, reveal: boolean,
- *            logs: boolean, aggregatedLogs: boolean, exec: boolean, portForward: boolean}}
+ *            logs: boolean, aggregatedLogs: boolean, exec: boolean, portForward: boolean, helmRollback: boolean,
+ *            helmUninstall: boolean}}
  *   `portForward`: the kind can be forwarded to, and the user may read it and forward to pods (`portforward`)
  */
 export function abilities(kind, kinds) {
@@ -57,6 +58,8 @@ export function abilities(kind, kinds) {
     logs: kindCan(kind, "logs") && userMay(kind, "logs"),
     aggregatedLogs: kindCan(kind, "aggregated_logs") && userMay(kind, "read") && userMay(kindWith(kinds, "logs"), "logs"),
     exec: kindCan(kind, "exec") && userMay(kind, "exec"),
+    helmRollback: kindCan(kind, "helm") && userMay(kind, "write"),
+    helmUninstall: kindCan(kind, "helm") && userMay(kind, "delete"),
     portForward: kindCan(kind, "port_forward") && userMay(kind, "read")
       && userMay(kind?.name === "pods" ? kind : (kinds ?? []).find((k) => k.name === "pods"), "portforward"),
   };

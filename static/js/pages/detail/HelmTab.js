@@ -6,7 +6,7 @@
  */
 import { html, cx, useEffect, useState } from "../../lib/ui.js";
 import { stringify } from "yaml";
-import { kindCan, userMay } from "../../lib/permissions.js";
+import { userMay } from "../../lib/permissions.js";
 import { releaseDetail, releaseDiff, releaseHistory, rollbackRelease, uninstallRelease } from "../../api/helm.js";
 import { ALL_NAMESPACES, Link, navigate, paths } from "../../router.js";
 import { pushToast } from "../../state/toasts.js";
@@ -55,8 +55,11 @@ function RollbackPreview({ preview }) {
   </div>`;
 }
 
-/** @param {{clusterId: string, namespace: string, name: string, kind: object, object: object}} props */
-export function HelmTab({ clusterId, namespace, name, kind, object }) {
+/**
+ * @param {{clusterId: string, namespace: string, name: string, kind: object, object: object,
+ *          can: ReturnType<typeof import("../../lib/permissions.js").abilities>}} props
+ */
+export function HelmTab({ clusterId, namespace, name, kind, object, can }) {
   const [history, setHistory] = useState({ loading: true, items: [], error: null });
   const [detail, setDetail] = useState({ loading: true, data: null, error: null });
   const [selected, setSelected] = useState(null);
@@ -67,7 +70,6 @@ export function HelmTab({ clusterId, namespace, name, kind, object }) {
   const [preview, setPreview] = useState({ loading: false, data: null, error: null });
   const [keepHistory, setKeepHistory] = useState(false);
   const latest = object?.status?.revision;
-  const helm = kindCan(kind, "helm");
 
   useEffect(() => {
     const controller = new AbortController();
@@ -117,9 +119,9 @@ export function HelmTab({ clusterId, namespace, name, kind, object }) {
 
   return html`<div class="helm-tab">
     <div class="page-actions">
-      ${helm && userMay(kind, "write") && html`<button type="button" class="button" disabled=${!selected || selected === latest}
+      ${can.helmRollback && html`<button type="button" class="button" disabled=${!selected || selected === latest}
         onClick=${openRollback}>Roll back to revision ${selected && selected !== latest ? selected : "…"}</button>`}
-      ${helm && userMay(kind, "delete") && html`<button type="button" class="button button-danger-outline"
+      ${can.helmUninstall && html`<button type="button" class="button button-danger-outline"
         onClick=${() => openUninstall(keepHistory)}>Uninstall</button>`}
       ${userMay(kind, "reveal") && !revealed && html`<button type="button" class="button" onClick=${() => setRevealed(true)}>Reveal values</button>`}
     </div>
