@@ -202,10 +202,13 @@ class BoundedSocket:
             started = loop.time()
             try:
                 async with asyncio.timeout(self.limits.stall_timeout_s):
+                    # Shielded: aiohttp's writers share one drain future, and cancelling a send that waits on
+                    # it (the stall timeout, or closing) would cancel that future too, so the close frame's own
+                    # drain would fail at once and the close frame be lost with the aborted transport.
                     if kind is WSMsgType.PONG:
-                        await self.ws.pong(payload)
+                        await asyncio.shield(self.ws.pong(payload))
                     else:
-                        await self.ws.send_frame(payload, kind)
+                        await asyncio.shield(self.ws.send_frame(payload, kind))
             except TimeoutError:
                 self._violate(f"the client read nothing for {loop.time() - started:.0f} s")
                 return

@@ -59,6 +59,8 @@ _OWN = "the caller's own data (API keys, bookmarks), holding only what they stor
 _MCP = ("MCP and its change requests: JSON-RPC tools over the same services, and approvals decided through the "
         "access scope of the change; walked as a namespace-limited, a readonly and a read-only-server caller in "
         "tests/api/test_mcp.py")
+_FORWARD = ("one port-forward by id, owned by its creator (another user's answers 40300, refusals audited: "
+            "tests/kube/test_port_forward_api.py); creating one names a cluster and namespace and is walked")
 EXEMPT: dict[tuple[str, str], str] = {
     ("POST", "/auth/login"): _AUTH, ("POST", "/auth/2fa/verify"): _AUTH, ("POST", "/auth/refresh"): _AUTH,
     ("POST", "/auth/logout"): _AUTH, ("POST", "/auth/logout-all"): _AUTH, ("POST", "/auth/bootstrap"): _AUTH,
@@ -75,6 +77,8 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("POST", "/mcp"): _MCP, ("GET", "/mcp"): _MCP, ("DELETE", "/mcp"): _MCP,
     ("GET", "/approvals"): _MCP, ("GET", "/approvals/{id}"): _MCP, ("POST", "/approvals/{id}/approve"): _MCP,
     ("POST", "/approvals/{id}/deny"): _MCP,
+    ("GET", "/port-forwards/{id}"): _FORWARD, ("PATCH", "/port-forwards/{id}"): _FORWARD,
+    ("DELETE", "/port-forwards/{id}"): _FORWARD,
 }
 
 # The kinds a `{resource}` parameter is filled with; `SHORT` names the walk's object of each kind.
