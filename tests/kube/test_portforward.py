@@ -222,7 +222,12 @@ async def test_local_close_pod_deletion_and_shutdown_close_cleanly(admin: ApiSes
         await assert_nothing_open(kubelet, namespace, echo, forwarder)
         assert forwarder.stats.last_error is None
 
-        # A new connection to the deleted pod is refused by the API server with its reason.
+        # Once the pod is gone (the kubelet stand-in confirms deletions asynchronously), a new connection to it
+        # is refused by the API server with its reason.
+        async def pod_gone() -> bool:
+            answer = await admin.call("GET", f"/clusters/{cid}/resources/pods/echo?namespace={namespace}")
+            return answer["code"] == 40400
+        await wait_until(pod_gone, what="the pod to be gone")
         reader, writer = await dial(forwarder)
         await assert_eof(reader)
         writer.close()
