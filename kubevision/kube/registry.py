@@ -52,6 +52,7 @@ class View(enum.StrEnum):
     SEARCH_LIVE = "search_live"  # searched by default with a live list (cached kinds are searched anyway)
     TOPOLOGY = "topology"  # read for the namespace topology
     TOPOLOGY_OWNER = "topology_owner"  # owns other topology nodes (added before the pods)
+    TOPOLOGY_NAMES = "topology_names"  # read for the topology only to know which names exist (not decoded)
     RELATED_PODS = "related_pods"  # its detail page lists the pods its selector picks
 
 
@@ -72,7 +73,7 @@ _OWNER = frozenset({View.OVERVIEW, View.TOPOLOGY, View.TOPOLOGY_OWNER, View.RELA
 # Deployments, StatefulSets and DaemonSets: a pod template to restart, a selector for aggregated logs.
 _ROLLING_WORKLOAD = BuiltinKind("workloads", capabilities=_FORWARDED | {Capability.RESTART, Capability.AGGREGATED_LOGS},
                                 views=_OWNER | {View.NAMESPACE_SUMMARY})
-_NAMED_IN_TOPOLOGY = frozenset({View.SEARCH_LIVE, View.TOPOLOGY, View.NAMESPACE_SUMMARY})
+_NAMED_IN_TOPOLOGY = frozenset({View.SEARCH_LIVE, View.TOPOLOGY, View.TOPOLOGY_NAMES, View.NAMESPACE_SUMMARY})
 # Every fact about the built-in kinds, by (group, plural), in sidebar order. The group also decides which API
 # group owns a plural served by several (events: the core group, not events.k8s.io).
 BUILTIN_KINDS: dict[tuple[str, str], BuiltinKind] = {

@@ -37,7 +37,7 @@ TOPOLOGY_KINDS = builtin_plurals(View.TOPOLOGY)
 # Kinds whose objects own others; their nodes are added before the pods.
 OWNER_KINDS = builtin_plurals(View.TOPOLOGY_OWNER)
 # Kinds read only to know which names exist (their objects are not decoded).
-NAME_ONLY_KINDS = ("configmaps", "secrets")
+NAME_ONLY_KINDS = builtin_plurals(View.TOPOLOGY_NAMES)
 REFERENCE_KINDS = (("PersistentVolumeClaim", "persistentvolumeclaims"), ("ConfigMap", "configmaps"),
                    ("Secret", "secrets"))
 
