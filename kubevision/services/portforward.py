@@ -57,10 +57,6 @@ RECHECK_S = 60.0
 # Errors in the forward's definition: retrying cannot help.
 _DEFINITION_ERRORS = (ForwardTargetError, ForbiddenError, NotFoundError)
 
-_API_GROUPS = {"pods": "api/v1", "services": "api/v1", "deployments": "apis/apps/v1",
-               "statefulsets": "apis/apps/v1", "daemonsets": "apis/apps/v1", "replicasets": "apis/apps/v1"}
-
-
 class ForwardState(enum.StrEnum):
     """Where a managed forward stands."""
 
@@ -246,8 +242,8 @@ class ManagedForward:
         """The ready pod and port to serve now (the current one while it stays ready): the target from the API
         server, pods from the cache (listed when the cache does not store pods or has not synced yet)."""
         target = self.definition.target
-        obj = await self.cluster.request("GET", f"/{_API_GROUPS[target.kind]}/namespaces/{target.namespace}/"
-                                                f"{target.kind}/{target.name}")
+        kind = (await self.cluster.registry()).lookup(target.kind)
+        obj = await self.cluster.request("GET", kind.object_path(target.name, target.namespace))
         if target.kind == "pods":
             return resolve_target(target, obj)
         pods = await self._pods(target, obj)
