@@ -155,6 +155,8 @@ def test_action_dialogs_and_favorites(control_plane, kubelet, namespace, cluster
     dialog = page.get_by_role("dialog", name=re.compile("Pause the rollout"))
     expect(dialog).to_contain_text(f"kubectl rollout pause deployment api -n {namespace}")
     dialog.get_by_role("button", name="Pause", exact=True).click()
+    # The dialog closes (the live page may turn its labels to "Resume" while it does).
+    expect(page.get_by_role("dialog")).to_have_count(0)
     expect(page.get_by_role("button", name="Resume", exact=True)).to_be_visible()
 
     # Favorites: star the object and a list view; both appear in the sidebar and survive a reload.
