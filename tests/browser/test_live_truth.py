@@ -83,8 +83,9 @@ def test_a_cached_detail_page_renders_before_discovery_answers(control_plane, na
     cid = cluster_id(cluster_server)
     detail = f"{cluster_server.url}/c/{cid}/ns/{namespace}/deployments/slow-kinds"
     sign_in(page, cluster_server)
-    page.goto(detail)  # the first visit remembers the cluster's kinds
+    page.goto(detail)  # the first visit remembers the cluster's kinds once /kinds answers
     expect(page.locator(".property", has_text="UID")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Breadcrumb")).to_contain_text("Deployments")
 
     page.add_init_script(SLOW_KINDS_SCRIPT)
     page.reload()
