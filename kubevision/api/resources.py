@@ -25,7 +25,8 @@ DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
 _SORT_RE = re.compile(r"^-?[A-Za-z][A-Za-z0-9]{0,63}$")
 
-NAMESPACE = QueryParam(name="namespace", description="namespace (empty = all, for lists)")
+NAMESPACE = QueryParam(name="namespace", description="namespace; for lists and watches also several, comma-separated "
+                       "(`team-a,team-b`), or empty for all")
 LIST_QUERY = (
     NAMESPACE,
     QueryParam(name="labelSelector", description="Kubernetes label selector"),

@@ -29,6 +29,18 @@ from kubevision.store.audit import AuditScope
 
 Obj = dict[str, Any]
 NAMESPACES = "namespaces"
+# A read may name several namespaces, comma-separated (`namespace=team-a,team-b`); at most this many.
+MAX_SELECTED_NAMESPACES = 100
+
+
+def parse_namespaces(namespace: str | None) -> tuple[str, ...]:
+    """The namespaces a `namespace` parameter names: none (all), one, or several separated by commas (sorted,
+    without repeats); 40002 past `MAX_SELECTED_NAMESPACES`."""
+    names = sorted({name.strip() for name in (namespace or "").split(",")} - {""})
+    if len(names) > MAX_SELECTED_NAMESPACES:
+        raise ApiError(ErrorCode.PARAM_INVALID, f"at most {MAX_SELECTED_NAMESPACES} namespaces may be selected at "
+                                                f"once ({len(names)} given)")
+    return tuple(names)
 
 
 def require_cluster(principal: Principal, cluster_id: int) -> None:
@@ -76,34 +88,45 @@ async def lookup_kind(cluster: Cluster, resource: str) -> ResourceKind:
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class AccessScope:
-    """One caller's access to one kind of one cluster, in one namespace (or across all: `namespace` None)."""
+    """One caller's access to one kind of one cluster, in one namespace, in several (`selected`, for reads), or
+    across all (`namespace` and `selected` None)."""
 
     context: RequestContext
     cluster: Cluster
     kind: ResourceKind
     namespace: str | None
+    selected: frozenset[str] | None = None
 
     @classmethod
     async def open(cls, context: RequestContext, clusters: ClusterManager, cluster_id: int, resource: str, *,
                    namespace: str | None, verb: Verb) -> AccessScope:
-        """Find the cluster and the kind, and check the caller may do `verb` there (40301/40302/40300)."""
+        """Find the cluster and the kind, and check the caller may do `verb` there (40301/40302/40300).
+        Several namespaces (comma-separated) may be named for reading only (40002 otherwise)."""
         require_cluster(context.caller, cluster_id)
         cluster = clusters.get(cluster_id)
         kind = await lookup_kind(cluster, resource)
         scope = cls.of(context, cluster, kind, namespace=namespace)
+        if scope.selected is not None and verb is not Verb.READ:
+            raise ApiError(ErrorCode.PARAM_INVALID, f"a change names one namespace, not several ({namespace!r})")
         scope.require(verb)
         return scope
 
     @classmethod
     def of(cls, context: RequestContext, cluster: Cluster, kind: ResourceKind, *,
            namespace: str | None) -> AccessScope:
-        """A scope for a kind already looked up (no check made yet)."""
-        return cls(context=context, cluster=cluster, kind=kind,
-                   namespace=(namespace or None) if kind.namespaced else None)
+        """A scope for a kind already looked up (no check made yet); `namespace` may name several."""
+        names = parse_namespaces(namespace) if kind.namespaced else ()
+        return cls(context=context, cluster=cluster, kind=kind, namespace=names[0] if len(names) == 1 else None,
+                   selected=frozenset(names) if len(names) > 1 else None)
 
     def for_kind(self, kind: ResourceKind, *, namespace: str | None = None) -> AccessScope:
-        """The same caller and cluster for another kind (in this scope's namespace unless one is given)."""
-        return AccessScope.of(self.context, self.cluster, kind, namespace=namespace or self.namespace)
+        """The same caller and cluster for another kind (in this scope's namespaces unless one is given)."""
+        return AccessScope.of(self.context, self.cluster, kind, namespace=namespace or self.namespace_parameter)
+
+    @property
+    def namespace_parameter(self) -> str | None:
+        """The namespace selection as a client names it: one, several comma-separated, or None for all."""
+        return ",".join(sorted(self.selected)) if self.selected else self.namespace
 
     @property
     def principal(self) -> Principal:
@@ -119,10 +142,11 @@ class AccessScope:
         """
         principal = self.principal
         require_cluster(principal, self.cluster.id)
-        namespace = namespace or self.namespace
-        if self.kind.namespaced and namespace:
-            if not principal.can_see_namespace(namespace):
-                raise ApiError(ErrorCode.NAMESPACE_FORBIDDEN, f"no access to namespace {namespace!r}")
+        namespaces = [namespace] if namespace else [self.namespace] if self.namespace else sorted(self.selected or ())
+        if self.kind.namespaced and namespaces:
+            for each in namespaces:
+                if not principal.can_see_namespace(each):
+                    raise ApiError(ErrorCode.NAMESPACE_FORBIDDEN, f"no access to namespace {each!r}")
         elif namespace_limited(principal) and not (self.kind.name == NAMESPACES and verb is Verb.READ):
             if not self.kind.namespaced:
                 raise ApiError(ErrorCode.NAMESPACE_FORBIDDEN,
@@ -146,9 +170,9 @@ class AccessScope:
             raise ApiError(ErrorCode.NAMESPACE_FORBIDDEN, f"no access to namespace {name!r}")
 
     def require_namespace(self) -> None:
-        """40001 unless a namespaced kind names its namespace (reads and changes of one object)."""
+        """40001 unless a namespaced kind names its one namespace (reads and changes of one object)."""
         if self.kind.namespaced and not self.namespace:
-            raise ApiError(ErrorCode.PARAM_MISSING, f"namespace is required for {self.kind.name}")
+            raise ApiError(ErrorCode.PARAM_MISSING, f"one namespace is required for {self.kind.name}")
 
     # -- visibility ----------------------------------------------------------------------------------
     def sees_key(self, key: tuple[str | None, str]) -> bool:
@@ -159,8 +183,12 @@ class AccessScope:
 
     def key_filter(self) -> Callable[[tuple[str | None, str]], bool] | None:
         """`sees_key` for scans of many keys (lists, watch events): a test with the grants looked up once, or
-        None when every key is visible (the scan then skips it). A call costs a tenth of `sees_key`'s."""
+        None when every key is visible (the scan then skips it). A call costs a tenth of `sees_key`'s.
+        A selection of several namespaces filters here too (one namespace is the caller's own test)."""
         grants = granted_namespaces(self.principal)
+        if self.selected is not None:
+            shown = self.selected if grants is None else self.selected & grants
+            return lambda key: key[0] in shown
         if grants is None:
             return None
         if self.kind.name == NAMESPACES:
@@ -175,14 +203,16 @@ class AccessScope:
     @property
     def filters_keys(self) -> bool:
         """Whether `sees_key` can be false (a fast path skips it otherwise)."""
-        return namespace_limited(self.principal)
+        return namespace_limited(self.principal) or self.selected is not None
 
     def listed_namespaces(self) -> list[str | None]:
-        """The namespaces a live list reads: this scope's one, else each granted one (sorted) for a namespaced
-        kind when the caller is limited, else all of them at once (None)."""
+        """The namespaces a live list reads: this scope's one or its selection (those granted), else each granted
+        one (sorted) for a namespaced kind when the caller is limited, else all of them at once (None)."""
         grants = granted_namespaces(self.principal)
         if self.namespace:
             return [self.namespace]
+        if self.selected is not None:
+            return sorted(self.selected if grants is None else self.selected & grants)
         if grants is not None and self.kind.namespaced:
             return list(sorted(grants))
         return [None]

@@ -30,6 +30,7 @@ from kubevision.kube.tables import columns_of, row_matches, row_of, row_order, t
 from kubevision.services.access import AccessScope
 from kubevision.services.audit import AuditLog
 from kubevision.services.context import ObjectRef, RequestContext
+from kubevision.services.views import gather_all
 
 Obj = dict[str, Any]
 # How long a watch subscription waits for its kind's first list before answering anyway.
@@ -220,10 +221,18 @@ class ResourceReader:
 
     @staticmethod
     async def _list_live(scope: AccessScope, query: ListQuery) -> ListResult:
-        """A list read from the API server (which applies the selectors), through `select_page`."""
+        """A list read from the API server (which applies the selectors), through `select_page`. A selection of
+        several namespaces is one request per namespace (chunking then does not apply)."""
         params = {"labelSelector": query.label_selector or None, "fieldSelector": query.field_selector or None,
                   "limit": query.limit, "continue": query.continue_token or None}
-        listing = await scope.cluster.request("GET", scope.kind.collection_path(scope.namespace), params=params)
+        namespaces = [scope.namespace] if scope.selected is None else scope.listed_namespaces()
+        if len(namespaces) != 1 and query.chunked:
+            raise ApiError(ErrorCode.PARAM_INVALID, "limit and continue read one namespace or all of them, not a "
+                                                    "selection of several")
+        listings = await gather_all(scope.cluster.request("GET", scope.kind.collection_path(namespace),
+                                                          params=params) for namespace in namespaces)
+        listing = listings[0] if len(listings) == 1 else {"items": [item for listing in listings
+                                                                    for item in listing.get("items") or []]}
         spec, namespaced = table_spec(scope.kind), scope.kind.namespaced
         rows = [LiveRow(object_key(obj), row_of(spec, obj, namespaced=namespaced), obj)
                 for obj in listing.get("items") or []]
