@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,7 @@ Obj = dict[str, Any]
 NONE = "<none>"
 UNKNOWN = "<unknown>"
 MAX_LISTED_HOSTS = 3  # Ingress HOSTS and Endpoints cells list this many, then "+ N more..." (as upstream)
+MAX_LISTED_METRICS = 2  # an HPA's TARGETS cell lists this many metrics, then "+ N more..." (formatHPAMetrics)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -511,15 +513,117 @@ def _binding_cells(obj: Obj) -> list[Any]:
             names("ServiceAccount")]
 
 
+_METRIC_KEYS = {"Resource": "resource", "ContainerResource": "containerResource", "Pods": "pods",
+                "Object": "object", "External": "external"}
+HPA_METRIC_SPECS = "autoscaling.alpha.kubernetes.io/metrics"  # autoscaling/v1 keeps the other metrics here
+HPA_METRIC_STATUSES = "autoscaling.alpha.kubernetes.io/current-metrics"
+
+
+# autoscaling/v1 annotation fields (v2beta1 names) → autoscaling/v2 fields, as (v2, v1, default): the API server's
+# conversion gives a quantity the v1 form always carries (not a pointer there) as "0" when it is missing.
+_V1_TARGET_FIELDS: dict[str, tuple[tuple[str, str, str | None], ...]] = {
+    "resource": (("averageUtilization", "targetAverageUtilization", None),
+                 ("averageValue", "targetAverageValue", None)),
+    "pods": (("averageValue", "targetAverageValue", "0"),),
+    "object": (("value", "targetValue", "0"), ("averageValue", "averageValue", None)),
+    "external": (("value", "targetValue", None), ("averageValue", "targetAverageValue", None)),
+}
+_V1_CURRENT_FIELDS: dict[str, tuple[tuple[str, str, str | None], ...]] = {
+    "resource": (("averageUtilization", "currentAverageUtilization", None),
+                 ("averageValue", "currentAverageValue", "0")),
+    "pods": (("averageValue", "currentAverageValue", "0"),),
+    "object": (("value", "currentValue", "0"), ("averageValue", "averageValue", None)),
+    "external": (("value", "currentValue", "0"), ("averageValue", "currentAverageValue", None)),
+}
+
+
+def _v1_metric(metric: Obj, *, status: bool) -> Obj:
+    """A metric spec (or status) of the autoscaling/v1 annotations in autoscaling/v2 form: its `target` (`current`)."""
+    key = _METRIC_KEYS.get(metric.get("type", ""), "")
+    fields = (_V1_CURRENT_FIELDS if status else _V1_TARGET_FIELDS).get(
+        "resource" if key == "containerResource" else key)
+    if fields is None or metric.get(key) is None:
+        return {"type": metric.get("type")}
+    source = metric[key]
+    values = {v2: source.get(v1, default) for v2, v1, default in fields}
+    return {"type": metric.get("type"), key: {"current" if status else "target": values}}
+
+
+def _v1_annotation(obj: Obj, annotation: str) -> list[Obj] | None:
+    """The metrics an autoscaling/v1 HPA keeps in an annotation; None when it has none (or not a JSON list: the
+    API server ignores such an annotation too)."""
+    try:
+        decoded = json.loads((metadata_of(obj).get("annotations") or {})[annotation])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return [m for m in decoded if isinstance(m, dict)] if isinstance(decoded, list) else None
+
+
+def hpa_metrics(obj: Obj) -> tuple[list[Obj], list[Obj]]:
+    """An HPA's metric specs and statuses in autoscaling/v2 form. An autoscaling/v1 object (no `spec.metrics`) is
+    read as the API server converts it: the metrics of its annotation, then its CPU target last; the statuses of
+    its annotation, or else its current CPU utilization."""
+    spec, status = _spec(obj), _status(obj)
+    if spec.get("metrics") is not None:
+        return spec["metrics"], status.get("currentMetrics") or []
+    specs = [_v1_metric(m, status=False) for m in _v1_annotation(obj, HPA_METRIC_SPECS) or []]
+    if spec.get("targetCPUUtilizationPercentage") is not None:
+        specs.append({"type": "Resource", "resource": {"name": "cpu", "target": {
+            "averageUtilization": spec["targetCPUUtilizationPercentage"]}}})
+    statuses = _v1_annotation(obj, HPA_METRIC_STATUSES)
+    if statuses is not None:
+        return specs, [_v1_metric(m, status=True) for m in statuses]
+    current = status.get("currentCPUUtilizationPercentage")
+    return specs, [] if current is None else [{"type": "Resource", "resource": {"name": "cpu", "current": {
+        "averageUtilization": current}}}]
+
+
+def _quantity(value: Any) -> str:
+    """Quantity.String(): the API server's canonical text, `<nil>` for a missing one."""
+    return "<nil>" if value is None else str(value)
+
+
+def _metric_text(spec: Obj, status: Obj) -> str:
+    """One metric of the TARGETS cell, `current/target` (formatHPAMetrics); the status is the one at the same
+    index, whatever its type (as upstream pairs them)."""
+    key = _METRIC_KEYS.get(spec.get("type", ""))
+    if key is None:
+        return "<unknown type>"
+    target = (spec.get(key) or {}).get("target") or {}
+    reported = status.get(key)
+    current = (reported or {}).get("current") or {}
+    if key in ("external", "object"):
+        if target.get("averageValue") is not None:
+            value = current.get("averageValue")
+            return f"{UNKNOWN if value is None else value}/{target['averageValue']} (avg)"
+        return f"{UNKNOWN if reported is None else _quantity(current.get('value'))}/{_quantity(target.get('value'))}"
+    if key == "pods":
+        return f"{UNKNOWN if reported is None else _quantity(current.get('averageValue'))}/" \
+               f"{_quantity(target.get('averageValue'))}"
+    if target.get("averageValue") is not None:
+        return f"{UNKNOWN if reported is None else _quantity(current.get('averageValue'))}/{target['averageValue']}"
+    utilization = current.get("averageUtilization")
+    goal = target.get("averageUtilization")
+    return f"{UNKNOWN if utilization is None else f'{utilization}%'}/{'<auto>' if goal is None else f'{goal}%'}"
+
+
+def hpa_targets(obj: Obj) -> str:
+    """The TARGETS cell: the first `MAX_LISTED_METRICS` metrics, then `+ N more...`; `<none>` without metrics."""
+    specs, statuses = hpa_metrics(obj)
+    if not specs:
+        return NONE
+    texts = [_metric_text(spec, statuses[i] if i < len(statuses) else {}) for i, spec in enumerate(specs)]
+    listed = ", ".join(texts[:MAX_LISTED_METRICS])
+    return f"{listed} + {len(texts) - MAX_LISTED_METRICS} more..." if len(texts) > MAX_LISTED_METRICS else listed
+
+
 def _hpa_cells(obj: Obj) -> list[Any]:
     spec, status = _spec(obj), _status(obj)
     target = spec.get("scaleTargetRef") or {}
-    cpu = spec.get("targetCPUUtilizationPercentage")
-    current = status.get("currentCPUUtilizationPercentage")
-    targets = NONE if cpu is None else f"{UNKNOWN if current is None else f'{current}%'}/{cpu}%"
     minimum = spec.get("minReplicas")
-    return [f"{target.get('kind')}/{target.get('name')}", targets, "<unset>" if minimum is None else str(minimum),
-            spec.get("maxReplicas", 0), status.get("currentReplicas", 0), created(obj)]
+    return [f"{target.get('kind')}/{target.get('name')}", hpa_targets(obj),
+            "<unset>" if minimum is None else str(minimum), spec.get("maxReplicas", 0),
+            status.get("currentReplicas", 0), created(obj)]
 
 
 def _quota_cells(obj: Obj) -> list[Any]:
@@ -539,6 +643,105 @@ def _pdb_cells(obj: Obj) -> list[Any]:
             _status(obj).get("disruptionsAllowed", 0), created(obj)]
 
 
+# -- cluster administration (kinds of `API_TABLES`) ------------------------------------------------
+def _listed_or_unset(items: list[str]) -> str:
+    """listWithMoreString: `MAX_LISTED_HOSTS` items, then `+ N more...`; `<unset>` when there are none."""
+    return _listed(items[:MAX_LISTED_HOSTS], len(items)) if items else "<unset>"
+
+
+def _endpointslice_cells(obj: Obj) -> list[Any]:
+    ports = [str(p["port"]) if p.get("port") is not None else p.get("name") or "*" for p in obj.get("ports") or []]
+    addresses = [a for endpoint in obj.get("endpoints") or [] for a in endpoint.get("addresses") or []]
+    return [obj.get("addressType", ""), _listed_or_unset(ports), _listed_or_unset(addresses), created(obj)]
+
+
+def csr_condition(obj: Obj) -> str:
+    """A CertificateSigningRequest's CONDITION: Denied, Approved or Pending, then `,Failed` and `,Issued`."""
+    kinds = {c.get("type") for c in _status(obj).get("conditions") or []}
+    condition = "Denied" if "Denied" in kinds else "Approved" if "Approved" in kinds else "Pending"
+    return condition + (",Failed" if "Failed" in kinds else "") + (",Issued" if _status(obj).get("certificate") else "")
+
+
+def _controller_name(obj: Obj) -> str:
+    """The CONTROLLER of a ControllerRevision: `kind.group/name` of its controller owner (`kind/name` in the core
+    group), `<none>` without one."""
+    owner = next((o for o in metadata_of(obj).get("ownerReferences") or [] if o.get("controller")), None)
+    if owner is None:
+        return NONE
+    group = owner.get("apiVersion", "").rpartition("/")[0]
+    kind = f"{owner.get('kind', '')}.{group}" if group else owner.get("kind", "")
+    return f"{kind.lower()}/{owner.get('name')}" if kind else owner.get("name", "")
+
+
+def _apiservice_available(obj: Obj) -> str:
+    """An APIService's AVAILABLE: its Available condition's status, with the reason when it is not True."""
+    condition = _condition(_status(obj).get("conditions"), "Available")
+    if condition is None:
+        return "Unknown"
+    status = condition.get("status", "")
+    return f"{status} ({condition['reason']})" if status != "True" and condition.get("reason") else status
+
+
+def _apiservice_cells(obj: Obj) -> list[Any]:
+    service = _spec(obj).get("service")
+    return [f"{service.get('namespace', '')}/{service.get('name', '')}" if service else "Local",
+            _apiservice_available(obj), created(obj)]
+
+
+def _component_cells(obj: Obj) -> list[Any]:
+    healthy = _condition(obj.get("conditions"), "Healthy")
+    if healthy is None:
+        return ["Unknown", "", ""]
+    return ["Healthy" if healthy.get("status") == "True" else "Unhealthy", healthy.get("message", ""),
+            healthy.get("error", "")]
+
+
+def _csidriver_cells(obj: Obj) -> list[Any]:
+    spec = _spec(obj)
+    return [spec.get("attachRequired") is not False, bool(spec.get("podInfoOnMount")),
+            ",".join(spec.get("volumeLifecycleModes") or []) or NONE, created(obj)]
+
+
+def _volumeattachment_cells(obj: Obj) -> list[Any]:
+    spec = _spec(obj)
+    return [spec.get("attacher", ""), (spec.get("source") or {}).get("persistentVolumeName") or "",
+            spec.get("nodeName", ""), bool(_status(obj).get("attached")), created(obj)]
+
+
+def _flowschema_cells(obj: Obj) -> list[Any]:
+    spec = _spec(obj)
+    dangling = _condition(_status(obj).get("conditions"), "Dangling")
+    return [(spec.get("priorityLevelConfiguration") or {}).get("name", ""), spec.get("matchingPrecedence", 0),
+            _or((spec.get("distinguisherMethod") or {}).get("type")), created(obj),
+            "?" if dangling is None else dangling.get("status", "")]
+
+
+def _prioritylevel_cells(obj: Obj) -> list[Any]:
+    """Type, concurrency shares (`assuredConcurrencyShares` up to v1beta2, `nominalConcurrencyShares` from v1beta3),
+    and the queuing of a Limited priority level (`<none>` where it has none)."""
+    spec = _spec(obj)
+    limited = spec.get("limited")
+    if limited is None:
+        return [spec.get("type", ""), NONE, NONE, NONE, NONE, created(obj)]
+    shares = limited.get("nominalConcurrencyShares", limited.get("assuredConcurrencyShares", 0))
+    queuing = (limited.get("limitResponse") or {}).get("queuing")
+    queues = [NONE] * 3 if queuing is None else [queuing.get(f, 0) for f in ("queues", "handSize", "queueLengthLimit")]
+    return [spec.get("type", ""), shares, *queues, created(obj)]
+
+
+def _podsecuritypolicy_cells(obj: Obj) -> list[Any]:
+    spec = _spec(obj)
+    rules = [(spec.get(field) or {}).get("rule", "") for field in ("seLinux", "runAsUser", "fsGroup",
+                                                                   "supplementalGroups")]
+    return [str(bool(spec.get("privileged"))).lower(), ",".join(spec.get("allowedCapabilities") or []), *rules,
+            bool(spec.get("readOnlyRootFilesystem")), ",".join(spec.get("volumes") or [])]
+
+
+def _podtemplate_cells(obj: Obj) -> list[Any]:
+    template = obj.get("template") or {}
+    return [*_containers(template.get("spec") or {}), format_labels((template.get("metadata") or {}).get("labels"))]
+
+
 AGE = Column("Age", "age")
 CREATED_AT = Column("Created At", "age", id="createdAt")
 CONTAINERS, IMAGES, SELECTOR = wide("Containers"), wide("Images"), wide("Selector")
@@ -548,6 +751,17 @@ _replica_columns = (Column("Desired", "number"), Column("Current", "number"), Co
 _binding_spec = TableSpec((Column("Role"), AGE, wide("Users"), wide("Groups"), wide("ServiceAccounts")),
                           _binding_cells)
 _phase = lambda o: _phase_or_terminating(o) or "Unknown"  # noqa: E731
+_webhooks_spec = TableSpec((Column("Webhooks", "number"), AGE), lambda o: [len(o.get("webhooks") or []), created(o)])
+
+
+def _prioritylevel_spec(shares_header: str) -> TableSpec:
+    """PriorityLevelConfigurations: the shares column is AssuredConcurrencyShares up to v1beta2, then
+    NominalConcurrencyShares (the cells read whichever field the object has)."""
+    return TableSpec((Column("Type"), Column(shares_header, "number", id="concurrencyShares"),
+                      Column("Queues", "number"), Column("HandSize", "number", id="handSize"),
+                      Column("QueueLengthLimit", "number", id="queueLengthLimit"), AGE), _prioritylevel_cells)
+
+
 TABLES: dict[str, TableSpec] = {
     "pods": TableSpec((Column("Ready", "ratio"), Column("Status", "status"), Column("Restarts", "number"), AGE,
                        wide("IP", id_="ip"), wide("Node"), wide("Nominated Node"), wide("Readiness Gates", "ratio")),
@@ -622,17 +836,61 @@ API_TABLES: dict[tuple[str, str], TableSpec] = {
         lambda o: [o.get("value", 0), bool(o.get("globalDefault")), created(o)]),
     ("coordination.k8s.io", "leases"): TableSpec((Column("Holder"), AGE),
                                                  lambda o: [_spec(o).get("holderIdentity", ""), created(o)]),
+    ("", "componentstatuses"): TableSpec((Column("Status", "status"), Column("Message"), Column("Error")),
+                                         _component_cells, lambda o: _component_cells(o)[0]),
+    ("", "podtemplates"): TableSpec((Column("Containers"), Column("Images"), Column("Pod Labels")),
+                                    _podtemplate_cells),
+    ("apps", "controllerrevisions"): TableSpec((Column("Controller"), Column("Revision", "number"), AGE),
+                                               lambda o: [_controller_name(o), o.get("revision", 0), created(o)]),
+    ("discovery.k8s.io", "endpointslices"): TableSpec(
+        (Column("AddressType", id="addressType"), Column("Ports"), Column("Endpoints"), AGE), _endpointslice_cells),
+    ("certificates.k8s.io", "certificatesigningrequests"): TableSpec(
+        (AGE, Column("SignerName", id="signerName"), Column("Requestor"), Column("Condition", "status")),
+        lambda o: [created(o), _or(_spec(o).get("signerName")), _spec(o).get("username", ""), csr_condition(o)],
+        csr_condition),
+    ("admissionregistration.k8s.io", "mutatingwebhookconfigurations"): _webhooks_spec,
+    ("admissionregistration.k8s.io", "validatingwebhookconfigurations"): _webhooks_spec,
+    ("storage.k8s.io", "csidrivers"): TableSpec(
+        (Column("AttachRequired", "boolean", id="attachRequired"), Column("PodInfoOnMount", "boolean",
+                                                                           id="podInfoOnMount"),
+         Column("Modes"), AGE), _csidriver_cells),
+    ("storage.k8s.io", "csinodes"): TableSpec(
+        (Column("Drivers", "number"), AGE), lambda o: [len(_spec(o).get("drivers") or []), created(o)]),
+    ("storage.k8s.io", "volumeattachments"): TableSpec(
+        (Column("Attacher"), Column("PV", id="pv"), Column("Node"), Column("Attached", "boolean"), AGE),
+        _volumeattachment_cells),
+    ("node.k8s.io", "runtimeclasses"): TableSpec((Column("Handler"), AGE),
+                                                 lambda o: [o.get("handler", ""), created(o)]),
+    ("apiregistration.k8s.io", "apiservices"): TableSpec(
+        (Column("Service"), Column("Available", "status"), AGE), _apiservice_cells, _apiservice_available),
+    ("flowcontrol.apiserver.k8s.io", "flowschemas"): TableSpec(
+        (Column("PriorityLevel", id="priorityLevel"), Column("MatchingPrecedence", "number", id="matchingPrecedence"),
+         Column("DistinguisherMethod", id="distinguisherMethod"), AGE, Column("MissingPL", id="missingPL")),
+        _flowschema_cells),
+    ("flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations"): _prioritylevel_spec("AssuredConcurrencyShares"),
+    ("policy", "podsecuritypolicies"): TableSpec(
+        (Column("Priv"), Column("Caps"), Column("SELinux", id="seLinux"), Column("RunAsUser", id="runAsUser"),
+         Column("FsGroup", id="fsGroup"), Column("SupGroup", id="supGroup"),
+         Column("ReadOnlyRootFs", id="readOnlyRootFs"), Column("Volumes")), _podsecuritypolicy_cells),
+}
+# Kinds whose columns changed in a later version of their group, by (group, plural, version).
+API_VERSION_TABLES: dict[tuple[str, str, str], TableSpec] = {
+    ("flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations", version):
+        _prioritylevel_spec("NominalConcurrencyShares") for version in ("v1beta3", "v1")
 }
 GENERIC = TableSpec((AGE,), lambda o: [created(o)])
 
 
 def table_spec(kind: ResourceKind) -> TableSpec:
     """The renderer for a kind: a custom resource's printer columns (`kube/crd_tables.py`, set by discovery),
-    built-ins (in their own group) by plural, other Kubernetes API kinds by group and plural; others get the
-    generic one."""
+    built-ins (in their own group) by plural, other Kubernetes API kinds by group, plural (and version where the
+    columns changed with it); others get the generic one."""
     if kind.table is not None:
         return kind.table
-    return TABLES.get(kind.plural, GENERIC) if kind.builtin else API_TABLES.get((kind.group, kind.plural), GENERIC)
+    if kind.builtin:
+        return TABLES.get(kind.plural, GENERIC)
+    return API_VERSION_TABLES.get((kind.group, kind.plural, kind.version)) or API_TABLES.get(
+        (kind.group, kind.plural), GENERIC)
 
 
 def columns_of(spec: TableSpec, *, namespaced: bool) -> list[dict[str, Any]]:

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 
 from kubevision.errors import ApiError
-from kubevision.kube.tables import TABLES, pod_summary, row_of, row_order
+from kubevision.kube.registry import ResourceKind
+from kubevision.kube.tables import TABLES, columns_of, hpa_targets, pod_summary, row_of, row_order, table_spec
 
 
 def _pod(*, init: list[dict[str, Any]], containers: int = 1, status: dict[str, Any]) -> dict[str, Any]:
@@ -89,3 +90,44 @@ def test_sort_follows_the_column_type() -> None:
     with pytest.raises(ApiError) as refused:
         row_order("size", spec, namespaced=True)
     assert "sort must be one of name, namespace, ready, status, restarts, age, ip" in refused.value.message
+
+
+def _metric(kind: str, **source: Any) -> dict[str, Any]:
+    return {"type": kind, kind[0].lower() + kind[1:]: source}
+
+
+def test_autoscaling_v2_targets_cover_every_metric_type() -> None:
+    """autoscaling/v2 objects (the preferred version from 1.23): `spec.metrics` as they are, ContainerResource
+    (alpha on 1.20, so not comparable there) like Resource, `<auto>` without a utilization target, and the
+    statuses paired by index whatever their type (upstream formatHPAMetrics)."""
+    hpa = {"metadata": {"name": "h"}, "spec": {"maxReplicas": 3, "metrics": [
+        _metric("ContainerResource", name="cpu", container="app", target={"type": "Utilization",
+                                                                         "averageUtilization": 50}),
+        _metric("ContainerResource", name="memory", container="app", target={"type": "AverageValue",
+                                                                            "averageValue": "256Mi"}),
+        _metric("Resource", name="cpu", target={"type": "Utilization"}),
+    ]}, "status": {"currentMetrics": [
+        _metric("ContainerResource", name="cpu", container="app", current={"averageUtilization": 42}),
+        _metric("ContainerResource", name="memory", container="app", current={"averageValue": "200Mi"}),
+    ]}}
+    assert hpa_targets(hpa) == "42%/50%, 200Mi/256Mi + 1 more..."
+    hpa["spec"]["metrics"] = [*hpa["spec"]["metrics"][2:], _metric("Unknown")]
+    assert hpa_targets(hpa) == "<unknown>/<auto>, <unknown type>"  # the cpu status is at index 0, not Resource
+    hpa["spec"]["metrics"], hpa["status"]["currentMetrics"] = [], []
+    assert hpa_targets(hpa) == "<none>"
+
+
+def test_flowcontrol_v1_prints_nominal_concurrency_shares() -> None:
+    """From flowcontrol v1beta3 the shares are `nominalConcurrencyShares`, and so is the header."""
+    def level_kind(version: str) -> ResourceKind:
+        return ResourceKind(plural="prioritylevelconfigurations", kind="PriorityLevelConfiguration",
+                            group="flowcontrol.apiserver.k8s.io", version=version, namespaced=False,
+                            verbs=frozenset({"list"}))
+    level = {"metadata": {"name": "workload-low", "creationTimestamp": "2024-01-01T00:00:00Z"}, "spec": {
+        "type": "Limited", "limited": {"nominalConcurrencyShares": 100, "limitResponse": {
+            "type": "Queue", "queuing": {"queues": 128, "handSize": 6, "queueLengthLimit": 50}}}}}
+    spec = table_spec(level_kind("v1"))
+    assert [c["name"] for c in columns_of(spec, namespaced=False)][1:3] == ["Type", "NominalConcurrencyShares"]
+    assert row_of(spec, level, namespaced=False)["cells"][1:6] == ["Limited", 100, 128, 6, 50]
+    assert [c["name"] for c in columns_of(table_spec(level_kind("v1beta1")), namespaced=False)][2] == \
+        "AssuredConcurrencyShares"

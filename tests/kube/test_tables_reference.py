@@ -12,6 +12,7 @@ timestamp itself.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import re
@@ -19,6 +20,11 @@ import ssl
 import urllib.parse
 import urllib.request
 from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from tests.envtest.controlplane import ControlPlane
 from tests.helpers import ApiSession, wait_until
@@ -94,7 +100,7 @@ async def compare_kind(admin: ApiSession, cid: int, control_plane: ControlPlane,
             if names is not None and meta["name"] not in names:
                 continue
             mine = by_name.get(meta["name"])
-            if mine is None or mine["resourceVersion"] != meta["resourceVersion"]:
+            if mine is None or mine["resourceVersion"] != meta.get("resourceVersion"):  # none: ComponentStatuses
                 return None
         return ours, server, fetched_at
     ours, server, fetched_at = await wait_until(settled, timeout_s=SETTLE_TIMEOUT_S, interval_s=0.5,
@@ -470,3 +476,233 @@ async def test_rows_equal_the_api_servers_table(admin: ApiSession, cid: int, nam
                      "rbac.authorization.k8s.io/v1/clusterrolebindings/{p}-readers",
                      "networking.k8s.io/v1/ingressclasses/{p}-class", "scheduling.k8s.io/v1/priorityclasses/{p}-high"):
             control_plane.request("DELETE", "/apis/" + path.format(p=prefix))
+
+
+# -- kinds of cluster administration, and HPAs with every metric type -----------------------------------------
+def _csr_and_certificate(common_name: str) -> tuple[str, str]:
+    """A PEM certificate signing request and a self-signed PEM certificate for it (base64 for the API)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    request = x509.CertificateSigningRequestBuilder().subject_name(subject).sign(key, hashes.SHA256())
+    now = dt.datetime.now(dt.UTC)
+    certificate = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now)
+                   .not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256()))
+    return tuple(base64.b64encode(item.public_bytes(serialization.Encoding.PEM)).decode()
+                 for item in (request, certificate))
+
+
+def make_certificate_requests(cp: ControlPlane, prefix: str) -> list[str]:
+    """CSRs pending, approved, denied, approved and failed, approved and issued, and a v1beta1 one (its signer
+    defaulted); returns their paths."""
+    base = "/apis/certificates.k8s.io/v1/certificatesigningrequests"
+    request, certificate = _csr_and_certificate(prefix)
+    paths = []
+    for state in ("pending", "approved", "denied", "failed", "issued"):
+        name = f"{prefix}-{state}"
+        body = _create(cp, base, {"metadata": {"name": name}, "spec": {
+            "request": request, "signerName": "example.com/signer", "usages": ["client auth"]}})
+        paths.append(f"{base}/{name}")
+        if state == "pending":
+            continue
+        verdict = "Denied" if state == "denied" else "Approved"
+        body["status"] = {"conditions": [{"type": verdict, "status": "True", "reason": "Test", "message": "t"}]}
+        status, answer = cp.request("PUT", f"{base}/{name}/approval", body)
+        assert status == 200, answer
+        if state in ("failed", "issued"):
+            answer["status"] = ({"certificate": certificate, **answer["status"]} if state == "issued" else {
+                "conditions": [*answer["status"]["conditions"], {"type": "Failed", "status": "True",
+                                                                 "reason": "SignerError", "message": "t"}]})
+            status, answer = cp.request("PUT", f"{base}/{name}/status", answer)
+            assert status == 200, answer
+    _create(cp, "/apis/certificates.k8s.io/v1beta1/certificatesigningrequests", {
+        "metadata": {"name": f"{prefix}-beta"}, "spec": {"request": request, "usages": ["digital signature"]}})
+    return [*paths, f"{base}/{prefix}-beta"]
+
+
+def make_cluster_kinds(cp: ControlPlane, prefix: str) -> list[str]:
+    """Webhook configurations, CSI drivers and nodes, volume attachments attached, failed and inline, runtime
+    classes, priority levels and flow schemas (one naming a missing level), pod security policies and an
+    APIService backed by a missing service; returns their paths."""
+    never = {"apiGroups": ["example.com"], "apiVersions": ["v1"], "operations": ["CREATE"], "resources": ["never"]}
+    hook = {"clientConfig": {"url": "https://hooks.example.com/x"}, "rules": [never], "failurePolicy": "Ignore",
+            "sideEffects": "None", "admissionReviewVersions": ["v1"]}
+    admission = "/apis/admissionregistration.k8s.io/v1"
+    storage = "/apis/storage.k8s.io/v1"
+    flows = "/apis/flowcontrol.apiserver.k8s.io/v1beta1"
+    queued = {"type": "Queue", "queuing": {"queues": 16, "handSize": 4, "queueLengthLimit": 20}}
+    subjects = [{"kind": "User", "user": {"name": "nobody"}}]
+    rules = [{"subjects": subjects, "resourceRules": [{"verbs": ["get"], "apiGroups": ["example.com"],
+                                                       "resources": ["never"], "namespaces": ["*"]}]}]
+    rule = {"rule": "RunAsAny"}
+    attachment = {"attacher": "csi.example.com", "nodeName": f"{prefix}-node"}
+    objects: list[tuple[str, dict[str, Any]]] = [
+        (f"{admission}/mutatingwebhookconfigurations", {"metadata": {"name": f"{prefix}-mutating"}, "webhooks": [
+            {"name": f"a.{prefix}.example.com", **hook}, {"name": f"b.{prefix}.example.com", **hook}]}),
+        (f"{admission}/validatingwebhookconfigurations", {"metadata": {"name": f"{prefix}-validating"}}),
+        (f"{storage}/csidrivers", {"metadata": {"name": f"{prefix}.defaults.example.com"}, "spec": {}}),
+        (f"{storage}/csidrivers", {"metadata": {"name": f"{prefix}.ephemeral.example.com"}, "spec": {
+            "attachRequired": False, "podInfoOnMount": True, "volumeLifecycleModes": ["Persistent", "Ephemeral"]}}),
+        (f"{storage}/csinodes", {"metadata": {"name": f"{prefix}-node"}, "spec": {"drivers": [
+            {"name": "a.example.com", "nodeID": "n1"}, {"name": "b.example.com", "nodeID": "n1"}]}}),
+        (f"{storage}/csinodes", {"metadata": {"name": f"{prefix}-bare"}, "spec": {"drivers": []}}),
+        (f"{storage}/volumeattachments", {"metadata": {"name": f"{prefix}-attached"}, "spec": {
+            **attachment, "source": {"persistentVolumeName": f"{prefix}-pv"}}}),
+        (f"{storage}/volumeattachments", {"metadata": {"name": f"{prefix}-failed"}, "spec": {
+            **attachment, "source": {"persistentVolumeName": f"{prefix}-pv2"}}}),
+        (f"{storage}/volumeattachments", {"metadata": {"name": f"{prefix}-inline"}, "spec": {
+            **attachment, "source": {"inlineVolumeSpec": {"csi": {"driver": "csi.example.com", "volumeHandle": "h"},
+                                                          "accessModes": ["ReadWriteOnce"]}}}}),
+        ("/apis/node.k8s.io/v1/runtimeclasses", {"metadata": {"name": f"{prefix}-gvisor"}, "handler": "runsc"}),
+        (f"{flows}/prioritylevelconfigurations", {"metadata": {"name": f"{prefix}-queued"}, "spec": {
+            "type": "Limited", "limited": {"assuredConcurrencyShares": 7, "limitResponse": queued}}}),
+        (f"{flows}/prioritylevelconfigurations", {"metadata": {"name": f"{prefix}-reject"}, "spec": {
+            "type": "Limited", "limited": {"assuredConcurrencyShares": 1, "limitResponse": {"type": "Reject"}}}}),
+        (f"{flows}/flowschemas", {"metadata": {"name": f"{prefix}-by-user"}, "spec": {
+            "priorityLevelConfiguration": {"name": f"{prefix}-queued"}, "matchingPrecedence": 5000,
+            "distinguisherMethod": {"type": "ByUser"}, "rules": rules}}),
+        (f"{flows}/flowschemas", {"metadata": {"name": f"{prefix}-dangling"}, "spec": {
+            "priorityLevelConfiguration": {"name": f"{prefix}-missing"}, "rules": rules}}),
+        ("/apis/policy/v1beta1/podsecuritypolicies", {"metadata": {"name": f"{prefix}-privileged"}, "spec": {
+            "privileged": True, "allowedCapabilities": ["NET_ADMIN", "SYS_TIME"], "volumes": ["configMap", "secret"],
+            "seLinux": rule, "runAsUser": {"rule": "MustRunAsNonRoot"}, "supplementalGroups": rule,
+            "fsGroup": {"rule": "MustRunAs", "ranges": [{"min": 1, "max": 10}]}, "readOnlyRootFilesystem": True}}),
+        ("/apis/policy/v1beta1/podsecuritypolicies", {"metadata": {"name": f"{prefix}-plain"}, "spec": {
+            "seLinux": rule, "runAsUser": rule, "supplementalGroups": rule, "fsGroup": rule}}),
+        ("/apis/apiregistration.k8s.io/v1/apiservices", {"metadata": {"name": f"v1.{prefix}.example.com"}, "spec": {
+            "group": f"{prefix}.example.com", "version": "v1", "groupPriorityMinimum": 1, "versionPriority": 1,
+            "insecureSkipTLSVerify": True, "service": {"namespace": "default", "name": f"{prefix}-missing"}}}),
+    ]
+    paths = []
+    for collection, body in objects:
+        _create(cp, collection, body)
+        paths.append(f"{collection}/{body['metadata']['name']}")
+    _patch_status(cp, f"{storage}/volumeattachments/{prefix}-attached", {"attached": True,
+                                                                         "attachmentMetadata": {"dev": "/dev/x"}})
+    _patch_status(cp, f"{storage}/volumeattachments/{prefix}-failed", {"attached": False, "attachError": {
+        "message": "no such volume", "time": "2024-01-01T00:00:00Z"}})
+    return paths
+
+
+def make_namespaced_kinds(cp: ControlPlane, namespace: str) -> None:
+    """Pod templates, controller revisions controlled by a ReplicaSet, a ConfigMap and no one, endpoint slices with many
+    ports and endpoints, with none and with IPv6 addresses, and HPAs with every metric type (autoscaling/v2beta2,
+    the table reads them through autoscaling/v1 and its annotations) with and without current values."""
+    core = f"/api/v1/namespaces/{namespace}"
+    _create(cp, f"{core}/podtemplates", {"metadata": {"name": "labelled"}, "template": {
+        "metadata": {"labels": {"tier": "db", "app": "w"}},
+        "spec": {"containers": [{"name": "web", "image": "nginx:1"}, {"name": "side", "image": "busybox:1"}]}}})
+    _create(cp, f"{core}/podtemplates", {"metadata": {"name": "plain"}, "template": {
+        "spec": {"containers": [{"name": "one", "image": "busybox"}]}}})
+    revisions = f"/apis/apps/v1/namespaces/{namespace}/controllerrevisions"
+    # Real owners (the garbage collector deletes what only missing owners own): a ConfigMap and a ReplicaSet.
+    config = _create(cp, f"{core}/configmaps", {"metadata": {"name": "owner"}})
+    replicas = _create(cp, f"/apis/apps/v1/namespaces/{namespace}/replicasets", {"metadata": {"name": "rs"}, "spec": {
+        "replicas": 0, "selector": {"matchLabels": {"app": "rs"}}, "template": {
+            "metadata": {"labels": {"app": "rs"}}, "spec": {"containers": [{"name": "c", "image": "busybox"}]}}}})
+    by_config = {"apiVersion": "v1", "kind": "ConfigMap", "name": "owner", "uid": config["metadata"]["uid"]}
+    by_replicas = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "rs", "uid": replicas["metadata"]["uid"]}
+    for name, owners, revision in (("apps-owned", [by_config, {**by_replicas, "controller": True}], 3),
+                                   ("core-owned", [{**by_config, "controller": True}], 1),
+                                   ("not-controlled", [by_config], 12), ("orphan", [], 2)):
+        _create(cp, revisions, {"metadata": {"name": name, "ownerReferences": owners}, "data": {"spec": {}},
+                                "revision": revision})
+    slices = f"/apis/discovery.k8s.io/v1beta1/namespaces/{namespace}/endpointslices"
+    _create(cp, slices, {"metadata": {"name": "many"}, "addressType": "IPv4", "ports": [
+        {"name": "http", "port": 80}, {"name": "dns", "port": 53, "protocol": "UDP"}, {"name": "named"}, {}],
+        "endpoints": [{"addresses": ["10.3.0.1", "10.3.0.2"]}, {"addresses": ["10.3.0.3"]},
+                      {"addresses": ["10.3.0.4"], "conditions": {"ready": False}}]})
+    _create(cp, slices, {"metadata": {"name": "three"}, "addressType": "IPv6", "ports": [{"port": 443}],
+                         "endpoints": [{"addresses": ["fd00::1"]}, {"addresses": ["fd00::2", "fd00::3"]}]})
+    _create(cp, slices, {"metadata": {"name": "empty"}, "addressType": "FQDN", "endpoints": []})
+    hpas = f"/apis/autoscaling/v2beta2/namespaces/{namespace}/horizontalpodautoscalers"
+    target = {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}, "maxReplicas": 4}
+
+    def metric(kind: str, **source: Any) -> dict[str, Any]:
+        key = kind[0].lower() + kind[1:]
+        return {"type": kind, key: source}
+    cpu = metric("Resource", name="cpu", target={"type": "Utilization", "averageUtilization": 60})
+    memory = metric("Resource", name="memory", target={"type": "AverageValue", "averageValue": "1Gi"})
+    pods = metric("Pods", metric={"name": "rps"}, target={"type": "AverageValue", "averageValue": "1k"})
+    queue = metric("External", metric={"name": "queue"}, target={"type": "Value", "value": "30"})
+    queue_avg = metric("External", metric={"name": "queue"}, target={"type": "AverageValue", "averageValue": "2"})
+    hits = metric("Object", describedObject={"apiVersion": "v1", "kind": "Service", "name": "s"},
+                  metric={"name": "hits"}, target={"type": "Value", "value": "100"})
+    hits_avg = metric("Object", describedObject={"apiVersion": "v1", "kind": "Service", "name": "s"},
+                      metric={"name": "hits"}, target={"type": "AverageValue", "averageValue": "500m"})
+    memory_share = metric("Resource", name="memory", target={"type": "Utilization", "averageUtilization": 70})
+    for name, metrics, current in (
+            ("five", [pods, cpu, queue, hits_avg, memory], None),
+            ("cpu-first", [cpu, pods], [
+                metric("Resource", name="cpu", current={"averageUtilization": 55, "averageValue": "120m"}),
+                metric("Pods", metric={"name": "rps"}, current={"averageValue": "900"})]),
+            ("matched", [memory_share, pods], [
+                metric("Resource", name="memory", current={"averageUtilization": 65, "averageValue": "300Mi"}),
+                metric("Pods", metric={"name": "rps"}, current={"averageValue": "900"})]),
+            ("values", [memory, queue_avg], [
+                metric("Resource", name="memory", current={"averageValue": "800Mi"}),
+                metric("External", metric={"name": "queue"}, current={"value": "40", "averageValue": "3"})]),
+            ("objects", [hits, memory_share], [
+                metric("Object", describedObject={"apiVersion": "v1", "kind": "Service", "name": "s"},
+                       metric={"name": "hits"}, current={"value": "90"})]),
+            ("partial", [queue, hits_avg], [
+                metric("External", metric={"name": "queue"}, current={"value": "12"})])):
+        _create(cp, hpas, {"metadata": {"name": name}, "spec": {**target, "metrics": metrics}})
+        if current:
+            _patch_status(cp, f"{hpas}/{name}", {"currentReplicas": 2, "desiredReplicas": 2,
+                                                  "currentMetrics": current, "conditions": []})
+
+
+async def test_rows_of_cluster_kinds_equal_the_api_servers_table(admin: ApiSession, cid: int, namespace: str,
+                                                                 control_plane: ControlPlane) -> None:
+    prefix = namespace
+    paths: list[str] = []
+    try:
+        paths = make_certificate_requests(control_plane, prefix)
+        paths += make_cluster_kinds(control_plane, prefix)
+        make_namespaced_kinds(control_plane, namespace)
+        ours = set(p.rsplit("/", 1)[1] for p in paths)
+        kinds = [
+            ("certificatesigningrequests", "/apis/certificates.k8s.io/v1/certificatesigningrequests", ours),
+            ("mutatingwebhookconfigurations", "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations",
+             ours),
+            ("validatingwebhookconfigurations",
+             "/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations", ours),
+            ("csidrivers", "/apis/storage.k8s.io/v1/csidrivers", ours),
+            ("csinodes", "/apis/storage.k8s.io/v1/csinodes", ours),
+            ("volumeattachments", "/apis/storage.k8s.io/v1/volumeattachments", ours),
+            ("runtimeclasses", "/apis/node.k8s.io/v1/runtimeclasses", ours),
+            # The API server's own levels and schemas too: exempt (no `limited`) and the built-in ones.
+            ("prioritylevelconfigurations", "/apis/flowcontrol.apiserver.k8s.io/v1beta1/prioritylevelconfigurations",
+             ours | {"exempt", "global-default", "catch-all"}),
+            ("flowschemas", "/apis/flowcontrol.apiserver.k8s.io/v1beta1/flowschemas", ours | {"exempt", "catch-all"}),
+            ("podsecuritypolicies", "/apis/policy/v1beta1/podsecuritypolicies", ours),
+            # Local built-in groups and ours, backed by a missing service.
+            ("apiservices", "/apis/apiregistration.k8s.io/v1/apiservices", ours | {"v1.", "v1.apps"}),
+            ("componentstatuses", "/api/v1/componentstatuses", {"scheduler", "controller-manager", "etcd-0"}),
+            ("podtemplates", f"/api/v1/namespaces/{namespace}/podtemplates", None),
+            ("controllerrevisions", f"/apis/apps/v1/namespaces/{namespace}/controllerrevisions", None),
+            ("endpointslices", f"/apis/discovery.k8s.io/v1beta1/namespaces/{namespace}/endpointslices", None),
+            ("horizontalpodautoscalers", f"/apis/autoscaling/v1/namespaces/{namespace}/horizontalpodautoscalers",
+             None),
+        ]
+
+        async def missing_level_seen() -> bool:  # the API server's config controller marks dangling schemas
+            _, schema = control_plane.request(
+                "GET", f"/apis/flowcontrol.apiserver.k8s.io/v1beta1/flowschemas/{prefix}-dangling")
+            return bool((schema.get("status") or {}).get("conditions"))
+        await wait_until(missing_level_seen, timeout_s=SETTLE_TIMEOUT_S, what="the flow schemas' Dangling condition")
+        compared: dict[str, int] = {}
+        failures: list[str] = []
+        for resource, path, names in kinds:
+            try:
+                compared[resource] = await compare_kind(admin, cid, control_plane, resource=resource, path=path,
+                                                        namespace=None if names else namespace, names=names)
+            except AssertionError as exc:
+                failures.append(f"{resource}: {exc}")
+        assert not failures, "\n".join(failures)
+        assert compared["certificatesigningrequests"] == 6 and compared["horizontalpodautoscalers"] == 6, compared
+        assert all(count > 0 for count in compared.values()), compared
+    finally:
+        for path in paths:
+            control_plane.request("DELETE", path)
