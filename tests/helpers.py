@@ -99,7 +99,7 @@ def documented_data(document: dict[str, Any], method: str, path: str) -> dict[st
 
 def schema_problems(value: Any, schema: dict[str, Any], where: str = "data") -> list[str]:
     """Where `value` breaks the JSON Schema keywords the OpenAPI document uses (type, enum, properties,
-    items, oneOf)."""
+    required, items, oneOf)."""
     if "oneOf" in schema:
         matching = [branch for branch in schema["oneOf"] if not schema_problems(value, branch, where)]
         return [] if len(matching) == 1 else [f"{where}: matches {len(matching)} oneOf branches"]
@@ -112,6 +112,7 @@ def schema_problems(value: Any, schema: dict[str, Any], where: str = "data") -> 
         return [f"{where}: {value!r} is not one of {schema['enum']}"]
     problems = []
     if isinstance(value, dict):
+        problems += [f"{where}.{key}: missing" for key in schema.get("required", ()) if key not in value]
         for key, sub_schema in schema.get("properties", {}).items():
             if key in value:
                 problems += schema_problems(value[key], sub_schema, f"{where}.{key}")

@@ -63,14 +63,14 @@ def item_results(key: str) -> dict[str, Any]:
                                           message=STRING)}
 
 
-def _namespace(request: web.Request) -> str | None:
+def namespace_of(request: web.Request) -> str | None:
     return request.query.get("namespace") or None
 
 
 def _object_ref(request: web.Request) -> ObjectRef:
     """The object a `/clusters/{id}/resources/{resource}/{name}` route names (`namespace` from the query)."""
     return ObjectRef(cluster_id=path_id(request), resource=request.match_info["resource"],
-                     name=request.match_info["name"], namespace=_namespace(request))
+                     name=request.match_info["name"], namespace=namespace_of(request))
 
 
 def paging(request: web.Request) -> tuple[int, int | None]:
@@ -133,25 +133,30 @@ async def apply_yaml(request: web.Request) -> Any:
             data={"oneOf": [{"type": "array", "items": ANY_OBJECT}, TABLE]})
 async def list_objects(request: web.Request) -> Any:
     """meta.total counts matches before paging; meta.source says where the data came from."""
+    list_query = list_query_of(request)
+    result = await request.app[RESOURCE_READER].list_objects(
+        context_of(request), path_id(request), resource=request.match_info["resource"],
+        namespace=namespace_of(request), query=list_query)
+    meta: dict[str, Any] = {"total": result.total, "source": result.source, "stale": result.stale,
+                            **_confirmed(result.confirmed_at)}
+    if result.continue_token is not None or list_query.limit:
+        meta["continue"] = result.continue_token
+    else:
+        meta.update(page=list_query.page, pageSize=list_query.page_size)
+    return Reply(result.data, **meta)
+
+
+def list_query_of(request: web.Request) -> ListQuery:
+    """The `LIST_QUERY` parameters of a list request."""
     query = request.query
     page, size = paging(request)
     limit = query.get("limit")
-    list_query = ListQuery(
+    return ListQuery(
         label_selector=query.get("labelSelector"), field_selector=query.get("fieldSelector"),
         limit=int_param(limit, "limit", default=0, minimum=1, maximum=10000) if limit else None,
         continue_token=query.get("continue"), text=query.get("q"), sort=sort_param(request),
         table=query.get("view") == "table", page=page, page_size=size,
     )
-    result = await request.app[RESOURCE_READER].list_objects(
-        context_of(request), path_id(request), resource=request.match_info["resource"],
-        namespace=_namespace(request), query=list_query)
-    meta: dict[str, Any] = {"total": result.total, "source": result.source, "stale": result.stale,
-                            **_confirmed(result.confirmed_at)}
-    if result.continue_token is not None or limit:
-        meta["continue"] = result.continue_token
-    else:
-        meta.update(page=page, pageSize=size)
-    return Reply(result.data, **meta)
 
 
 @routes.post("/clusters/{id}/resources/{resource}/dry-run", access=Access.USER,
@@ -161,7 +166,7 @@ async def dry_run_create(request: web.Request) -> Any:
     """Validation failures come back as valid=false with causes (not as an error)."""
     return await request.app[RESOURCE_WRITER].dry_run(
         context_of(request), path_id(request), resource=request.match_info["resource"],
-        body=await read_json(request), namespace=_namespace(request))
+        body=await read_json(request), namespace=namespace_of(request))
 
 
 @routes.post("/clusters/{id}/resources/{resource}", access=Access.USER, summary="Create an object",
@@ -170,7 +175,7 @@ async def create_object(request: web.Request) -> Any:
     """The namespace comes from the query or the manifest (they must agree)."""
     return await request.app[RESOURCE_WRITER].create_object(
         context_of(request), path_id(request), resource=request.match_info["resource"],
-        body=await read_json(request), namespace=_namespace(request))
+        body=await read_json(request), namespace=namespace_of(request))
 
 
 @routes.get("/clusters/{id}/resources/{resource}/{name}", access=Access.USER, summary="Get one object",
@@ -198,7 +203,7 @@ async def dry_run_update(request: web.Request) -> Any:
     """`diff` is a unified diff of the YAML without managedFields and status."""
     return await request.app[RESOURCE_WRITER].dry_run(
         context_of(request), path_id(request), resource=request.match_info["resource"],
-        body=await read_json(request), name=request.match_info["name"], namespace=_namespace(request))
+        body=await read_json(request), name=request.match_info["name"], namespace=namespace_of(request))
 
 
 @routes.put("/clusters/{id}/resources/{resource}/{name}", access=Access.USER,

@@ -30,6 +30,7 @@ from kubevision.kube.connection import (
     kubeconfig_loader,
 )
 from kubevision.kube.errors import KubeError, UnavailableError
+from kubevision.kube.metrics import ClusterMetrics, MetricsOptions
 from kubevision.kube.registry import Registry, discover
 from kubevision.store import Store
 from kubevision.store import clusters as cluster_repo
@@ -86,7 +87,8 @@ class Cluster:
     """One cluster: its connection, registry, health and (per kind) caches."""
 
     def __init__(self, *, cluster_id: int, name: str, source: str, context: str | None,
-                 server: str | None, load_credentials: CredentialLoader, cache_settings: CacheSettings) -> None:
+                 server: str | None, load_credentials: CredentialLoader, cache_settings: CacheSettings,
+                 metrics_options: MetricsOptions | None = None) -> None:
         self.id = cluster_id
         self.name = name
         self.source = source
@@ -105,6 +107,8 @@ class Cluster:
         self._following_crds = False
         self._health_task: asyncio.Task[None] | None = None
         self.caches = ClusterCaches(self, cached_kinds=cache_settings.cached_kinds, ttl_s=cache_settings.ttl_s)
+        # CPU and memory usage: sampled from the first metrics read until the caches stop (`go_idle`).
+        self.metrics = ClusterMetrics(self, metrics_options or MetricsOptions())
 
     def describe(self) -> dict[str, Any]:
         """The JSON shape of `/clusters` entries."""
@@ -131,6 +135,12 @@ class Cluster:
         if self.status is not ClusterStatus.HEALTHY:
             self._mark(ClusterStatus.HEALTHY, None)
         return result
+
+    def mark_unanswered(self, error: str) -> None:
+        """A caller gave up waiting for this cluster: it counts as unreachable until it answers again (its
+        health loop keeps asking)."""
+        self.touch()
+        self._mark(ClusterStatus.UNREACHABLE, error)
 
     def _mark(self, status: ClusterStatus, error: str | None) -> None:
         if status is not self.status:
@@ -176,6 +186,11 @@ class Cluster:
             self._follow_crds(self._registry)
         return self._registry
 
+    @property
+    def known_registry(self) -> Registry | None:
+        """The kinds discovered so far, without counting as a use (background samplers read it)."""
+        return self._registry
+
     async def _discover(self) -> None:
         """Discover, again while a CRD changed meanwhile; then running caches take the new kinds (new CRD
         printer columns recompute their rows) and CRDs are followed."""
@@ -217,6 +232,7 @@ class Cluster:
             await stop_tasks([self._health_task])
             self._health_task = None
         await self._discovery.stop()
+        await self.metrics.aclose()
         await self.caches.aclose()
         self._following_crds = False
         await self.connection.aclose()
@@ -305,10 +321,12 @@ class CacheSettings:
 class ClusterManager:
     """All clusters of this server, by stable numeric id."""
 
-    def __init__(self, store: Store, kubeconfig: str | None, cache_settings: CacheSettings) -> None:
+    def __init__(self, store: Store, kubeconfig: str | None, cache_settings: CacheSettings, *,
+                 metrics_options: MetricsOptions | None = None) -> None:
         self._store = store
         self._kubeconfig = kubeconfig
         self._cache_settings = cache_settings
+        self._metrics_options = metrics_options or MetricsOptions(store=store)
         self._clusters: dict[int, Cluster] = {}
         self._secrets: AppSecrets | None = None
         self._sweeper: asyncio.Task[None] | None = None
@@ -347,7 +365,7 @@ class ClusterManager:
     def _add(self, record: cluster_repo.ClusterRecord, loader: CredentialLoader) -> Cluster:
         cluster = Cluster(cluster_id=record.id, name=record.name, source=record.source,
                           context=record.context, server=record.server, load_credentials=loader,
-                          cache_settings=self._cache_settings)
+                          cache_settings=self._cache_settings, metrics_options=self._metrics_options)
         self._clusters[record.id] = cluster
         return cluster
 

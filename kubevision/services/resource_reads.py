@@ -79,6 +79,26 @@ class ListResult:
 
 
 @dataclasses.dataclass
+class Selection:
+    """The rows of one page of a kind within a scope, before they are rendered as table rows or objects."""
+
+    scope: AccessScope
+    rows: Sequence[Listed]
+    total: int
+    source: str = "apiserver"
+    stale: bool = False
+    confirmed_at: float | None = None
+    continue_token: str | None = None
+
+    def render(self, rows: Sequence[Listed], *, table: bool) -> Any:
+        """Rows of this selection (all, or some of them) as the `view=table` answer or as objects."""
+        if table:
+            return table_of(self.scope, rows)
+        return [self.scope.present(_completed(self.scope, row.obj)) if isinstance(row, LiveRow)
+                else row.fragment for row in rows]  # type: ignore[attr-defined]
+
+
+@dataclasses.dataclass
 class ObjectResult:
     """One object with where it came from."""
 
@@ -195,12 +215,20 @@ class ResourceReader:
 
     async def list_objects(self, context: RequestContext, cluster_id: int, *, resource: str,
                            namespace: str | None = None, query: ListQuery | None = None) -> ListResult:
-        """Objects or table rows of a kind; `total` counts matches before paging.
+        """Objects or table rows of a kind; `total` counts matches before paging (see `select`)."""
+        query = query or ListQuery()
+        selection = await self.select(context, cluster_id, resource=resource, namespace=namespace, query=query)
+        return ListResult(selection.render(selection.rows, table=query.table), selection.total,
+                          source=selection.source, stale=selection.stale, confirmed_at=selection.confirmed_at,
+                          continue_token=selection.continue_token)
+
+    async def select(self, context: RequestContext, cluster_id: int, *, resource: str, namespace: str | None,
+                     query: ListQuery) -> Selection:
+        """The rows of one page of a kind, not yet rendered (a read across clusters merges these).
 
         Cached kinds answer from memory (unless a field selector or API-server chunking is asked for, or the
         cache is still syncing); everything else is a live list. Both go through `select_page`.
         """
-        query = query or ListQuery()
         scope = await AccessScope.open(context, self.clusters, cluster_id, resource, namespace=namespace,
                                        verb=Verb.READ)
         cache = None
@@ -215,12 +243,12 @@ class ResourceReader:
             entries, total = select_page(scope, cache.sorted_entries(query.sort),
                                          selector=label_predicate(query.label_selector), text=query.text,
                                          window=query.window)
-            data = table_of(scope, entries) if query.table else [entry.fragment for entry in entries]
-            return ListResult(data, total, source="cache", stale=cache.stale, confirmed_at=cache.confirmed_at)
-        return await self._list_live(scope, query)
+            return Selection(scope, entries, total, source="cache", stale=cache.stale,
+                             confirmed_at=cache.confirmed_at)
+        return await self._select_live(scope, query)
 
     @staticmethod
-    async def _list_live(scope: AccessScope, query: ListQuery) -> ListResult:
+    async def _select_live(scope: AccessScope, query: ListQuery) -> Selection:
         """A list read from the API server (which applies the selectors), through `select_page`. A selection of
         several namespaces is one request per namespace (chunking then does not apply)."""
         params = {"labelSelector": query.label_selector or None, "fieldSelector": query.field_selector or None,
@@ -246,11 +274,7 @@ class ResourceReader:
                                    window=slice(0, None) if chunked else query.window)
         if chunked:
             total += int(metadata.get("remainingItemCount") or 0)
-        if query.table:
-            data: Any = table_of(scope, shown)
-        else:
-            data = [scope.present(_completed(scope, live.obj)) for live in shown]
-        return ListResult(data, total, continue_token=continue_token)
+        return Selection(scope, shown, total, continue_token=continue_token)
 
     async def subscribe(self, context: RequestContext, cluster_id: int, *, resource: str, namespace: str | None,
                         label_selector: str | None, table: bool, deliver: Callable[[dict[str, Any]], None],
