@@ -135,8 +135,71 @@ def pod_manifest(name: str, node: str, **labels: str) -> dict[str, Any]:
                                                         "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}}]}}
 
 
-async def seed_pods(api: aiohttp.ClientSession, namespace: str, count: int, *, node: str = "bench-node") -> float:
-    """Create a bare Node, the namespace and `count` pods in parallel; returns the seconds it took."""
+def realistic_pod(name: str, node: str, **labels: str) -> dict[str, Any]:
+    """A pod as real clusters hold them (about 4 KB as JSON once its status is written): an app container and a
+    sidecar with env (literal, Secret, ConfigMap and field references), volume mounts, probes and resources, and
+    four kinds of volumes. `pod_status` is its status."""
+    probe = {"httpGet": {"path": "/healthz", "port": 8080, "scheme": "HTTP"}, "initialDelaySeconds": 5,
+             "periodSeconds": 10, "timeoutSeconds": 1, "successThreshold": 1, "failureThreshold": 3}
+    env = [{"name": f"SETTING_{index}", "value": f"value-{index}-{name}"} for index in range(8)] + [
+        {"name": "DB_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "db", "key": "password"}}},
+        {"name": "FEATURES", "valueFrom": {"configMapKeyRef": {"name": "features", "key": "flags"}}},
+        {"name": "POD_IP", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "status.podIP"}}},
+    ]
+    mounts = [{"name": "config", "mountPath": "/etc/app"}, {"name": "tls", "mountPath": "/etc/tls", "readOnly": True},
+              {"name": "scratch", "mountPath": "/tmp"}]
+    return {
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "labels": {"app": "bench", "app.kubernetes.io/part-of": "bench-suite",
+                                              "pod-template-hash": "7d9f8c6b5", **labels},
+                     "annotations": {"prometheus.io/scrape": "true", "prometheus.io/port": "9090"}},
+        "spec": {
+            "nodeName": node, "serviceAccountName": "default", "terminationGracePeriodSeconds": 30,
+            "containers": [
+                {"name": "app", "image": "registry.local/team/app:1.42.0", "imagePullPolicy": "IfNotPresent",
+                 "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"},
+                           {"name": "metrics", "containerPort": 9090, "protocol": "TCP"}],
+                 "env": env, "volumeMounts": mounts, "livenessProbe": probe, "readinessProbe": probe,
+                 "resources": {"requests": {"cpu": "100m", "memory": "128Mi"},
+                               "limits": {"cpu": "500m", "memory": "256Mi"}}},
+                {"name": "proxy", "image": "registry.local/mesh/proxy:1.20.1",
+                 "args": ["--config", "/etc/app/proxy.yaml", "--log-level", "info"],
+                 "ports": [{"name": "proxy", "containerPort": 15001, "protocol": "TCP"}],
+                 "volumeMounts": mounts[:1], "readinessProbe": {**probe, "httpGet": {"path": "/ready", "port": 15021}},
+                 "resources": {"requests": {"cpu": "10m", "memory": "40Mi"},
+                               "limits": {"cpu": "200m", "memory": "128Mi"}}},
+            ],
+            "volumes": [
+                {"name": "config", "configMap": {"name": "app-config", "defaultMode": 420}},
+                {"name": "tls", "secret": {"secretName": "app-tls", "defaultMode": 420}},
+                {"name": "scratch", "emptyDir": {"sizeLimit": "1Gi"}},
+                {"name": "token", "projected": {"sources": [{"serviceAccountToken": {"expirationSeconds": 3607,
+                                                                                     "path": "token"}}]}},
+            ],
+        },
+    }
+
+
+def pod_status(index: int) -> dict[str, Any]:
+    """A running pod's status: four conditions, two ready containers, IPs."""
+    started = "2026-11-30T08:00:00Z"
+    conditions = [{"type": kind, "status": "True", "lastProbeTime": None, "lastTransitionTime": started}
+                  for kind in ("Initialized", "Ready", "ContainersReady", "PodScheduled")]
+    containers = [{"name": name, "ready": True, "restartCount": index % 3, "started": True,
+                   "image": image, "imageID": f"{image}@sha256:{'ab' * 32}",
+                   "containerID": f"containerd://{index:064x}", "state": {"running": {"startedAt": started}}}
+                  for name, image in (("app", "registry.local/team/app:1.42.0"),
+                                      ("proxy", "registry.local/mesh/proxy:1.20.1"))]
+    return {"phase": "Running", "conditions": conditions, "containerStatuses": containers, "qosClass": "Burstable",
+            "hostIP": "10.0.0.1", "podIP": f"10.{index // 65536 % 256}.{index // 256 % 256}.{index % 256}",
+            "podIPs": [{"ip": f"10.{index // 65536 % 256}.{index // 256 % 256}.{index % 256}"}],
+            "startTime": started}
+
+
+async def seed_pods(api: aiohttp.ClientSession, namespace: str, count: int, *, node: str = "bench-node",
+                    realistic: bool = False) -> float:
+    """Create a bare Node, the namespace and `count` pods in parallel (`realistic`: `realistic_pod`s with their
+    status written); returns the seconds it took."""
     await api.post("/api/v1/nodes", json={"apiVersion": "v1", "kind": "Node", "metadata": {"name": node}})
     await api.post("/api/v1/namespaces", json={"apiVersion": "v1", "kind": "Namespace",
                                                "metadata": {"name": namespace}})
@@ -148,10 +211,17 @@ async def seed_pods(api: aiohttp.ClientSession, namespace: str, count: int, *, n
     async def worker() -> None:
         while not queue.empty():
             index = queue.get_nowait()
-            async with api.post(f"/api/v1/namespaces/{namespace}/pods",
-                                json=pod_manifest(f"pod-{index:06d}", node, shard=str(index % 10))) as response:
+            name = f"pod-{index:06d}"
+            manifest = (realistic_pod if realistic else pod_manifest)(name, node, shard=str(index % 10))
+            async with api.post(f"/api/v1/namespaces/{namespace}/pods", json=manifest) as response:
                 if response.status >= 300:
                     raise RuntimeError(f"seeding failed: {response.status} {await response.text()}")
+                created = await response.json()
+            if realistic:
+                created["status"] = pod_status(index)
+                async with api.put(f"/api/v1/namespaces/{namespace}/pods/{name}/status", json=created) as response:
+                    if response.status >= 300:
+                        raise RuntimeError(f"seeding status failed: {response.status} {await response.text()}")
 
     await asyncio.gather(*(worker() for _ in range(SEED_CONCURRENCY)))
     return time.monotonic() - started

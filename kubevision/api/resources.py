@@ -139,6 +139,8 @@ async def list_objects(request: web.Request) -> Any:
         namespace=namespace_of(request), query=list_query)
     meta: dict[str, Any] = {"total": result.total, "source": result.source, "stale": result.stale,
                             **_confirmed(result.confirmed_at)}
+    if result.syncing:
+        meta["syncing"] = True
     if result.continue_token is not None or list_query.limit:
         meta["continue"] = result.continue_token
     else:

@@ -76,6 +76,7 @@ class ListResult:
     # When a cached answer was last confirmed in sync with the API server (epoch seconds); None: read live.
     confirmed_at: float | None = None
     continue_token: str | None = None
+    syncing: bool = False  # the kind's cache is still syncing: the page came from the API server's first pages
 
 
 @dataclasses.dataclass
@@ -89,6 +90,7 @@ class Selection:
     stale: bool = False
     confirmed_at: float | None = None
     continue_token: str | None = None
+    syncing: bool = False  # cut from the API server's first pages while the kind's cache syncs
 
     def render(self, rows: Sequence[Listed], *, table: bool) -> Any:
         """Rows of this selection (all, or some of them) as the `view=table` answer or as objects."""
@@ -167,6 +169,17 @@ def select_page(scope: AccessScope, rows: Sequence[Row], *, selector: Predicate 
     return shown, total
 
 
+def _in_apiserver_order(scope: AccessScope, query: ListQuery) -> bool:
+    """Whether the page asked for is a prefix of the API server's own order (namespace, then name): by name
+    within one namespace (or of a cluster-scoped kind), or by namespace; a bounded page, with no text or label
+    filter and nothing the grants hide."""
+    if query.text or query.label_selector or query.page_size is None or scope.filters_keys:
+        return False  # the API server's estimate of the rest is only given without a label selector
+    if query.sort == "namespace":
+        return True
+    return query.sort in (None, "name") and (scope.namespace is not None or not scope.kind.namespaced)
+
+
 def label_predicate(label_selector: str | None) -> Predicate | None:
     """The parsed label selector (None when there is none); 40002 when it does not parse."""
     try:
@@ -220,7 +233,7 @@ class ResourceReader:
         selection = await self.select(context, cluster_id, resource=resource, namespace=namespace, query=query)
         return ListResult(selection.render(selection.rows, table=query.table), selection.total,
                           source=selection.source, stale=selection.stale, confirmed_at=selection.confirmed_at,
-                          continue_token=selection.continue_token)
+                          continue_token=selection.continue_token, syncing=selection.syncing)
 
     async def select(self, context: RequestContext, cluster_id: int, *, resource: str, namespace: str | None,
                      query: ListQuery) -> Selection:
@@ -239,6 +252,8 @@ class ResourceReader:
             cache = await scope.cluster.caches.synced(scope.kind, timeout_s=SUBSCRIBE_SYNC_TIMEOUT_S)
         elif not query.field_selector and not query.chunked:
             cache = scope.cluster.caches.for_reads(scope.kind)
+            if cache is None and scope.cluster.caches.is_cached(scope.kind) and _in_apiserver_order(scope, query):
+                return await self._select_first_pages(scope, query)
         if cache is not None:
             entries, total = select_page(scope, cache.sorted_entries(query.sort),
                                          selector=label_predicate(query.label_selector), text=query.text,
@@ -246,6 +261,15 @@ class ResourceReader:
             return Selection(scope, entries, total, source="cache", stale=cache.stale,
                              confirmed_at=cache.confirmed_at)
         return await self._select_live(scope, query)
+
+    async def _select_first_pages(self, scope: AccessScope, query: ListQuery) -> Selection:
+        """While a cached kind's cache is still syncing: the page cut from the API server's own first pages
+        (`limit` = the end of the page), not from a full list; the total is the API server's estimate."""
+        window = query.window
+        chunk = dataclasses.replace(query, limit=window.stop, page=1, page_size=None)
+        selection = await self._select_live(scope, chunk)
+        rows = list(selection.rows)[window]
+        return Selection(scope, rows, selection.total, syncing=True)
 
     @staticmethod
     async def _select_live(scope: AccessScope, query: ListQuery) -> Selection:
