@@ -41,6 +41,10 @@ WATCH_TIMEOUT_S = 290
 # No byte (event or bookmark) for this long means the stream is dead.
 WATCH_INACTIVITY_S = WATCH_TIMEOUT_S + 60
 LIST_PAGE_SIZE = 500
+# How long one list page may take.
+LIST_PAGE_TIMEOUT_S = 120
+# Objects turned into entries between two turns of the event loop while a list page is processed.
+ENTRIES_PER_TURN = 100
 BACKOFF_INITIAL_S = 0.5
 BACKOFF_MAX_S = 30.0
 # A cache nobody read or subscribed to for this long stops (its cluster may stay in use).
@@ -190,27 +194,44 @@ class KindCache:
     async def _relist(self) -> None:
         """List every page; reconcile entries and tell listeners what changed.
 
-        Each page is turned into entries before the next is fetched, so the full objects of at most one
-        page are in memory at a time (peak memory is what stays allocated afterwards).
+        The next page is asked for as soon as a page arrives, and is on its way while this one becomes
+        entries: the API server's work and ours overlap. So the full objects of at most two pages are in
+        memory at a time (peak memory is what stays allocated afterwards).
         """
         path = self.kind.collection_path()
         fresh: dict[Key, CacheEntry] = {}
-        token = None
         limit = self.page_size if self.store else 1
-        while True:
+
+        def fetch(token: str | None) -> asyncio.Task[Any]:
             params = {"limit": limit, "continue": token, "labelSelector": self.label_selector}
-            page = await self.cluster.connection.request("GET", path, params=params, timeout_s=120)
-            if self.store:
-                for obj in page.get("items") or []:
-                    obj.setdefault("kind", self.kind.kind)
-                    obj.setdefault("apiVersion", self.kind.api_version)
-                    entry = self._entry(obj)
-                    fresh[entry.key] = entry
-            metadata = page.get("metadata") or {}
-            token = metadata.get("continue")
-            del page
-            if not token or not self.store:
-                break
+            return asyncio.ensure_future(self.cluster.connection.request("GET", path, params=params,
+                                                                         timeout_s=LIST_PAGE_TIMEOUT_S))
+
+        pending = fetch(None)
+        try:
+            while True:
+                page = await pending
+                metadata = page.get("metadata") or {}
+                token = metadata.get("continue") if self.store else None
+                if token:
+                    pending = fetch(token)
+                items = page.get("items") or [] if self.store else []
+                del page
+                for start in range(0, len(items), ENTRIES_PER_TURN):
+                    # Give the loop a turn between slices: the next page's request goes out, and other
+                    # requests are answered meanwhile.
+                    await asyncio.sleep(0)
+                    for obj in items[start:start + ENTRIES_PER_TURN]:
+                        obj.setdefault("kind", self.kind.kind)
+                        obj.setdefault("apiVersion", self.kind.api_version)
+                        entry = self._entry(obj)
+                        fresh[entry.key] = entry
+                del items
+                if not token:
+                    break
+        finally:
+            if not pending.done():
+                pending.cancel()
         if self.store:
             old = self.entries
             self.entries = fresh

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kubevision.kube.cache import KindCache
 from tests.helpers import ApiSession
 from tests.kube.conftest import configmap
 
@@ -32,3 +33,24 @@ async def test_a_page_while_the_cache_syncs_is_cut_from_the_api_servers_pages(ad
     assert cached["meta"]["source"] == "cache" and "syncing" not in cached["meta"]
     assert [row["cells"][0] for row in cached["data"]["rows"]] == names
     assert cached["meta"]["total"] == total
+
+
+@pytest.mark.parametrize("settings_overrides", [{"cached_kinds": ["configmaps"]}], indirect=True)
+async def test_a_cache_lists_page_after_page(admin: ApiSession, cid: int, namespace: str,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(KindCache, "page_size", 4)  # 31 objects in this namespace alone: many pages
+    base = f"/clusters/{cid}/resources/configmaps"
+    for index in range(COUNT):
+        await admin.ok("POST", f"{base}?namespace={namespace}", json=configmap(f"cm-{index:02d}", namespace))
+    everywhere = await admin.call("GET", f"{base}?pageSize=all&fieldSelector=metadata.name!%3Dnone")  # live
+    for _ in range(40):
+        cached = await admin.call("GET", f"{base}?pageSize=all")
+        if cached["meta"]["source"] == "cache":
+            break
+    assert cached["meta"]["source"] == "cache"
+    assert sorted(keys(cached["data"])) == sorted(keys(everywhere["data"]))
+    assert len(cached["data"]) > COUNT
+
+
+def keys(objects: list[dict]) -> list[tuple[str, str]]:
+    return [(o["metadata"]["namespace"], o["metadata"]["name"]) for o in objects]
