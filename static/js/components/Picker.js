@@ -1,6 +1,8 @@
 /**
  * A searchable dropdown (button + listbox popover) used by the cluster and namespace pickers.
  * Keyboard: Enter/Space/↓ opens, typing filters, ↑/↓ move, Enter picks, Escape closes.
+ * With `onToggle` it also selects several: each option has a checkbox (Shift+Enter toggles the active one),
+ * and `selected` lists the values checked; picking an option's label still selects just that one.
  */
 import { html, cx, useEffect, useMemo, useRef, useState, useId } from "../lib/ui.js";
 import { Icon } from "./Icon.js";
@@ -30,13 +32,14 @@ export function useDismiss(ref, open, onClose) {
 }
 
 /**
- * @typedef {{value: string, label: string, hint?: string, tone?: string}} PickerOption
+ * @typedef {{value: string, label: string, hint?: string, tone?: string, exclusive?: boolean}} PickerOption
+ *   `exclusive`: an option that cannot be one of several (e.g. "All namespaces").
  * @param {{label: string, icon?: string, options: PickerOption[], value: string, onSelect: (value: string) => void,
  *          placeholder?: string, searchPlaceholder?: string, disabled?: boolean, class?: string,
- *          display?: any, emptyText?: string}} props
+ *          display?: any, emptyText?: string, selected?: string[], onToggle?: (value: string) => void}} props
  */
 export function Picker({ label, icon, options, value, onSelect, placeholder = "Select…", searchPlaceholder = "Filter…",
-  disabled = false, class: className, display, emptyText = "No matches" }) {
+  disabled = false, class: className, display, emptyText = "No matches", selected, onToggle }) {
   const [open, setOpen] = useState(false);
   const [filter, setFilter] = useState("");
   const [active, setActive] = useState(0);
@@ -73,8 +76,12 @@ export function Picker({ label, icon, options, value, onSelect, placeholder = "S
     if (option && option.value !== value) onSelect(option.value);
   };
 
+  const checked = (option) => (selected ? selected.includes(option.value) : option.value === value);
+  const toggles = (option) => Boolean(onToggle) && !option.exclusive;
+
   const onListKey = (event) => {
-    if (event.key === "ArrowDown") setActive((i) => Math.min(shown.length - 1, i + 1));
+    if (event.key === "Enter" && event.shiftKey && shown[active] && toggles(shown[active])) onToggle?.(shown[active].value);
+    else if (event.key === "ArrowDown") setActive((i) => Math.min(shown.length - 1, i + 1));
     else if (event.key === "ArrowUp") setActive((i) => Math.max(0, i - 1));
     else if (event.key === "Enter") pick(shown[active]);
     else if (event.key === "Escape") {
@@ -88,7 +95,7 @@ export function Picker({ label, icon, options, value, onSelect, placeholder = "S
   const current = options.find((o) => o.value === value);
   return html`<div class=${cx("picker", className, open && "is-open")} ref=${rootRef}>
     <button type="button" ref=${buttonRef} class="picker-button" disabled=${disabled}
-        aria-haspopup="listbox" aria-expanded=${open ? "true" : "false"} aria-label=${`${label}: ${current?.label ?? placeholder}`}
+        aria-haspopup="listbox" aria-expanded=${open ? "true" : "false"} aria-label=${`${label}: ${display ?? current?.label ?? placeholder}`}
         onClick=${() => (open ? close() : setOpen(true))}
         onKeyDown=${(e) => { if (e.key === "ArrowDown") { e.preventDefault(); setOpen(true); } }}>
       ${icon && html`<${Icon} name=${icon} size=${15} class="picker-icon" />`}
@@ -109,15 +116,19 @@ export function Picker({ label, icon, options, value, onSelect, placeholder = "S
       <ul class="picker-list" role="listbox" id=${`${id}-list`} ref=${listRef} aria-label=${label}>
         ${shown.length === 0 && html`<li class="picker-empty">${emptyText}</li>`}
         ${shown.map((option, index) => html`<li key=${option.value} id=${`${id}-opt-${index}`} role="option"
-            aria-selected=${option.value === value ? "true" : "false"}
-            class=${cx("picker-option", index === active && "is-active", option.value === value && "is-selected")}
+            aria-selected=${checked(option) ? "true" : "false"}
+            class=${cx("picker-option", index === active && "is-active", checked(option) && "is-selected")}
             onPointerMove=${() => setActive(index)} onClick=${() => pick(option)}>
+          ${onToggle && html`<input type="checkbox" class="picker-toggle" tabindex="-1" checked=${checked(option)}
+            disabled=${!toggles(option)} aria-label=${`Also ${option.label}`}
+            onClick=${(e) => { e.stopPropagation(); if (toggles(option)) onToggle(option.value); }} />`}
           ${option.tone !== undefined && html`<span class=${cx("dot", option.tone && `dot-${option.tone}`)}></span>`}
           <span class="picker-option-label">${option.label}</span>
           ${option.hint && html`<span class="picker-option-hint">${option.hint}</span>`}
-          ${option.value === value && html`<${Icon} name="check" size=${14} class="picker-check" />`}
+          ${!onToggle && option.value === value && html`<${Icon} name="check" size=${14} class="picker-check" />`}
         </li>`)}
       </ul>
+      ${onToggle && html`<p class="picker-footnote">Tick boxes (or Shift+Enter) to choose several</p>`}
     </div>`}
   </div>`;
 }

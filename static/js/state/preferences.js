@@ -47,7 +47,7 @@ export function rememberLocation(clusterId, namespace) {
     return {
       lastCluster: String(clusterId),
       namespaces: { ...prev.namespaces, [clusterId]: namespace },
-      recentNamespaces: namespace === "_all" ? prev.recentNamespaces
+      recentNamespaces: namespace === "_all" || namespace.includes(",") ? prev.recentNamespaces
         : { ...prev.recentNamespaces, [clusterId]: [namespace, ...recent].slice(0, RECENT_NAMESPACES) },
     };
   });
