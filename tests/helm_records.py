@@ -2,12 +2,14 @@
 
 Written from Helm's own types and storage drivers (helm/helm `pkg/release/release.go`, `info.go`,
 `pkg/storage/driver/util.go`, `secrets.go`, `cfgmaps.go`): the release is `json.Marshal`ed (field names from
-the struct tags: `name`, `info` — `first_deployed`, `last_deployed`, `deleted`, `Description` (capital D, as
-the tag says), `status`, `notes` —, `chart` — `metadata`, `templates`, `values` —, `config`, `manifest`,
-`hooks`, `version`, `namespace`), gzip-compressed at best compression, base64-encoded with the standard
-alphabet, and stored under `data.release` of a Secret of type `helm.sh/release.v1` or of a ConfigMap named
-`sh.helm.release.v1.<name>.v<version>` with labels `name`, `owner=helm`, `status`, `version` (and
-`createdAt`). Nothing here imports the product.
+the struct tags: `name`, `info` — `first_deployed`, `last_deployed`, `deleted` (always: no omitempty, `""` when
+zero), `description`, `status`, `notes` —, `chart` — `metadata`, `lock`, `templates`, `values`, `schema`,
+`files` —, `config`, `manifest`, `hooks`, `version`, `namespace`), gzip-compressed at best compression,
+base64-encoded with the standard alphabet, and stored under `data.release` of a Secret of type
+`helm.sh/release.v1` or of a ConfigMap named `sh.helm.release.v1.<name>.v<version>` with labels `name`,
+`owner=helm`, `status`, `version` and `createdAt` (set by the driver's Create; its Update sets `modifiedAt`).
+`tests/fixtures/helm/` holds a record written by a real Helm binary, which these match field for field.
+Nothing here imports the product.
 """
 
 from __future__ import annotations
@@ -43,14 +45,17 @@ def secret_doc(name: str, password: str) -> str:
 def release(name: str, namespace: str, version: int, *, status: str = "deployed", chart_version: str = "1.0.0",
             app_version: str = "1.0", manifest: str = "", config: Obj | None = None,
             defaults: Obj | None = None, description: str = "Install complete", notes: str = "",
-            hooks: list[Obj] | None = None) -> Obj:
-    """A release as Helm's `release.Release` marshals it (fields in the struct's order, empty ones omitted)."""
-    info: Obj = {"first_deployed": go_time(0), "last_deployed": go_time(version), "Description": description,
-                 "status": status}
+            hooks: list[Obj] | None = None, dependencies: list[Obj] | None = None) -> Obj:
+    """A release as Helm's `release.Release` marshals it (fields in the struct's order, empty ones omitted).
+    `dependencies`: the chart's enabled subcharts as Helm stores them in `chart.metadata.dependencies` (their
+    defaults are then expected in `defaults`, under their names, as Helm merges them before storing)."""
+    info: Obj = {"first_deployed": go_time(0), "last_deployed": go_time(version), "deleted": "",
+                 "description": description, "status": status}
     if notes:
         info["notes"] = notes
     chart = {"metadata": {"name": "demo", "version": chart_version, "description": "A demo chart",
-                          "apiVersion": "v2", "appVersion": app_version, "type": "application"},
+                          "apiVersion": "v2", "appVersion": app_version,
+                          **({"dependencies": dependencies} if dependencies else {}), "type": "application"},
              "lock": None, "templates": [{"name": "templates/cm.yaml", "data": base64.b64encode(b"x").decode()}],
              "values": defaults if defaults is not None else {"replicas": 1, "image": {"tag": "stable"}},
              "schema": None, "files": []}

@@ -194,9 +194,45 @@ def record_object(release: Obj, *, driver: str, extra_labels: dict[str, str] | N
 
 
 def helm_time(moment: dt.datetime | None = None) -> str:
-    """A time as Go's `time.Time` marshals it (RFC 3339 with nanoseconds and the zone offset)."""
+    """A time as Go's `time.Time` marshals it: RFC 3339 with the fraction's trailing zeros trimmed
+    (`time.RFC3339Nano`), here in UTC."""
     moment = (moment or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}000Z"
+    fraction = f"{moment.microsecond:06d}".rstrip("0")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{fraction}" if fraction else "") + "Z"
+
+
+def info_description(info: Obj) -> str:
+    """`info.description`. Go's JSON decoder matches field names case-insensitively, so Helm also reads a
+    record whose key is spelled otherwise (`Description`); so does this."""
+    if isinstance(info.get("description"), str):
+        return info["description"]
+    return next((str(value) for key, value in info.items() if key.lower() == "description" and value), "")
+
+
+def helm_info(*, first_deployed: str | None, last_deployed: str | None, status: str, description: str,
+              notes: str = "", deleted: str = "") -> Obj:
+    """A release's `info` as Helm's `release.Info` marshals it: fields in the struct's order, `deleted` always
+    (its tag has no omitempty; a zero time is `""`), `notes` only when set."""
+    info: Obj = {"first_deployed": first_deployed or "", "last_deployed": last_deployed or "", "deleted": deleted,
+                 "description": description, "status": status}
+    if notes:
+        info["notes"] = notes
+    return info
+
+
+def helm_release(*, name: str, namespace: str, version: int, info: Obj, chart: Any, config: Any, manifest: str,
+                 hooks: list[Any]) -> Obj:
+    """A release as Helm's `release.Release` marshals it: fields in the struct's order, the empty `config`,
+    `manifest` and `hooks` left out (omitempty)."""
+    release: Obj = {"name": name, "info": info, "chart": chart}
+    if config:
+        release["config"] = config
+    if manifest:
+        release["manifest"] = manifest
+    if hooks:
+        release["hooks"] = hooks
+    release.update(version=version, namespace=namespace)
+    return release
 
 
 # -- list rows -----------------------------------------------------------------------------------------
@@ -272,7 +308,7 @@ def summarize_record(record: Obj) -> Obj:
     return {**summary, "status": str(info.get("status") or summary["status"]), "chartName": name,
             "chartVersion": version, "chart": f"{name}-{version}" if name else "",
             "appVersion": str(chart_metadata.get("appVersion") or ""), "updated": info.get("last_deployed"),
-            "description": str(info.get("Description") or "")}
+            "description": info_description(info)}
 
 
 def release_row_object(summary: Obj, *, api_version: str, kind: str) -> Obj:

@@ -22,7 +22,11 @@ manifest, hooks and notes, `first_deployed` of the current one, description `Rol
 deleted, then every `deployed` record becomes `superseded` and the new one `deployed` (on failure: the new one
 `failed` with Helm's `Rollback "<name>" failed: ...` description). Objects are applied with server-side apply
 (field manager `kubevision`, force): the API server merges each object itself, no last-applied state is needed
-and fields other managers own (an HPA's replicas) are kept unless the manifest sets them. Hooks are not run.
+and fields other managers own (an HPA's replicas) are kept unless the manifest sets them; each object gets the
+ownership metadata Helm adds (`app.kubernetes.io/managed-by: Helm`, `meta.helm.sh/release-name`/`-namespace`).
+Hooks are not run. Records are written with the labels Helm's drivers leave: Create adds `createdAt`, Update
+replaces the label set with the release's labels plus `modifiedAt` (so the new revision, created then updated,
+carries the target's own labels and `modifiedAt`, not `createdAt`, as after `helm rollback`).
 Uninstall follows `helm uninstall`: the latest record becomes `uninstalling`, the manifest's objects are deleted
 (in reverse manifest order, except those annotated `helm.sh/resource-policy: keep`), then every record is
 deleted, or, keeping history, the latest becomes `uninstalled` with `Uninstallation complete`.
@@ -48,7 +52,10 @@ from kubevision.kube.helm import (
     RECORD_SELECTOR,
     SECRETS_DRIVER,
     decode_record_async,
+    helm_info,
+    helm_release,
     helm_time,
+    info_description,
     parse_record_name,
     record_object,
     summarize_record,
@@ -71,6 +78,12 @@ RECORD_PAGE_SIZE = 50
 # How long a read waits for the release cache's first list.
 CACHE_SYNC_TIMEOUT_S = 10.0
 KEEP_ANNOTATION = "helm.sh/resource-policy"
+# The ownership metadata Helm puts on every object it applies (pkg/action/validate.go).
+MANAGED_BY_LABEL, MANAGED_BY_HELM = "app.kubernetes.io/managed-by", "Helm"
+RELEASE_NAME_ANNOTATION = "meta.helm.sh/release-name"
+RELEASE_NAMESPACE_ANNOTATION = "meta.helm.sh/release-namespace"
+# Values every chart and subchart shares (Helm's `chartutil.GlobalKey`).
+GLOBAL_KEY = "global"
 _DOCUMENT_SEPARATOR = re.compile(r"(?m)^---[ \t]*$")
 # Labels Helm's drivers set themselves; the rest of a record's labels are the release's own (copied on rollback).
 _SYSTEM_LABELS = frozenset({"name", "owner", "status", "version", "createdAt", "modifiedAt"})
@@ -117,8 +130,7 @@ class ManifestObject:
 
 
 def coalesce_values(defaults: Any, overrides: Any) -> Any:
-    """Helm's computed values: the chart's defaults with the user's values merged over them (maps recursively; a
-    null removes a default). Only the release's own chart is known: subcharts' defaults are not in the record."""
+    """`overrides` merged over `defaults` as Helm coalesces values: maps recursively, a null removes a default."""
     if not isinstance(defaults, dict) or not isinstance(overrides, dict):
         return copy.deepcopy(overrides if overrides is not None else defaults)
     merged = copy.deepcopy(defaults)
@@ -129,6 +141,42 @@ def coalesce_values(defaults: Any, overrides: Any) -> Any:
             merged[key] = coalesce_values(merged[key], value)
         else:
             merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _given_globals(subchart: Obj, parent_globals: Obj) -> Obj:
+    """A subchart's `global` with the parent's globals given to it (Helm's `coalesceGlobals`): the parent's win,
+    maps are merged, and a parent scalar never replaces a subchart map."""
+    own = subchart.get(GLOBAL_KEY)
+    merged = dict(own) if isinstance(own, dict) else {}
+    for key, value in parent_globals.items():
+        if isinstance(value, dict):
+            known = merged.get(key)
+            if known is None or isinstance(known, dict):
+                merged[key] = coalesce_values(known or {}, value)
+        elif not isinstance(merged.get(key), dict):
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def computed_values(chart: Obj, config: Any) -> Any:
+    """The values the release's templates were rendered with (Helm's `chartutil.CoalesceValues`): the user's
+    values over the chart's defaults, then the parent's `global` values given to every subchart.
+
+    A record holds no subchart itself (`Chart.dependencies` is not serialized), but what Helm needs of them is
+    there: at install and upgrade Helm merges each enabled subchart's defaults into the parent chart's values
+    under the subchart's name (or alias) before it stores the chart (`processImportValues`), and keeps in
+    `chart.metadata.dependencies` only the enabled subcharts, named by their alias."""
+    merged = coalesce_values(chart.get("values") or {}, config or {})
+    metadata = chart.get("metadata") if isinstance(chart.get("metadata"), dict) else {}
+    if not isinstance(merged, dict):
+        return merged
+    parent_globals = merged.get(GLOBAL_KEY) if isinstance(merged.get(GLOBAL_KEY), dict) else {}
+    for dependency in metadata.get("dependencies") or []:
+        name = (dependency.get("alias") or dependency.get("name")) if isinstance(dependency, dict) else None
+        section = merged.get(name, {}) if name else None
+        if isinstance(section, dict):  # Helm refuses a subchart whose values are not a map; shown as stored
+            merged[name] = {**section, GLOBAL_KEY: _given_globals(section, parent_globals)}
     return merged
 
 
@@ -255,7 +303,7 @@ class HelmService:
         chart = release.get("chart") if isinstance(release.get("chart"), dict) else {}
         info = release.get("info") if isinstance(release.get("info"), dict) else {}
         config = release.get("config") or {}
-        computed = coalesce_values(chart.get("values") or {}, config)
+        computed = computed_values(chart, config)
         manifest = str(release.get("manifest") or "")
         hooks = [hook for hook in release.get("hooks") or [] if isinstance(hook, dict)]
         objects = await self._manifest_objects(scope, manifest)
@@ -268,7 +316,7 @@ class HelmService:
         return {
             "name": name, "namespace": scope.namespace, "revision": record.revision,
             "latestRevision": records[-1].revision, "status": (info.get("status") or record.summary["status"]),
-            "description": info.get("Description") or "", "firstDeployed": info.get("first_deployed"),
+            "description": info_description(info), "firstDeployed": info.get("first_deployed"),
             "lastDeployed": info.get("last_deployed"), "deleted": info.get("deleted"),
             "notes": info.get("notes") or "", "chart": metadata, "appVersion": metadata.get("appVersion") or "",
             "driver": record.driver, "record": record.summary["record"], "values": config,
@@ -351,11 +399,18 @@ class HelmService:
         assert obj.kind is not None
         return scope.for_kind(obj.kind, namespace=obj.namespace)
 
-    async def _apply(self, scope: AccessScope, obj: ManifestObject, *, dry_run: bool) -> Obj:
+    async def _apply(self, scope: AccessScope, obj: ManifestObject, *, release: str, dry_run: bool) -> Obj:
+        """Server-side apply of one manifest object, with the ownership metadata Helm adds to every object it
+        applies (`setMetadataVisitor`: managed-by label, release name and namespace annotations)."""
         target = self._object_scope(scope, obj)
         body = dict(obj.document)
+        metadata = dict(body.get("metadata") or {})
+        metadata["labels"] = {**(metadata.get("labels") or {}), MANAGED_BY_LABEL: MANAGED_BY_HELM}
+        metadata["annotations"] = {**(metadata.get("annotations") or {}), RELEASE_NAME_ANNOTATION: release,
+                                   RELEASE_NAMESPACE_ANNOTATION: str(scope.namespace)}
         if obj.namespace:
-            body["metadata"] = {**(body.get("metadata") or {}), "namespace": obj.namespace}
+            metadata["namespace"] = obj.namespace
+        body["metadata"] = metadata
         return await target.cluster.request(
             "PATCH", target.kind.object_path(obj.name, target.namespace), body=body,
             content_type="application/apply-patch+yaml",
@@ -372,31 +427,38 @@ class HelmService:
         return True
 
     # -- record writes -------------------------------------------------------------------------------------
-    async def _write_record(self, scope: AccessScope, release: Obj, *, driver: str, extra_labels: dict[str, str],
+    async def _write_record(self, scope: AccessScope, release: Obj, *, driver: str, labels: dict[str, str],
                             current: Obj | None) -> Obj:
-        """Create a record (`current` None) or replace `current`'s payload and labels, as Helm's drivers do."""
+        """Create a record (`current` None) or replace `current`'s payload and labels, as Helm's drivers do: the
+        labels are the release's `labels` (what Helm holds as `Release.Labels`) plus `createdAt` (on Create) or
+        `modifiedAt` (on Update, which replaces the whole label set) and the four system labels."""
         driver_scope = await self._driver_scope(scope, driver)
         stamp = str(int(time.time()))
         body = record_object(release, driver=driver,
-                             extra_labels={**extra_labels, ("modifiedAt" if current else "createdAt"): stamp})
+                             extra_labels={**labels, ("modifiedAt" if current else "createdAt"): stamp})
         if current is None:
             return await scope.cluster.request("POST", driver_scope.kind.collection_path(scope.namespace), body=body)
-        metadata = current.get("metadata") or {}
-        body["metadata"] = {**metadata, "labels": {**(metadata.get("labels") or {}), **body["metadata"]["labels"]}}
+        body["metadata"] = {**(current.get("metadata") or {}), "labels": body["metadata"]["labels"]}
         body["metadata"].pop("managedFields", None)
         name = body["metadata"]["name"]
         return await scope.cluster.request("PUT", driver_scope.kind.object_path(name, scope.namespace), body=body)
 
     async def _set_status(self, scope: AccessScope, record: Record, release: Obj, status: str, *,
-                          description: str | None = None, deleted: bool = False) -> Obj:
+                          description: str | None = None, deleted: bool = False,
+                          labels: dict[str, str] | None = None) -> Obj:
+        """Update a record's status (and description, deletion time) as Helm's `Update` does. `labels`: the
+        release's labels as Helm holds them; by default the record's own (Helm's `Query`/`List` keep them all)."""
         info = dict(release.get("info") or {})
         info["status"] = status
         if description is not None:
-            info["Description"] = description
+            info = {key: value for key, value in info.items() if key.lower() != "description"}
+            info["description"] = description
         if deleted:
             info["deleted"] = helm_time()
         release["info"] = info
-        record.obj = await self._write_record(scope, release, driver=record.driver, extra_labels={},
+        if labels is None:
+            labels = dict((record.obj.get("metadata") or {}).get("labels") or {})
+        record.obj = await self._write_record(scope, release, driver=record.driver, labels=labels,
                                               current=record.obj)
         return release
 
@@ -437,7 +499,7 @@ class HelmService:
             revealing = scope.may(Verb.REVEAL) and (await self._driver_scope(scope, SECRETS_DRIVER)).may(Verb.REVEAL)
             result["diff"] = await off_loop(self._diffs, current_release, target_release, revealing, current.revision,
                                             revision)
-            result["objects"] = [await self._checked(scope, obj) for obj in target_objects] + [
+            result["objects"] = [await self._checked(scope, obj, release=name) for obj in target_objects] + [
                 obj.describe("delete") for obj in removed]
             return result
         operation = self._roll_back(scope, current, target, current_release, target_release,
@@ -446,11 +508,11 @@ class HelmService:
                                                      **scope.audit_fields())
         return result
 
-    async def _checked(self, scope: AccessScope, obj: ManifestObject) -> Obj:
+    async def _checked(self, scope: AccessScope, obj: ManifestObject, *, release: str) -> Obj:
         """The plan line of applying an object, with the API server's dry-run verdict."""
         line = obj.describe("apply")
         try:
-            await self._apply(scope, obj, dry_run=True)
+            await self._apply(scope, obj, release=release, dry_run=True)
         except KubeError as exc:
             return {**line, "code": int(code_for(exc)), "message": exc.message}
         return {**line, "code": 0, "message": "dry-run ok"}
@@ -460,23 +522,22 @@ class HelmService:
                          records: list[Record]) -> list[Obj]:
         name = current.summary["release"]
         current_info, target_info = current_release.get("info") or {}, target_release.get("info") or {}
-        new_release = {
-            "name": name,
-            "info": {"first_deployed": current_info.get("first_deployed"), "last_deployed": helm_time(),
-                     "Description": f"Rollback to {target.revision}", "status": "pending-rollback",
-                     "notes": target_info.get("notes") or ""},
-            "chart": target_release.get("chart"), "config": target_release.get("config") or {},
-            "manifest": target_release.get("manifest") or "", "hooks": target_release.get("hooks") or [],
-            "version": current.revision + 1, "namespace": scope.namespace,
-        }
+        new_release = helm_release(
+            name=name, namespace=str(scope.namespace), version=current.revision + 1,
+            info=helm_info(first_deployed=current_info.get("first_deployed"), last_deployed=helm_time(),
+                           status="pending-rollback", description=f"Rollback to {target.revision}",
+                           notes=str(target_info.get("notes") or "")),
+            chart=target_release.get("chart"), config=target_release.get("config"),
+            manifest=str(target_release.get("manifest") or ""), hooks=target_release.get("hooks") or [])
+        # Helm reads the target with `Get`, which keeps only its own labels; they go on the new record.
         own_labels = {key: value for key, value in ((target.obj.get("metadata") or {}).get("labels") or {}).items()
                       if key not in _SYSTEM_LABELS}
         created = Record(current.driver, await self._write_record(scope, new_release, driver=current.driver,
-                                                                  extra_labels=own_labels, current=None), {})
+                                                                  labels=own_labels, current=None), {})
         results = []
         try:
             for obj in target_objects:
-                await self._apply(scope, obj, dry_run=False)
+                await self._apply(scope, obj, release=name, dry_run=False)
                 results.append(obj.describe("applied"))
             for obj in removed:
                 results.append(obj.describe("deleted" if await self._delete(scope, obj) else "already gone"))
@@ -484,12 +545,12 @@ class HelmService:
             message = exc.message if isinstance(exc, KubeError) else str(exc)
             await self._set_status(scope, current, current_release, "superseded")
             await self._set_status(scope, created, new_release, "failed",
-                                   description=f'Rollback "{name}" failed: {message}')
+                                   description=f'Rollback "{name}" failed: {message}', labels=own_labels)
             raise
         for record in records:
             if record.summary["status"] == "deployed":
                 await self._set_status(scope, record, await decode_record_async(record.obj), "superseded")
-        await self._set_status(scope, created, new_release, "deployed")
+        await self._set_status(scope, created, new_release, "deployed", labels=own_labels)
         return results
 
     # -- uninstall -------------------------------------------------------------------------------------------

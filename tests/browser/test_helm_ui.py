@@ -27,7 +27,7 @@ def test_release_tab_history_diff_rollback_and_uninstall(control_plane, namespac
     page.goto(f"{cluster_server.url}/c/{cid}/ns/{namespace}/releases.helm.sh/shop?tab=release")
 
     history = page.get_by_role("table", name="Release history")
-    expect(history.locator("tbody tr")).to_have_count(2)
+    expect(history.locator("tbody tr")).to_have_count(2, timeout=30_000)  # the release cache lists first
     expect(history.locator("tbody tr").first).to_contain_text("Upgrade complete")
     expect(page.locator(".helm-tab pre").first).to_contain_text('color: "********"')
     page.get_by_role("button", name="Reveal values").click()
@@ -47,7 +47,7 @@ def test_release_tab_history_diff_rollback_and_uninstall(control_plane, namespac
     expect(page.get_by_role("status").filter(has_text="Rolled back shop to revision 1")).to_be_visible()
     releases = cluster.releases(namespace, "shop")
     assert sorted(releases) == [1, 2, 3]
-    assert (releases[3]["info"]["status"], releases[3]["info"]["Description"]) == ("deployed", "Rollback to 1")
+    assert (releases[3]["info"]["status"], releases[3]["info"]["description"]) == ("deployed", "Rollback to 1")
     assert releases[2]["info"]["status"] == "superseded"
     assert cluster.call("GET", f"/api/v1/namespaces/{namespace}/configmaps/shop-cm")["data"] == {"color": "blue"}
     expect(history.locator("tbody tr")).to_have_count(3)  # the page follows the release live
@@ -60,3 +60,32 @@ def test_release_tab_history_diff_rollback_and_uninstall(control_plane, namespac
     expect(page.get_by_role("status").filter(has_text="Uninstalled shop")).to_be_visible()
     assert cluster.releases(namespace, "shop")[3]["info"]["status"] == "uninstalled"
     assert not cluster.exists(f"/api/v1/namespaces/{namespace}/configmaps/shop-cm")
+
+
+def test_release_tab_diffs_any_two_revisions(control_plane, namespace, cluster_server, page):
+    cluster = helm.Cluster(control_plane)
+    for revision, color in ((1, "blue"), (2, "green"), (3, "red")):
+        cluster.store(helm.release("paint", namespace, revision, status="deployed" if revision == 3 else "superseded",
+                                   config={"color": color}, manifest=helm.configmap_doc("paint-cm", color=color)))
+    cid = cluster_id(cluster_server)
+    sign_in(page, cluster_server)
+    page.goto(f"{cluster_server.url}/c/{cid}/ns/{namespace}/releases.helm.sh/paint?tab=release")
+    expect(page.get_by_role("table", name="Release history").locator("tbody tr")).to_have_count(3, timeout=30_000)
+    page.get_by_role("button", name="Reveal values").click()
+
+    # Neither revision is the latest (3): revision 1 against revision 2, values and manifest.
+    page.get_by_label("Compare from").select_option("1")
+    page.get_by_label("Compare to").select_option("2")
+    compare = page.locator(".helm-compare")
+    expect(compare.get_by_role("heading")).to_have_text("Revision 1 → 2")
+    expect(compare.locator(".diff-del").first).to_contain_text('color: "blue"')  # the manifest
+    expect(compare.locator(".diff-add").first).to_contain_text('color: "green"')
+    expect(compare.locator(".diff-del").last).to_contain_text("color: blue")  # the values
+    expect(compare.locator(".diff-add").last).to_contain_text("color: green")
+    expect(compare).not_to_contain_text("red")
+    # Either end can be changed, in either direction.
+    page.get_by_label("Compare from").select_option("3")
+    expect(compare.get_by_role("heading")).to_have_text("Revision 3 → 2")
+    expect(compare.locator(".diff-del").last).to_contain_text("color: red")
+    expect(compare.locator(".diff-add").last).to_contain_text("color: green")
+    screenshot(page, "helm-release-compare")

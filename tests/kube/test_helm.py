@@ -256,7 +256,7 @@ async def test_rollback_writes_a_revision_as_helm_does(admin: ApiSession, cid: i
     releases = cluster.releases(namespace, "shop")
     assert sorted(records) == [1, 2, 3]
     new = releases[3]
-    assert (new["version"], new["info"]["status"], new["info"]["Description"], new["info"]["notes"]) == (
+    assert (new["version"], new["info"]["status"], new["info"]["description"], new["info"]["notes"]) == (
         3, "deployed", "Rollback to 1", "first notes")
     assert new["config"] == first["config"] and new["manifest"] == first["manifest"]
     assert new["chart"] == first["chart"] and new["info"]["first_deployed"] == second["info"]["first_deployed"]
@@ -275,7 +275,7 @@ async def test_rollback_writes_a_revision_as_helm_does(admin: ApiSession, cid: i
     releases = cluster.releases(namespace, "shop")
     assert [releases[r]["info"]["status"] for r in (1, 2, 3, 4)] == ["superseded", "superseded", "superseded",
                                                                       "deployed"]
-    assert releases[4]["info"]["Description"] == "Rollback to 2"
+    assert releases[4]["info"]["description"] == "Rollback to 2"
     assert configmap_data(cluster, namespace, "shop-extra") is None
     assert configmap_data(cluster, namespace, "shop-cm") == {"a": "2"}
     await admin.fails("POST", f"{base}/rollback", 40400, json={"revision": 17})
@@ -310,7 +310,7 @@ async def test_uninstall_with_and_without_history(admin: ApiSession, cid: int, n
     assert configmap_data(cluster, namespace, "keep-me") == {"k": "1"}
     releases = cluster.releases(namespace, "one")
     assert sorted(releases) == [1, 2]
-    assert (releases[2]["info"]["status"], releases[2]["info"]["Description"]) == ("uninstalled",
+    assert (releases[2]["info"]["status"], releases[2]["info"]["description"]) == ("uninstalled",
                                                                                    "Uninstallation complete")
     assert releases[2]["info"]["deleted"]
     assert cluster.records(namespace, "one")[2]["metadata"]["labels"]["status"] == "uninstalled"

@@ -15,8 +15,8 @@ from tests.helpers import ApiSession
 from tests.kube.conftest import configmap
 
 SERVICE_ACCOUNT = "overview-reader"
-# Everything the overview reads, except events.
-READABLE = {"": ["pods", "services", "namespaces", "nodes"],
+# Everything the overview reads, except events (Helm releases are read from Secrets and ConfigMaps).
+READABLE = {"": ["pods", "services", "namespaces", "nodes", "secrets", "configmaps"],
             "apps": ["deployments", "statefulsets", "daemonsets", "replicasets"],
             "batch": ["jobs", "cronjobs"], "networking.k8s.io": ["ingresses"], "extensions": ["ingresses"]}
 

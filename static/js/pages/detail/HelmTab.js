@@ -1,6 +1,7 @@
 /**
  * The Release tab of a Helm release (kinds with the `helm` capability): the revision history, the values (user and
- * computed), manifest, notes, hooks and objects of a revision, a diff of any revision against the latest, and the
+ * computed), manifest, notes, hooks and objects of a revision, a diff of any two revisions (picking a revision
+ * compares it with the latest; the two pickers compare any pair), and the
  * rollback (a dry-run preview first: plan and diffs) and uninstall (with "keep history") dialogs. Values and Secret
  * documents come masked unless the user reveals them (the server decides and audits). Hooks are never run.
  */
@@ -66,6 +67,7 @@ export function HelmTab({ clusterId, namespace, name, kind, object, can }) {
   const [revealed, setRevealed] = useState(false);
   const [view, setView] = useState("values");
   const [compare, setCompare] = useState(null);
+  const [pair, setPair] = useState({ from: null, to: null }); // the two revisions compared
   const [dialog, setDialog] = useState(null); // "rollback" | "uninstall" | null
   const [preview, setPreview] = useState({ loading: false, data: null, error: null });
   const [keepHistory, setKeepHistory] = useState(false);
@@ -90,15 +92,24 @@ export function HelmTab({ clusterId, namespace, name, kind, object, can }) {
   }, [clusterId, namespace, name, selected, revealed, latest]);
 
   useEffect(() => {
-    if (selected === null || selected === latest) {
+    if (!pair.from || !pair.to || pair.from === pair.to) {
       setCompare(null);
       return undefined;
     }
     const controller = new AbortController();
-    releaseDiff(clusterId, namespace, name, selected, latest, { reveal: revealed, signal: controller.signal }).then(
+    releaseDiff(clusterId, namespace, name, pair.from, pair.to, { reveal: revealed, signal: controller.signal }).then(
       (data) => setCompare(data), (error) => !controller.signal.aborted && setCompare({ error }));
     return () => controller.abort();
-  }, [clusterId, namespace, name, selected, latest, revealed]);
+  }, [clusterId, namespace, name, pair.from, pair.to, revealed]);
+
+  const choose = (revision) => {
+    setSelected(revision);
+    setPair({ from: revision, to: latest });
+  };
+  const pick = (end) => (event) => {
+    const revision = Number(event.currentTarget.value) || null;
+    setPair((prev) => ({ ...prev, [end]: revision }));
+  };
 
   const openRollback = () => {
     setDialog("rollback");
@@ -131,9 +142,9 @@ export function HelmTab({ clusterId, namespace, name, kind, object, can }) {
       : html`<table class="data-table history-table" aria-label="Release history">
         <thead><tr><th></th><th>Revision</th><th>Status</th><th>Chart</th><th>App version</th><th>Description</th><th>Updated</th></tr></thead>
         <tbody>${history.items.map((item) => html`<tr key=${item.revision} class=${cx(item.revision === target && "is-selected")}
-            onClick=${() => setSelected(item.revision)}>
+            onClick=${() => choose(item.revision)}>
           <td><input type="radio" name="release-revision" checked=${item.revision === target} aria-label=${`Revision ${item.revision}`}
-            onChange=${() => setSelected(item.revision)} /></td>
+            onChange=${() => choose(item.revision)} /></td>
           <td class="mono">${item.revision}${item.revision === latest && html` <span class="chip">latest</span>`}</td>
           <td><${StatusBadge} value=${item.error ? "unreadable" : item.status} /></td>
           <td class="mono">${item.chart || "—"}</td><td>${item.appVersion || "—"}</td>
@@ -141,6 +152,17 @@ export function HelmTab({ clusterId, namespace, name, kind, object, can }) {
           <td>${item.updated ? html`<${Age} value=${item.updated} suffix=" ago" />` : "—"}</td>
         </tr>`)}</tbody>
       </table>`}
+    ${history.items.length > 1 && html`<div class="helm-compare-pick">
+      <label>Compare revision <select aria-label="Compare from" value=${pair.from ?? ""} onChange=${pick("from")}>
+        <option value="">—</option>
+        ${history.items.map((item) => html`<option key=${item.revision} value=${item.revision}>${item.revision}</option>`)}
+      </select></label>
+      <label> with <select aria-label="Compare to" value=${pair.to ?? ""} onChange=${pick("to")}>
+        <option value="">—</option>
+        ${history.items.map((item) => html`<option key=${item.revision} value=${item.revision}>${item.revision}</option>`)}
+      </select></label>
+      ${pair.from && pair.from === pair.to && html`<span class="muted"> (the same revision)</span>`}
+    </div>`}
     ${compare && (compare.error ? html`<div class="form-error">${compare.error.message}</div>` : html`<div class="helm-compare">
       <h2 class="section-title">Revision ${compare.from} → ${compare.to}</h2>
       <div class="field-label">Manifest</div><${DiffView} diff=${compare.manifest} />
@@ -165,6 +187,7 @@ export function HelmTab({ clusterId, namespace, name, kind, object, can }) {
         const result = await rollbackRelease(clusterId, namespace, name, selected);
         pushToast({ kind: "success", message: `Rolled back ${name} to revision ${selected} (new revision ${result.newRevision})` });
         setSelected(null);
+        setPair({ from: null, to: null });
       }}
       onClose=${() => setDialog(null)}>
       ${preview.loading && html`<div class="loading-inline"><${Spinner} size="sm" inline /> Dry run…</div>`}
