@@ -31,7 +31,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-b
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ADMIN_PASSWORD = "browser-admin-pass-1"
 # Start-up includes opening SQLite and hashing the first admin's password (bcrypt).
-READY_TIMEOUT_S = 30
+READY_TIMEOUT_S = 60
 BOOTSTRAP_LINK_RE = re.compile(r"Sign in:\s+(\S+\?bootstrap=\S+)")
 
 
@@ -218,7 +218,7 @@ def console() -> ConsoleWatch:
 def context(browser):
     """A fresh browser profile (cookies, localStorage) per test."""
     context = browser.new_context(viewport={"width": 1440, "height": 900})
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)
     yield context
     context.close()
 
