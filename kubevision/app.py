@@ -15,8 +15,10 @@ from kubevision.api import audit as audit_api
 from kubevision.api import auth as auth_api
 from kubevision.api import clusters as clusters_api
 from kubevision.api import favorites as favorites_api
+from kubevision.api import fleet as fleet_api
 from kubevision.api import helm as helm_api
 from kubevision.api import mcp as mcp_api
+from kubevision.api import metrics as metrics_api
 from kubevision.api import openapi as openapi_api
 from kubevision.api import operations as operations_api
 from kubevision.api import portforwards as portforwards_api
@@ -25,6 +27,7 @@ from kubevision.api import streams as streams_api
 from kubevision.api import users as users_api
 from kubevision.api import views as views_api
 from kubevision.api import watch as watch_api
+from kubevision.api.forward_proxy import FORWARD_PROXY, ForwardProxy, close_forward_proxy
 from kubevision.api.health import add_health_routes
 from kubevision.api.middleware import (
     add_security_headers,
@@ -41,12 +44,16 @@ from kubevision.auth.service import AUTH, AuthService
 from kubevision.auth.users import USERS, UserService
 from kubevision.config import SETTINGS, Settings
 from kubevision.kube.clusters import CLUSTERS, CacheSettings, ClusterManager
+from kubevision.kube.metrics import MetricsOptions
 from kubevision.services.accounts import ACCOUNTS, AccountService
 from kubevision.services.approvals import APPROVALS, ApprovalService
 from kubevision.services.audit import AUDIT, AuditLog
 from kubevision.services.clusters import CLUSTER_SERVICE, ClusterService
 from kubevision.services.favorites import FAVORITES, FavoritesService
+from kubevision.services.fleet import FLEET, FleetService
 from kubevision.services.helm import HELM, HelmService
+from kubevision.services.metrics import METRICS, MetricsService
+from kubevision.services.pod_environment import POD_ENVIRONMENT, PodEnvironment
 from kubevision.services.port_forwards import PORT_FORWARDS, PortForwardService
 from kubevision.services.recordings import TERMINAL_SESSIONS, TerminalSessions, terminal_sessions_lifetime
 from kubevision.services.resource_batch import BATCH_OPERATIONS, BatchService
@@ -62,7 +69,8 @@ log = logging.getLogger(__name__)
 
 API_MODULES = (
     auth_api, users_api, audit_api, clusters_api, resources_api, operations_api, views_api, watch_api,
-    streams_api, favorites_api, portforwards_api, helm_api, mcp_api, approvals_api, openapi_api,
+    streams_api, favorites_api, portforwards_api, helm_api, mcp_api, approvals_api, fleet_api, metrics_api,
+    openapi_api,
 )
 
 
@@ -100,8 +108,11 @@ def create_app(settings: Settings) -> web.Application:
     app[FAVORITES] = FavoritesService(store)
     app[FIRST_RUN] = FirstRun()
     app[OPEN_SOCKETS] = weakref.WeakSet()
+    metrics_options = MetricsOptions(interval_s=settings.metrics_interval_s, bucket_s=settings.metrics_bucket_s,
+                                     retention_s=settings.metrics_retention_days * 86400, store=store)
     clusters = ClusterManager(store, settings.kubeconfig,
-                              CacheSettings(cached_kinds=settings.cached_kinds, ttl_s=settings.cache_ttl_s))
+                              CacheSettings(cached_kinds=settings.cached_kinds, ttl_s=settings.cache_ttl_s),
+                              metrics_options=metrics_options)
     app[CLUSTERS] = clusters
     app[CLUSTER_SERVICE] = ClusterService(clusters, audit)
     writer = ResourceWriter(clusters, audit)
@@ -109,14 +120,18 @@ def create_app(settings: Settings) -> web.Application:
     app[RESOURCE_WRITER] = writer
     app[BATCH_OPERATIONS] = BatchService(writer)
     app[WORKLOADS] = WorkloadService(clusters, audit, writer)
+    app[POD_ENVIRONMENT] = PodEnvironment(clusters, audit)
     app[HELM] = HelmService(clusters, audit)
     app[VIEWS] = ViewService(clusters)
+    app[METRICS] = MetricsService(clusters)
+    app[FLEET] = FleetService(clusters=clusters, reader=app[RESOURCE_READER], views=app[VIEWS])
     app[APPROVALS] = ApprovalService(store=store, clusters=clusters, audit=audit, auth=app[AUTH],
                                      reader=app[RESOURCE_READER], writer=writer, workloads=app[WORKLOADS],
-                                     read_only=settings.read_only)
+                                     read_only=settings.read_only, second_person=settings.approval_second_person)
     app[TERMINAL_SESSIONS] = TerminalSessions(store, settings)
     app[STREAMS] = StreamService(clusters, audit, app[TERMINAL_SESSIONS])
     app[PORT_FORWARDS] = PortForwardService(clusters=clusters, audit=audit, store=store, users=app[USERS])
+    app[FORWARD_PROXY] = ForwardProxy()
 
     add_health_routes(app.router)
     for module in API_MODULES:
@@ -126,6 +141,7 @@ def create_app(settings: Settings) -> web.Application:
 
     app.on_response_prepare.append(add_security_headers)
     app.on_shutdown.append(close_open_sockets)
+    app.on_cleanup.append(close_forward_proxy)
     app.cleanup_ctx.append(_store_lifetime)
     app.cleanup_ctx.append(_auth_lifetime)
     app.cleanup_ctx.append(_clusters_lifetime)

@@ -54,6 +54,14 @@ class Settings:
     port_search: bool = True
     # How long an MCP change tool waits for a person's decision before it answers `pending` with the request id.
     mcp_approval_wait_s: int = 30
+    # A team setting: nobody approves their own agent's change request (a second person must), and no user's
+    # auto-approved actions apply. Off by default: on a laptop the one user approves their own agent.
+    approval_second_person: bool = False
+    # CPU and memory sampling (kube/metrics.py): seconds between rounds, seconds per downsampled bucket, and days the
+    # database keeps the downsampled history of nodes, workloads and namespaces.
+    metrics_interval_s: int = 15
+    metrics_bucket_s: int = 300
+    metrics_retention_days: int = 7
 
     @property
     def database_path(self) -> Path:
@@ -81,7 +89,7 @@ def async_database_url(url: str) -> str:
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
 # Durations and limits where 0 or less would lock everyone out or expire everything at once.
 _POSITIVE_INTS = ("access_token_ttl_s", "refresh_token_ttl_s", "login_rate_per_minute", "cache_ttl_s",
-                  "recording_retention_days")
+                  "recording_retention_days", "metrics_interval_s", "metrics_bucket_s", "metrics_retention_days")
 
 
 def _coerce(name: str, value: Any) -> Any:

@@ -32,6 +32,7 @@ from kubevision.api.params import read_body
 from kubevision.api.routing import Access, ApiRoutes
 from kubevision.config import SETTINGS
 from kubevision.errors import ApiError, ErrorCode, api_error_for
+from kubevision.services.audit import AUDIT
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,8 @@ PROTOCOL_VERSION_HEADER = "MCP-Protocol-Version"
 ASSUMED_PROTOCOL_VERSION = "2025-03-26"
 SERVER_NAME = "kubevision"
 MAX_CLIENT_CHARS = 200
+# Names a read tool's audit row copies from its arguments are cut to this length (Kubernetes names are ≤ 253).
+MAX_AUDITED_CHARS = 253
 INSTRUCTIONS = ("KubeVision: read Kubernetes clusters with your dashboard user's permissions. Start with "
                 "list_clusters; every other tool takes its `cluster` id. Secret values are masked.")
 
@@ -146,14 +149,35 @@ async def _call_tool(request: web.Request, message_id: Any, params: mcp.CallTool
         if error is None:
             log.exception("MCP tool %s failed", tool.name)
             error = ApiError(ErrorCode.INTERNAL, f"internal error (request {request[REQUEST_ID]})")
+        _audit_read(call, tool, int(error.code))
         detail = {"code": int(error.code), "message": error.message}
         if error.data is not None:
             detail["data"] = error.data
         return _result(message_id, mcp.CallToolResult(
             content=[mcp.TextContent(type="text", text=f"error {int(error.code)}: {error.message}")],
             structured_content=detail, is_error=True))
+    _audit_read(call, tool, 0)
     return _result(message_id, mcp.CallToolResult(content=[mcp.TextContent(type="text", text=output.text())],
                                                   structured_content=output.data))
+
+
+def _audit_read(call: ToolCall, tool: Any, code: int) -> None:
+    """One `mcp.read` row per read tool call, "via MCP" with the client's name and what it named (change tools
+    leave their `change.request` row instead, in services/approvals.py)."""
+    if not tool.read_only:
+        return
+    values = call.arguments.raw
+
+    def named(key: str) -> str | None:
+        value = values.get(key)
+        return value[:MAX_AUDITED_CHARS] if isinstance(value, str) else None
+
+    cluster = values.get("cluster")
+    call.app[AUDIT].record(
+        "mcp.read", code=code, **call.context.audit_fields(),
+        cluster_id=cluster if isinstance(cluster, int) and not isinstance(cluster, bool) else None,
+        namespace=named("namespace"), resource=named("resource"), name=named("name") or named("pod"),
+        detail={"via": "MCP", "client": call.client, "tool": tool.name})
 
 
 async def _no_stream(request: web.Request) -> web.Response:

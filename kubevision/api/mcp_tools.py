@@ -19,11 +19,19 @@ from kubevision.config import SETTINGS
 from kubevision.errors import ApiError, ErrorCode
 from kubevision.kube.logs import LogOptions, workload_selector
 from kubevision.kube.registry import Capability, builtin_plurals
-from kubevision.services.approvals import APPROVALS, Action, Change, Status, describe_request, preview_manifest
+from kubevision.services.approvals import (
+    APPROVALS,
+    AUTO_APPROVED_COMMENT,
+    Action,
+    Change,
+    Status,
+    describe_request,
+    preview_manifest,
+)
 from kubevision.services.clusters import CLUSTER_SERVICE
 from kubevision.services.context import ObjectRef, RequestContext
 from kubevision.services.resource_reads import RESOURCE_READER, ListQuery
-from kubevision.services.resource_writes import RESOURCE_WRITER
+from kubevision.services.resource_writes import PATCH_CONTENT_TYPES, RESOURCE_WRITER
 from kubevision.services.streams import STREAMS
 from kubevision.services.topology import TOPOLOGY_MAX_BUDGET, TOPOLOGY_NODE_BUDGET
 from kubevision.services.views import SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT, VIEWS
@@ -74,6 +82,11 @@ class Arguments:
     def __init__(self, values: Obj | None) -> None:
         self._values = values or {}
 
+    @property
+    def raw(self) -> Obj:
+        """The arguments as sent (for the audit row, which picks the names it records)."""
+        return self._values
+
     def text(self, name: str, *, required: bool = False, max_chars: int = 1024) -> str | None:
         """A string argument (empty counts as absent)."""
         value = self._values.get(name)
@@ -119,6 +132,12 @@ class Arguments:
         if not isinstance(value, bool):
             raise ApiError(ErrorCode.PARAM_INVALID, f"{name} must be a boolean")
         return value
+
+    def value(self, name: str) -> Any:
+        """Any JSON argument that must be there (its service checks its shape)."""
+        if self._values.get(name) is None:
+            raise ApiError(ErrorCode.PARAM_MISSING, f"{name} is required")
+        return self._values[name]
 
     def mapping(self, name: str) -> Obj:
         """An object argument that must be there."""
@@ -178,9 +197,10 @@ GREP = {"type": "string", "maxLength": MAX_GREP_CHARS,
         "description": "keep only lines containing this text (case-insensitive substring, not a regex)"}
 
 
-APPROVAL_NOTE = ("Asks for a change; a person approves or denies it in KubeVision first. Waits for the decision "
-                 "(up to the server's mcp_approval_wait_s, 30 s by default), then answers done, failed, denied, or "
-                 "pending with a request id to check with get_change_request.")
+APPROVAL_NOTE = ("Asks for a change; a person approves or denies it in KubeVision first (unless your user lets "
+                 "this action run without approval). Waits for the decision (up to the server's "
+                 "mcp_approval_wait_s, 30 s by default), then answers done, failed, denied, or pending with a "
+                 "request id to check with get_change_request.")
 
 
 # -- tools ----------------------------------------------------------------------------------------------
@@ -378,6 +398,9 @@ def _request_output(request: ChangeRequest) -> ToolOutput:
     if request.status == Status.PENDING:
         summary = (f"change request {request.id} is pending: a person must approve it in KubeVision (Approvals); "
                    f"check it with get_change_request (expires {data['expiresAt']})")
+    elif request.status == Status.DONE and request.comment == AUTO_APPROVED_COMMENT:
+        summary = (f"change request {request.id} approved automatically (an action you let run without approval) "
+                   f"and done: {request.outcome_message}")
     elif request.status == Status.DONE:
         summary = f"change request {request.id} approved by {request.decided_by} and done: {request.outcome_message}"
     elif request.status == Status.FAILED:
@@ -421,6 +444,30 @@ async def restart_workload(call: ToolCall) -> ToolOutput:
 async def delete_resource(call: ToolCall) -> ToolOutput:
     """Delete an object, after approval."""
     return await _ask(call, _target(call.arguments, Action.DELETE))
+
+
+async def patch_resource(call: ToolCall) -> ToolOutput:
+    """Patch an object (merge, strategic-merge or JSON patch), after approval."""
+    args = call.arguments
+    return await _ask(call, _target(args, Action.PATCH, type=args.required_text("type"), patch=args.value("patch")))
+
+
+async def rollback_workload(call: ToolCall) -> ToolOutput:
+    """Put back a Deployment revision's pod template, after approval."""
+    args = call.arguments
+    revision = args.integer("revision", minimum=1)
+    return await _ask(call, Change(action=Action.ROLLBACK, cluster_id=args.cluster(), resource="deployments",
+                                   name=args.required_text("name"), namespace=args.required_text("namespace"),
+                                   payload={"revision": revision}))
+
+
+def _node_change(action: Action) -> Callable[[ToolCall], Awaitable[ToolOutput]]:
+    async def run(call: ToolCall) -> ToolOutput:
+        """Cordon or uncordon a node, after approval."""
+        args = call.arguments
+        return await _ask(call, Change(action=action, cluster_id=args.cluster(), resource="nodes",
+                                       name=args.required_text("name"), namespace=None))
+    return run
 
 
 async def get_change_request(call: ToolCall) -> ToolOutput:
@@ -538,5 +585,35 @@ TOOLS: tuple[Tool, ...] = (
          input_schema=_schema(["cluster", "resource", "name"], cluster=CLUSTER, resource=RESOURCE, name=NAME,
                               namespace=NAMESPACE),
          description=APPROVAL_NOTE + " Deletes one object."),
+    Tool(name="patch_resource", title="Patch (needs approval)", run=patch_resource, read_only=False,
+         input_schema=_schema(
+             ["cluster", "resource", "name", "type", "patch"], cluster=CLUSTER, resource=RESOURCE, name=NAME,
+             namespace=NAMESPACE,
+             type={"type": "string", "enum": list(PATCH_CONTENT_TYPES),
+                   "description": "merge (RFC 7386 JSON merge patch: an object, null deletes a key), strategic "
+                                  "(Kubernetes strategic merge: lists of containers, ports… merge by name), json "
+                                  "(RFC 6902: a list of {op, path, value|from})"},
+             patch={"type": ["object", "array"], "description": "the patch; an object for merge and strategic, "
+                                                               "a list of operations for json"}),
+         description=APPROVAL_NOTE + " Patches one object; the request shows the API server's dry-run diff. A "
+                                     "Secret's values are masked to you: you may write them (add, replace, remove, "
+                                     "merge) but a json patch may not copy, move or test them."),
+    Tool(name="rollback_workload", title="Roll back a deployment (needs approval)", run=rollback_workload,
+         read_only=False,
+         input_schema=_schema(["cluster", "namespace", "name"], cluster=CLUSTER, namespace={"type": "string"},
+                              name={"type": "string", "description": "deployment name"},
+                              revision={"type": "integer", "minimum": 1,
+                                        "description": "revision from rollout_history (default: the one before "
+                                                       "the current)"}),
+         description=APPROVAL_NOTE + " Puts back the pod template of a Deployment revision (kubectl rollout undo "
+                                     "--to-revision)."),
+    Tool(name="cordon_node", title="Cordon a node (needs approval)", run=_node_change(Action.CORDON),
+         read_only=False, input_schema=_schema(["cluster", "name"], cluster=CLUSTER,
+                                               name={"type": "string", "description": "node name"}),
+         description=APPROVAL_NOTE + " Marks a node unschedulable (kubectl cordon; running pods stay)."),
+    Tool(name="uncordon_node", title="Uncordon a node (needs approval)", run=_node_change(Action.UNCORDON),
+         read_only=False, input_schema=_schema(["cluster", "name"], cluster=CLUSTER,
+                                               name={"type": "string", "description": "node name"}),
+         description=APPROVAL_NOTE + " Makes a node schedulable again (kubectl uncordon)."),
 )
 TOOLS_BY_NAME = {tool.name: tool for tool in TOOLS}

@@ -148,6 +148,9 @@ def request_checks_middleware(settings: Settings) -> Middleware:
     async def request_checks(request: web.Request, handler):
         if not is_api_path(request.path) or request.method in ("GET", "HEAD", "OPTIONS"):
             return await handler(request)
+        spec = spec_of(request.match_info.handler)
+        if spec is not None and spec.passthrough:
+            return await handler(request)
         if not origin_allowed(request, allowed_origins):
             log.warning("refused Origin %r (allow it with --allowed-origins)", request.headers["Origin"])
             raise ApiError(ErrorCode.FORBIDDEN, "cross-origin request refused")
@@ -190,7 +193,7 @@ def auth_middleware(settings: Settings, authenticate: Callable) -> Middleware:
     @web.middleware
     async def authentication(request: web.Request, handler):
         spec = spec_of(request.match_info.handler)
-        if spec is None or spec.access in (Access.PUBLIC, Access.TICKET):
+        if spec is None or spec.access in (Access.PUBLIC, Access.TICKET, Access.LINK):
             return await handler(request)
         principal = await authenticate(request)
         request[PRINCIPAL] = principal

@@ -97,7 +97,12 @@ def _operation(spec: RouteSpec) -> dict[str, Any]:
         operation["responses"]["101"] = {"description": "WebSocket upgrade"}
     if spec.roles:
         operation["x-roles"] = sorted(spec.roles)
-    if spec.access is Access.PUBLIC or spec.access is Access.TICKET:
+    if spec.description:
+        operation["description"] = spec.description
+    if spec.passthrough:
+        operation["responses"]["default"] = {"description": "The proxied server's own answer, relayed"}
+        operation["x-passthrough"] = True
+    if spec.access in (Access.PUBLIC, Access.TICKET, Access.LINK):
         operation["security"] = []
     elif spec.session_only:
         operation["security"] = [{"bearer": []}]  # an access token from a sign-in; API keys get 40300
@@ -117,7 +122,8 @@ def build_openapi(app: web.Application) -> dict[str, Any]:
         spec = spec_of(route.handler)
         if spec is None or route.method == "HEAD":
             continue
-        paths.setdefault(API_PREFIX + spec.path, {})[spec.method.lower()] = _operation(spec)
+        canonical = _PATH_PARAM_RE.sub(r"{\1}", spec.path)  # `{path:regex}` is documented as `{path}`
+        paths.setdefault(API_PREFIX + canonical, {})[spec.method.lower()] = _operation(spec)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -12,8 +12,12 @@ from aiohttp import web
 
 from kubevision.api.context import context_of
 from kubevision.api.params import field, path_id, read_body, read_json
-from kubevision.api.routing import Access, ApiRoutes
-from kubevision.api.schemas import ANY_OBJECT, BOOLEAN, INTEGER, NULLABLE_INT, STRING, obj
+from kubevision.api.routing import Access, ApiRoutes, QueryParam
+from kubevision.api.schemas import ANY_OBJECT, BOOLEAN, INTEGER, NULLABLE_INT, NULLABLE_STRING, STRING, obj
+from kubevision.errors import ApiError, ErrorCode
+from kubevision.services.context import ObjectRef
+from kubevision.services.drain import DEFAULT_DRAIN_TIMEOUT_S, MAX_DRAIN_TIMEOUT_S, MAX_GRACE_PERIOD_S, DrainOptions
+from kubevision.services.pod_environment import POD_ENVIRONMENT
 from kubevision.services.workloads import WORKLOADS
 
 routes = ApiRoutes("operations")
@@ -112,3 +116,82 @@ async def uncordon(request: web.Request) -> Any:
     """Removes spec.unschedulable."""
     return await request.app[WORKLOADS].set_cordoned(context_of(request), path_id(request),
                                                      request.match_info["name"], cordoned=False)
+
+
+DRAIN_POD = obj(namespace=STRING, name=STRING, action={"type": "string", "enum": ["evict", "skip", "block"]},
+                reason=STRING, budget=NULLABLE_STRING, attempts=INTEGER, message=STRING,
+                status={"type": "string", "enum": ["pending", "evicting", "waiting", "deleting", "evicted", "failed",
+                                                   "timedOut"]})
+DRAIN_OPTIONS = obj(ignoreDaemonSets=BOOLEAN, deleteEmptyDirData=BOOLEAN, force=BOOLEAN,
+                    gracePeriodSeconds={"type": ["integer", "null"], "minimum": 0, "maximum": MAX_GRACE_PERIOD_S},
+                    timeoutSeconds={"type": "integer", "minimum": 1, "maximum": MAX_DRAIN_TIMEOUT_S}, dryRun=BOOLEAN)
+DRAIN_REPORT = obj(node=STRING, state={"type": "string", "enum": ["planned", "running", "done", "incomplete"]},
+                   dryRun=BOOLEAN, options=DRAIN_OPTIONS, cordoned=BOOLEAN, startedAt={"type": "number"},
+                   finishedAt={"type": ["number", "null"]}, pods={"type": "array", "items": DRAIN_POD},
+                   counts=obj(evict=INTEGER, skip=INTEGER, block=INTEGER, evicted=INTEGER))
+
+
+def _bounded(body: dict[str, Any], name: str, *, default: int | None, maximum: int, minimum: int) -> int | None:
+    value = field(body, name, int, required=False, default=default)
+    if value is not None and not minimum <= value <= maximum:
+        raise ApiError(ErrorCode.PARAM_INVALID, f"{name} must be between {minimum} and {maximum}")
+    return value
+
+
+def drain_options(body: dict[str, Any]) -> DrainOptions:
+    """The drain flags of a request body (kubectl drain's, camelCased); bad values → 40002."""
+    timeout = _bounded(body, "timeoutSeconds", default=DEFAULT_DRAIN_TIMEOUT_S, minimum=1,
+                       maximum=MAX_DRAIN_TIMEOUT_S)
+    assert timeout is not None
+    return DrainOptions(
+        ignore_daemonsets=field(body, "ignoreDaemonSets", bool, required=False, default=True),
+        delete_emptydir_data=field(body, "deleteEmptyDirData", bool, required=False, default=False),
+        force=field(body, "force", bool, required=False, default=False),
+        grace_period_seconds=_bounded(body, "gracePeriodSeconds", default=None, minimum=0,
+                                      maximum=MAX_GRACE_PERIOD_S),
+        timeout_s=timeout, dry_run=field(body, "dryRun", bool, required=False, default=False))
+
+
+@routes.post("/clusters/{id}/nodes/{name}/drain", access=Access.USER,
+             summary="Drain a node (kubectl drain): cordon it, then evict its pods through the Eviction API",
+             body=DRAIN_OPTIONS, data=DRAIN_REPORT)
+async def drain(request: web.Request) -> Any:
+    """Needs write on nodes and delete on pods. Waits until the pods are gone or `timeoutSeconds` (default 300)
+    passed; evictions a PodDisruptionBudget refuses are retried, never forced. `dryRun` answers the plan only.
+    Blocking pods → 40002 (plan in data); pods left when the time is up → 40901 (report in data)."""
+    body = await read_json(request) if (await read_body(request)).strip() else {}
+    return await request.app[WORKLOADS].drain(context_of(request), path_id(request), request.match_info["name"],
+                                              options=drain_options(body))
+
+
+@routes.get("/clusters/{id}/nodes/{name}/drain", access=Access.USER,
+            summary="Progress of the newest drain of a node (while it runs, and after)", data=DRAIN_REPORT)
+async def drain_progress(request: web.Request) -> Any:
+    """40400 when the node was not drained through this server since it started."""
+    return await request.app[WORKLOADS].drain_progress(context_of(request), path_id(request),
+                                                       request.match_info["name"])
+
+
+ENV_VAR = obj(name=STRING, value=NULLABLE_STRING, source=ANY_OBJECT, note=NULLABLE_STRING, masked=BOOLEAN)
+ENV_FROM = obj(type={"type": "string", "enum": ["configMapRef", "secretRef"]}, name=STRING, prefix=STRING,
+               optional=BOOLEAN, note=NULLABLE_STRING,
+               variables={"type": "array", "items": obj(name=STRING, value=NULLABLE_STRING)})
+POD_ENVIRONMENT_DATA = obj(
+    containers={"type": "array", "items": obj(name=STRING, type={"type": "string", "enum": ["init", "sidecar", "app"]},
+                                              env={"type": "array", "items": ENV_VAR},
+                                              envFrom={"type": "array", "items": ENV_FROM})},
+    mayReveal=BOOLEAN, revealed=BOOLEAN)
+
+
+@routes.get("/clusters/{id}/namespaces/{ns}/pods/{name}/environment", access=Access.USER,
+            summary="A pod's env and envFrom per container, with values resolved from their ConfigMaps and Secrets",
+            query=(QueryParam(name="reveal", description="true: Secret values in clear (needs reveal on secrets)",
+                              schema=BOOLEAN),),
+            data=POD_ENVIRONMENT_DATA)
+async def pod_environment(request: web.Request) -> Any:
+    """Secret values are the mask unless `reveal=true` and the caller may reveal Secrets there (else 40300);
+    a source the caller may not read is named, without a value."""
+    where = _where(request)
+    ref = ObjectRef(cluster_id=where["cluster_id"], resource="pods", name=where["name"], namespace=where["namespace"])
+    return await request.app[POD_ENVIRONMENT].environment(context_of(request), ref,
+                                                          reveal=request.query.get("reveal") == "true")

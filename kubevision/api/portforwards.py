@@ -7,8 +7,9 @@ from typing import Any
 from aiohttp import web
 
 from kubevision.api.context import context_of
+from kubevision.api.forward_proxy import serve_proxy
 from kubevision.api.params import field, read_json
-from kubevision.api.routing import Access, ApiRoutes
+from kubevision.api.routing import API_PREFIX, Access, ApiRoutes
 from kubevision.api.schemas import BOOLEAN, INTEGER, NULLABLE_INT, NULLABLE_STRING, STRING, obj
 from kubevision.errors import ApiError, ErrorCode
 from kubevision.kube.portforward import DEFAULT_HOST, TARGET_KINDS
@@ -100,3 +101,38 @@ async def delete_forward(request: web.Request) -> Any:
     """data is null."""
     await request.app[PORT_FORWARDS].stop(context_of(request), _forward_id(request))
     return None
+
+
+PROXY_LINK = obj(token=STRING, path={"type": "string", "description": "open this path in the browser"},
+                 idleTimeoutS=INTEGER, expiresAt=STRING)
+PROXY_PATH = "/port-forwards/{id}/proxy/{token}{path:(?:/.*)?}"
+PROXY_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+PROXY_DESCRIPTION = (
+    "The forwarded port's HTTP server, relayed through the forward's tunnel for a browser tab (WebSocket upgrades "
+    "included). `token` comes from POST /port-forwards/{id}/proxy-links and is the only credential. Answers are "
+    "sandboxed (CSP `sandbox`, no same-origin); the upstream's cookies stay on the server; redirects to the "
+    "upstream itself are rewritten under the proxy path; `--read-only` passes GET, HEAD and OPTIONS only. "
+    "Refusals are envelopes: 40100 unknown or expired link, 40300 no longer allowed or another origin, 40400 "
+    "no such forward, 50200 no pod serves the forward right now or the pod port did not answer.")
+
+
+@routes.post("/port-forwards/{id}/proxy-links", access=Access.USER, read_only_safe=True,
+             summary="A link that opens the forward's HTTP port in the browser, through KubeVision", data=PROXY_LINK)
+async def create_proxy_link(request: web.Request) -> Any:
+    """The link expires when unused for `idleTimeoutS`, at `expiresAt`, or with the forward; audited."""
+    forward_id = _forward_id(request)
+    link = await request.app[PORT_FORWARDS].create_proxy_link(context_of(request), forward_id)
+    return {**link, "path": f"{API_PREFIX}/port-forwards/{forward_id}/proxy/{link['token']}/"}
+
+
+def _declare_proxy(method: str) -> None:
+    async def proxy(request: web.Request) -> web.StreamResponse:
+        return await serve_proxy(request)
+    proxy.__name__ = f"proxy_{method.lower()}"
+    routes.route(method, PROXY_PATH, access=Access.LINK, passthrough=True, read_only_safe=True,
+                 websocket=method == "GET", summary=f"{method} through a port-forward's HTTP proxy",
+                 description=PROXY_DESCRIPTION)(proxy)
+
+
+for _method in PROXY_METHODS:
+    _declare_proxy(_method)

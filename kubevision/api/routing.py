@@ -27,6 +27,7 @@ class Access(enum.StrEnum):
     USER = "user"  # any signed-in user (finer checks happen in services)
     ADMIN = "admin"  # admin role only
     TICKET = "ticket"  # WebSocket upgrade authenticated by a `?ticket=` (checked by the handler)
+    LINK = "link"  # authenticated by the secret in the path (a port-forward proxy link; checked by the handler)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -64,6 +65,11 @@ class RouteSpec:
     # Speaks JSON-RPC 2.0 (the MCP endpoint), a deliberate exception to the envelope: refusals before the handler
     # (credentials, Origin, policy) are JSON-RPC error bodies with their HTTP status (`json_rpc_error_response`).
     json_rpc: bool = False
+    # Carries another server's requests (the port-forward proxy): any body and content type, no Origin check by the
+    # middleware (the handler applies its own rules); the answer is the other server's, errors are envelopes.
+    passthrough: bool = False
+    # Longer text for the OpenAPI operation.
+    description: str = ""
 
     @property
     def mutating(self) -> bool:

@@ -41,6 +41,13 @@ OVERVIEW = obj(
     resources=obj(cpu=AMOUNT, memory=AMOUNT, pods=ANY_OBJECT),
     podPhases={"type": "object", "additionalProperties": INTEGER},
     warnings={"type": ["array", "null"], "items": EVENT},
+    releases={"oneOf": [obj(total=INTEGER, byStatus={"type": "object", "additionalProperties": INTEGER},
+                            attentionTotal=INTEGER,
+                            attention={"type": "array", "items": obj(
+                                name=STRING, namespace=STRING, status=STRING, revision=INTEGER,
+                                chart=STRING, updated={"type": ["string", "null"]},
+                                error={"type": ["string", "null"]})}),
+                        {"type": "null"}]},
     metricsAvailable=BOOLEAN, scope={"type": "string", "enum": ["cluster", "namespaces"]},
     missing={"type": "array", "items": obj(kind=STRING, code=INTEGER, message=STRING)},
 )
@@ -79,7 +86,9 @@ async def overview(request: web.Request) -> Any:
                    QueryParam(name="kinds", description="comma-separated kinds (default: cached kinds and a "
                                                         "few common live ones)"),
                    QueryParam(name="limit", description=f"results per kind (default {SEARCH_DEFAULT_LIMIT}, "
-                                                        f"max {SEARCH_MAX_LIMIT})", schema=INTEGER)),
+                                                        f"max {SEARCH_MAX_LIMIT})", schema=INTEGER),
+                   QueryParam(name="namespace", description="the caller's current namespace: its matches are "
+                                                            "ranked first (nothing else is filtered)")),
             data={"type": "array", "items": SEARCH_RESULT})
 async def search(request: web.Request) -> Any:
     """meta.total counts every match before the per-kind cap; meta.skipped lists kinds that timed out."""
@@ -87,7 +96,7 @@ async def search(request: web.Request) -> Any:
     kinds = [k.strip() for k in (query.get("kinds") or "").split(",") if k.strip()] or None
     limit = int_param(query.get("limit"), "limit", default=SEARCH_DEFAULT_LIMIT, minimum=1, maximum=SEARCH_MAX_LIMIT)
     results, meta = await request.app[VIEWS].search(context_of(request), path_id(request), query.get("q") or "",
-                                                    kinds=kinds, limit=limit)
+                                                    kinds=kinds, limit=limit, namespace=query.get("namespace") or None)
     return Reply(results, **meta)
 
 

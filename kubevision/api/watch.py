@@ -2,7 +2,8 @@
 
 Client → server: `{"op": "subscribe", "id", "cluster", "resource", "namespace"?, "labelSelector"?,
 "name"?, "view"?: "table"}` (`name`: only that object, for detail pages), `{"op": "subscribe", "id",
-"resource": "port-forwards"}` (the caller's port-forwards, no cluster) and `{"op": "unsubscribe", "id"}`.
+"resource": "port-forwards"}` (the caller's port-forwards, no cluster), `{"op": "subscribe", "id", "resource":
+"change-requests"}` (the agents' change requests the caller may see) and `{"op": "unsubscribe", "id"}`.
 Server → client: `subscribed`, batched `event`
 messages (one per subscription, flushed within `BATCH_WINDOW_S`), `resync` when events had to be dropped
 for a slow client (re-fetch the list), and `error`. A bounded number of pending events per socket keeps
@@ -34,6 +35,7 @@ from kubevision.api.websocket import (
 )
 from kubevision.auth.permissions import Principal
 from kubevision.errors import ApiError, ErrorCode, api_error_for
+from kubevision.services.approvals import APPROVALS, ApprovalSubscription
 from kubevision.services.port_forwards import PORT_FORWARDS, ForwardSubscription
 from kubevision.services.resource_reads import RESOURCE_READER, Subscription
 from kubevision.tasks import create_named_task, stop_tasks
@@ -48,6 +50,8 @@ MAX_PENDING_EVENTS = 10_000
 MAX_SUBSCRIPTIONS = 100
 # `{"op": "subscribe", "id", "resource": "port-forwards"}` (no cluster): the caller's port-forwards.
 PORT_FORWARDS_RESOURCE = "port-forwards"
+# `{"op": "subscribe", "id", "resource": "change-requests"}` (no cluster): change requests, as GET /approvals.
+CHANGE_REQUESTS_RESOURCE = "change-requests"
 # Client messages are small JSON (subscribe / unsubscribe / ping); a page subscribes to a few tables at once,
 # and a reconnecting tab re-subscribes everything (at most MAX_SUBSCRIPTIONS).
 WATCH_SOCKET_LIMITS = SocketLimits(max_message_bytes=64 * 1024, messages_per_second=20, message_burst=200)
@@ -60,7 +64,8 @@ class WatchSession:
         self.request = request
         self.socket = socket
         self.principal = principal
-        self.subscriptions: dict[str, tuple[Subscription | ForwardSubscription, dict[str, Any]]] = {}
+        self.subscriptions: dict[str, tuple[Subscription | ForwardSubscription | ApprovalSubscription,
+                                            dict[str, Any]]] = {}
         self.pending: dict[str, list[dict[str, Any]]] = {}
         self.pending_count = 0
         self.resync: set[str] = set()
@@ -124,8 +129,8 @@ class WatchSession:
 
     async def _subscribe(self, sub: str, message: dict[str, Any]) -> None:
         cluster, resource = message.get("cluster"), message.get("resource")
-        if resource == PORT_FORWARDS_RESOURCE:
-            self._subscribe_forwards(sub, message)
+        if resource in (PORT_FORWARDS_RESOURCE, CHANGE_REQUESTS_RESOURCE):
+            self._subscribe_own(sub, message)
             return
         if not isinstance(cluster, int) or not isinstance(resource, str):
             self._error(ApiError(ErrorCode.PARAM_MISSING, "cluster (integer) and resource are required"), sub)
@@ -160,13 +165,14 @@ class WatchSession:
             return False
         return True
 
-    def _subscribe_forwards(self, sub: str, message: dict[str, Any]) -> None:
-        """The caller's port-forwards (an admin's: all): their changes as events carrying whole forwards."""
+    def _subscribe_own(self, sub: str, message: dict[str, Any]) -> None:
+        """The caller's port-forwards (an admin's: all) or the change requests they may see: their changes as
+        events carrying whole forwards or requests."""
         if not self._room_for(sub):
             return
         self._drop(sub)
-        subscription = self.request.app[PORT_FORWARDS].subscribe(caller_context(self.request, self.principal),
-                                                                 self._deliverer(sub))
+        service = self.request.app[PORT_FORWARDS if message["resource"] == PORT_FORWARDS_RESOURCE else APPROVALS]
+        subscription = service.subscribe(caller_context(self.request, self.principal), self._deliverer(sub))
         self.subscriptions[sub] = (subscription, message)
         self.socket.reply({"type": "subscribed", "sub": sub, "synced": True})
 

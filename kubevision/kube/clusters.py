@@ -34,6 +34,7 @@ from kubevision.kube.metrics import ClusterMetrics, MetricsOptions
 from kubevision.kube.registry import Registry, discover
 from kubevision.store import Store
 from kubevision.store import clusters as cluster_repo
+from kubevision.store import metrics_history as metrics_history_repo
 from kubevision.tasks import SharedRun, create_named_task, stop_tasks
 
 log = logging.getLogger(__name__)
@@ -412,6 +413,7 @@ class ClusterManager:
         await cluster.aclose()
         async with self._store.transaction() as conn:
             await cluster_repo.delete_cluster_record(conn, cluster_id)
+            await metrics_history_repo.delete_cluster(conn, cluster_id)  # a later cluster may get its id
         del self._clusters[cluster_id]
 
     async def _sweep_idle(self) -> None:

@@ -266,13 +266,26 @@ STREAM_ERRORS = (KubeError, aiohttp.ClientError, OSError)
 
 
 async def pump_pod_log(cluster: Cluster, namespace: str, pod: str, container: str, options: LogOptions,
-                       buffer: LogBuffer, *, pod_cache: KindCache | None = None, restarts: int = 0) -> None:
+                       buffer: LogBuffer, *, pod_cache: KindCache | None = None, restarts: int = 0,
+                       waiting: Frame | None = None, start_cache: KindCache | None = None) -> None:
     """Copy one container's log into the buffer, then an `end` (or an `error`) frame.
+
+    A container that has not started yet (`waiting`, from `container_waiting`) has no log to ask the API server
+    for: the `waiting` frame says why; with a `start_cache` (follow) the stream waits for the pod informer to show
+    it started (a new `waiting` frame each time the reason changes), sends `started` and streams; without one,
+    or when the pod goes away first, `end` follows.
 
     With a `pod_cache` (follow with `follow_restarts`), the end of the stream is not the end: once the
     container's `restartCount` passes `restarts`, `container-restart` is sent and the new instance's whole
     log follows; `end` comes when the pod finishes or is deleted."""
     try:
+        if waiting is not None:
+            buffer.put_frame(waiting)
+            if start_cache is None or not await wait_for_start(start_cache, namespace, pod, container, buffer,
+                                                                waiting):
+                buffer.put_frame({"type": "end"})
+                return
+            buffer.put_frame({"type": "started", "container": container})
         while True:
             async with open_log(cluster, namespace, pod, container, options) as response:
                 async for lines in read_lines(response):
@@ -286,6 +299,64 @@ async def pump_pod_log(cluster: Cluster, namespace: str, pod: str, container: st
         buffer.put_frame(error_frame(exc))
         return
     buffer.put_frame({"type": "end"})
+
+
+def container_waiting(pod: dict[str, Any], container: str) -> Frame | None:
+    """Why a container has not started (a `waiting` frame: `container`, `reason`, `message`), from its state's
+    waiting reason or, before the kubelet reports it, the pod's scheduling condition; None once it has started
+    (an earlier instance counts: its log is there) or the pod has finished."""
+    status = pod.get("status") or {}
+    if status.get("phase") in FINISHED_PHASES:
+        return None
+
+    def frame(reason: str, message: str) -> Frame:
+        return {"type": "waiting", "container": container, "reason": reason, "message": message}
+
+    statuses = [*(status.get("initContainerStatuses") or []), *(status.get("containerStatuses") or [])]
+    current = next((entry for entry in statuses if entry.get("name") == container), None)
+    if current is not None:
+        state = current.get("state") or {}
+        if "running" in state or "terminated" in state or "terminated" in (current.get("lastState") or {}):
+            return None
+        waiting = state.get("waiting") or {}
+        return frame(str(waiting.get("reason") or "Waiting"), str(waiting.get("message") or ""))
+    scheduled = next((c for c in status.get("conditions") or [] if c.get("type") == "PodScheduled"), None)
+    if scheduled is not None and scheduled.get("status") == "False":
+        return frame(str(scheduled.get("reason") or "Unschedulable"), str(scheduled.get("message") or ""))
+    if not (pod.get("spec") or {}).get("nodeName"):
+        return frame("Pending", "the pod is not scheduled to a node yet")
+    return frame("Pending", "the kubelet has not reported the container yet")
+
+
+async def wait_for_start(pod_cache: KindCache, namespace: str, pod: str, container: str, buffer: LogBuffer,
+                         waiting: Frame) -> bool:
+    """Wait until the container has started (True), or the pod is gone (False); a changed reason is sent as a
+    new `waiting` frame. Driven by the pod informer's events, so waiting costs no requests."""
+    changed = asyncio.Event()
+
+    def listener(event_type: str, entry: CacheEntry) -> None:
+        if entry.key == (namespace, pod):
+            changed.set()
+
+    pod_cache.listeners.add(listener)
+    try:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(pod_cache.synced_event.wait(), POD_CACHE_SYNC_TIMEOUT_S)
+        while pod_cache.synced:
+            entry = pod_cache.entries.get((namespace, pod))
+            if entry is None:
+                return False
+            now = container_waiting(orjson.loads(entry.raw), container)
+            if now is None:
+                return True
+            if now != waiting:
+                buffer.put_frame(now)
+                waiting = now
+            changed.clear()
+            await changed.wait()
+        return False  # the pod informer never synced: nothing to wait with
+    finally:
+        pod_cache.listeners.discard(listener)
 
 
 async def wait_for_restart(pod_cache: KindCache, namespace: str, pod: str, container: str, seen: int) -> int | None:

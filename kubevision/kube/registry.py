@@ -39,8 +39,9 @@ class Capability(enum.StrEnum):
     AGGREGATED_LOGS = "aggregated_logs"  # merged logs of the pods its selector picks: .../{kind}/{name}/logs
     PORT_FORWARD = "port_forward"  # a local port forwarded to it (a pod, or a ready pod it selects): /port-forwards
     HELM = "helm"  # a Helm release (`releases.helm.sh`): history, values, diff, rollback, uninstall under /helm
-    # Reserved; no kind has it yet (no feature serves it).
-    METRICS = "metrics"
+    # Nodes, when discovery lists the pods' `eviction` subresource: cordon, then evict its pods (.../nodes/{name}/drain)
+    DRAIN = "drain"
+    METRICS = "metrics"  # CPU and memory sampled for it (kube/metrics.py): /clusters/{id}/metrics/...
 
 
 class View(enum.StrEnum):
@@ -69,21 +70,23 @@ class BuiltinKind:
 
 
 _FORWARDED = frozenset({Capability.PORT_FORWARD})
+_METERED = frozenset({Capability.METRICS})  # pods, and what sums their usage (a workload's pods, a node, a namespace)
 _OWNER = frozenset({View.OVERVIEW, View.TOPOLOGY, View.TOPOLOGY_OWNER, View.RELATED_PODS})
 # Deployments, StatefulSets and DaemonSets: a pod template to restart, a selector for aggregated logs.
-_ROLLING_WORKLOAD = BuiltinKind("workloads", capabilities=_FORWARDED | {Capability.RESTART, Capability.AGGREGATED_LOGS},
+_ROLLING_WORKLOAD = BuiltinKind("workloads", capabilities=_FORWARDED | _METERED | {Capability.RESTART,
+                                                                                 Capability.AGGREGATED_LOGS},
                                 views=_OWNER | {View.NAMESPACE_SUMMARY})
 _NAMED_IN_TOPOLOGY = frozenset({View.SEARCH_LIVE, View.TOPOLOGY, View.TOPOLOGY_NAMES, View.NAMESPACE_SUMMARY})
 # Every fact about the built-in kinds, by (group, plural), in sidebar order. The group also decides which API
 # group owns a plural served by several (events: the core group, not events.k8s.io).
 BUILTIN_KINDS: dict[tuple[str, str], BuiltinKind] = {
-    ("", "pods"): BuiltinKind("workloads", capabilities=_FORWARDED,
+    ("", "pods"): BuiltinKind("workloads", capabilities=_FORWARDED | _METERED,
                               views=frozenset({View.OVERVIEW, View.TOPOLOGY, View.NAMESPACE_SUMMARY})),
     ("apps", "deployments"): _ROLLING_WORKLOAD,
     ("apps", "statefulsets"): _ROLLING_WORKLOAD,
     ("apps", "daemonsets"): _ROLLING_WORKLOAD,
-    ("apps", "replicasets"): BuiltinKind("workloads", capabilities=_FORWARDED, views=_OWNER),
-    ("batch", "jobs"): BuiltinKind("workloads", capabilities=frozenset({Capability.AGGREGATED_LOGS}),
+    ("apps", "replicasets"): BuiltinKind("workloads", capabilities=_FORWARDED | _METERED, views=_OWNER),
+    ("batch", "jobs"): BuiltinKind("workloads", capabilities=_METERED | {Capability.AGGREGATED_LOGS},
                                    views=_OWNER | {View.SEARCH_LIVE, View.NAMESPACE_SUMMARY}),
     ("batch", "cronjobs"): BuiltinKind("workloads", views=_OWNER - {View.RELATED_PODS} | {View.SEARCH_LIVE}),
     ("", "services"): BuiltinKind("network", capabilities=_FORWARDED,
@@ -100,8 +103,8 @@ BUILTIN_KINDS: dict[tuple[str, str], BuiltinKind] = {
     ("", "persistentvolumeclaims"): BuiltinKind("storage", views=frozenset({View.SEARCH_LIVE, View.TOPOLOGY})),
     ("", "persistentvolumes"): BuiltinKind("storage", views=frozenset({View.SEARCH_LIVE})),
     ("storage.k8s.io", "storageclasses"): BuiltinKind("storage", views=frozenset({View.SEARCH_LIVE})),
-    ("", "nodes"): BuiltinKind("cluster", views=frozenset({View.OVERVIEW_COUNT})),
-    ("", "namespaces"): BuiltinKind("cluster", views=frozenset({View.OVERVIEW_COUNT})),
+    ("", "nodes"): BuiltinKind("cluster", capabilities=_METERED, views=frozenset({View.OVERVIEW_COUNT})),
+    ("", "namespaces"): BuiltinKind("cluster", capabilities=_METERED, views=frozenset({View.OVERVIEW_COUNT})),
     # Events are many and short-lived: their informers forward watch events but keep nothing.
     ("", "events"): BuiltinKind("cluster", storable=False),
     ("", "serviceaccounts"): BuiltinKind("access", views=frozenset({View.SEARCH_LIVE})),
@@ -113,6 +116,8 @@ BUILTIN_KINDS: dict[tuple[str, str], BuiltinKind] = {
 _BUILTIN_ORDER = {key: index for index, key in enumerate(BUILTIN_KINDS)}
 # Discovery's subresources that give a kind a capability.
 DISCOVERED_CAPABILITIES = {"scale": Capability.SCALE, "log": Capability.LOGS, "exec": Capability.EXEC}
+# The pods' subresource a drain evicts them through; nodes can be drained where the API server serves it.
+EVICTION_SUBRESOURCE = "eviction"
 
 
 def builtin_plurals(fact: View | Capability) -> tuple[str, ...]:
@@ -160,6 +165,9 @@ class ResourceKind:
     # Listed by KubeVision from other kinds' objects, not served by the API server (Helm releases, from their
     # records: `kube/helm_cache.py`); always answered from its cache, always named `plural.group`.
     derived: bool = False
+    # (subresource, apiVersion) where discovery serves a subresource in another group version (pods/eviction is
+    # policy/v1beta1 on 1.20 and policy/v1 from 1.22).
+    subresource_versions: tuple[tuple[str, str], ...] = ()
 
     @property
     def api_version(self) -> str:
@@ -170,6 +178,10 @@ class ResourceKind:
     def qualified(self) -> str:
         """`plural.group` (just the plural for the core group)."""
         return f"{self.plural}.{self.group}" if self.group else self.plural
+
+    def subresource_api_version(self, subresource: str) -> str | None:
+        """The apiVersion discovery gives a subresource's objects (None when it names none)."""
+        return dict(self.subresource_versions).get(subresource)
 
     def collection_path(self, namespace: str | None = None) -> str:
         """The URL of the collection, in one namespace or across all."""
@@ -211,35 +223,62 @@ class UnknownResourceError(CodedError, LookupError):
     error_code = ErrorCode.PARAM_INVALID
 
 
+class AmbiguousResourceError(UnknownResourceError):
+    """A bare plural, kind name or short name that several groups serve with none of them its owner: the caller
+    names one as `plural.group` (the candidates ride along in the envelope's `data`)."""
+
+    def __init__(self, name: str, candidates: Iterable[str]) -> None:
+        self.candidates = sorted(candidates)
+        super().__init__(f"resource type {name!r} is served by several API groups; name one of: "
+                         f"{', '.join(self.candidates)}")
+
+    def error_data(self) -> Any:
+        """`{"candidates": ["plural.group", ...]}`."""
+        return {"candidates": self.candidates}
+
+
 class Registry:
     """The kinds of one cluster, looked up by plural, `plural.group`, kind or short name."""
 
     def __init__(self, kinds: Iterable[ResourceKind]) -> None:
         by_plural: dict[str, list[ResourceKind]] = {}
         for kind in kinds:
-            by_plural.setdefault(kind.plural, []).append(kind)
-        named: list[ResourceKind] = []
-        for plural, candidates in by_plural.items():
-            preferred = _preferred(plural, candidates)
-            for kind in candidates:
-                name = plural if kind is preferred and not kind.derived else kind.qualified
-                named.append(dataclasses.replace(kind, name=name))
+            if not kind.derived:  # a derived kind never takes a bare plural: it is always `plural.group`
+                by_plural.setdefault(kind.plural, []).append(kind)
+        owners = {plural: _owner(candidates) for plural, candidates in by_plural.items()}
+        named = [dataclasses.replace(kind, name=kind.plural if owners.get(kind.plural) is kind and not kind.derived
+                                     else kind.qualified) for kind in kinds]
         self.kinds = sorted(named, key=lambda k: (CATEGORIES.index(k.category),
                                                   _BUILTIN_ORDER.get((k.group, k.plural), len(_BUILTIN_ORDER))
                                                   if k.builtin else len(_BUILTIN_ORDER), k.name))
-        self._by_name = {k.name: k for k in self.kinds}
-        self._aliases: dict[str, ResourceKind] = {}
+        # `plural.group` always names its kind; the bare names (URL ids) come next.
+        self._by_name = {k.qualified: k for k in self.kinds} | {k.name: k for k in self.kinds}
+        # Bare plurals, kind names and short names: the owner of each, or the candidates when it has none.
+        claims: dict[str, list[ResourceKind]] = {}
         for kind in self.kinds:
-            for alias in (kind.qualified, kind.kind.lower(), *kind.short_names):
-                self._aliases.setdefault(alias, kind)
+            bare = () if kind.derived else (kind.plural,)
+            for alias in dict.fromkeys((*bare, kind.kind.lower(), *(short.lower() for short in kind.short_names))):
+                claims.setdefault(alias, []).append(kind)
+        self._aliases: dict[str, ResourceKind] = {}
+        self._ambiguous: dict[str, list[str]] = {}
+        for alias, claimants in claims.items():
+            owner = _owner(claimants)
+            if owner is not None:
+                self._aliases[alias] = owner
+            else:
+                self._ambiguous[alias] = [kind.qualified for kind in claimants]
 
     def lookup(self, name: str) -> ResourceKind:
-        """The kind called `name`; raises `UnknownResourceError`."""
+        """The kind called `name`: its `plural.group`, its URL name, or a bare plural, kind name or short name
+        that one kind owns (`_owner`); raises `UnknownResourceError`, or `AmbiguousResourceError` for a bare name
+        that several groups serve without an owner."""
         key = name.strip().lower()
         kind = self._by_name.get(key) or self._aliases.get(key)
-        if kind is None:
-            raise UnknownResourceError(f"unknown resource type {name!r}")
-        return kind
+        if kind is not None:
+            return kind
+        if key in self._ambiguous:
+            raise AmbiguousResourceError(name, self._ambiguous[key])
+        raise UnknownResourceError(f"unknown resource type {name!r}")
 
     def find(self, group: str, kind_name: str, version: str | None = None) -> ResourceKind | None:
         """The kind for a manifest's apiVersion and kind: at that version when the cluster serves it there
@@ -255,26 +294,41 @@ class Registry:
         return iter(self.kinds)
 
 
-def _preferred(plural: str, candidates: list[ResourceKind]) -> ResourceKind | None:
+def _owner_rank(kind: ResourceKind) -> int:
+    """How strongly a kind owns a bare name it shares: a built-in kind in its own group (`BUILTIN_KINDS`: events
+    in the core group, ingresses in networking.k8s.io), then the core group, then another group Kubernetes
+    itself serves (no dot, or `*.k8s.io`, and no CRD), then the rest (CRDs, aggregated APIs, derived kinds)."""
+    if kind.builtin:
+        return 0
+    if kind.group == "":
+        return 1
+    if not kind.custom and not kind.derived and ("." not in kind.group or kind.group.endswith(".k8s.io")):
+        return 2
+    return 3
+
+
+def _owner(candidates: list[ResourceKind]) -> ResourceKind | None:
+    """The one kind a bare name shared by `candidates` means: the only candidate, or the one strongest owner
+    (`_owner_rank`); None when two share the strongest rank (two CRD groups serving `widgets`)."""
     if len(candidates) == 1:
         return candidates[0]
-    for kind in candidates:
-        if kind.builtin:
-            return kind
-    for kind in candidates:  # the core group wins over aggregated duplicates (events)
-        if kind.group == "":
-            return kind
-    return None
+    strongest = min(_owner_rank(kind) for kind in candidates)
+    owners = [kind for kind in candidates if _owner_rank(kind) == strongest]
+    return owners[0] if len(owners) == 1 else None
 
 
 def _kinds_in(resource_list: dict[str, Any], group: str, version: str,
               crds: dict[tuple[str, str], dict[str, Any]]) -> list[ResourceKind]:
     entries = resource_list.get("resources") or []
     subresources: dict[str, set[str]] = {}
+    subresource_versions: dict[str, list[tuple[str, str]]] = {}
     for entry in entries:
         if "/" in entry["name"]:
             parent, sub = entry["name"].split("/", 1)
             subresources.setdefault(parent, set()).add(sub)
+            if entry.get("version"):
+                sub_version = f"{entry['group']}/{entry['version']}" if entry.get("group") else entry["version"]
+                subresource_versions.setdefault(parent, []).append((sub, sub_version))
     kinds = []
     for entry in entries:
         plural = entry["name"]
@@ -286,6 +340,8 @@ def _kinds_in(resource_list: dict[str, Any], group: str, version: str,
         kind_subresources = frozenset(subresources.get(plural, ()))
         builtin = (group, plural) in BUILTIN_KINDS
         facts = BUILTIN_KINDS.get((group, plural)) or BuiltinKind("custom" if custom else "other")
+        if (group, plural) == ("", "nodes") and EVICTION_SUBRESOURCE in subresources.get("pods", ()):
+            facts = dataclasses.replace(facts, capabilities=facts.capabilities | {Capability.DRAIN})
         kinds.append(ResourceKind(
             plural=plural, kind=entry["kind"], group=group, version=version,
             namespaced=bool(entry.get("namespaced")), verbs=verbs, subresources=kind_subresources,
@@ -293,6 +349,7 @@ def _kinds_in(resource_list: dict[str, Any], group: str, version: str,
             builtin=builtin, capabilities=_capabilities(facts, kind_subresources, builtin=builtin),
             views=facts.views, sensitive=facts.sensitive, storable=facts.storable and not facts.sensitive,
             table=_crd_table(crd, version) if crd is not None else None,
+            subresource_versions=tuple(sorted(subresource_versions.get(plural, ()))),
         ))
     return kinds
 

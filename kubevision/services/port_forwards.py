@@ -12,7 +12,8 @@ module decides who may forward what and keeps the list:
   is stopped (and forgotten if saved).
 - Saved forwards are rows in `port_forwards`; they start again when the server starts, each on the local port it
   had, connecting its cluster then (a deliberate exception to lazy connect). A cluster that does not answer yet
-  leaves the forward `waiting` and is retried with backoff.
+  leaves the forward `waiting` and is retried with backoff; a local port that is taken then leaves it `failed` with
+  the reason, and it binds the port as soon as it is free (audited again then).
 - Audit: `portforward.start` and `portforward.stop` once each, with their outcome (refusals included), as well as
   `portforward.save` / `portforward.unsave` and `portforward.reconnect` (the forward moved to another pod).
 - Live state: `subscribe()` hands every change (state, reason, pod; a forward added or removed) to the watch
@@ -28,9 +29,12 @@ import datetime as dt
 import errno
 import ipaddress
 import logging
+import secrets
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from ulid import ULID
 
@@ -62,6 +66,13 @@ HTTP_PORT_NUMBERS = frozenset({80, 3000, 5000, 8000, 8008, 8080, 8081, 8888, 909
 HTTPS_PORT_NUMBERS = frozenset({443, 8443})
 HTTP_PORT_NAME_PARTS = ("http", "web", "ui")
 SYSTEM_REQUEST_ID = "port-forwards"  # the request id of audit rows and checks made by the server itself
+# Proxy links (the HTTP proxy through a forward, for a browser tab): the secret in the link's path expires after
+# this long unused, and at the latest this long after it was made; each user keeps at most this many.
+PROXY_LINK_IDLE_S = 30 * 60.0
+PROXY_LINK_MAX_AGE_S = 8 * 3600.0
+MAX_PROXY_LINKS_PER_USER = 50
+PROXY_LINK_TOKEN_BYTES = 32
+PROXY_LINK_REFUSED = "this proxy link is unknown or expired: open the forward again from KubeVision"
 
 
 def url_scheme(target_port: int | str, pod_port: int | None) -> str | None:
@@ -114,6 +125,7 @@ class OwnedForward:
     created_at: dt.datetime
     forward: ManagedForward
     reconnects_audited: int = 0
+    awaiting_port: bool = False  # restarted with its local port taken: audited again once it binds
 
     def describe(self) -> dict[str, Any]:
         """The API shape."""
@@ -140,6 +152,32 @@ class ForwardSubscription:
         self._subscribers.discard(self)
 
 
+@dataclasses.dataclass(eq=False, kw_only=True)
+class ProxyLink:
+    """A secret that opens one forward's HTTP proxy in a browser tab, for the user who asked for it."""
+
+    token: str
+    forward_id: str
+    user_id: int
+    made_at: float  # monotonic
+    used_at: float
+    # The proxied server's cookies: kept here, for this link's requests, and never handed to the browser.
+    cookies: aiohttp.CookieJar = dataclasses.field(default_factory=lambda: aiohttp.CookieJar(unsafe=True))
+
+    def expired(self, now: float) -> bool:
+        """Unused for `PROXY_LINK_IDLE_S`, or older than `PROXY_LINK_MAX_AGE_S`."""
+        return now - self.used_at > PROXY_LINK_IDLE_S or now - self.made_at > PROXY_LINK_MAX_AGE_S
+
+
+@dataclasses.dataclass(frozen=True)
+class ProxyUpstream:
+    """Where a proxied request goes: the forward's own local listener (so it rides the forward's tunnel)."""
+
+    host: str
+    port: int
+    cookies: aiohttp.CookieJar
+
+
 class PortForwardService:
     """Every running forward of this server."""
 
@@ -151,6 +189,7 @@ class PortForwardService:
         self._forwards: dict[str, OwnedForward] = {}
         self._subscribers: set[ForwardSubscription] = set()
         self._recheck: asyncio.Task[None] | None = None
+        self._proxy_links: dict[str, ProxyLink] = {}
 
     # -- lifetime ------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -249,6 +288,61 @@ class PortForwardService:
             self._publish("MODIFIED", owned)
         return owned.describe()
 
+    # -- the HTTP proxy ------------------------------------------------------------------------------
+    async def create_proxy_link(self, context: RequestContext, forward_id: str) -> dict[str, Any]:
+        """A secret for the forward's HTTP proxy (the caller must still be allowed to forward its target);
+        audited as `portforward.proxy`. Returns `token`, `idleTimeoutS` and `expiresAt`."""
+        owned = self._owned(context, forward_id)
+        return await self._audit.record_outcome(
+            "portforward.proxy", self._create_proxy_link(context, owned), **context.audit_fields(),
+            **self._target_fields(owned), detail={"id": owned.id, "localPort": owned.forward.describe()["localPort"]})
+
+    async def _create_proxy_link(self, context: RequestContext, owned: OwnedForward) -> dict[str, Any]:
+        definition = owned.forward.definition
+        await self._authorize(context, definition.cluster_id, definition.target)
+        now = time.monotonic()
+        user_id = context.caller.user_id
+        for token, link in list(self._proxy_links.items()):
+            if link.expired(now):
+                del self._proxy_links[token]
+        mine = sorted((link for link in self._proxy_links.values() if link.user_id == user_id),
+                      key=lambda link: link.used_at)
+        for oldest in mine[:max(0, len(mine) - MAX_PROXY_LINKS_PER_USER + 1)]:
+            del self._proxy_links[oldest.token]
+        token = secrets.token_urlsafe(PROXY_LINK_TOKEN_BYTES)
+        self._proxy_links[token] = ProxyLink(token=token, forward_id=owned.id, user_id=user_id, made_at=now,
+                                             used_at=now)
+        expires = utcnow() + dt.timedelta(seconds=PROXY_LINK_MAX_AGE_S)
+        return {"token": token, "idleTimeoutS": int(PROXY_LINK_IDLE_S), "expiresAt": expires.isoformat()}
+
+    async def open_proxy(self, forward_id: str, token: str) -> ProxyUpstream:
+        """The upstream of one proxied request, checked as of now: the link is known and unexpired, its user is
+        active, owns the forward (or is an admin) and may still forward its target (40100 bad link, 40300 /
+        40301 / 40302 no longer allowed, 40400 no such forward, 50200 the forward has no pod right now)."""
+        now = time.monotonic()
+        link = self._proxy_links.get(token)
+        if link is None or link.forward_id != forward_id or link.expired(now):
+            if link is not None and link.expired(now):
+                del self._proxy_links[token]
+            raise ApiError(ErrorCode.NOT_LOGGED_IN, PROXY_LINK_REFUSED, http_status=401)
+        owned = self._forwards.get(forward_id)
+        if owned is None:
+            raise ApiError(ErrorCode.NOT_FOUND, f"port-forward {forward_id} not found")
+        principal = await self._current_principal(link.user_id)
+        if principal is None or not (principal.is_admin or owned.owner_id == principal.user_id):
+            del self._proxy_links[token]
+            raise ApiError(ErrorCode.FORBIDDEN, "the user of this proxy link may no longer use this forward")
+        definition = owned.forward.definition
+        await self._authorize(self._system_context(principal), definition.cluster_id, definition.target)
+        forward = owned.forward
+        if forward.current is None or not forward.forwarder.listening:
+            state = forward.state.value + (f": {forward.reason}" if forward.reason else "")
+            raise ApiError(ErrorCode.CLUSTER_UNAVAILABLE,
+                           f"port-forward {forward_id} has no pod to serve right now ({state})")
+        link.used_at = now
+        host, port = forward.address
+        return ProxyUpstream(_connectable(host), port, link.cookies)
+
     # -- internals -----------------------------------------------------------------------------------
     def _owned(self, context: RequestContext, forward_id: str) -> OwnedForward:
         owned = self._forwards.get(forward_id)
@@ -315,11 +409,11 @@ class PortForwardService:
             return
         self._forwards[owned.id] = owned
         refusal: ApiError | None = None
-        try:
-            await owned.forward.start()
-        except OSError as error:
-            refusal = _bind_error(record.bind_address, record.local_port, error)
-            owned.forward.fail(refusal.message)
+        bind_failure = await owned.forward.start_retrying_bind(
+            lambda error: _bind_error(record.bind_address, record.local_port, error).message)
+        if bind_failure is not None:
+            refusal = _bind_error(record.bind_address, record.local_port, bind_failure)
+            owned.awaiting_port = True
         self._audit.record("portforward.start", request_id=SYSTEM_REQUEST_ID, user_id=owned.owner_id,
                            username=owned.owner_name, **self._target_fields(owned),
                            code=int(refusal.code) if refusal else 0,
@@ -346,6 +440,9 @@ class PortForwardService:
             return
         if owned.saved:
             await self._unsave(owned)
+        for token, link in list(self._proxy_links.items()):
+            if link.forward_id == owned.id:
+                del self._proxy_links[token]
         await owned.forward.aclose()
         self._publish("DELETED", owned)
 
@@ -360,6 +457,12 @@ class PortForwardService:
         if owned is None:
             return  # starting (not listed yet) or stopped
         forward = owned.forward
+        if owned.awaiting_port and forward.forwarder.listening:
+            owned.awaiting_port = False
+            self._audit.record("portforward.start", request_id=SYSTEM_REQUEST_ID, user_id=owned.owner_id,
+                               username=owned.owner_name, **self._target_fields(owned),
+                               detail={"id": owned.id, "saved": True, "restarted": True, "retried": True,
+                                       "localPort": forward.definition.local_port})
         if forward.reconnects > owned.reconnects_audited:
             owned.reconnects_audited = forward.reconnects
             self._audit.record("portforward.reconnect", request_id=SYSTEM_REQUEST_ID, user_id=owned.owner_id,
@@ -400,6 +503,14 @@ class PortForwardService:
                                    detail={"id": owned.id, "reason": f"no longer allowed: {refused.message}"})
                 log.info("port-forward %s stopped: no longer allowed (%s)", owned.id, refused.message)
                 await self._remove(owned)
+
+
+def _connectable(bind_address: str) -> str:
+    """The address a local client reaches a listener on: loopback for a wildcard bind."""
+    parsed = ipaddress.ip_address(bind_address)
+    if parsed.is_unspecified:
+        return "::1" if parsed.version == 6 else "127.0.0.1"
+    return bind_address
 
 
 def _bind_error(host: str, port: int, error: OSError) -> ApiError:

@@ -11,7 +11,9 @@ end it as `failed` with the reason. New connections while no pod is ready are ac
 
 Before its first resolution a forward waits for its cluster to answer (`waiting`, retried with the same
 backoff) and runs its `authorize` hook (a saved forward started with the server checks its owner's access
-there). Who may forward, saved forwards, audit and live state: `services/port_forwards.py`.
+there). A forward started with `start_retrying_bind` (saved ones, with the server) whose local port is taken stays
+`failed` with the reason and binds it once it is free (backoff `BIND_RETRY_MIN_S` to `BIND_RETRY_MAX_S`). Who may
+forward, saved forwards, audit and live state: `services/port_forwards.py`.
 """
 
 from __future__ import annotations
@@ -54,6 +56,11 @@ BACKOFF_JITTER = 0.2
 # Without pod events, the target is read again this often (a changed Service selector is noticed, and the cluster
 # is used, so it does not go idle under a forward).
 RECHECK_S = 60.0
+# A forward started with `start_retrying_bind` (a saved one, when the server starts) whose local port is taken stays
+# `failed` and tries to bind it again after this long, doubling (±20 % jitter) up to the maximum, until it can.
+BIND_RETRY_MIN_S = 1.0
+BIND_RETRY_MAX_S = 30.0
+BIND_RETRY_NOTE = "retrying until it is free"
 # Errors in the forward's definition: retrying cannot help.
 _DEFINITION_ERRORS = (ForwardTargetError, ForbiddenError, NotFoundError)
 
@@ -111,6 +118,33 @@ class ManagedForward:
         await self.forwarder.start()
         self._task = create_named_task(self._supervise(), name=f"portforward-{self.definition.target.describe()}")
 
+    async def start_retrying_bind(self, explain: Callable[[OSError], str]) -> OSError | None:
+        """Like `start`, but a local port that cannot be bound leaves the forward `failed` with the reason (`explain`
+        of the error, and that it is retried) and binds it as soon as it is free (backoff `BIND_RETRY_MIN_S` to
+        `BIND_RETRY_MAX_S`), then follows the target. Returns the first bind error, None when it bound at once."""
+        try:
+            await self.start()
+        except OSError as error:
+            self._set(ForwardState.FAILED, f"{explain(error)}; {BIND_RETRY_NOTE}")
+            self._task = create_named_task(self._bind_then_supervise(explain),
+                                           name=f"portforward-bind-{self.definition.target.describe()}")
+            return error
+        return None
+
+    async def _bind_then_supervise(self, explain: Callable[[OSError], str]) -> None:
+        backoff = BIND_RETRY_MIN_S
+        while True:
+            await self._sleep(backoff)
+            backoff = min(backoff * 2, BIND_RETRY_MAX_S)
+            try:
+                await self.forwarder.start()
+            except OSError as error:
+                self._set(ForwardState.FAILED, f"{explain(error)}; {BIND_RETRY_NOTE}")
+                continue
+            self._set(ForwardState.STARTING)
+            await self._supervise()
+            return
+
     async def aclose(self) -> None:
         """Stop: the listener, its connections and the supervisor."""
         if self._pods_cache is not None:
@@ -133,10 +167,6 @@ class ManagedForward:
                 "connections": stats.connections_active, "connectionsTotal": stats.connections_total,
                 "bytesToPod": stats.bytes_to_pod, "bytesFromPod": stats.bytes_from_pod, "errors": stats.errors,
                 "lastError": stats.last_error}
-
-    def fail(self, reason: str) -> None:
-        """End in `failed` without serving (a saved forward whose local port could not be bound)."""
-        self._set(ForwardState.FAILED, reason)
 
     def _set(self, state: ForwardState, reason: str = "") -> None:
         """Change state; `on_change` hears of every change of state, reason or pod."""

@@ -248,16 +248,20 @@ class ResourceWriter:
                 params={"dryRun": "All" if dry_run else None, "fieldManager": FIELD_MANAGER}))
         return scope.present(replaced)
 
-    async def patch_object(self, context: RequestContext, ref: ObjectRef, *, patch_type: str, patch: Any) -> Obj:
-        """PATCH with a merge, strategic-merge or JSON patch."""
-        with self._object_change("resource.patch", context, ref, detail={"patchType": patch_type}) as change:
+    async def patch_object(self, context: RequestContext, ref: ObjectRef, *, patch_type: str, patch: Any,
+                           dry_run: bool = False) -> Obj:
+        """PATCH with a merge, strategic-merge or JSON patch (`dry_run`: the API server's result, nothing changes
+        and nothing is audited)."""
+        with self._object_change("resource.patch", context, ref, detail={"patchType": patch_type},
+                                 audited=not dry_run) as change:
             _check_patch_body(patch_type, patch)
             scope = await self._scope(change, Verb.WRITE)
             scope.require_namespace()
             scope.values.check_patch(patch_type, patch)
             patched = await change.send(scope, self._write(
                 scope, ref.name, "PATCH", scope.kind.object_path(ref.name, scope.namespace), body=patch,
-                content_type=PATCH_CONTENT_TYPES[patch_type], params={"fieldManager": FIELD_MANAGER}))
+                content_type=PATCH_CONTENT_TYPES[patch_type],
+                params={"dryRun": "All" if dry_run else None, "fieldManager": FIELD_MANAGER}))
         return scope.present(patched)
 
     async def delete_object(self, context: RequestContext, ref: ObjectRef, *, propagation: str | None = None,

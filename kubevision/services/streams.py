@@ -25,9 +25,11 @@ from kubevision.kube.errors import KubeError
 from kubevision.kube.exec import ExecStatus, PodExec
 from kubevision.kube.logs import (
     AggregatedLogs,
+    Frame,
     LogBuffer,
     LogOptions,
     choose_container,
+    container_waiting,
     open_log,
     pump_pod_log,
     restart_counts,
@@ -55,6 +57,7 @@ class PodLogTarget:
     container: str
     options: LogOptions
     restarts: int = 0  # the container's restartCount when the target was made
+    waiting: Frame | None = None  # why the container has not started, when the target was made (`container_waiting`)
 
     @property
     def filename(self) -> str:
@@ -142,17 +145,20 @@ class StreamService:
         pod_object = await self._pod(target, pod)
         container = choose_container(pod_object, options.container)
         return PodLogTarget(target=target, namespace=namespace, pod=pod, container=container, options=options,
-                            restarts=restart_counts(pod_object).get(container, 0))
+                            restarts=restart_counts(pod_object).get(container, 0),
+                            waiting=None if options.previous else container_waiting(pod_object, container))
 
     async def pump_pod_log(self, source: PodLogTarget, buffer: LogBuffer) -> None:
         """Copy the log into `buffer` until it ends (`end`) or fails (`error`); with `follow_restarts`, through
-        restarts of the container (the pod informer says when)."""
+        restarts of the container (the pod informer says when). A container not started yet is announced
+        (`waiting`) and, when following, streamed once it starts."""
         options = source.options
         follows_restarts = options.follow and options.follow_restarts and not options.previous
         cluster = source.target.cluster
+        pod_cache = cluster.caches.cache_for(source.target.kind) if options.follow else None
         await pump_pod_log(cluster, source.namespace, source.pod, source.container, options, buffer,
-                           pod_cache=cluster.caches.cache_for(source.target.kind) if follows_restarts else None,
-                           restarts=source.restarts)
+                           pod_cache=pod_cache if follows_restarts else None, restarts=source.restarts,
+                           waiting=source.waiting, start_cache=pod_cache)
 
     @contextlib.asynccontextmanager
     async def open_download(self, source: PodLogTarget) -> AsyncIterator[aiohttp.ClientResponse]:

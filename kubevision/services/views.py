@@ -34,10 +34,11 @@ from aiohttp import web
 
 from kubevision.auth.permissions import Verb
 from kubevision.errors import ApiError, ErrorCode, code_for
+from kubevision.kube.cache import KindCache
 from kubevision.kube.clusters import Cluster, ClusterManager
 from kubevision.kube.errors import KubeError
 from kubevision.kube.quantities import as_bytes, as_cores, quantity_or_zero
-from kubevision.kube.registry import ResourceKind, UnknownResourceError, View, builtin_plurals
+from kubevision.kube.registry import HELM_RELEASES, ResourceKind, UnknownResourceError, View, builtin_plurals
 from kubevision.kube.tables import job_status, metadata_of, node_status, replicas_ready, row_of, table_spec
 from kubevision.services.access import AccessScope, namespace_limited, require_cluster
 from kubevision.services.context import RequestContext
@@ -64,6 +65,14 @@ SEARCH_MAX_QUERY_CHARS = 253
 # Kinds searched live besides the cached ones: common lookups an operator types a name for. Secrets are
 # matched on name, namespace and labels only, and nothing but those fields is returned.
 SEARCH_LIVE_KINDS = builtin_plurals(View.SEARCH_LIVE)
+# Custom resources are searched by default too, with bounded live lists: at most this many custom kinds (in the
+# registry's order; the rest are named in meta.skipped), each list at most this many objects per namespace read.
+SEARCH_MAX_CUSTOM_KINDS = 20
+SEARCH_CUSTOM_LIST_LIMIT = 500
+# Helm release statuses the overview calls out (`helm list --failed --pending`, and stuck uninstalls), and how
+# many of those releases it names (the newest first; `attentionTotal` counts them all).
+RELEASE_ATTENTION_STATUSES = ("failed", "pending-install", "pending-upgrade", "pending-rollback", "uninstalling")
+RELEASES_CALLED_OUT = 20
 EVENTS_DEFAULT_LIMIT = 200
 EVENTS_MAX_LIMIT = 1000
 TERMINAL_PHASES = ("Succeeded", "Failed")
@@ -211,15 +220,20 @@ class ViewService:
             return None
 
     async def read(self, context: RequestContext, cluster: Cluster, name: str, *, namespace: str | None = None,
-                   timeout_s: float = LIVE_READ_TIMEOUT_S, field_selector: str | None = None) -> Read | None:
-        """The objects of kind `name` the caller may see (None when it may not read the kind at all)."""
+                   timeout_s: float = LIVE_READ_TIMEOUT_S, field_selector: str | None = None,
+                   limit: int | None = None) -> Read | None:
+        """The objects of kind `name` the caller may see (None when it may not read the kind at all); a live
+        list reads at most `limit` objects per namespace when given (the API server's first page)."""
         kind = await self._kind(cluster, name)
         if kind is None:
             return None
         scope = AccessScope.of(context, cluster, kind, namespace=namespace)
         if not scope.may(Verb.READ):
             return None
-        cache = None if field_selector else cluster.caches.for_reads(kind)
+        if kind.derived:  # Helm releases: only their cache answers, once it has listed the release records
+            cache: KindCache | None = await cluster.caches.synced(kind, timeout_s=timeout_s)
+        else:
+            cache = None if field_selector else cluster.caches.for_reads(kind)
         if cache is not None:
             rows: list[Obj] = []
             raw: list[bytes | Obj] = []
@@ -232,7 +246,7 @@ class ViewService:
                 rows.append(entry.row)
                 raw.append(entry.raw)
             return Read(kind, rows, raw, "cache", cache.stale)
-        params = {"fieldSelector": field_selector} if field_selector else None
+        params = {key: value for key, value in (("fieldSelector", field_selector), ("limit", limit)) if value} or None
         listings = await gather_all(
             cluster.request("GET", kind.collection_path(ns), params=params, timeout_s=timeout_s)
             for ns in scope.listed_namespaces())
@@ -257,10 +271,11 @@ class ViewService:
         await cluster.registry()  # an unreachable cluster fails the view as a whole (50200)
         names = OVERVIEW_KINDS + EXTRA_COUNTED_KINDS
         failures: dict[str, KubeError] = {}
-        reads_list, warnings = await asyncio.gather(
+        reads_list, warnings, releases = await asyncio.gather(
             gather_all(_section(failures, name, self.read(context, cluster, name)) for name in names),
-            _section(failures, "events", self._recent_warnings(context, cluster)))
-        if len(failures) == len(names) + 1:
+            _section(failures, "events", self._recent_warnings(context, cluster)),
+            _section(failures, HELM_RELEASES.qualified, self._releases(context, cluster)))
+        if all(name in failures for name in (*names, "events")):
             raise failures[names[0]]
         reads = dict(zip(names, reads_list, strict=True))
         pods, nodes = reads["pods"], reads["nodes"]
@@ -333,10 +348,12 @@ class ViewService:
             },
             "podPhases": {phase: phases.get(phase, 0) for phase in POD_PHASES} | dict(phases),
             "warnings": warnings,
+            "releases": releases,
             "metricsAvailable": usage is not None,
             "scope": "namespaces" if namespace_limited(context.caller) else "cluster",
             "missing": [{"kind": name, "code": int(code_for(failures[name])),
-                         "message": failures[name].message} for name in (*names, "events") if name in failures],
+                         "message": failures[name].message} for name in (*names, "events", HELM_RELEASES.qualified)
+                        if name in failures],
         }
         used = [read for read in reads.values() if read is not None and read.kind.name in cluster.caches.cached_kinds]
         meta = {"source": "cache" if used and all(r.source == "cache" for r in used) else "apiserver",
@@ -364,6 +381,26 @@ class ViewService:
         if complete:
             self._pod_facts[cluster_id] = fresh
         return facts
+
+    async def _releases(self, context: RequestContext, cluster: Cluster) -> Obj | None:
+        """The Helm releases the caller may see: how many, how many per status, and those failed, pending or
+        unreadable, newest first (None when the caller may not read releases)."""
+        read = await self.read(context, cluster, HELM_RELEASES.qualified)
+        if read is None:
+            return None
+        statuses: collections.Counter[str] = collections.Counter()
+        attention = []
+        for obj in read.objects():
+            metadata, status = obj.get("metadata") or {}, obj.get("status") or {}
+            state = str(status.get("status") or "unknown")
+            statuses[state] += 1
+            if state in RELEASE_ATTENTION_STATUSES or status.get("error"):
+                attention.append({"name": metadata.get("name"), "namespace": metadata.get("namespace"),
+                                  "status": state, "revision": status.get("revision"), "chart": status.get("chart"),
+                                  "updated": status.get("updated"), "error": status.get("error")})
+        attention.sort(key=lambda release: str(release["updated"] or ""), reverse=True)
+        return {"total": len(read.rows), "byStatus": dict(statuses), "attention": attention[:RELEASES_CALLED_OUT],
+                "attentionTotal": len(attention)}
 
     async def _recent_warnings(self, context: RequestContext, cluster: Cluster) -> list[Obj] | None:
         """The newest warning events the caller may read (None when it may not read events)."""
@@ -403,8 +440,9 @@ class ViewService:
 
     # -- search ------------------------------------------------------------------------------------
     async def search(self, context: RequestContext, cluster_id: int, query: str, *, kinds: list[str] | None = None,
-                     limit: int = SEARCH_DEFAULT_LIMIT) -> tuple[list[Obj], Obj]:
-        """Ranked matches across kinds, at most `limit` per kind; returns (results, meta extras)."""
+                     limit: int = SEARCH_DEFAULT_LIMIT, namespace: str | None = None) -> tuple[list[Obj], Obj]:
+        """Ranked matches across kinds, at most `limit` per kind; returns (results, meta extras). Matches in
+        `namespace` (the caller's current one) come first, each kind's cap included; then the rest by score."""
         needle = query.strip().lower()
         if not needle:
             raise ApiError(ErrorCode.PARAM_MISSING, "q is required")
@@ -417,8 +455,20 @@ class ViewService:
         else:
             wanted = [k for k in cluster.caches.cached_kinds if self._served(registry, k)]
             wanted += [k for k in SEARCH_LIVE_KINDS if k not in wanted and self._served(registry, k)]
+            wanted += [k.name for k in registry if k.derived]  # Helm releases, from their cache
         wanted = list(dict.fromkeys(wanted))
         skipped: list[Obj] = []
+        if not kinds:
+            custom = [k.name for k in registry if k.custom and "list" in k.verbs and k.name not in wanted]
+            wanted += custom[:SEARCH_MAX_CUSTOM_KINDS]
+            beyond = f"only the first {SEARCH_MAX_CUSTOM_KINDS} custom kinds are searched by default; name it in kinds="
+            skipped += [{"kind": name, "reason": beyond} for name in custom[SEARCH_MAX_CUSTOM_KINDS:]]
+        preferred = namespace or None
+
+        def rank(points: int, row: Obj) -> tuple[bool, int, int, str, str]:
+            name = row.get("name") or ""
+            return (preferred is not None and row.get("namespace") != preferred, -points, len(name), name,
+                    row.get("namespace") or "")
 
         async def search_kind(name: str) -> tuple[list[Obj], int]:
             try:
@@ -431,8 +481,7 @@ class ViewService:
                 scored = score(needle, keys)
                 if scored is not None:
                     matches.append((scored[0], keys.row, scored[1]))
-            matches.sort(key=lambda m: (-m[0], len(m[1].get("name") or ""), m[1].get("name") or "",
-                                        m[1].get("namespace") or ""))
+            matches.sort(key=lambda m: rank(m[0], m[1]))
             return [{"kind": name, "name": row.get("name"), "namespace": row.get("namespace"), "score": points,
                      "matchedOn": matched, "status": row.get("status")}
                     for points, row, matched in matches[:limit]], len(matches)
@@ -440,7 +489,8 @@ class ViewService:
         per_kind = await gather_all(search_kind(name) for name in wanted)
         order = {name: index for index, name in enumerate(wanted)}
         results = sorted((r for found, _ in per_kind for r in found),
-                         key=lambda r: (-r["score"], order[r["kind"]], len(r["name"] or ""), r["name"] or ""))
+                         key=lambda r: (preferred is not None and r["namespace"] != preferred, -r["score"],
+                                        order[r["kind"]], len(r["name"] or ""), r["name"] or ""))
         return results, {"total": sum(count for _, count in per_kind), "kinds": wanted, "skipped": skipped}
 
     async def _search_candidates(self, context: RequestContext, cluster: Cluster, name: str) -> list[SearchKeys]:
@@ -453,7 +503,8 @@ class ViewService:
             return []
         cache = cluster.caches.for_reads(kind)
         if cache is None:
-            read = await self.read(context, cluster, name, timeout_s=SEARCH_LIVE_TIMEOUT_S)
+            read = await self.read(context, cluster, name, timeout_s=SEARCH_LIVE_TIMEOUT_S,
+                                   limit=SEARCH_CUSTOM_LIST_LIMIT if kind.custom else None)
             return [search_keys(row) for row in read.rows] if read is not None else []
         keys = self._search_indexes.keys(cache)
         if not scope.filters_keys:

@@ -25,16 +25,20 @@ from __future__ import annotations
 
 import copy
 import secrets
+import time
 from typing import Any
 
 from aiohttp import web
 
 from kubevision.auth.permissions import Verb
-from kubevision.errors import ApiError, ErrorCode
+from kubevision.errors import ApiError, ErrorCode, code_for
 from kubevision.kube.clusters import ClusterManager
+from kubevision.kube.errors import KubeError
+from kubevision.kube.registry import Capability
 from kubevision.services.access import AccessScope, lookup_kind
 from kubevision.services.audit import AuditLog
 from kubevision.services.context import ObjectRef, RequestContext
+from kubevision.services.drain import DrainOptions, DrainReport, NodeDrain, plan
 from kubevision.services.resource_writes import FIELD_MANAGER, PATCH_CONTENT_TYPES, ResourceWriter
 
 Obj = dict[str, Any]
@@ -51,6 +55,8 @@ RANDOM_SUFFIX_CHARS = 5
 RANDOM_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 # spec.replicas is an int32.
 MAX_REPLICAS = 2**31 - 1
+# Drain reports kept for `GET .../drain` (the newest per node; the oldest node's is forgotten past this).
+MAX_DRAIN_REPORTS = 256
 
 
 def revision_of(obj: Obj) -> int | None:
@@ -85,6 +91,7 @@ class WorkloadService:
         self.clusters = clusters
         self._audit = audit
         self._writer = writer  # the restart shared with the batch restart
+        self._drains: dict[tuple[int, str], DrainReport] = {}  # the newest drain of each (cluster, node)
 
     async def _target(self, context: RequestContext, cluster_id: int, resource: str, namespace: str | None,
                       verb: Verb) -> AccessScope:
@@ -95,10 +102,11 @@ class WorkloadService:
 
     @staticmethod
     async def _patch(target: AccessScope, name: str, patch: Any, *, kind: str = "merge",
-                     subresource: str | None = None) -> Obj:
+                     subresource: str | None = None, dry_run: bool = False) -> Obj:
         return await target.cluster.request(
             "PATCH", target.kind.object_path(name, target.namespace, subresource), body=patch,
-            content_type=PATCH_CONTENT_TYPES[kind], params={"fieldManager": FIELD_MANAGER})
+            content_type=PATCH_CONTENT_TYPES[kind],
+            params={"dryRun": "All" if dry_run else None, "fieldManager": FIELD_MANAGER})
 
     # -- scale / restart ---------------------------------------------------------------------------
     async def scale(self, context: RequestContext, cluster_id: int, resource: str, name: str, *, namespace: str,
@@ -166,8 +174,11 @@ class WorkloadService:
         return entries
 
     async def rollback(self, context: RequestContext, cluster_id: int, name: str, *, namespace: str,
-                       revision: int | None = None) -> Obj:
-        """Put back the pod template of `revision` (default: the one before the current); 40400 if unknown."""
+                       revision: int | None = None, dry_run: bool = False) -> Obj:
+        """Put back the pod template of `revision` (default: the one before the current); 40400 if unknown.
+
+        `dry_run`: nothing changes and nothing is audited; the result then carries `current` and `proposed`, the
+        deployment now and as the API server would make it (masked as for the caller)."""
         if revision is not None and revision < 1:
             raise ApiError(ErrorCode.PARAM_INVALID, "revision must be a positive integer")
         target = await self._target(context, cluster_id, "deployments", namespace, Verb.WRITE)
@@ -188,7 +199,8 @@ class WorkloadService:
         result = {"name": name, "namespace": target.namespace, "revision": revision, "fromRevision": current,
                   "skipped": revision == current}
         if revision == current:  # kubectl: "skipped rollback (current template already matches revision N)"
-            return result
+            return {**result, "current": target.present(deployment), "proposed": target.present(deployment)} \
+                if dry_run else result
         template = copy.deepcopy((chosen.get("spec") or {}).get("template") or {})
         (template.get("metadata") or {}).get("labels", {}).pop(POD_TEMPLATE_HASH_LABEL, None)
         patch: list[Obj] = [{"op": "replace", "path": "/spec/template", "value": template}]
@@ -201,6 +213,9 @@ class WorkloadService:
             patch.append({"op": "add", "path": cause_path, "value": cause})
         elif CHANGE_CAUSE_ANNOTATION in annotations:
             patch.append({"op": "remove", "path": cause_path})
+        if dry_run:
+            proposed = await self._patch(target, name, patch, kind="json", dry_run=True)
+            return {**result, "current": target.present(deployment), "proposed": target.present(proposed)}
         await self._audit.change("deployment.rollback", self._patch(target, name, patch, kind="json"), name=name,
                                  detail={"revision": revision, "fromRevision": current}, **target.audit_fields())
         return result
@@ -247,14 +262,90 @@ class WorkloadService:
         return jobs.present(created)
 
     # -- nodes -------------------------------------------------------------------------------------
-    async def set_cordoned(self, context: RequestContext, cluster_id: int, name: str, *, cordoned: bool) -> Obj:
-        """Cordon (`spec.unschedulable: true`) or uncordon (field removed, as kubectl does) a node."""
+    async def set_cordoned(self, context: RequestContext, cluster_id: int, name: str, *, cordoned: bool,
+                           dry_run: bool = False) -> Obj:
+        """Cordon (`spec.unschedulable: true`) or uncordon (field removed, as kubectl does) a node (`dry_run`: the
+        node as the API server would make it; nothing changes and nothing is audited)."""
         target = await self._target(context, cluster_id, "nodes", None, Verb.WRITE)
-        patched = await self._audit.change(
-            "node.cordon" if cordoned else "node.uncordon",
-            self._patch(target, name, {"spec": {"unschedulable": True if cordoned else None}}), name=name,
-            **target.audit_fields())
+        patch = self._patch(target, name, {"spec": {"unschedulable": True if cordoned else None}}, dry_run=dry_run)
+        if dry_run:
+            return target.present(await patch)
+        patched = await self._audit.change("node.cordon" if cordoned else "node.uncordon", patch, name=name,
+                                           **target.audit_fields())
         return target.present(patched)
+
+    # -- drain -------------------------------------------------------------------------------------
+    async def drain(self, context: RequestContext, cluster_id: int, name: str, *, options: DrainOptions) -> Obj:
+        """`kubectl drain` (see `services/drain.py`): needs `write` on nodes and `delete` on pods everywhere.
+
+        A dry run answers the plan. A drain with blocking pods is refused (40002, the plan in `data`) before
+        anything changes; one that leaves pods behind when its time is up answers 40901 with the report in
+        `data`; otherwise the report. Audited as `node.drain` (refusals included)."""
+        nodes = await self._target(context, cluster_id, "nodes", None, Verb.WRITE)
+        if Capability.DRAIN not in nodes.kind.capabilities:
+            raise ApiError(ErrorCode.PARAM_INVALID, "this cluster serves no pods/eviction subresource to drain with")
+        pods = nodes.for_kind(await lookup_kind(nodes.cluster, "pods"))
+        pods.require(Verb.DELETE)
+        key = (cluster_id, name)
+        previous = self._drains.get(key)
+        if not options.dry_run and previous is not None and previous.state == "running":
+            raise ApiError(ErrorCode.CONFLICT, f"node {name!r} is being drained already")
+        report = await self._plan(nodes, pods, name, options)
+        if options.dry_run:
+            return report.to_json()
+        audit_fields = {**nodes.audit_fields(), "name": name}
+        if report.blocking:
+            reasons = "; ".join(f"{pod.namespace}/{pod.name}: {pod.reason}" for pod in report.blocking)
+            error = ApiError(ErrorCode.PARAM_INVALID, f"cannot drain node {name!r}: {reasons}", data=report.to_json())
+            self._audit.record("node.drain", code=int(error.code), detail=options.to_json(), **audit_fields)
+            raise error
+        self._drains.pop(key, None)
+        self._drains[key] = report
+        while len(self._drains) > MAX_DRAIN_REPORTS:
+            self._drains.pop(next(iter(self._drains)))
+        entry = await self._audit.begin("node.drain", detail=options.to_json(), **audit_fields)
+        try:
+            await NodeDrain(nodes.cluster, pods.kind, report).run(
+                lambda: self._patch(nodes, name, {"spec": {"unschedulable": True}}))
+        except Exception as exc:
+            report.state, report.finished_at = "incomplete", time.time()
+            await self._audit.finish(entry, int(code_for(exc)))
+            raise
+        left = [f"{pod.namespace}/{pod.name}" for pod in report.left]
+        await self._audit.finish(entry, int(ErrorCode.CONFLICT if left else ErrorCode.SUCCESS),
+                                 evicted=report.to_json()["counts"]["evicted"], left=left)
+        if left:
+            why = "; ".join(f"{pod.namespace}/{pod.name}: {pod.message}" for pod in report.left)
+            raise ApiError(ErrorCode.CONFLICT, f"node {name!r} is cordoned but {len(left)} pod"
+                                               f"{'' if len(left) == 1 else 's'} could not be evicted: {why}",
+                           data=report.to_json())
+        return report.to_json()
+
+    async def drain_progress(self, context: RequestContext, cluster_id: int, name: str) -> Obj:
+        """The newest drain of a node started through this server, as it stands (40400 when there is none)."""
+        await self._target(context, cluster_id, "nodes", None, Verb.READ)
+        report = self._drains.get((cluster_id, name))
+        if report is None:
+            raise ApiError(ErrorCode.NOT_FOUND, f"node {name!r} has not been drained through KubeVision")
+        return report.to_json()
+
+    @staticmethod
+    async def _plan(nodes: AccessScope, pods: AccessScope, name: str, options: DrainOptions) -> DrainReport:
+        """Read the node (40400), its pods and the budgets of their namespaces; decide for each pod."""
+        await nodes.cluster.request("GET", nodes.kind.object_path(name))
+        listing = await nodes.cluster.request("GET", pods.kind.collection_path(),
+                                              params={"fieldSelector": f"spec.nodeName={name}"})
+        on_node = listing.get("items") or []
+        budget_kind = await lookup_kind(nodes.cluster, "poddisruptionbudgets")
+        budgets: list[Obj] = []
+        for namespace in sorted({(pod.get("metadata") or {}).get("namespace", "") for pod in on_node}):
+            try:
+                listed = await nodes.cluster.request("GET", budget_kind.collection_path(namespace))
+            except KubeError as exc:
+                raise ApiError(ErrorCode.FORBIDDEN, "cannot read the PodDisruptionBudgets of namespace "
+                                                    f"{namespace!r}: {exc.message}") from exc
+            budgets += listed.get("items") or []
+        return plan(name, on_node, budgets, options, budget_version=budget_kind.version)
 
 
 WORKLOADS = web.AppKey("workloads", WorkloadService)

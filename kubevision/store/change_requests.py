@@ -8,8 +8,8 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kubevision.store.models import change_requests, fit_to_columns
-from kubevision.store.users import as_utc
+from kubevision.store.models import change_requests, fit_to_columns, users
+from kubevision.store.users import as_utc, utcnow
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -75,3 +75,15 @@ async def update_change_request(conn: AsyncConnection, request_id: int, *, from_
         change_requests.c.id == request_id, change_requests.c.status == from_status).values(
         **fit_to_columns(change_requests, values)))
     return result.rowcount == 1
+
+
+async def get_auto_approved_actions(conn: AsyncConnection, user_id: int) -> list[str]:
+    """The actions a user's MCP calls run without approval (empty: none, the default)."""
+    value = (await conn.execute(sa.select(users.c.auto_approved_actions).where(users.c.id == user_id))).scalar()
+    return list(value or [])
+
+
+async def set_auto_approved_actions(conn: AsyncConnection, user_id: int, actions: list[str]) -> None:
+    """Replace a user's list of actions run without approval."""
+    await conn.execute(users.update().where(users.c.id == user_id).values(auto_approved_actions=actions,
+                                                                           updated_at=utcnow()))

@@ -20,6 +20,7 @@ from kubevision.store.models import (
     favorites,
     login_failures,
     metadata,
+    metrics_history,
     port_forwards,
     terminal_sessions,
 )
@@ -50,6 +51,13 @@ def _audit_outcome_nullable(op: Operations) -> None:
         batch.alter_column("code", existing_type=sa.Integer(), nullable=True)
 
 
+def _auto_approved_actions(op: Operations) -> None:
+    """`users.auto_approved_actions`: the change-request actions a user lets their MCP calls run unapproved."""
+    if "auto_approved_actions" in {column["name"] for column in sa.inspect(op.get_bind()).get_columns("users")}:
+        return
+    op.add_column("users", sa.Column("auto_approved_actions", sa.JSON, nullable=True))
+
+
 # The PostgreSQL advisory lock held while migrating (released at commit); any fixed number works.
 MIGRATION_LOCK_ID = 0x6B76_6D69  # "kvmi"
 
@@ -62,6 +70,8 @@ MIGRATIONS: list[tuple[str, Callable[[Operations], None]]] = [
     ("0005_audit_outcome_nullable", _audit_outcome_nullable),
     ("0006_port_forwards", lambda op: port_forwards.create(op.get_bind(), checkfirst=True)),
     ("0007_change_requests", lambda op: change_requests.create(op.get_bind(), checkfirst=True)),
+    ("0008_auto_approved_actions", _auto_approved_actions),
+    ("0009_metrics_history", lambda op: metrics_history.create(op.get_bind(), checkfirst=True)),
 ]
 
 

@@ -67,6 +67,8 @@ users = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("last_login_at", sa.DateTime(timezone=True)),
+    # Change-request actions (services/approvals.py) this user's MCP calls run without waiting for approval.
+    sa.Column("auto_approved_actions", sa.JSON),
 )
 
 recovery_codes = sa.Table(
@@ -220,4 +222,19 @@ change_requests = sa.Table(
     sa.Column("comment", String(1000), nullable=True),
     sa.Column("outcome_code", sa.Integer, nullable=True),
     sa.Column("outcome_message", String(1000), nullable=True),
+)
+
+# Downsampled CPU and memory of nodes, workloads and namespaces (kube/metrics.py): one row per series per closed
+# bucket, kept for the metrics retention, loaded when a cluster's sampler starts.
+metrics_history = sa.Table(
+    "metrics_history",
+    metadata,
+    sa.Column("cluster_id", sa.Integer, primary_key=True),
+    sa.Column("kind", String(253), primary_key=True),  # nodes, namespaces, or a workload kind's plural
+    sa.Column("namespace", String(253), primary_key=True),  # "" for nodes and namespaces
+    sa.Column("name", String(253), primary_key=True),
+    sa.Column("bucket_start", sa.BigInteger, primary_key=True),  # epoch seconds
+    sa.Column("cpu", sa.Float, nullable=False),  # millicores, the bucket's average
+    sa.Column("memory", sa.Float, nullable=False),  # bytes, the bucket's average
+    sa.Index("ix_metrics_history_bucket", "bucket_start"),
 )

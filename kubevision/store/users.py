@@ -45,6 +45,7 @@ class UserRecord:
     created_at: dt.datetime
     updated_at: dt.datetime
     last_login_at: dt.datetime | None
+    auto_approved_actions: list[str] = dataclasses.field(default_factory=list)
 
     @classmethod
     def from_row(cls, row: sa.Row) -> UserRecord:
@@ -53,6 +54,7 @@ class UserRecord:
         for key in ("created_at", "updated_at", "last_login_at"):
             values[key] = as_utc(values[key])
         values["permissions"] = list(values["permissions"] or [])
+        values["auto_approved_actions"] = list(values.get("auto_approved_actions") or [])
         return cls(**values)
 
 

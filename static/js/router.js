@@ -12,6 +12,7 @@
  *   /settings/{section}, /admin/{section}
  *   /terminal-sessions, /terminal-sessions/{id}      (list and playback of recorded terminals)
  *   /port-forwards                                    (the user's port-forwards)
+ *   /approvals                                        (AI agents' change requests)
  *   /_dev/table?rows=N                                (synthetic VirtualTable demo, no data)
  */
 import { html, useEffect, useState } from "./lib/ui.js";
@@ -45,6 +46,7 @@ export function parseRoute(path, search = "") {
   if (first === "admin") return route("admin", { section: rest[0] ?? "users" });
   if (first === "_dev" && rest[0] === "table" && rest.length === 1) return route("dev-table");
   if (first === "port-forwards" && rest.length === 0) return route("port-forwards");
+  if (first === "approvals" && rest.length === 0) return route("approvals");
   if (first === "terminal-sessions" && rest.length <= 1) {
     return rest.length ? route("terminal-session", { session: rest[0] }) : route("terminal-sessions");
   }
@@ -76,7 +78,7 @@ function safeDecode(segment) {
 export const paths = {
   login: () => "/login",
   overview: (cluster) => `/c/${enc(cluster)}/overview`,
-  list: (cluster, namespace, resource) => `/c/${enc(cluster)}/ns/${enc(namespace || ALL_NAMESPACES)}/${enc(resource)}`,
+  list: (cluster, namespace, resource) => `/c/${enc(cluster)}/ns/${encList(namespace || ALL_NAMESPACES)}/${enc(resource)}`,
   detail: (cluster, namespace, resource, name) =>
     `/c/${enc(cluster)}/ns/${enc(namespace || ALL_NAMESPACES)}/${enc(resource)}/${enc(name)}`,
   create: (cluster) => `/c/${enc(cluster)}/create`,
@@ -85,11 +87,17 @@ export const paths = {
   topology: (cluster, namespace) => `/c/${enc(cluster)}/ns/${enc(namespace || ALL_NAMESPACES)}/topology`,
   terminalSessions: () => "/terminal-sessions",
   portForwards: () => "/port-forwards",
+  approvals: () => "/approvals",
   terminalSession: (id) => `/terminal-sessions/${enc(id)}`,
 };
 
 function enc(value) {
   return encodeURIComponent(String(value));
+}
+
+/** A path segment naming one value or several comma-separated (namespaces), commas kept readable. */
+function encList(value) {
+  return enc(value).replace(/%2C/gi, ",");
 }
 
 /**

@@ -19,14 +19,17 @@ from mcp.shared._httpx_utils import create_mcp_http_client
 
 from kubevision.api.mcp_tools import MAX_ROWS, TOOLS
 from kubevision.services import approvals
+from kubevision.services.approvals import SECOND_PERSON_REFUSED
 from tests.envtest.kubelet import KubeletStandIn
 from tests.helpers import ApiSession, wait_until
 from tests.kube.conftest import cluster_id, configmap, make_user
-from tests.kube.streaming import running_pod
+from tests.kube.streaming import connect, next_frame, running_pod
 
 SECRET_PLAIN = "mcp-value-Q8x2Lk7v"
 SECRET_B64 = base64.b64encode(SECRET_PLAIN.encode()).decode()
 MCP_PATH = "/api/v1/mcp"
+# After the frames a socket should get arrived, this much longer for any that should not come.
+QUIET_S = 1.0
 
 
 @pytest.fixture
@@ -82,8 +85,9 @@ def deployment(name: str) -> dict[str, Any]:
                                   "spec": {"containers": [{"name": "main", "image": "busybox"}]}}}}
 
 
-async def create(admin: ApiSession, cid: int, namespace: str, resource: str, body: dict[str, Any]) -> None:
-    await admin.ok("POST", f"/clusters/{cid}/resources/{resource}?namespace={namespace}", json=body)
+async def create(admin: ApiSession, cid: int, namespace: str | None, resource: str, body: dict[str, Any]) -> None:
+    where = f"?namespace={namespace}" if namespace else ""
+    await admin.ok("POST", f"/clusters/{cid}/resources/{resource}{where}", json=body)
 
 
 async def test_handshake_and_tool_listing(admin: ApiSession) -> None:
@@ -103,7 +107,8 @@ async def test_handshake_and_tool_listing(admin: ApiSession) -> None:
     for tool in tools.values():
         assert tool.description and tool.input_schema["type"] == "object"
     changes = {name for name, tool in tools.items() if not tool.annotations.read_only_hint}
-    assert changes == {"apply_manifest", "scale_workload", "restart_workload", "delete_resource"}
+    assert changes == {"apply_manifest", "scale_workload", "restart_workload", "delete_resource", "patch_resource",
+                       "rollback_workload", "cordon_node", "uncordon_node"}
     assert all("approve" in tools[name].description for name in changes)
     assert tools["delete_resource"].annotations.destructive_hint is True
     assert tools["pod_logs"].input_schema["required"] == ["cluster", "namespace", "pod"]
@@ -399,3 +404,196 @@ async def test_pending_then_expired_or_requester_lost_the_right(admin: ApiSessio
     assert decided["status"] == "failed" and decided["outcomeCode"] in (40300, 40101), decided
     current = await admin.ok("GET", f"/clusters/{cid}/resources/configmaps/settings?namespace={namespace}")
     assert current["data"] == {"mode": "fast"}
+
+
+async def approve_next(approver: ApiSession, session_call: Any, *, comment: str = "ok") -> tuple[dict[str, Any], Any]:
+    """Start a change tool call, approve the request it makes, and return the request and the tool's result."""
+    task = asyncio.ensure_future(session_call)
+    request = await pending_request(approver)
+    decided = await approver.ok("POST", f"/approvals/{request['id']}/approve", json={"comment": comment})
+    assert decided["status"] == "done", decided
+    return request, await asyncio.wait_for(task, 10)
+
+
+async def test_patch_rollback_and_cordon_wait_for_approval(admin: ApiSession, cid: int, namespace: str) -> None:
+    await create(admin, cid, namespace, "configmaps", configmap("settings", namespace, mode="fast"))
+    await create(admin, cid, namespace, "deployments", deployment("web"))
+    await create(admin, cid, None, "nodes", {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "mcp-node"}})
+    web = f"/clusters/{cid}/resources/deployments/web?namespace={namespace}"
+    try:
+        agent = await make_user(admin, "mcp-agent", "ops")
+        async with mcp_session(agent) as session:
+            request, result = await approve_next(admin, session.call_tool("patch_resource", {
+                "cluster": cid, "resource": "configmaps", "namespace": namespace, "name": "settings",
+                "type": "json", "patch": [{"op": "replace", "path": "/data/mode", "value": "slow"}]}))
+            assert (request["action"], request["payload"]["type"]) == ("patch", "json")
+            assert "-  mode: fast" in request["diff"] and "+  mode: slow" in request["diff"]
+            assert result.structured_content["status"] == "done"
+            await refused(session, "patch_resource", 40002, cluster=cid, resource="configmaps", namespace=namespace,
+                          name="settings", type="json", patch={"op": "add"})
+
+            # A second revision, then a rollback to the first one.
+            await admin.ok("PATCH", web, json={"type": "strategic", "patch": {"spec": {"template": {"spec": {
+                "containers": [{"name": "main", "image": "busybox:1.36"}]}}}}})
+
+            async def two_revisions() -> bool:
+                history = await admin.ok("GET", f"/clusters/{cid}/namespaces/{namespace}/deployments/web/history")
+                return [entry["revision"] for entry in history] == [2, 1]
+            await wait_until(two_revisions, timeout_s=60, what="revision 2 of the deployment")
+            request, result = await approve_next(admin, session.call_tool("rollback_workload", {
+                "cluster": cid, "namespace": namespace, "name": "web", "revision": 1}))
+            assert "-        image: busybox:1.36" in request["diff"] and "+        image: busybox" in request["diff"]
+            assert "rolled back to revision 1" in result.content[0].text
+            deployed = await admin.ok("GET", web)
+            assert deployed["spec"]["template"]["spec"]["containers"][0]["image"] == "busybox"
+            await refused(session, "rollback_workload", 40400, cluster=cid, namespace=namespace, name="web",
+                          revision=9)
+
+            request, result = await approve_next(admin, session.call_tool("cordon_node", {
+                "cluster": cid, "name": "mcp-node"}))
+            assert "+  unschedulable: true" in request["diff"] and request["namespace"] is None
+            node = await admin.ok("GET", f"/clusters/{cid}/resources/nodes/mcp-node")
+            assert node["spec"]["unschedulable"] is True
+            request, result = await approve_next(admin, session.call_tool("uncordon_node", {
+                "cluster": cid, "name": "mcp-node"}))
+            assert "-  unschedulable: true" in request["diff"]
+            node = await admin.ok("GET", f"/clusters/{cid}/resources/nodes/mcp-node")
+            assert "unschedulable" not in node["spec"]
+        current = await admin.ok("GET", f"/clusters/{cid}/resources/configmaps/settings?namespace={namespace}")
+        assert current["data"] == {"mode": "slow"}
+        done = await admin.ok("GET", "/approvals?status=done")
+        assert [r["action"] for r in done] == ["uncordon", "cordon", "rollback", "patch"]
+        # Each ran as the requester, audited once by its service with its outcome.
+        rows = await admin.ok("GET", "/audit-logs?user=mcp-agent&pageSize=500")
+        ran = [(row["action"], row["code"]) for row in rows
+               if not row["action"].startswith(("change.", "mcp.", "login"))]
+        assert sorted(ran) == [("deployment.rollback", 0), ("node.cordon", 0), ("node.uncordon", 0),
+                               ("resource.patch", 0)]
+    finally:
+        await admin.call("DELETE", f"/clusters/{cid}/resources/nodes/mcp-node")
+
+
+async def test_secret_patches_follow_the_masking_rules(admin: ApiSession, cid: int, namespace: str) -> None:
+    await create(admin, cid, namespace, "secrets", secret("db"))
+    dev = await make_user(admin, "mcp-dev", "dev", namespaces=[namespace])
+    where = {"cluster": cid, "resource": "secrets", "namespace": namespace, "name": "db"}
+    async with mcp_session(dev) as session:
+        # A json patch may not copy a masked value somewhere readable (as on PATCH /resources).
+        text = await refused(session, "patch_resource", 40300, **where, type="json", patch=[
+            {"op": "copy", "from": "/data/password", "path": "/metadata/labels/leak"}])
+        assert "reveal" in text
+        assert await admin.ok("GET", "/approvals") == []
+        new_value = base64.b64encode(b"rotated-Zq81").decode()
+        request, result = await approve_next(admin, session.call_tool("patch_resource", {
+            **where, "type": "merge", "patch": {"data": {"password": new_value}}}))
+    for shown in (json.dumps(request), json.dumps(result.structured_content), result.content[0].text):
+        assert new_value not in shown and SECRET_B64 not in shown
+    assert request["payload"]["patch"] == {"data": {"password": "********"}}
+    revealed = await admin.ok("GET", f"/clusters/{cid}/resources/secrets/db?namespace={namespace}&reveal=true")
+    assert revealed["data"]["password"] == new_value
+
+
+async def test_every_read_tool_call_is_audited_with_the_client(admin: ApiSession, cid: int, namespace: str) -> None:
+    reader = await make_user(admin, "mcp-reader", "readonly")
+    async with mcp_session(reader, headers={**reader.headers(), "User-Agent": "claude-code/2.1"}) as session:
+        await call(session, "list_clusters")
+        await refused(session, "get_resource", 40400, cluster=cid, resource="configmaps", name="missing",
+                      namespace=namespace)
+    rows = await admin.ok("GET", "/audit-logs?action=mcp.read")
+    assert [(row["username"], row["code"], row["detail"]["tool"]) for row in reversed(rows)] == [
+        ("mcp-reader", 0, "list_clusters"), ("mcp-reader", 40400, "get_resource")]
+    assert all(row["detail"]["via"] == "MCP" and row["detail"]["client"] == "claude-code/2.1" for row in rows)
+    assert (rows[0]["clusterId"], rows[0]["namespace"], rows[0]["resource"], rows[0]["name"]) == (
+        cid, namespace, "configmaps", "missing")
+
+
+@pytest.mark.parametrize("settings_overrides", [{}, {"approval_second_person": True}], indirect=True)
+async def test_approving_your_own_request_unless_a_second_person_is_required(
+        admin: ApiSession, cid: int, namespace: str, settings_overrides: dict[str, Any]) -> None:
+    second_person = settings_overrides.get("approval_second_person", False)
+    await create(admin, cid, namespace, "deployments", deployment("web"))
+    async with mcp_session(admin) as session:
+        task = asyncio.ensure_future(session.call_tool("scale_workload", {
+            "cluster": cid, "resource": "deployments", "namespace": namespace, "name": "web", "replicas": 2}))
+        request = await pending_request(admin)
+        assert (await admin.ok("GET", "/approvals/settings"))["secondPersonRequired"] is second_person
+        if second_person:
+            refusal = await admin.fails("POST", f"/approvals/{request['id']}/approve", 40300, json={})
+            assert refusal["message"] == SECOND_PERSON_REFUSED
+            assert (await admin.ok("GET", f"/approvals/{request['id']}"))["status"] == "pending"
+            other = await make_user(admin, "mcp-second", "ops")
+            await other.ok("POST", f"/approvals/{request['id']}/approve", json={})
+        else:
+            await admin.ok("POST", f"/approvals/{request['id']}/approve", json={})
+        result = await asyncio.wait_for(task, 10)
+    assert result.structured_content["decidedBy"] == ("mcp-second" if second_person else "admin")
+    scaled = await admin.ok("GET", f"/clusters/{cid}/resources/deployments/web?namespace={namespace}")
+    assert scaled["spec"]["replicas"] == 2
+    refusals = [row for row in await admin.ok("GET", "/audit-logs?action=change.approve") if row["code"] == 40300]
+    assert len(refusals) == (1 if second_person else 0)
+
+
+async def test_auto_approved_actions_are_the_users_choice_not_a_keys(admin: ApiSession, cid: int,
+                                                                     namespace: str) -> None:
+    await create(admin, cid, namespace, "deployments", deployment("web"))
+    agent = await make_user(admin, "mcp-agent", "ops")
+    key = (await agent.ok("POST", "/api-keys", json={"name": "agent", "currentPassword": "password-123"}))["key"]
+    by_key = {"X-API-Key": key}
+    keyed = ApiSession(agent.client)  # the key alone, no session token
+    assert (await agent.ok("GET", "/approvals/settings"))["autoApprovedActions"] == []  # off by default
+    refusal = await keyed.fails("PUT", "/approvals/settings", 40300, json={"autoApprovedActions": ["scale"]},
+                                headers=by_key)
+    assert "API key" in refusal["message"]
+    await agent.fails("PUT", "/approvals/settings", 40002, json={"autoApprovedActions": ["scale", "nuke"]})
+    chosen = await agent.ok("PUT", "/approvals/settings", json={"autoApprovedActions": ["scale", "scale"]})
+    assert chosen["autoApprovedActions"] == ["scale"] and chosen["autoApprovalInEffect"] is True
+    # The key still cannot widen the list, and the list is the user's own.
+    await keyed.fails("PUT", "/approvals/settings", 40300, json={"autoApprovedActions": ["scale", "delete"]},
+                      headers=by_key)
+    assert (await keyed.ok("GET", "/approvals/settings", headers=by_key))["autoApprovedActions"] == ["scale"]
+    assert (await admin.ok("GET", "/approvals/settings"))["autoApprovedActions"] == []
+    async with mcp_session(agent, headers=by_key) as session:
+        scaled = await call(session, "scale_workload", cluster=cid, resource="deployments", namespace=namespace,
+                            name="web", replicas=3)
+        assert (scaled["status"], scaled["decidedBy"], scaled["comment"]) == ("done", "mcp-agent",
+                                                                             "approved automatically")
+        restart = asyncio.ensure_future(session.call_tool("restart_workload", {
+            "cluster": cid, "resource": "deployments", "namespace": namespace, "name": "web"}))
+        pending = await pending_request(admin)
+        assert pending["action"] == "restart"  # not on the list: it waits for a person
+        await admin.ok("POST", f"/approvals/{pending['id']}/deny", json={})
+        assert (await asyncio.wait_for(restart, 10)).structured_content["status"] == "denied"
+    deployed = await admin.ok("GET", f"/clusters/{cid}/resources/deployments/web?namespace={namespace}")
+    assert deployed["spec"]["replicas"] == 3
+    approvals = await admin.ok("GET", "/audit-logs?action=change.approve")
+    assert [(row["username"], row["detail"].get("approvedAutomatically"), row["detail"]["comment"])
+            for row in approvals] == [("mcp-agent", True, "approved automatically")]
+    settings_rows = await admin.ok("GET", "/audit-logs?action=change.auto_approve")
+    assert sorted(row["code"] for row in settings_rows) == [0, 40002, 40300, 40300]
+
+
+async def test_change_requests_are_pushed_live_to_whoever_may_see_them(admin: ApiSession, cid: int,
+                                                                        namespace: str) -> None:
+    await create(admin, cid, namespace, "configmaps", configmap("settings", namespace))
+    agent = await make_user(admin, "mcp-agent", "ops")
+    bystander = await make_user(admin, "mcp-bystander", "readonly")
+    approver_ws, bystander_ws = await connect(admin, "/ws/watch"), await connect(bystander, "/ws/watch")
+    try:
+        for ws in (approver_ws, bystander_ws):
+            await ws.send_json({"op": "subscribe", "id": "cr", "resource": "change-requests"})
+            assert (await next_frame(ws, "subscribed"))["sub"] == "cr"
+        async with mcp_session(agent) as session:
+            task = asyncio.ensure_future(session.call_tool("delete_resource", {
+                "cluster": cid, "resource": "configmaps", "name": "settings", "namespace": namespace}))
+            [asked] = (await next_frame(approver_ws, "event"))["events"]
+            assert (asked["type"], asked["object"]["status"], asked["object"]["requestedBy"]) == (
+                "MODIFIED", "pending", "mcp-agent")
+            await admin.ok("POST", f"/approvals/{asked['object']['id']}/deny", json={"comment": "no"})
+            [denied] = (await next_frame(approver_ws, "event"))["events"]
+            assert (denied["name"], denied["object"]["status"]) == (asked["name"], "denied")
+            await asyncio.wait_for(task, 10)
+        with pytest.raises(TimeoutError):  # a readonly user may not decide a delete: nothing of it reaches them
+            await asyncio.wait_for(bystander_ws.receive(), QUIET_S)
+    finally:
+        await approver_ws.close()
+        await bystander_ws.close()

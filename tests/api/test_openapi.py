@@ -11,7 +11,7 @@ from kubevision.api.routing import API_PREFIX, Access, ApiRoutes, check_policies
 from kubevision.errors import ErrorCode
 from tests.helpers import ApiSession, documented_data, openapi_document, schema_problems
 
-HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
+HTTP_METHODS = {"get", "post", "put", "patch", "delete", "options"}  # options: the port-forward proxy
 
 
 def registered_api_routes(app: web.Application) -> set[tuple[str, str]]:

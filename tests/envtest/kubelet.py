@@ -32,6 +32,12 @@ Design notes:
   port as 2 little-endian bytes; an unmapped port answers on the error channel with a "connection refused"
   text like the real kubelet's, then the stream closes. A stream closes when its TCP connection closes,
   when the client closes it, and when the pod is deleted. ``port_forward_sessions`` records them.
+- Summary API (``/stats/summary``, what ``/api/v1/nodes/{node}/proxy/stats/summary`` reaches; the JSON shape of
+  the kubelet's ``pkg/kubelet/apis/stats/v1alpha1`` types): every Running pod's containers use
+  ``container_usage(pod, t)`` at the whole second ``t`` of the answer (its ``time`` fields), a deterministic
+  sawtooth over ``USAGE_CYCLE_S`` above the base of the annotations ``kubevision.test/cpu-millicores`` and
+  ``kubevision.test/memory-mib``; pod network counters grow by ``POD_RX_BYTES_PER_S``/``POD_TX_BYTES_PER_S``; the
+  node's usage is its pods' plus ``NODE_OVERHEAD_*``. ``summary_requests`` counts the answers.
 - ``KubeletThread`` runs the stand-in on its own event loop in a daemon thread, so a session-wide
   instance is independent of whatever loop (scope) pytest-asyncio gives each test.
 """
@@ -50,6 +56,7 @@ import ssl
 import struct
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -91,6 +98,19 @@ PORT_FORWARD_PROTOCOL = "v4.channel.k8s.io"
 PORT_FORWARD_CHUNK_BYTES = 32 * 1024  # the kubelet copies with io.Copy's 32 KiB buffer
 
 NODE_CAPACITY = {"cpu": "8", "memory": "32Gi", "pods": "1100", "ephemeral-storage": "100Gi"}
+
+# Summary API numbers (see `container_usage`): per-container base from the pod's annotations, plus a sawtooth.
+CPU_ANNOTATION = "kubevision.test/cpu-millicores"
+MEMORY_ANNOTATION = "kubevision.test/memory-mib"
+DEFAULT_CPU_MILLICORES = 10
+DEFAULT_MEMORY_MIB = 32
+USAGE_CYCLE_S = 60  # the sawtooth adds 1 millicore and 1 MiB per second of this cycle
+MIB = 1024 * 1024
+POD_RX_BYTES_PER_S = 1000
+POD_TX_BYTES_PER_S = 500
+NODE_OVERHEAD_NANOCORES = 100_000_000  # the node's own use besides its pods: 100m
+NODE_OVERHEAD_BYTES = 512 * MIB
+NODE_CAPACITY_BYTES = 32 * 1024 * MIB
 
 
 @dataclass
@@ -150,6 +170,32 @@ def _log_text(index: int, pod: str, container: str, previous: bool, restarts: in
     if previous:
         return f"previous line {index} from {pod}/{container}"
     return f"line {index} from {pod}/{container}" + (f" after restart {restarts}" if restarts else "")
+
+
+def container_usage(pod: dict[str, Any], t: int) -> tuple[int, int]:
+    """(usageNanoCores, workingSetBytes) of each container of `pod` at whole epoch second `t`: the annotations'
+    base (millicores, MiB) plus 1 millicore and 1 MiB per second into the current `USAGE_CYCLE_S` cycle."""
+    annotations = (pod.get("metadata") or {}).get("annotations") or {}
+    millicores = int(annotations.get(CPU_ANNOTATION, DEFAULT_CPU_MILLICORES))
+    mebibytes = int(annotations.get(MEMORY_ANNOTATION, DEFAULT_MEMORY_MIB))
+    phase = t % USAGE_CYCLE_S
+    return (millicores + phase) * 1_000_000, (mebibytes + phase) * MIB
+
+
+def _cpu_stats(stamp: str, nanocores: int, t: int) -> dict[str, Any]:
+    # Cumulative as if started at midnight UTC (bounded: since 1970 it would overflow JSON's 64-bit integers).
+    return {"time": stamp, "usageNanoCores": nanocores, "usageCoreNanoSeconds": nanocores * (t % 86400)}
+
+
+def _memory_stats(stamp: str, working_set: int) -> dict[str, Any]:
+    return {"time": stamp, "workingSetBytes": working_set, "usageBytes": working_set, "rssBytes": working_set,
+            "pageFaults": 0, "majorPageFaults": 0}
+
+
+def _network_stats(stamp: str, t: int, pods: int) -> dict[str, Any]:
+    rx, tx = POD_RX_BYTES_PER_S * t * pods, POD_TX_BYTES_PER_S * t * pods
+    interface = {"name": "eth0", "rxBytes": rx, "rxErrors": 0, "txBytes": tx, "txErrors": 0}
+    return {"time": stamp, **interface, "interfaces": [interface]}
 
 
 def _flag(value: str | None) -> bool:
@@ -227,6 +273,7 @@ class KubeletStandIn:
         self.exec_sessions: list[ExecSession] = []
         self.resize_events: list[ResizeEvent] = []
         self.port_forward_sessions: list[PortForwardSession] = []
+        self.summary_requests = 0
         self._pod_gone: dict[tuple[str, str], set[asyncio.Event]] = {}
         self.pods: dict[tuple[str, str], dict[str, Any]] = {}
         self._restarts: dict[tuple[str, str], int] = {}
@@ -263,6 +310,7 @@ class KubeletStandIn:
         app.router.add_route("*", "/exec/{namespace}/{pod}/{container}", self._handle_exec)
         app.router.add_get("/portForward/{namespace}/{pod}", self._handle_port_forward)
         app.router.add_get("/healthz", self._handle_healthz)
+        app.router.add_get("/stats/summary", self._handle_summary)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -568,6 +616,39 @@ class KubeletStandIn:
 
     async def _handle_healthz(self, request: web.Request) -> web.Response:
         return web.Response(text="ok")
+
+    def running_pods(self) -> list[dict[str, Any]]:
+        """The pods this node runs now (Running, not being deleted); safe to call from another thread."""
+        return [pod for pod in list(self.pods.values())
+                if (pod.get("status") or {}).get("phase") == "Running"
+                and not (pod.get("metadata") or {}).get("deletionTimestamp")]
+
+    def summary(self, t: int) -> dict[str, Any]:
+        """The Summary API answer at whole epoch second `t` (see `container_usage`)."""
+        stamp = rfc3339(dt.datetime.fromtimestamp(t, dt.UTC))
+        pods, node_cpu, node_memory = [], NODE_OVERHEAD_NANOCORES, NODE_OVERHEAD_BYTES
+        for pod in self.running_pods():
+            meta = pod["metadata"]
+            nanocores, working_set = container_usage(pod, t)
+            names = [c["name"] for c in (pod.get("spec") or {}).get("containers", [])]
+            started = (pod.get("status") or {}).get("startTime") or stamp
+            containers = [{"name": name, "startTime": started, "cpu": _cpu_stats(stamp, nanocores, t),
+                           "memory": _memory_stats(stamp, working_set)} for name in names]
+            pod_cpu, pod_memory = nanocores * len(names), working_set * len(names)
+            node_cpu += pod_cpu
+            node_memory += pod_memory
+            pods.append({"podRef": {"name": meta["name"], "namespace": meta["namespace"], "uid": meta.get("uid")},
+                         "startTime": started, "containers": containers, "cpu": _cpu_stats(stamp, pod_cpu, t),
+                         "memory": _memory_stats(stamp, pod_memory), "network": _network_stats(stamp, t, 1)})
+        memory = {**_memory_stats(stamp, node_memory), "availableBytes": NODE_CAPACITY_BYTES - node_memory}
+        node = {"nodeName": self.node_name, "startTime": stamp, "systemContainers": [],
+                "cpu": _cpu_stats(stamp, node_cpu, t), "memory": memory,
+                "network": _network_stats(stamp, t, len(pods))}
+        return {"node": node, "pods": pods}
+
+    async def _handle_summary(self, request: web.Request) -> web.Response:
+        self.summary_requests += 1
+        return web.json_response(self.summary(int(time.time())))
 
     def _log_line_count(self, namespace: str, pod: str) -> int:
         """Historic lines per container: the pod's annotation, else the stand-in's default."""

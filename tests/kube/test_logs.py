@@ -22,6 +22,7 @@ from tests.kube.streaming import (
     connect,
     frames_until,
     next_frame,
+    pod_manifest,
     running_pod,
     ticket,
 )
@@ -333,3 +334,40 @@ async def test_buffer_applies_back_pressure(monkeypatch: pytest.MonkeyPatch) -> 
     assert await anext(frames) == {"type": "log", "lines": ["more"]}
     assert await anext(frames) == {"type": "end"}
     await frames.aclose()
+
+
+async def test_a_pending_pod_says_why_then_streams_once_it_runs(admin: ApiSession, cid: int, namespace: str,
+                                                                 kubelet: KubeletStandIn, control_plane) -> None:
+    """An unschedulable pod: `waiting` with the scheduler's reason instead of the API server's error; once the
+    pod is bound to a node and its container runs, `started` and the log follow on the same socket."""
+    manifest = pod_manifest("stuck")
+    del manifest["spec"]["nodeName"]
+    manifest["spec"]["nodeSelector"] = {"kubevision.test/no-such-label": "x"}
+    await admin.ok("POST", f"/clusters/{cid}/resources/pods?namespace={namespace}", json=manifest)
+
+    async def unschedulable() -> bool:
+        pod = await admin.ok("GET", f"/clusters/{cid}/resources/pods/stuck?namespace={namespace}")
+        return any(c["type"] == "PodScheduled" and c["status"] == "False" for c in pod["status"].get("conditions", []))
+    await wait_until(unschedulable, timeout_s=30, what="the scheduler to give up on the pod")
+
+    once = await connect(admin, logs_path(cid, namespace, "stuck"), {"follow": "false"})
+    frames = await frames_until(once, lambda f: f["type"] in ("end", "error"))
+    assert [f["type"] for f in frames] == ["waiting", "end"], frames
+    assert frames[0]["reason"] == "Unschedulable" and "node" in frames[0]["message"], frames
+    await assert_closed(once)
+
+    ws = await connect(admin, logs_path(cid, namespace, "stuck"), {"tailLines": 2})
+    try:
+        waiting = await next_frame(ws)
+        assert waiting["type"] == "waiting" and waiting["container"] == "main", waiting
+        status, body = await asyncio.to_thread(
+            control_plane.request, "POST", f"/api/v1/namespaces/{namespace}/pods/stuck/binding",
+            {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "stuck"},
+             "target": {"apiVersion": "v1", "kind": "Node", "name": kubelet.node_name}})
+        assert status == 201, body
+        frames = await frames_until(ws, lambda f: f["type"] == "log")
+        assert frames[-2] == {"type": "started", "container": "main"}, frames
+        assert "error" not in [f["type"] for f in frames]
+        assert frames[-1]["lines"][0] == f"line {kubelet.log_lines - 1} from stuck/main"
+    finally:
+        await ws.close()

@@ -98,6 +98,11 @@ async def test_capabilities_follow_discovery(admin: ApiSession, cid: int, contro
         "deployments", "statefulsets", "daemonsets", "jobs"]
     assert [name for name, kind in kinds.items() if "port_forward" in kind["capabilities"]] == [
         "pods", "deployments", "statefulsets", "daemonsets", "replicasets", "services"]
+    # Drain: on nodes, because the API server serves pods/eviction (policy/v1beta1 on 1.20, policy/v1 from 1.22).
+    eviction = next(entry for entry in listings["/api/v1"]["resources"] if entry["name"] == "pods/eviction")
+    assert [name for name, kind in kinds.items() if "drain" in kind["capabilities"]] == ["nodes"]
+    pods = (await admin.client.app[CLUSTERS].get(cid).registry()).lookup("pods")
+    assert pods.subresource_api_version("eviction") == f"{eviction['group']}/{eviction['version']}"
     # The API refuses what /kinds does not offer.
     refused = await admin.fails("POST", f"/clusters/{cid}/namespaces/default/replicasets/any/restart", 40002)
     assert "cannot be restarted" in refused["message"] and "deployments" in refused["message"]

@@ -61,6 +61,8 @@ _MCP = ("MCP and its change requests: JSON-RPC tools over the same services, and
         "tests/api/test_mcp.py")
 _FORWARD = ("one port-forward by id, owned by its creator (another user's answers 40300, refusals audited: "
             "tests/kube/test_port_forward_api.py); creating one names a cluster and namespace and is walked")
+_PROXY = ("a port-forward's HTTP proxy, authenticated by its link's secret and checked as of each request (owner, "
+          "role, grants, --read-only): tests/kube/test_forward_proxy.py")
 EXEMPT: dict[tuple[str, str], str] = {
     ("POST", "/auth/login"): _AUTH, ("POST", "/auth/2fa/verify"): _AUTH, ("POST", "/auth/refresh"): _AUTH,
     ("POST", "/auth/logout"): _AUTH, ("POST", "/auth/logout-all"): _AUTH, ("POST", "/auth/bootstrap"): _AUTH,
@@ -77,8 +79,12 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("POST", "/mcp"): _MCP, ("GET", "/mcp"): _MCP, ("DELETE", "/mcp"): _MCP,
     ("GET", "/approvals"): _MCP, ("GET", "/approvals/{id}"): _MCP, ("POST", "/approvals/{id}/approve"): _MCP,
     ("POST", "/approvals/{id}/deny"): _MCP,
+    ("GET", "/approvals/settings"): _OWN, ("PUT", "/approvals/settings"): _OWN,
     ("GET", "/port-forwards/{id}"): _FORWARD, ("PATCH", "/port-forwards/{id}"): _FORWARD,
     ("DELETE", "/port-forwards/{id}"): _FORWARD,
+    ("POST", "/port-forwards/{id}/proxy-links"): _FORWARD,
+    **{(method, "/port-forwards/{id}/proxy/{token}{path:(?:/.*)?}"): _PROXY
+       for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")},
 }
 
 # The kinds a `{resource}` parameter is filled with; `SHORT` names the walk's object of each kind.

@@ -47,3 +47,38 @@ export function triggerCronJob(clusterId, namespace, name) {
 export function setNodeCordoned(clusterId, name, cordoned) {
   return post(`/clusters/${enc(clusterId)}/nodes/${enc(name)}/${cordoned ? "cordon" : "uncordon"}`);
 }
+
+/**
+ * Drain a node (kubectl drain): cordon, then evict its pods. With `dryRun` resolves with the plan; otherwise
+ * with the report once the pods are gone (40901 with the report in `error.data` when some could not be evicted).
+ * @param {string|number} clusterId
+ * @param {string} name
+ * @param {{dryRun?: boolean, ignoreDaemonSets?: boolean, deleteEmptyDirData?: boolean, force?: boolean,
+ *          gracePeriodSeconds?: number|null, timeoutSeconds?: number}} options
+ */
+export function drainNode(clusterId, name, options) {
+  return post(`/clusters/${enc(clusterId)}/nodes/${enc(name)}/drain`, options);
+}
+
+/**
+ * The newest drain of a node as it stands (live progress while it runs).
+ * @param {string|number} clusterId
+ * @param {string} name
+ * @param {{signal?: AbortSignal}} [options]
+ */
+export function drainProgress(clusterId, name, { signal } = {}) {
+  return get(`/clusters/${enc(clusterId)}/nodes/${enc(name)}/drain`, { signal });
+}
+
+/**
+ * A pod's env and envFrom per container, values resolved by the server (Secret values masked unless `reveal`).
+ * @returns {Promise<{containers: Array<{name: string, type: string, env: object[], envFrom: object[]}>,
+ *   mayReveal: boolean, revealed: boolean}>}
+ * @param {string|number} clusterId
+ * @param {string} namespace
+ * @param {string} name
+ * @param {{reveal?: boolean, signal?: AbortSignal}} [options]
+ */
+export function podEnvironment(clusterId, namespace, name, { reveal = false, signal } = {}) {
+  return get(`${workload(clusterId, namespace, "pods", name)}/environment${reveal ? "?reveal=true" : ""}`, { signal });
+}

@@ -44,6 +44,22 @@ export function listResourceTable(clusterId, resource, { namespace, labelSelecto
 }
 
 /**
+ * One object's row of its kind's table (`view=table`, the server's printer columns), read as a list of that one name.
+ * @param {string|number} clusterId
+ * @param {string} resource
+ * @param {string} name
+ * @param {{namespace?: string, signal?: AbortSignal}} [options]
+ * @returns {Promise<{columns: Array<{id?: string, name: string, type?: string}>, row: object|null}>}
+ */
+export async function fetchTableRow(clusterId, resource, name, { namespace, signal } = {}) {
+  const table = await get(`/clusters/${encodeURIComponent(clusterId)}/resources/${encodeURIComponent(resource)}`, {
+    query: { namespace, fieldSelector: `metadata.name=${name}`, view: "table" },
+    signal,
+  });
+  return { columns: table?.columns ?? [], row: table?.rows?.find((row) => row.name === name) ?? null };
+}
+
+/**
  * One full object (managedFields removed by the server).
  * @param {string|number} clusterId
  * @param {string} resource

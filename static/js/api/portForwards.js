@@ -28,6 +28,33 @@ export function stopPortForward(id) {
 }
 
 /**
+ * A link that opens the forward's HTTP port through KubeVision (for a browser that is not on the KubeVision machine).
+ * @param {string} id
+ * @returns {Promise<{token: string, path: string, idleTimeoutS: number, expiresAt: string}>}
+ */
+export function createProxyLink(id) {
+  return post(`/port-forwards/${enc(id)}/proxy-links`);
+}
+
+/**
+ * Open the forward's HTTP port through KubeVision in a new tab. The tab is opened at once (a popup opened after the
+ * request would be blocked) and loses its opener before it is sent to the link.
+ * @param {string} id
+ */
+export async function openThroughProxy(id) {
+  const tab = window.open("about:blank", "_blank");
+  try {
+    const link = await createProxyLink(id);
+    if (!tab) throw new Error("the browser blocked the new tab");
+    tab.opener = null;
+    tab.location.href = link.path;
+  } catch (error) {
+    tab?.close();
+    throw error;
+  }
+}
+
+/**
  * The address a browser opens for an HTTP forward: the bind address, or this page's host when the forward listens
  * on every address (0.0.0.0 / ::).
  * @param {{scheme: string|null, bindAddress: string, localPort: number}} forward

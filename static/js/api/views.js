@@ -17,11 +17,12 @@ export function getOverview(clusterId, { signal } = {}) {
  * Ranked search across kinds.
  * @param {string|number} clusterId
  * @param {string} q
- * @param {{kinds?: string, limit?: number, signal?: AbortSignal}} [options]
+ * @param {{kinds?: string, limit?: number, namespace?: string, signal?: AbortSignal}} [options] `namespace`: its
+ *   matches are ranked first
  * @returns {Promise<Array<{kind: string, name: string, namespace?: string, score: number, matchedOn: string, status?: string}>>}
  */
-export function search(clusterId, q, { kinds, limit = 8, signal } = {}) {
-  return get(`/clusters/${enc(clusterId)}/search`, { query: { q, kinds, limit }, signal });
+export function search(clusterId, q, { kinds, limit = 8, namespace, signal } = {}) {
+  return get(`/clusters/${enc(clusterId)}/search`, { query: { q, kinds, limit, namespace }, signal });
 }
 
 /**

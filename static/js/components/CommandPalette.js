@@ -50,7 +50,7 @@ export function CommandPalette({ open, query, onQuery, items, heading, loading =
         <${Icon} name="search" size=${17} />
         <input ref=${inputRef} type="text" role="combobox" aria-expanded="true" aria-controls=${`${id}-list`}
           aria-activedescendant=${items[active] ? `${id}-${active}` : undefined} aria-label="Search objects"
-          placeholder="Search pods, deployments, services… by name or label" value=${query}
+          placeholder="Jump to a kind, or search objects by name or label" value=${query}
           onInput=${(e) => onQuery(e.currentTarget.value)} onKeyDown=${onKeyDown} autocomplete="off" spellcheck="false" />
         ${loading && html`<${Spinner} size="sm" inline label="Searching" />`}
         <kbd class="kbd">Esc</kbd>

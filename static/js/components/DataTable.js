@@ -31,6 +31,7 @@ import { VirtualTable, formatCell } from "./VirtualTable.js";
  *   sort?: {key: string, dir: "asc"|"desc"} | null, onSortChange?: (sort: {key: string, dir: string}) => void,
  *   selectable?: boolean, selected?: Set<string>, onSelectionChange?: (keys: Set<string>) => void,
  *   onRowActivate?: (row: any) => void, activateOnClick?: boolean,
+ *   onRowMenu?: (row: any, place: import("./VirtualTable.js").RowMenuPlace) => void, rowMenuLabel?: (row: any) => string,
  * }} props
  *   `label` names the table (aria-label; "Could not load <label>" is the default error title);
  *   `empty` is the message when there are no rows (`emptyHint` a line under it on plain tables);

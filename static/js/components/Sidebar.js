@@ -12,16 +12,16 @@ import { Icon } from "./Icon.js";
  *          activeSection?: string, collapsed: Record<string, boolean>, onToggleGroup: (id: string) => void,
  *          open: boolean, onNavigate?: () => void, loading?: boolean,
  *          favorites?: Array<{id: number, path: string, title: string}>, currentPath?: string, topologyActive?: boolean,
- *          portForwardsActive?: boolean}} props
+ *          portForwardsActive?: boolean, approvalsActive?: boolean}} props
  */
 export function Sidebar({ clusterId, namespace, kinds, activeResource, activeSection, collapsed, onToggleGroup,
   open, onNavigate, loading = false, favorites = [], currentPath = "", topologyActive = false,
-  portForwardsActive = false }) {
+  portForwardsActive = false, approvalsActive = false }) {
   const [filter, setFilter] = useState("");
   const needle = filter.trim().toLowerCase();
   const groups = useMemo(() => {
     const matching = needle
-      ? kinds.filter((k) => kindLabel(k).toLowerCase().includes(needle) || k.name.includes(needle))
+      ? kinds.filter((k) => kindLabel(k, kinds).toLowerCase().includes(needle) || k.name.includes(needle))
       : kinds;
     return groupKinds(matching);
   }, [kinds, needle]);
@@ -41,6 +41,10 @@ export function Sidebar({ clusterId, namespace, kinds, activeResource, activeSec
       <${Link} href=${paths.portForwards()} onClick=${onNavigate}
           class=${cx("nav-item", "nav-top", portForwardsActive && "is-active")} aria-current=${portForwardsActive ? "page" : undefined}>
         <${Icon} name="link" /> <span>Port forwards</span>
+      </${Link}>
+      <${Link} href=${paths.approvals()} onClick=${onNavigate}
+          class=${cx("nav-item", "nav-top", approvalsActive && "is-active")} aria-current=${approvalsActive ? "page" : undefined}>
+        <${Icon} name="shield" /> <span>Approvals</span>
       </${Link}>
       ${favorites.length > 0 && html`<div class="nav-group nav-favorites">
         <div class="nav-group-header nav-group-static"><${Icon} name="star" size=${15} /><span>Favorites</span>
@@ -76,7 +80,7 @@ export function Sidebar({ clusterId, namespace, kinds, activeResource, activeSec
                 <${Link} href=${disabled ? "/" : paths.list(clusterId, ns, kind.name)} onClick=${onNavigate}
                     class=${cx("nav-item", active && "is-active", disabled && "is-disabled")}
                     aria-current=${active ? "page" : undefined} title=${kind.group ? `${kind.kind} (${kind.group})` : kind.kind}>
-                  <span>${kindLabel(kind)}</span>
+                  <span>${kindLabel(kind, kinds)}</span>
                 </${Link}>
               </li>`;
             })}

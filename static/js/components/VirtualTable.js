@@ -7,8 +7,20 @@
  * Header and rows share one CSS grid template (a CSS custom property set from JS — allowed by the
  * CSP, unlike style attributes), so columns always line up.
  *
+ * Columns are sized to their content: once the first rows are shown, each column's width is the widest of its
+ * header and those rendered cells (measured at max-content before the browser paints, between
+ * FITTED_MIN_PX and FITTED_MAX_PX), and spare width goes to the columns that `grow`. The widths are then kept
+ * while the list scrolls, filters or changes live (a later, longer value is cut with an ellipsis); they are
+ * measured again only when the set of columns changes. Until then a column has its `minWidth`.
+ *
+ * Selection: a checkbox toggles a row; Shift-click (on a checkbox or a row) selects the range from the row
+ * toggled last, like a file manager.
+ *
+ * Row menu (`onRowMenu`): a "⋮" button at the end of each row, a right-click on the row, or the ContextMenu
+ * key / Shift+F10 on the active row ask the page to open its menu for that row (at a viewport point).
+ *
  * Keyboard: the body is one tab stop; ↑/↓/PgUp/PgDn/Home/End move the active row, Space toggles
- * its selection, Enter activates it (opens the object).
+ * its selection (Shift+Space: the range), Enter activates it (opens the object).
  */
 import { html, cx, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, useId } from "../lib/ui.js";
 import { compareKeys, sortKey } from "../lib/format.js";
@@ -16,6 +28,10 @@ import { compareSortKeys } from "../lib/tableSort.js";
 import { Icon } from "./Icon.js";
 
 const CHECKBOX_WIDTH_PX = 40;
+const ROW_MENU_WIDTH_PX = 40;
+/** Bounds of a column's width fitted to its content, px. */
+const FITTED_MIN_PX = 56;
+const FITTED_MAX_PX = 420;
 
 /**
  * @typedef {object} Column
@@ -40,15 +56,18 @@ const CHECKBOX_WIDTH_PX = 40;
  *   sort?: {key: string, dir: "asc"|"desc"} | null, onSortChange?: (sort: {key: string, dir: string}) => void,
  *   selectable?: boolean, selected?: Set<string>, onSelectionChange?: (keys: Set<string>) => void,
  *   onRowActivate?: (row: any) => void, activateOnClick?: boolean, empty?: any, footer?: any,
+ *   onRowMenu?: (row: any, place: RowMenuPlace) => void, rowMenuLabel?: (row: any) => string,
  * }} props
  *   `activateOnClick` opens a row on a plain single click (not on links, buttons, checkboxes,
- *   modified clicks or text selection); otherwise a double click does.
+ *   modified clicks or text selection); otherwise a double click does. `onRowMenu` adds the row menu's "⋮"
+ *   column (`rowMenuLabel` names its button, "Actions for <key>" by default).
  */
 export function VirtualTable({
   columns, rows, rowKey, rowHeight = 32, overscan = 10, label = "Table",
   sort = null, onSortChange, selectable = false, selected = EMPTY_SET, onSelectionChange,
-  onRowActivate, activateOnClick = false, empty = "No items",
+  onRowActivate, activateOnClick = false, empty = "No items", onRowMenu, rowMenuLabel,
 }) {
+  const rootRef = useRef(null);
   const scrollRef = useRef(null);
   const headerRef = useRef(null);
   const lastClicked = useRef(null);
@@ -90,15 +109,22 @@ export function VirtualTable({
   const last = Math.min(sorted.length, Math.ceil((scrollTop + bodyViewport) / rowHeight) + overscan);
   const visible = sorted.slice(first, last);
 
-  const template = useMemo(() => {
-    const tracks = columns.map((c) => {
-      const min = c.minWidth ?? 100;
-      const grow = c.grow ?? 1;
-      return grow > 0 ? `minmax(${min}px, ${grow}fr)` : `${min}px`;
-    });
-    return (selectable ? [`${CHECKBOX_WIDTH_PX}px`, ...tracks] : tracks).join(" ");
-  }, [columns, selectable]);
-  const minWidth = columns.reduce((sum, c) => sum + (c.minWidth ?? 100), selectable ? CHECKBOX_WIDTH_PX : 0);
+  // Column widths fitted to the first rows shown, for this set of columns (see the module comment).
+  const [fitted, setFitted] = useState(/** @type {{signature: string, widths: number[]}|null} */ (null));
+  const signature = [label, ...columns.map((c) => c.key)].join("\u0000");
+  const widths = fitted?.signature === signature ? fitted.widths : columns.map((c) => c.minWidth ?? 100);
+  const leadingTracks = selectable ? [`${CHECKBOX_WIDTH_PX}px`] : [];
+  const template = [
+    ...leadingTracks,
+    ...columns.map((c, i) => ((c.grow ?? 1) > 0 ? `minmax(${widths[i]}px, ${c.grow ?? 1}fr)` : `${widths[i]}px`)),
+    ...(onRowMenu ? [`${ROW_MENU_WIDTH_PX}px`] : []),
+  ].join(" ");
+  const minWidth = widths.reduce((sum, w) => sum + w, (selectable ? CHECKBOX_WIDTH_PX : 0) + (onRowMenu ? ROW_MENU_WIDTH_PX : 0));
+
+  useLayoutEffect(() => {
+    if (visible.length === 0 || fitted?.signature === signature) return;
+    setFitted({ signature, widths: fitContent(rootRef.current, columns, leadingTracks) });
+  }, [signature, visible.length > 0]);
 
   const scrollToIndex = (index) => {
     const element = scrollRef.current;
@@ -114,14 +140,14 @@ export function VirtualTable({
     onSelectionChange?.(next);
   };
 
-  const onRowCheckbox = (event, index) => {
+  /** Select (or, `checked` false, deselect) row `index`; with `range`, every row from the one toggled last to it. */
+  const selectRow = (index, checked, range) => {
     const key = rowKey(sorted[index]);
-    const checked = event.currentTarget.checked;
-    if (event.shiftKey && lastClicked.current !== null) {
-      // Shift-click selects the whole range from the previous click, like a file manager.
-      const [from, to] = [Math.min(lastClicked.current, index), Math.max(lastClicked.current, index)];
+    // The anchor is a key, not an index: live changes and re-sorts move rows between two clicks.
+    const anchor = range && lastClicked.current !== null ? sorted.findIndex((row) => rowKey(row) === lastClicked.current) : -1;
+    if (anchor >= 0) {
       const next = new Set(selected);
-      for (let i = from; i <= to; i++) {
+      for (let i = Math.min(anchor, index); i <= Math.max(anchor, index); i++) {
         if (checked) next.add(rowKey(sorted[i]));
         else next.delete(rowKey(sorted[i]));
       }
@@ -129,8 +155,18 @@ export function VirtualTable({
     } else {
       toggle(key, checked);
     }
-    lastClicked.current = index;
+    lastClicked.current = key;
     setActive(index);
+  };
+  // A click, not a change event: only the click knows whether Shift was held.
+  const onRowCheckbox = (event, index) => selectRow(index, event.currentTarget.checked, event.shiftKey);
+
+  const openRowMenu = (row, place) => onRowMenu?.(row, place);
+  /** The menu of the active row, from the keyboard: under its "⋮" button (or the row's start). */
+  const openActiveRowMenu = () => {
+    const line = scrollRef.current.querySelector(`#${CSS.escape(rowId(active))}`);
+    const box = (line?.querySelector(".vt-menu-button") ?? line)?.getBoundingClientRect();
+    if (box) openRowMenu(sorted[active], { at: { x: box.left, y: box.bottom }, opener: scrollRef.current });
   };
 
   const allSelected = sorted.length > 0 && sorted.every((row) => selected.has(rowKey(row)));
@@ -148,10 +184,11 @@ export function VirtualTable({
     else if (event.key === "Home") next = 0;
     else if (event.key === "End") next = sorted.length - 1;
     else if (event.key === " " && active >= 0 && selectable) {
-      const key = rowKey(sorted[active]);
-      toggle(key, !selected.has(key));
+      selectRow(active, !selected.has(rowKey(sorted[active])), event.shiftKey);
     } else if (event.key === "Enter" && active >= 0) onRowActivate?.(sorted[active]);
-    else return;
+    else if ((event.key === "ContextMenu" || (event.key === "F10" && event.shiftKey)) && active >= 0 && onRowMenu) {
+      openActiveRowMenu();
+    } else return;
     event.preventDefault();
     if (next !== active) {
       setActive(next);
@@ -167,6 +204,10 @@ export function VirtualTable({
 
   const onRowClick = (event, index, row) => {
     setActive(index);
+    if (selectable && event.shiftKey && !event.target.closest?.("a, button, input, label, select, textarea")) {
+      selectRow(index, true, true);
+      return;
+    }
     if (!activateOnClick || !onRowActivate) return;
     if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
     if (event.target.closest?.("a, button, input, label, select, textarea")) return;
@@ -176,7 +217,7 @@ export function VirtualTable({
 
   const rowId = (index) => `${idBase}-row-${index}`;
 
-  return html`<div class="vt" role="grid" aria-label=${label} aria-rowcount=${sorted.length + 1}
+  return html`<div class="vt" ref=${rootRef} role="grid" aria-label=${label} aria-rowcount=${sorted.length + 1}
       aria-multiselectable=${selectable ? "true" : undefined}
       style=${{ "--vt-cols": template, "--vt-row-h": `${rowHeight}px`, "--vt-min-w": `${minWidth}px` }}>
     <div class="vt-scroll" ref=${scrollRef} onScroll=${onScroll} tabindex="0" onKeyDown=${onKeyDown}
@@ -201,6 +242,7 @@ export function VirtualTable({
               : html`<span class="vt-head-label">${column.label}</span>`}
           </div>`;
         })}
+        ${onRowMenu && html`<div class="vt-cell vt-menu" role="columnheader"><span class="visually-hidden">Actions</span></div>`}
       </div>
       <div class="vt-body" role="rowgroup" style=${{ height: `${sorted.length * rowHeight}px` }}>
         ${sorted.length === 0 && html`<div class="vt-empty">${empty}</div>`}
@@ -212,14 +254,31 @@ export function VirtualTable({
               aria-selected=${selectable ? String(isSelected) : undefined}
               class=${cx("vt-row", activateOnClick && "is-clickable", index % 2 === 1 && "is-odd", isSelected && "is-selected", index === active && "is-active")}
               style=${{ transform: `translateY(${index * rowHeight}px)` }}
-              onClick=${(event) => onRowClick(event, index, row)} onDblClick=${() => !activateOnClick && onRowActivate?.(row)}>
+              onClick=${(event) => onRowClick(event, index, row)} onDblClick=${() => !activateOnClick && onRowActivate?.(row)}
+              onMouseDown=${(event) => selectable && event.shiftKey && event.preventDefault() /* no text selection */}
+              onContextMenu=${onRowMenu && ((event) => {
+                event.preventDefault();
+                setActive(index);
+                openRowMenu(row, { at: { x: event.clientX, y: event.clientY }, opener: scrollRef.current });
+              })}>
             ${selectable && html`<div class="vt-cell vt-check" role="gridcell">
-              <${Checkbox} checked=${isSelected} onChange=${(e) => onRowCheckbox(e, index)} label=${`Select ${key}`} />
+              <${Checkbox} checked=${isSelected} onClick=${(e) => onRowCheckbox(e, index)} label=${`Select ${key}`} />
             </div>`}
             ${columns.map((column) => html`<div key=${column.key} role="gridcell"
                 class=${cx("vt-cell", column.align === "right" && "align-right", column.className)}>
               ${column.render ? column.render(row) : formatCell(column.value(row))}
             </div>`)}
+            ${onRowMenu && html`<div class="vt-cell vt-menu" role="gridcell">
+              <button type="button" class="vt-menu-button" tabindex="-1" aria-haspopup="menu"
+                  aria-label=${rowMenuLabel?.(row) ?? `Actions for ${key}`}
+                  onClick=${(event) => {
+                    const box = event.currentTarget.getBoundingClientRect();
+                    setActive(index);
+                    openRowMenu(row, { at: { x: box.left, y: box.bottom }, opener: event.currentTarget });
+                  }}>
+                <${Icon} name="moreVertical" size=${16} />
+              </button>
+            </div>`}
           </div>`;
         })}
       </div>
@@ -229,13 +288,46 @@ export function VirtualTable({
 
 const EMPTY_SET = new Set();
 
-function Checkbox({ checked, indeterminate = false, onChange, label, focusable = false }) {
+/**
+ * A selection checkbox; its clicks stay off the row (no activation). `onClick` gets the click (Shift included).
+ * @param {{checked: boolean, indeterminate?: boolean, onChange?: (event: any) => void, onClick?: (event: any) => void,
+ *          label: string, focusable?: boolean}} props
+ */
+function Checkbox({ checked, indeterminate = false, onChange, onClick, label, focusable = false }) {
   const ref = useRef(null);
   useEffect(() => {
     if (ref.current) ref.current.indeterminate = indeterminate;
   }, [indeterminate]);
   return html`<input ref=${ref} type="checkbox" class="checkbox" checked=${checked} onChange=${onChange}
-    onClick=${(e) => e.stopPropagation()} aria-label=${label} tabindex=${focusable ? undefined : "-1"} />`;
+    onClick=${(e) => { e.stopPropagation(); onClick?.(e); }} aria-label=${label} tabindex=${focusable ? undefined : "-1"} />`;
+}
+
+/**
+ * @typedef {{at: {x: number, y: number}, opener: Element}} RowMenuPlace
+ *   where to open a row's menu (a viewport point) and the element that asked (it gets the focus back)
+ */
+
+/**
+ * The widths of `columns` fitted to what the table shows now: every data column is laid out at max-content for
+ * one synchronous measurement (before the browser paints), and each width is its widest header or row cell,
+ * within FITTED_MIN_PX..FITTED_MAX_PX.
+ * @param {HTMLElement} root the table (.vt) element
+ * @param {Column[]} columns
+ * @param {string[]} leadingTracks the tracks before the data columns (the selection checkboxes')
+ */
+function fitContent(root, columns, leadingTracks) {
+  const shown = root.style.getPropertyValue("--vt-cols");
+  root.style.setProperty("--vt-cols", [...leadingTracks, ...columns.map(() => "max-content")].join(" "));
+  const widths = columns.map(() => FITTED_MIN_PX);
+  for (const line of root.querySelectorAll(".vt-header, .vt-row")) {
+    const cells = line.children;
+    for (let i = 0; i < columns.length; i++) {
+      const cell = cells[leadingTracks.length + i];
+      if (cell) widths[i] = Math.max(widths[i], Math.ceil(cell.getBoundingClientRect().width));
+    }
+  }
+  root.style.setProperty("--vt-cols", shown);
+  return widths.map((width) => Math.min(FITTED_MAX_PX, width));
 }
 
 /** A cell's value as text: "—" when empty, arrays joined, objects as JSON. */

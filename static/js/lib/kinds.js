@@ -6,8 +6,9 @@
 
 /**
  * One entry of GET /clusters/{id}/kinds (the fields the browser reads).
- * @typedef {{name: string, kind?: string, group?: string, namespaced?: boolean, custom?: boolean, category?: string,
- *            verbs?: string[], capabilities?: string[], views?: string[], sensitive?: boolean, allowed?: string[]}} Kind
+ * @typedef {{name: string, kind?: string, group?: string, namespaced?: boolean, custom?: boolean, builtin?: boolean,
+ *            category?: string, verbs?: string[], capabilities?: string[], views?: string[], sensitive?: boolean,
+ *            allowed?: string[], shortNames?: string[], columns?: Array<{id?: string, name: string, type?: string}>}} Kind
  */
 
 /** Sidebar groups in display order. */
@@ -54,16 +55,83 @@ export function rememberedKinds(clusterId) {
   }
 }
 
-/**
- * Display label of a kind in lists and headings: the plural kind name, e.g. "StatefulSets".
- * @param {{name: string, kind?: string}} kind
- */
-export function kindLabel(kind) {
+/** The plural display name of a kind, e.g. "StatefulSets" (without its group). */
+function pluralLabel(kind) {
   const base = kind.kind || kind.name;
   if (/s$/.test(base) && base === "Endpoints") return base;
   if (/[^aeiou]y$/.test(base)) return `${base.slice(0, -1)}ies`;
   if (/(s|x|ch|sh)$/.test(base)) return `${base}es`;
   return `${base}s`;
+}
+
+// Per kind list: how many kinds share each plural display name (computed once per list).
+const labelCounts = new WeakMap();
+
+/**
+ * The API group that tells a kind apart from another kind of the same display name in `kinds` ("a.example.com",
+ * "core" for the core group), or "" when its name is its own. A built-in kind in its own group keeps the bare name
+ * (core "Events" beside "Events · events.k8s.io"), as the API gives it the bare plural.
+ * @param {Kind} kind
+ * @param {Kind[]|null|undefined} kinds the cluster's kind list (GET /kinds)
+ * @returns {string}
+ */
+export function kindQualifier(kind, kinds) {
+  if (!kinds?.length || kind.builtin) return "";
+  let counts = labelCounts.get(kinds);
+  if (!counts) {
+    counts = new Map();
+    for (const k of kinds) counts.set(pluralLabel(k), (counts.get(pluralLabel(k)) ?? 0) + 1);
+    labelCounts.set(kinds, counts);
+  }
+  return (counts.get(pluralLabel(kind)) ?? 0) > 1 ? kind.group || "core" : "";
+}
+
+/**
+ * Display label of a kind in lists and headings: the plural kind name, e.g. "StatefulSets"; with the cluster's
+ * kind list, a name two kinds share carries the group: "Widgets · a.example.com".
+ * @param {{name: string, kind?: string, group?: string, builtin?: boolean}} kind
+ * @param {Kind[]|null} [kinds]
+ */
+export function kindLabel(kind, kinds) {
+  const qualifier = kindQualifier(kind, kinds);
+  return qualifier ? `${pluralLabel(kind)} · ${qualifier}` : pluralLabel(kind);
+}
+
+/**
+ * The singular kind name with the group where two kinds share the name: "Widget · a.example.com" (palette badges).
+ * @param {{name: string, kind?: string, group?: string, builtin?: boolean}} kind
+ * @param {Kind[]|null} [kinds]
+ */
+export function kindName(kind, kinds) {
+  const qualifier = kindQualifier(kind, kinds);
+  return qualifier ? `${kind.kind || kind.name} · ${qualifier}` : kind.kind || kind.name;
+}
+
+// A kind matches a query of at least this many characters anywhere in its names (shorter ones: from the start).
+const KIND_SUBSTRING_MIN = 3;
+
+/**
+ * Kinds to jump to for what was typed in the palette: by URL name ("statefulsets", "widgets.a.example.com"), kind
+ * name ("statefulset"), short name ("sts") or display label, each with how well it matched: "exact", "prefix" or
+ * "substring"; best first, then in the server's order.
+ * @param {Kind[]|null|undefined} kinds
+ * @param {string} query
+ * @returns {Array<{kind: Kind, match: "exact"|"prefix"|"substring"}>}
+ */
+export function matchKinds(kinds, query) {
+  const needle = query.trim().toLowerCase();
+  if (!needle) return [];
+  const ranks = { exact: 0, prefix: 1, substring: 2 };
+  /** @type {Array<{kind: Kind, match: "exact"|"prefix"|"substring"}>} */
+  const found = [];
+  for (const kind of kinds ?? []) {
+    const names = [kind.name, kind.name.split(".")[0], (kind.kind ?? "").toLowerCase(), pluralLabel(kind).toLowerCase(),
+      ...(kind.shortNames ?? [])].filter(Boolean);
+    if (names.includes(needle)) found.push({ kind, match: "exact" });
+    else if (names.some((n) => n.startsWith(needle))) found.push({ kind, match: "prefix" });
+    else if (needle.length >= KIND_SUBSTRING_MIN && names.some((n) => n.includes(needle))) found.push({ kind, match: "substring" });
+  }
+  return found.sort((a, b) => ranks[a.match] - ranks[b.match]); // stable: the server's order within a rank
 }
 
 /**

@@ -43,8 +43,9 @@ function kindHas(kind, ...verbs) {
  *   kind that has logs: the pods)
  * @returns {{edit: boolean, delete: boolean, create: boolean, restart: boolean, scale: boolean, reveal: boolean,
  *            logs: boolean, aggregatedLogs: boolean, exec: boolean, portForward: boolean, helmRollback: boolean,
- *            helmUninstall: boolean}}
+ *            helmUninstall: boolean, drain: boolean}}
  *   `portForward`: the kind can be forwarded to, and the user may read it and forward to pods (`portforward`)
+ *   `drain`: the kind can be drained (nodes), the user may change it and delete (evict) pods
  */
 export function abilities(kind, kinds) {
   const write = userMay(kind, "write");
@@ -60,6 +61,7 @@ export function abilities(kind, kinds) {
     exec: kindCan(kind, "exec") && userMay(kind, "exec"),
     helmRollback: kindCan(kind, "helm") && userMay(kind, "write"),
     helmUninstall: kindCan(kind, "helm") && userMay(kind, "delete"),
+    drain: write && kindCan(kind, "drain") && userMay((kinds ?? []).find((k) => k.name === "pods"), "delete"),
     portForward: kindCan(kind, "port_forward") && userMay(kind, "read")
       && userMay(kind?.name === "pods" ? kind : (kinds ?? []).find((k) => k.name === "pods"), "portforward"),
   };

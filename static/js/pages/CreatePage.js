@@ -71,7 +71,7 @@ export function CreatePage({ clusterId, kind, kinds, namespace }) {
 
   return html`<div class="page page-create">
     <nav class="breadcrumbs" aria-label="Breadcrumb">
-      <${Link} href=${backHref}>${kind ? kindLabel(kind) : "Overview"}</${Link}><span aria-hidden="true">/</span><span aria-current="page">Create</span>
+      <${Link} href=${backHref}>${kind ? kindLabel(kind, kinds) : "Overview"}</${Link}><span aria-hidden="true">/</span><span aria-current="page">Create</span>
     </nav>
     <div class="page-header">
       <div class="page-heading"><h1 class="page-title">Create from YAML</h1></div>

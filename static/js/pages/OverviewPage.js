@@ -1,7 +1,8 @@
 /**
  * Cluster overview dashboard: workload readiness and node cards, capacity bars (CPU and memory
  * requests / limits / usage against allocatable), a pod-phase donut, the newest warning events
- * (linked to their objects) and, when a namespace is picked, that namespace's object counts.
+ * (linked to their objects), Helm releases (a count, the failed, pending and unreadable ones named) and, when a
+ * namespace is picked, that namespace's object counts.
  */
 import { html, cx } from "../lib/ui.js";
 import { formatCount } from "../lib/format.js";
@@ -74,6 +75,8 @@ function Dashboard({ data, clusterId, kinds, namespace }) {
   const nodes = data.nodes;
   const phases = data.podPhases ?? {};
   const phaseTotal = Object.values(phases).reduce((a, b) => a + (b ?? 0), 0);
+  const releases = data.releases;
+  const releaseKind = findKind(kinds, "helm.sh/v1", "Release");
   return html`
     <section class="stat-grid" aria-label="Workloads">
       ${nodes && html`<${Link} class="card stat-card" href=${paths.list(clusterId, ALL_NAMESPACES, "nodes")}>
@@ -97,7 +100,14 @@ function Dashboard({ data, clusterId, kinds, namespace }) {
         <div class="stat-card-value">${formatCount(counts[kind.name])}</div>
         <div class="stat-card-note muted">total</div>
       </${Link}>`)}
+      ${releases && releaseKind && html`<${Link} class="card stat-card" href=${paths.list(clusterId, namespace, releaseKind.name)}>
+        <div class="stat-card-label">Helm releases</div>
+        <div class="stat-card-value">${formatCount(releases.total)}</div>
+        <div class="stat-card-note">${releases.attentionTotal ? html`<span class="text-warn">${formatCount(releases.attentionTotal)} failed or pending</span>`
+          : html`<span class="muted">none failed or pending</span>`}</div>
+      </${Link}>`}
     </section>
+    ${releases?.attention?.length > 0 && releaseKind && html`<${ReleasesAttention} releases=${releases} clusterId=${clusterId} kind=${releaseKind} />`}
     <div class="overview-columns">
       <section class="card" aria-labelledby="capacity-title">
         <h2 class="card-title" id="capacity-title">Capacity</h2>
@@ -114,6 +124,22 @@ function Dashboard({ data, clusterId, kinds, namespace }) {
       <div class="section-header"><h2 class="card-title" id="warnings-title"><${Icon} name="alert" size=${15} /> Recent warnings</h2></div>
       <${Warnings} events=${data.warnings ?? []} clusterId=${clusterId} kinds=${kinds} />
     </section>`;
+}
+
+function ReleasesAttention({ releases, clusterId, kind }) {
+  return html`<section class="card card-flush" aria-labelledby="releases-title">
+    <div class="section-header"><h2 class="card-title" id="releases-title"><${Icon} name="alert" size=${15} /> Helm releases failed or pending</h2></div>
+    <ul class="event-feed" aria-label="Helm releases failed or pending">${releases.attention.map((r) => html`<li key=${`${r.namespace}/${r.name}`} class="event-item">
+      <span class="event-reason"><${StatusBadge} value=${r.error ? "unreadable" : r.status} /></span>
+      <div class="event-body">
+        <div class="event-object"><${Link} href=${paths.detail(clusterId, r.namespace, kind.name, r.name)}>${r.namespace}/${r.name}</${Link}>
+          <span class="chip">revision ${r.revision}</span></div>
+        <div class="event-message">${r.error || r.chart || "—"}</div>
+      </div>
+      <span class="event-age muted">${r.updated ? html`<${Age} value=${r.updated} suffix=" ago" />` : ""}</span>
+    </li>`)}</ul>
+    ${releases.attentionTotal > releases.attention.length && html`<p class="small muted">The ${releases.attention.length} most recent of ${formatCount(releases.attentionTotal)}.</p>`}
+  </section>`;
 }
 
 function readyNote(ready, total, word = "ready") {

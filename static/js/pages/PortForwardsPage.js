@@ -6,7 +6,7 @@
 import { html, useEffect, useState } from "../lib/ui.js";
 import { formatCount } from "../lib/format.js";
 import { watch } from "../api/socket.js";
-import { forwardUrl, listPortForwards, savePortForward, stopPortForward } from "../api/portForwards.js";
+import { forwardUrl, listPortForwards, openThroughProxy, savePortForward, stopPortForward } from "../api/portForwards.js";
 import { Link, paths } from "../router.js";
 import { notifyError, pushToast } from "../state/toasts.js";
 import { Icon } from "../components/Icon.js";
@@ -62,12 +62,21 @@ function stateCell(f) {
     ${f.reason && html`<div class="muted small forward-reason">${f.reason}</div>`}</div>`;
 }
 
+function openProxied(f) {
+  openThroughProxy(f.id).catch((failure) => notifyError(`Could not open ${f.kind}/${f.name} through KubeVision`, failure));
+}
+
+/** The local address; for an active HTTP forward, "Open" (this machine's browser) and "Via KubeVision" (any browser:
+ * the HTTP proxy through the forward). */
 function addressCell(f) {
   const address = `${f.bindAddress.includes(":") ? `[${f.bindAddress}]` : f.bindAddress}:${f.localPort}`;
   const url = forwardUrl(f);
   return html`<span class="mono forward-address">${address}</span>
     ${url && f.state === "active" && html` <a class="button button-ghost forward-open" href=${url} target="_blank"
-      rel="noopener noreferrer"><${Icon} name="externalLink" size=${13} /> Open</a>`}`;
+      rel="noopener noreferrer"><${Icon} name="externalLink" size=${13} /> Open</a>`}
+    ${f.scheme === "http" && f.state === "active" && html` <button type="button" class="button button-ghost forward-proxy"
+      onClick=${() => openProxied(f)} title="Open it in this browser through KubeVision (for a browser on another machine)">
+      <${Icon} name="externalLink" size=${13} /> Via KubeVision</button>`}`;
 }
 
 /** @param {{user: object}} props */

@@ -6,10 +6,11 @@
  * in the browser over the loaded rows, so they are instant at 10k rows; sorting by a column gives the server's
  * `sort` order for it (lib/tableSort.js). The server's wide (priority 1) columns show with Wide, as
  * `kubectl get -o wide`; a column chooser shows or hides any column; both are remembered per kind in this
- * browser (state/preferences.js). Actions GET /kinds does not offer (the kind cannot, or the user may not) are
- * not shown.
+ * browser (state/preferences.js). Each row has an actions menu ("⋮", right-click: RowActions.js); Shift-click selects
+ * a range of rows; "/" focuses the filter (unless the user is typing somewhere). Actions GET /kinds does not offer
+ * (the kind cannot, or the user may not) are not shown.
  */
-import { html, cx, useEffect, useMemo, useState } from "../lib/ui.js";
+import { html, cx, useEffect, useMemo, useRef, useState } from "../lib/ui.js";
 import { useStore } from "../lib/store.js";
 import { formatCount } from "../lib/format.js";
 import { kindLabel } from "../lib/kinds.js";
@@ -25,6 +26,7 @@ import { preferences, setColumnChoice } from "../state/preferences.js";
 import { rowKey, tableColumns } from "./resourceColumns.js";
 import { FavoriteToggle } from "./FavoriteToggle.js";
 import { useLiveTable } from "./useLiveTable.js";
+import { useRowActions } from "./RowActions.js";
 
 const BATCH_LIMIT = 100; // the batch endpoints take at most 100 items per call
 const FILTER_DEBOUNCE_MS = 200;
@@ -32,20 +34,27 @@ const FILTER_DEBOUNCE_MS = 200;
 const NO_CHOICE = {};
 
 /**
- * @param {{clusterId: string, namespace: string, resource: string, kind: object, query: URLSearchParams}} props
+ * @param {{clusterId: string, namespace: string, resource: string, kind: object, kinds?: object[],
+ *          query: URLSearchParams}} props
  */
-export function ResourceListPage({ clusterId, namespace, resource, kind, query }) {
+export function ResourceListPage({ clusterId, namespace, resource, kind, kinds, query }) {
   const apiNamespace = kind.namespaced === false || namespace === ALL_NAMESPACES ? "" : namespace;
   const [filter, setFilter] = useState(query.get("q") ?? "");
+  const filterRef = useRef(null);
   const labelSelector = query.get("labelSelector") ?? "";
   const [selectorDraft, setSelectorDraft] = useState(labelSelector);
   const [selected, setSelected] = useState(() => new Set());
   const [batch, setBatch] = useState(null); // {action: "delete"|"restart", items} | null
-  const title = kindLabel(kind);
+  const title = kindLabel(kind, kinds);
   const list = useLiveTable({
     clusterId, resource, namespace: apiNamespace, labelSelector, errorTitle: `Could not list ${title.toLowerCase()}`,
   });
 
+
+  const rowActions = useRowActions({
+    clusterId, resource, kind, kinds, onChanged: () => list.live !== "open" && list.reload(),
+  });
+  useSlashFocuses(filterRef);
 
   // A new list (reload, resync, other target) starts with nothing selected.
   useEffect(() => setSelected(new Set()), [list.loadId]);
@@ -63,7 +72,7 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query }
 
   const allRows = list.rows;
   const rows = useMemo(() => filterRows(allRows, filter), [allRows, filter]);
-  const showNamespace = kind.namespaced !== false && apiNamespace === "";
+  const showNamespace = kind.namespaced !== false && (apiNamespace === "" || apiNamespace.includes(","));
   const allColumns = useMemo(
     () => tableColumns(list.columns, { clusterId, resource, showNamespace }),
     [list.columns, clusterId, resource, showNamespace],
@@ -127,15 +136,18 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query }
         </${Link}>
       </div>`}
       <div class="page-subtitle">
-        ${kind.namespaced === false ? "Cluster-scoped" : apiNamespace ? html`Namespace <strong>${apiNamespace}</strong>` : "All namespaces"}
+        ${kind.namespaced === false ? "Cluster-scoped" : apiNamespace.includes(",")
+          ? html`Namespaces <strong>${apiNamespace.split(",").join(", ")}</strong>`
+          : apiNamespace ? html`Namespace <strong>${apiNamespace}</strong>` : "All namespaces"}
         ${kind.group ? html` · <span class="mono">${kind.group}/${kind.version}</span>` : ""}
       </div>
     </div>
     <div class="toolbar">
       <label class="search-field">
         <${Icon} name="search" size=${15} />
-        <input type="search" placeholder=${`Filter ${title.toLowerCase()} by name, namespace or any column`} value=${filter}
-          aria-label="Filter rows" onInput=${(e) => setFilter(e.currentTarget.value)} />
+        <input type="search" ref=${filterRef} placeholder=${`Filter ${title.toLowerCase()} by name, namespace or any column`}
+          value=${filter} aria-label="Filter rows" aria-keyshortcuts="/" title="Filter rows (/)"
+          onInput=${(e) => setFilter(e.currentTarget.value)} />
       </label>
       <label class=${cx("search-field", "selector-field", selectorInvalid && "has-error")}>
         <${Icon} name="tag" size=${15} />
@@ -173,8 +185,9 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, query }
         empty=${filter ? `No ${title.toLowerCase()} match “${filter}”.`
           : labelSelector ? `No ${title.toLowerCase()} match the label selector “${labelSelector}”.` : `No ${title.toLowerCase()} found.`}
         sort=${sort} onSortChange=${onSortChange} selectable=${selectable} selected=${selected} onSelectionChange=${setSelected}
-        onRowActivate=${openRow} activateOnClick />
+        onRowActivate=${openRow} activateOnClick onRowMenu=${rowActions?.open} rowMenuLabel=${(row) => `Actions for ${row.name}`} />
     </div>
+    ${rowActions?.element}
     <${BatchDialog} open=${batch !== null} items=${batchItems} run=${runBatch} onClose=${closeBatch}
       danger=${batch?.action === "delete"} verb=${batch?.action === "restart" ? "Restart" : "Delete"}
       title=${`${batch?.action === "restart" ? "Restart" : "Delete"} ${batchItems.length} ${batchItems.length === 1 ? kind.kind : title}`}
@@ -206,7 +219,8 @@ function SourceHint({ meta }) {
 }
 
 function createHref(clusterId, resource, namespace) {
-  const query = new URLSearchParams({ resource, ...(namespace ? { namespace } : {}) });
+  // A new object goes to one namespace: the list's, when it shows just one.
+  const query = new URLSearchParams({ resource, ...(namespace && !namespace.includes(",") ? { namespace } : {}) });
   return `${paths.create(clusterId)}?${query}`;
 }
 
@@ -227,6 +241,24 @@ function LiveIndicator({ state, freshness }) {
   return html`<span class=${cx("live", tone && `live-${tone}`)}
     title=${confirmed ? `${title}. Last confirmed in sync ${confirmed.toLocaleString()}` : title}>
     <span class="live-dot"></span>${label}${degraded && html`<span class="live-since"> · confirmed ${confirmed.toLocaleTimeString()}</span>`}</span>`;
+}
+
+/** Where "/" is typed, not a shortcut: fields, editors, terminals, open dialogs and menus. */
+const TYPING_TARGETS = "input, textarea, select, [contenteditable], .cm-editor, .xterm, dialog, [role=menu]";
+
+/** "/" anywhere on the page (but where the user types) focuses and selects the field behind `ref`. */
+function useSlashFocuses(ref) {
+  useEffect(() => {
+    const onKey = (event) => {
+      if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+      if (event.target instanceof Element && event.target.closest(TYPING_TARGETS)) return;
+      event.preventDefault();
+      ref.current?.focus();
+      ref.current?.select();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, []);
 }
 
 const searchText = new WeakMap();

@@ -28,6 +28,7 @@ import { AdminPage } from "./admin/AdminPage.js";
 import { TerminalSessionsPage } from "./account/TerminalSessionsPage.js";
 import { RecordingPage } from "./account/RecordingPage.js";
 import { PortForwardsPage } from "./PortForwardsPage.js";
+import { ApprovalsPage } from "./ApprovalsPage.js";
 import { favorites, loadFavorites } from "../state/favorites.js";
 
 const CLUSTER_ROUTES = new Set(["cluster-home", "overview", "resource-list", "resource-detail", "topology", "create"]);
@@ -97,7 +98,7 @@ export function Workspace({ route, user }) {
 
   let namespaceMode = "enabled";
   if (!clusterId || route.name === "settings" || route.name === "admin" || route.name.startsWith("terminal-session")
-    || route.name === "port-forwards") namespaceMode = "hidden";
+    || route.name === "port-forwards" || route.name === "approvals") namespaceMode = "hidden";
   else if (currentKind && currentKind.namespaced === false) namespaceMode = "cluster-scoped";
 
   const page = renderPage({ route, clusterId, clusters, clusterList, namespace, kindList, kindsLoading: kinds.loading,
@@ -121,9 +122,10 @@ export function Workspace({ route, user }) {
       favorites: favoriteList, currentPath: route.path,
       topologyActive: route.name === "topology",
       portForwardsActive: route.name === "port-forwards",
+      approvalsActive: route.name === "approvals",
     }}>
     ${page}
-    <${SearchPalette} clusterId=${clusterId} kinds=${kindList} open=${paletteOpen} onOpenChange=${setPaletteOpen} />
+    <${SearchPalette} clusterId=${clusterId} kinds=${kindList} namespace=${namespace} open=${paletteOpen} onOpenChange=${setPaletteOpen} />
   </${Layout}>`;
 }
 
@@ -149,11 +151,11 @@ function renderPage({ route, clusterId, clusters, clusterList, namespace, kindLi
       return html`<${ResourceListPage} key=${`${clusterId}/${route.params.resource}`} clusterId=${clusterId}
         namespace=${route.params.namespace} resource=${route.params.resource}
         kind=${currentKind ?? { name: route.params.resource, kind: route.params.resource, namespaced: true }}
-        query=${route.query} />`;
+        kinds=${kindList} query=${route.query} />`;
     case "resource-detail":
       return html`<${ResourceDetailPage} key=${route.path} clusterId=${clusterId} namespace=${route.params.namespace}
         resource=${route.params.resource} name=${route.params.name} kind=${currentKind} kinds=${kindList}
-        tab=${route.query.get("tab")} />`;
+        tab=${route.query.get("tab")} edit=${route.query.get("edit") === "1"} />`;
     case "create":
       // What the user may create is known once GET /kinds answers (remembered kinds carry no verbs).
       if (kindsPending) return html`<${LoadingBlock} label="Loading resource kinds…" />`;
@@ -169,6 +171,8 @@ function renderPage({ route, clusterId, clusters, clusterList, namespace, kindLi
       return html`<${TerminalSessionsPage} user=${user} />`;
     case "port-forwards":
       return html`<${PortForwardsPage} user=${user} />`;
+    case "approvals":
+      return html`<${ApprovalsPage} user=${user} />`;
     case "terminal-session":
       return html`<${RecordingPage} key=${route.params.session} sessionId=${route.params.session} />`;
     default:

@@ -32,18 +32,33 @@ export function forwardablePorts(resource, object) {
 }
 
 /**
+ * The header's Forward button and its dialog.
  * @param {{clusterId: string, resource: string, name: string, namespace: string, object: object}} props
  */
-export function ForwardAction({ clusterId, resource, name, namespace, object }) {
+export function ForwardAction(props) {
   const [open, setOpen] = useState(false);
+  return html`<button type="button" class="button" onClick=${() => setOpen(true)}>
+      <${Icon} name="link" size=${14} /> Forward</button>
+    <${ForwardDialog} open=${open} onClose=${() => setOpen(false)} ...${props} />`;
+}
+
+/**
+ * The forward dialog of one object (the detail page's Forward button, the list's row menu, the Forward beside a port
+ * on the Overview tab: `preferredPort` is then listed first, marked and focused, so Enter forwards it).
+ * @param {{open: boolean, onClose: () => void, clusterId: string, resource: string, name: string, namespace: string,
+ *          object: object, preferredPort?: number|string}} props
+ */
+export function ForwardDialog({ open, onClose, clusterId, resource, name, namespace, object, preferredPort }) {
   const [localPort, setLocalPort] = useState("");
   const [otherPort, setOtherPort] = useState("");
   const [saved, setSaved] = useState(false);
   const [state, setState] = useState({ busy: false, error: null, forward: null });
-  const ports = forwardablePorts(resource, object);
+  const offered = forwardablePorts(resource, object);
+  const preferred = preferredPort === undefined ? undefined : offered.find((p) => String(p.port) === String(preferredPort));
+  const ports = preferred ? [preferred, ...offered.filter((p) => p !== preferred)] : offered;
 
   const close = () => {
-    setOpen(false);
+    onClose();
     setState({ busy: false, error: null, forward: null });
   };
   const start = async (port) => {
@@ -61,9 +76,7 @@ export function ForwardAction({ clusterId, resource, name, namespace, object }) 
   const forward = state.forward;
   const url = forward && forwardUrl(forward);
 
-  return html`<button type="button" class="button" onClick=${() => setOpen(true)}>
-      <${Icon} name="link" size=${14} /> Forward</button>
-    <${Modal} open=${open} title=${`Forward a port of ${name}`} onClose=${close} busy=${state.busy}
+  return html`<${Modal} open=${open} title=${`Forward a port of ${name}`} onClose=${close} busy=${state.busy}
         actions=${html`<${Link} class="button button-ghost" href=${paths.portForwards()}>All port forwards</${Link}>
           <button type="button" class="button" onClick=${close}>Close</button>`}>
       <p class="muted small">From a local port of the KubeVision machine (127.0.0.1) to ${resource === "pods" ? "this pod"
@@ -76,9 +89,10 @@ export function ForwardAction({ clusterId, resource, name, namespace, object }) 
           Save (start again with the server)</label>
       </div>
       <ul class="forward-ports" aria-label="Ports">
-        ${ports.map((p) => html`<li key=${p.key} class="forward-port"><span class="mono">${p.label}</span>
+        ${ports.map((p) => html`<li key=${p.key} class=${`forward-port${p === preferred ? " forward-port-chosen" : ""}`}
+          aria-current=${p === preferred ? "true" : undefined}><span class="mono">${p.label}</span>
           <button type="button" class="button button-primary" disabled=${state.busy} onClick=${() => start(p.port)}
-            aria-label=${`Forward port ${p.label}`}>Forward</button></li>`)}
+            autofocus=${p === preferred} aria-label=${`Forward port ${p.label}`}>Forward</button></li>`)}
         <li class="forward-port">
           <span class="field"><input aria-label="Another port (number or name)" placeholder=${ports.length ? "another port" : "port number or name"}
             value=${otherPort} onInput=${(e) => setOtherPort(e.currentTarget.value)} /></span>

@@ -38,6 +38,8 @@ export function LogsTab({ clusterId, resource, name, namespace, object }) {
   const [stick, setStick] = useState(true);
   const [version, setVersion] = useState(0);
   const [stream, setStream] = useState({ state: "connecting", error: null });
+  // The server's `waiting` frame: the container has not started yet (why), until `started` comes.
+  const [waiting, setWaiting] = useState(null);
   const bufferRef = useRef(null);
   if (!bufferRef.current) bufferRef.current = new LogBuffer();
   const buffer = bufferRef.current;
@@ -65,6 +67,7 @@ export function LogsTab({ clusterId, resource, name, namespace, object }) {
     buffer.clear();
     setStick(true);
     setStream({ state: "connecting", error: null });
+    setWaiting(null);
     const query = {
       container: options.container || undefined,
       follow: options.follow,
@@ -83,6 +86,13 @@ export function LogsTab({ clusterId, resource, name, namespace, object }) {
             buffer.push(isPod
               ? frame.lines.map((text) => ({ text: String(text) }))
               : frame.lines.map((l) => ({ text: String(l.line ?? ""), pod: l.pod, container: l.container })));
+            break;
+          case "waiting":
+            setWaiting(frame);
+            return;
+          case "started":
+            setWaiting(null);
+            meta(`▸ container ${frame.container} started`);
             break;
           case "pod-start":
             meta(`▸ ${frame.pod} joined (${(frame.containers ?? []).join(", ")})`);
@@ -176,10 +186,16 @@ export function LogsTab({ clusterId, resource, name, namespace, object }) {
     </div>
     ${filter.error && html`<div class="inline-error" role="alert"><${Icon} name="alert" size=${14} /> Invalid regular expression: ${filter.error}</div>`}
     ${error && html`<div class="inline-error" role="alert"><${Icon} name="alert" size=${14} /> ${error.message ?? "The log stream failed"}${error.code ? ` (${error.code})` : ""}</div>`}
+    ${waiting && html`<div class="notice log-waiting" role="status">
+      <${Icon} name="clock" size=${14} /> Container <strong class="mono">${waiting.container}</strong> has not started yet:
+      <strong>${waiting.reason}</strong>${waiting.message ? html` — ${waiting.message}` : ""}.
+      ${options.follow ? " Its log will stream here as soon as it runs." : " Turn on Follow to wait for it."}
+    </div>`}
     <div class="log-frame">
       <${LogViewer} buffer=${buffer} version=${version} regex=${filter.regex} wrap=${wrap} aggregated=${!isPod}
         stick=${stick} onStickChange=${onStickChange}
-        empty=${stream.state === "connecting" ? html`<${Spinner} size="sm" inline /> Connecting…`
+        empty=${waiting ? "Waiting for the container to start…"
+          : stream.state === "connecting" ? html`<${Spinner} size="sm" inline /> Connecting…`
           : filter.regex && buffer.entries.length ? "No lines match the filter." : "No log lines yet."} />
       ${!stick && html`<button type="button" class="button button-primary log-resume" onClick=${() => setStick(true)}>
         <${Icon} name="chevronDown" size=${14} /> Resume auto-scroll${newSincePause > 0 ? ` (${formatCount(newSincePause)} new)` : ""}

@@ -7,6 +7,7 @@ import { Age } from "../../components/Age.js";
 import { LabelChips, PropertyList, Section } from "../../components/Properties.js";
 import { KubectlCommands, kubectlCommands } from "../../components/KubectlCommands.js";
 import { summaryFor } from "./summaries.js";
+import { CustomResourceSummary } from "./CustomResourceSummary.js";
 import { RelatedObjects } from "./RelatedObjects.js";
 
 const LONG_ANNOTATION = 160;
@@ -16,7 +17,7 @@ const LONG_ANNOTATION = 160;
  *          can: object, reveal: () => Promise<object>}} props
  */
 export function OverviewTab({ clusterId, resource, kind, kinds, object, can, reveal }) {
-  const Summary = summaryFor(resource);
+  const Summary = summaryFor(resource) ?? (kind?.custom ? CustomResourceSummary : null);
   const meta = object.metadata ?? {};
   const commands = kubectlCommands({
     type: kubectlType(kind ?? { name: resource, kind: object.kind }), name: meta.name, namespace: meta.namespace,
@@ -25,7 +26,7 @@ export function OverviewTab({ clusterId, resource, kind, kinds, object, can, rev
   });
   return html`<div class="overview-grid">
     <div class="overview-main">
-      ${Summary && html`<${Summary} object=${object} context=${{ clusterId, can, reveal }} />`}
+      ${Summary && html`<${Summary} object=${object} context=${{ clusterId, can, reveal, resource, kind }} />`}
       <${RelatedObjects} clusterId=${clusterId} resource=${resource} object=${object} kinds=${kinds} />
     </div>
     <div class="overview-side">

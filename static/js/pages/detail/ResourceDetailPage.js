@@ -8,16 +8,15 @@
 import { html, cx, useCallback, useEffect, useState } from "../../lib/ui.js";
 import { kindLabel } from "../../lib/kinds.js";
 import { abilities, kindCan } from "../../lib/permissions.js";
-import { deleteObject, fetchObject } from "../../api/resources.js";
+import { fetchObject } from "../../api/resources.js";
 import { watch } from "../../api/socket.js";
 import { ALL_NAMESPACES, Link, navigate, paths, updateQuery } from "../../router.js";
-import { notifyError, pushToast } from "../../state/toasts.js";
+import { notifyError } from "../../state/toasts.js";
 import { LoadingBlock } from "../../components/Spinner.js";
 import { EmptyState } from "../../components/EmptyState.js";
 import { Icon } from "../../components/Icon.js";
 import { Age } from "../../components/Age.js";
 import { StatusBadge } from "../../components/StatusBadge.js";
-import { DeleteDialog } from "../../components/DeleteDialog.js";
 import { OverviewTab } from "./OverviewTab.js";
 import { YamlTab } from "./YamlTab.js";
 import { EventsTab } from "./EventsTab.js";
@@ -26,6 +25,7 @@ import { TerminalTab } from "./TerminalTab.js";
 import { HelmTab } from "./HelmTab.js";
 import { WorkloadActions } from "./WorkloadActions.js";
 import { ForwardAction } from "./ForwardAction.js";
+import { DeleteObjectDialog } from "./DeleteObjectDialog.js";
 import { FavoriteToggle } from "../FavoriteToggle.js";
 
 /** Tabs in order. */
@@ -62,14 +62,17 @@ function headlineStatus(object) {
 
 /**
  * @param {{clusterId: string, namespace: string, resource: string, name: string, kind?: object,
- *          kinds: object[], tab?: string|null}} props
+ *          kinds: object[], tab?: string|null, edit?: boolean}} props
+ *   `edit`: open in the YAML editor (?tab=yaml&edit=1, a list row's "Edit YAML"); the flag leaves the URL at once
  */
-export function ResourceDetailPage({ clusterId, namespace, resource, name, kind, kinds, tab }) {
+export function ResourceDetailPage({ clusterId, namespace, resource, name, kind, kinds, tab, edit = false }) {
   const apiNamespace = namespace === ALL_NAMESPACES ? "" : namespace;
   const [state, setState] = useState({ object: null, error: null, loading: true, deletedAt: null });
-  const [editing, setEditing] = useState(false);
+  const [editing, setEditing] = useState(edit);
+  useEffect(() => {
+    if (edit) updateQuery({ edit: null });
+  }, []);
   const [dialog, setDialog] = useState(null); // "delete" | null
-  const [deleting, setDeleting] = useState({ busy: false, error: null });
 
   const fetchLatest = useCallback(
     (options = {}) => fetchObject(clusterId, resource, name, { namespace: apiNamespace || undefined, ...options }),
@@ -119,19 +122,6 @@ export function ResourceDetailPage({ clusterId, namespace, resource, name, kind,
     setTab("yaml");
     setEditing(true);
   };
-  const doDelete = async (options) => {
-    setDeleting({ busy: true, error: null });
-    try {
-      await deleteObject(clusterId, resource, name, { namespace: apiNamespace || undefined, ...options });
-      pushToast({ kind: "success", message: `Deleted ${kindName} ${name}` });
-      setDialog(null);
-      navigate(listHref);
-    } catch (error) {
-      setDeleting({ busy: false, error });
-      return;
-    }
-    setDeleting({ busy: false, error: null });
-  };
 
   const tabProps = {
     clusterId, resource, name, namespace: apiNamespace || undefined, kind: effectiveKind, kinds, object, can,
@@ -144,7 +134,7 @@ export function ResourceDetailPage({ clusterId, namespace, resource, name, kind,
 
   return html`<div class="page page-detail">
     <nav class="breadcrumbs" aria-label="Breadcrumb">
-      <${Link} href=${listHref}>${kind ? kindLabel(kind) : resource}</${Link}>
+      <${Link} href=${listHref}>${kind ? kindLabel(kind, kinds) : resource}</${Link}>
       <span aria-hidden="true">/</span>
       ${apiNamespace && html`<span class="muted">${apiNamespace}</span><span aria-hidden="true">/</span>`}
       <span aria-current="page">${name}</span>
@@ -185,8 +175,7 @@ export function ResourceDetailPage({ clusterId, namespace, resource, name, kind,
         : html`<${EmptyState} icon="alert" tone="error" title=${state.error?.code === 40400 ? `${kindName} ${name} not found` : "Could not load this object"}
             action=${html`<button type="button" class="button" onClick=${() => load()}>Try again</button>`}>${state.error?.message}</${EmptyState}>`}
     </div>
-    ${object && html`<${DeleteDialog} open=${dialog === "delete"} kind=${kindName} name=${name} namespace=${apiNamespace}
-      busy=${deleting.busy} error=${deleting.error} onConfirm=${doDelete}
-      onClose=${() => { setDialog(null); setDeleting({ busy: false, error: null }); }} />`}
+    ${object && html`<${DeleteObjectDialog} open=${dialog === "delete"} clusterId=${clusterId} resource=${resource} name=${name}
+      namespace=${apiNamespace} kindName=${kindName} onClose=${() => setDialog(null)} onDeleted=${() => navigate(listHref)} />`}
   </div>`;
 }

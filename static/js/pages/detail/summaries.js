@@ -3,12 +3,15 @@
  * `summaryFor(resource)` returns a component, or null for kinds shown with the generic metadata only.
  * To add a kind, write a component taking {object, context} and register it in SUMMARIES.
  */
-import { html } from "../../lib/ui.js";
+import { html, useState } from "../../lib/ui.js";
 import { Link, paths } from "../../router.js";
 import { StatusBadge } from "../../components/StatusBadge.js";
 import { Age } from "../../components/Age.js";
 import { CompactTable, Conditions, LabelChips, PropertyList, Section } from "../../components/Properties.js";
 import { SecretData } from "./SecretData.js";
+import { PodContainers } from "./PodContainers.js";
+import { ForwardDialog } from "./ForwardAction.js";
+import { Icon } from "../../components/Icon.js";
 
 const mono = (value) => (value === undefined || value === null || value === "" ? null : html`<span class="mono">${value}</span>`);
 const count = (value) => Number(value ?? 0);
@@ -25,18 +28,37 @@ function containerState(status) {
   return html`<span class="muted">—</span>`;
 }
 
-function ports(container) {
-  const list = (container.ports ?? []).map((p) => `${p.containerPort}/${p.protocol ?? "TCP"}${p.name ? ` (${p.name})` : ""}`);
-  return list.length ? html`<span class="mono">${list.join(", ")}</span>` : null;
+/**
+ * "Forward" beside one port, where GET /kinds says the kind can be forwarded to and the user may (`can.portForward`,
+ * from the registry's port_forward capability): opens the Forward dialog with this port chosen.
+ * @param {{object: object, context: object, port: number, protocol?: string, label: string}} props
+ */
+function ForwardPort({ object, context, port, protocol, label }) {
+  const [open, setOpen] = useState(false);
+  if (!context.can?.portForward || !object.metadata?.namespace || (protocol ?? "TCP") !== "TCP") return null;
+  return html`<button type="button" class="button button-ghost button-sm forward-port-button" onClick=${() => setOpen(true)}
+      aria-label=${`Forward ${label}`} title="Forward a local port of the KubeVision machine to this port">
+      <${Icon} name="link" size=${12} /> Forward</button>
+    ${open && html`<${ForwardDialog} open=${open} onClose=${() => setOpen(false)} clusterId=${context.clusterId}
+      resource=${context.resource} name=${object.metadata.name} namespace=${object.metadata.namespace} object=${object}
+      preferredPort=${port} />`}`;
 }
 
-function ContainersTable({ containers, statuses, title = "Containers" }) {
+function ports(container, forward) {
+  const list = (container.ports ?? []).map((p) => {
+    const text = `${p.containerPort}/${p.protocol ?? "TCP"}${p.name ? ` (${p.name})` : ""}`;
+    return html`<span class="port-item"><span class="mono">${text}</span>${forward?.(p, `port ${text} of ${container.name}`)}</span>`;
+  });
+  return list.length ? html`<span class="port-list">${list}</span>` : null;
+}
+
+function ContainersTable({ containers, statuses, title = "Containers", forward }) {
   const byName = new Map((statuses ?? []).map((s) => [s.name, s]));
   const rows = (containers ?? []).map((c) => {
     const status = byName.get(c.name);
     return [html`<strong class="mono">${c.name}</strong>`, html`<span class="mono image">${c.image}</span>`,
       status ? html`<${StatusBadge} value=${status.ready ? "Ready" : "Not ready"} tone=${status.ready ? "ok" : "warn"} />` : null,
-      status ? html`<span class="mono">${status.restartCount ?? 0}</span>` : null, containerState(status), ports(c)];
+      status ? html`<span class="mono">${status.restartCount ?? 0}</span>` : null, containerState(status), ports(c, forward)];
   });
   return html`<${Section} title=${title}>
     <${CompactTable} label=${title} columns=${["Name", "Image", "Ready", "Restarts", "State", "Ports"]} rows=${rows} />
@@ -64,8 +86,10 @@ function PodSummary({ object, context }) {
       ]} />
     </${Section}>
     ${(spec.initContainers ?? []).length > 0 && html`<${ContainersTable} title="Init containers" containers=${spec.initContainers} statuses=${status.initContainerStatuses} />`}
-    <${ContainersTable} containers=${spec.containers} statuses=${status.containerStatuses} />
-    <${Section} title="Conditions"><${Conditions} conditions=${status.conditions} /></${Section}>`;
+    <${ContainersTable} containers=${spec.containers} statuses=${status.containerStatuses}
+      forward=${(p, label) => html`<${ForwardPort} object=${object} context=${context} port=${p.containerPort} protocol=${p.protocol} label=${label} />`} />
+    <${Section} title="Conditions"><${Conditions} conditions=${status.conditions} /></${Section}>
+    <${PodContainers} object=${object} context=${context} />`;
 }
 
 function strategyText(strategy) {
@@ -128,7 +152,8 @@ function Stat({ label, value, tone }) {
 function ServiceSummary({ object, context }) {
   const { spec = {}, status = {} } = object;
   const ingress = (status.loadBalancer?.ingress ?? []).map((i) => i.ip || i.hostname);
-  const rows = (spec.ports ?? []).map((p) => [p.name ? mono(p.name) : null, mono(p.port), mono(p.targetPort), p.protocol ?? "TCP", mono(p.nodePort)]);
+  const rows = (spec.ports ?? []).map((p) => [p.name ? mono(p.name) : null, mono(p.port), mono(p.targetPort), p.protocol ?? "TCP", mono(p.nodePort),
+    html`<${ForwardPort} object=${object} context=${context} port=${p.port} protocol=${p.protocol} label=${`port ${p.name ? `${p.name} · ` : ""}${p.port}`} />`]);
   return html`<${Section} title="Service">
       <${PropertyList} rows=${[
         ["Type", html`<span class="chip">${spec.type ?? "ClusterIP"}</span>`],
@@ -140,7 +165,7 @@ function ServiceSummary({ object, context }) {
       ]} />
     </${Section}>
     <${Section} title="Ports">
-      <${CompactTable} label="Ports" columns=${["Name", "Port", "Target port", "Protocol", "Node port"]} rows=${rows} empty="No ports." />
+      <${CompactTable} label="Ports" columns=${["Name", "Port", "Target port", "Protocol", "Node port", ""]} rows=${rows} empty="No ports." />
     </${Section}>`;
 }
 

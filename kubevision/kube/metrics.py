@@ -1,0 +1,604 @@
+"""CPU and memory usage per cluster: source detection, a sampler, and compact in-memory history.
+
+Sources, tried in this order on every detection: the kubelet Summary API through the API server's node proxy
+(`/api/v1/nodes/{node}/proxy/stats/summary`: nothing to install, needs `get nodes/proxy`), then `metrics.k8s.io`
+(metrics-server) when the cluster serves it. When neither works, `ClusterMetrics.reason` says why (the missing
+permission or API), and detection is tried again every `DETECT_RETRY_S`.
+
+The sampler of a cluster starts on the first metrics read and stops with the cluster's caches (`go_idle`). Each
+round sends one Summary request per node (at most `SUMMARY_CONCURRENCY` at once), never one per object, or two
+lists with `metrics.k8s.io`; owners, requests and limits come from the cache (pods, and the owner kinds it stores).
+
+History: per cluster, one ring of round timestamps and, per series, two float32 columns aligned with it (CPU in
+millicores, memory in bytes; NaN where a series has no value). Full resolution (`FULL_RESOLUTION_S`, 1 h) for pods,
+nodes, workloads and namespaces; downsampled buckets (`MetricsOptions.bucket_s`, 5 min, averages of the round
+values) over `DOWNSAMPLED_WINDOW_S` (7 days) for nodes, workloads and namespaces, persisted to the database when a
+bucket closes and loaded at the sampler's start. Containers keep their current value only.
+"""
+
+from __future__ import annotations
+
+import array
+import asyncio
+import contextlib
+import dataclasses
+import datetime as dt
+import functools
+import logging
+import math
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from kubevision.kube.errors import KubeError
+from kubevision.kube.quantities import quantity_or_zero
+from kubevision.kube.registry import Registry, ResourceKind, path_segment
+from kubevision.store import Store
+from kubevision.store import metrics_history as history_repo
+from kubevision.tasks import create_named_task, stop_tasks
+
+if TYPE_CHECKING:
+    from kubevision.kube.cache import CacheEntry
+    from kubevision.kube.clusters import Cluster
+
+log = logging.getLogger(__name__)
+
+DEFAULT_INTERVAL_S = 15
+DEFAULT_BUCKET_S = 300
+FULL_RESOLUTION_S = 3600
+DOWNSAMPLED_WINDOW_S = 7 * 24 * 3600
+# Summary requests in flight at once per cluster (one per node per round).
+SUMMARY_CONCURRENCY = 8
+SUMMARY_TIMEOUT_S = 10.0
+METRICS_API_TIMEOUT_S = 15.0
+# How long a round waits for the nodes and pods caches to list.
+CACHE_WAIT_S = 30.0
+# While no source works, detection is tried again this often.
+DETECT_RETRY_S = 60.0
+# Rows older than the retention are deleted from the database at most this often.
+PRUNE_INTERVAL_S = 3600.0
+# Parsed Summary timestamps remembered (a round has about one per node).
+EPOCH_CACHE_SIZE = 1024
+# Owner references followed up from a pod through cached kinds (Pod → ReplicaSet → Deployment).
+MAX_OWNER_DEPTH = 3
+
+PODS, NODES, NAMESPACES = "pods", "nodes", "namespaces"
+SUMMARY_SOURCE = "summary"
+METRICS_API_SOURCE = "metrics.k8s.io"
+METRICS_GROUP = "metrics.k8s.io"
+MISSING = float("nan")
+
+# (kind plural, namespace or "", name): "pods", "nodes", "namespaces" or a workload kind's plural.
+SeriesKey = tuple[str, str, str]
+Usage = tuple[float, float]  # (CPU millicores, memory bytes)
+OwnerRef = tuple[str, str, str, str]  # a controller reference: (group, Kind, namespace, name)
+
+
+@dataclasses.dataclass(frozen=True)
+class MetricsOptions:
+    """How often to sample, how wide a downsampled bucket is, how long the database keeps buckets, and where."""
+
+    interval_s: float = DEFAULT_INTERVAL_S
+    bucket_s: int = DEFAULT_BUCKET_S
+    retention_s: float = DOWNSAMPLED_WINDOW_S
+    store: Store | None = None
+
+
+class SourceUnusableError(Exception):
+    """A source cannot be used; the message says why (permission, missing API)."""
+
+
+class Ring:
+    """Timestamps and, per series, float32 CPU and memory columns aligned with them: at most `capacity` points;
+    a series not seen for `window_s` is dropped."""
+
+    def __init__(self, capacity: int, window_s: float) -> None:
+        self.capacity = max(1, capacity)
+        self.window_s = window_s
+        self.times = array.array("d")
+        self.head = 0  # once full, the position written next (the oldest point)
+        self.columns: dict[SeriesKey, tuple[array.array[float], array.array[float]]] = {}
+        self.last_seen: dict[SeriesKey, float] = {}
+
+    def append(self, t: float, values: dict[SeriesKey, Usage]) -> None:
+        """One point at time `t` for every series: `values`, NaN for known series without one."""
+        full = len(self.times) >= self.capacity
+        position = self.head if full else len(self.times)
+        if full:
+            self.times[position] = t
+            self.head = (self.head + 1) % self.capacity
+        else:
+            self.times.append(t)
+        length = len(self.times)
+        for key, (cpu, memory) in values.items():
+            column = self.columns.get(key)
+            if column is None:
+                column = self.columns[key] = (_missing_column(length), _missing_column(length))
+            elif not full:
+                column[0].append(MISSING)
+                column[1].append(MISSING)
+            column[0][position] = cpu
+            column[1][position] = memory
+            self.last_seen[key] = t
+        for key, column in list(self.columns.items()):
+            if key in values:
+                continue
+            if t - self.last_seen[key] > self.window_s:
+                del self.columns[key], self.last_seen[key]
+            elif full:
+                column[0][position] = column[1][position] = MISSING
+            else:
+                column[0].append(MISSING)
+                column[1].append(MISSING)
+
+    def _order(self) -> tuple[range, ...]:
+        length = len(self.times)
+        return (range(self.head, length), range(self.head)) if length >= self.capacity else (range(length),)
+
+    def points(self, key: SeriesKey, since: float) -> tuple[list[float], list[float | None], list[float | None]]:
+        """(times, CPU millicores, memory bytes) of one series from `since` on, oldest first; None where missing."""
+        column = self.columns.get(key)
+        times: list[float] = []
+        cpus: list[float | None] = []
+        memories: list[float | None] = []
+        if column is None:
+            return times, cpus, memories
+        for span in self._order():
+            for position in span:
+                t = self.times[position]
+                if t < since:
+                    continue
+                times.append(t)
+                cpus.append(_present(column[0][position]))
+                memories.append(_present(column[1][position]))
+        return times, cpus, memories
+
+    def means(self, start: float, end: float, keys: Iterable[SeriesKey]) -> dict[SeriesKey, Usage]:
+        """The average of each series' values in [start, end) (series without one are left out)."""
+        positions = [p for p, t in enumerate(self.times) if start <= t < end]
+        averages = {}
+        for key in keys:
+            cpu_column, memory_column = self.columns[key]
+            cpus = [cpu_column[p] for p in positions if not math.isnan(cpu_column[p])]
+            memories = [memory_column[p] for p in positions if not math.isnan(memory_column[p])]
+            if cpus:
+                averages[key] = (sum(cpus) / len(cpus), sum(memories) / len(memories))
+        return averages
+
+
+def _missing_column(length: int) -> array.array[float]:
+    return array.array("f", [MISSING]) * length
+
+
+def _present(value: float) -> float | None:
+    return None if math.isnan(value) else value
+
+
+@dataclasses.dataclass(slots=True)
+class Resources:
+    """CPU (millicores) and memory (bytes) requests and limits; None where not set (for every container)."""
+
+    cpu_request: float | None = None
+    cpu_limit: float | None = None
+    memory_request: float | None = None
+    memory_limit: float | None = None
+
+    def add(self, other: Resources) -> None:
+        """Sum `other` into this (a sum is None once a part is None, for limits; requests count as zero)."""
+        self.cpu_request = (self.cpu_request or 0) + (other.cpu_request or 0)
+        self.memory_request = (self.memory_request or 0) + (other.memory_request or 0)
+        self.cpu_limit = None if self.cpu_limit is None or other.cpu_limit is None else self.cpu_limit + other.cpu_limit
+        self.memory_limit = (None if self.memory_limit is None or other.memory_limit is None
+                             else self.memory_limit + other.memory_limit)
+
+
+@dataclasses.dataclass(slots=True)
+class PodFacts:
+    """What the sampler needs from a cached pod: its controller, its containers' requests and limits, and (once
+    resolved in a round) the workload it counts under."""
+
+    owner: OwnerRef | None
+    resources: Resources
+    workload: SeriesKey | None = None
+
+
+@dataclasses.dataclass(slots=True)
+class PodUsage:
+    """A pod's latest sample."""
+
+    time: float
+    cpu: float
+    memory: float
+    node: str
+    containers: list[tuple[str, float, float]]
+    rx_bytes: float | None = None
+    tx_bytes: float | None = None
+    rx_rate: float | None = None
+    tx_rate: float | None = None
+
+
+@dataclasses.dataclass(slots=True)
+class Totals:
+    """A node's, workload's or namespace's latest sum."""
+
+    cpu: float = 0.0
+    memory: float = 0.0
+    pods: int = 0
+    resources: Resources = dataclasses.field(default_factory=lambda: Resources(cpu_limit=0.0, memory_limit=0.0))
+    rx_rate: float | None = None
+    tx_rate: float | None = None
+
+
+@dataclasses.dataclass
+class Current:
+    """The latest values of one round."""
+
+    time: float = 0.0
+    pods: dict[tuple[str, str], PodUsage] = dataclasses.field(default_factory=dict)
+    pod_resources: dict[tuple[str, str], Resources] = dataclasses.field(default_factory=dict)
+    pod_workloads: dict[tuple[str, str], SeriesKey] = dataclasses.field(default_factory=dict)
+    nodes: dict[str, Totals] = dataclasses.field(default_factory=dict)
+    workloads: dict[SeriesKey, Totals] = dataclasses.field(default_factory=dict)
+    namespaces: dict[str, Totals] = dataclasses.field(default_factory=dict)
+    node_errors: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class Sample:
+    """What one source returned in one round, before owners and sums."""
+
+    time: float
+    pods: dict[tuple[str, str], PodUsage]
+    nodes: dict[str, Totals]
+    node_errors: dict[str, str]
+
+
+def _epoch(stamp: Any, fallback: float) -> float:
+    """An RFC 3339 time as epoch seconds (`fallback` when missing or malformed)."""
+    parsed = _parse_time(str(stamp))
+    return fallback if parsed is None else parsed
+
+
+@functools.lru_cache(maxsize=EPOCH_CACHE_SIZE)
+def _parse_time(stamp: str) -> float | None:
+    """Memoised: the pods of one Summary share a few stamps."""
+    try:
+        return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
+def _refusal(exc: KubeError, what: str) -> str:
+    if exc.status in (401, 403):
+        return f"the cluster's Kubernetes user may not {what}: {exc.message}"
+    return f"{what} failed: {exc.message}"
+
+
+def pod_facts(pod: dict[str, Any]) -> PodFacts:
+    """A pod's controller (as a series key) and its containers' summed requests and limits."""
+    total = Resources(cpu_limit=0.0, memory_limit=0.0)
+    for container in (pod.get("spec") or {}).get("containers") or []:
+        resources = container.get("resources") or {}
+        requests, limits = resources.get("requests") or {}, resources.get("limits") or {}
+        total.add(Resources(
+            cpu_request=float(quantity_or_zero(requests.get("cpu")) * 1000),
+            memory_request=float(quantity_or_zero(requests.get("memory"))),
+            cpu_limit=float(quantity_or_zero(limits["cpu"]) * 1000) if "cpu" in limits else None,
+            memory_limit=float(quantity_or_zero(limits["memory"])) if "memory" in limits else None))
+    return PodFacts(_controller_ref(pod), total)
+
+
+def _controller_ref(obj: dict[str, Any]) -> OwnerRef | None:
+    """The (group, Kind, namespace, name) of an object's controller, if it has one."""
+    metadata = obj.get("metadata") or {}
+    for reference in metadata.get("ownerReferences") or []:
+        if reference.get("controller"):
+            return (str(reference.get("apiVersion") or "").rpartition("/")[0], str(reference.get("kind") or ""),
+                    metadata.get("namespace") or "", str(reference.get("name") or ""))
+    return None
+
+
+class ClusterMetrics:
+    """The sampler and history of one cluster."""
+
+    def __init__(self, cluster: Cluster, options: MetricsOptions) -> None:
+        self.cluster = cluster
+        self.options = options
+        self.source: str | None = None
+        self.reason: str | None = None
+        self.current = Current()
+        self.full = Ring(math.ceil(FULL_RESOLUTION_S / options.interval_s) + 1, FULL_RESOLUTION_S)
+        self.downsampled = Ring(math.ceil(DOWNSAMPLED_WINDOW_S / options.bucket_s) + 1, DOWNSAMPLED_WINDOW_S)
+        self.rounds = 0
+        self.first_round = asyncio.Event()
+        self._bucket: float | None = None
+        self._pruned_at = 0.0
+        self._facts: dict[tuple[str, str], tuple[CacheEntry, PodFacts]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether the sampler runs."""
+        return self._task is not None and not self._task.done()
+
+    async def started(self, *, wait_s: float) -> None:
+        """Start the sampler if it is not running and wait (at most `wait_s`) for its first round."""
+        if not self.running:
+            self.first_round.clear()
+            self._task = create_named_task(self._run(), name=f"metrics-{self.cluster.name}")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.first_round.wait(), wait_s)
+
+    async def aclose(self) -> None:
+        """Stop sampling (history stays in memory; the closed buckets are in the database)."""
+        if self._task is not None:
+            await stop_tasks([self._task])
+            self._task = None
+
+    # -- the loop ------------------------------------------------------------------------------------
+    async def _run(self) -> None:
+        try:
+            await self._load_history()
+        except Exception:  # sampling goes on without the saved history
+            log.exception("loading the metrics history of cluster %s failed", self.cluster.name)
+        while True:
+            started = time.monotonic()
+            try:
+                await self.sample_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("metrics round of cluster %s failed", self.cluster.name)
+            self.first_round.set()
+            wait_s = self.options.interval_s if self.source else max(self.options.interval_s, DETECT_RETRY_S)
+            await asyncio.sleep(max(0.0, wait_s - (time.monotonic() - started)))
+
+    async def sample_once(self) -> None:
+        """One round: the working source (detected again if it fails), then sums, history and persistence."""
+        registry = self.cluster.known_registry
+        if registry is None:
+            self.reason = "the cluster's kinds are not discovered yet"
+            return
+        sources = [(SUMMARY_SOURCE, self._summary), (METRICS_API_SOURCE, self._metrics_api)]
+        if self.source == METRICS_API_SOURCE:
+            sources.reverse()
+        reasons = []
+        for name, read in sources:
+            try:
+                sample = await read(registry)
+            except SourceUnusableError as exc:
+                reasons.append(f"{name}: {exc}")
+                continue
+            if self.source != name:
+                log.info("metrics of cluster %s: using the %s source", self.cluster.name, name)
+            self.source, self.reason = name, None
+            await self._record(sample, registry)
+            return
+        if self.source is not None or self.reason is None:
+            log.warning("metrics of cluster %s unavailable: %s", self.cluster.name, "; ".join(reasons))
+        self.source, self.reason = None, "; ".join(reasons)
+        self.current = Current()  # no numbers rather than old ones; the history stays
+
+    # -- sources -------------------------------------------------------------------------------------
+    async def _summary(self, registry: Registry) -> Sample:
+        nodes_kind = registry.find("", "Node")
+        if nodes_kind is None:
+            raise SourceUnusableError("the cluster serves no nodes")
+        try:
+            names = await self._node_names(nodes_kind)
+        except KubeError as exc:
+            raise SourceUnusableError(_refusal(exc, "list nodes")) from exc
+        if not names:
+            raise SourceUnusableError("the cluster has no nodes")
+        gate = asyncio.Semaphore(SUMMARY_CONCURRENCY)
+
+        async def read(node: str) -> dict[str, Any] | KubeError:
+            async with gate:
+                try:
+                    return await self.cluster.connection.request(
+                        "GET", f"/api/v1/nodes/{path_segment(node, 'node')}/proxy/stats/summary",
+                        timeout_s=SUMMARY_TIMEOUT_S)
+                except KubeError as exc:
+                    return exc
+
+        answers = dict(zip(names, await asyncio.gather(*(read(node) for node in names)), strict=True))
+        errors = {node: answer for node, answer in answers.items() if isinstance(answer, KubeError)}
+        if len(errors) == len(names):
+            first = next(iter(errors.values()))
+            raise SourceUnusableError(_refusal(first, "get nodes/proxy (the kubelet Summary API)"))
+        now = time.time()
+        sample = Sample(now, {}, {}, {node: exc.message for node, exc in errors.items()})
+        newest = 0.0
+        for node, summary in answers.items():
+            if isinstance(summary, KubeError):
+                continue
+            node_stats = summary.get("node") or {}
+            node_time = _epoch((node_stats.get("cpu") or {}).get("time"), now)
+            newest = max(newest, node_time)
+            sample.nodes[node] = Totals(cpu=(node_stats.get("cpu") or {}).get("usageNanoCores", 0) / 1e6,
+                                        memory=float((node_stats.get("memory") or {}).get("workingSetBytes", 0)))
+            for pod in summary.get("pods") or []:
+                reference = pod.get("podRef") or {}
+                containers = [(c.get("name", ""), (c.get("cpu") or {}).get("usageNanoCores", 0) / 1e6,
+                               float((c.get("memory") or {}).get("workingSetBytes", 0)))
+                              for c in pod.get("containers") or []]
+                cpu = pod.get("cpu") or {}
+                memory = pod.get("memory") or {}
+                network = pod.get("network") or {}
+                sample.pods[(reference.get("namespace", ""), reference.get("name", ""))] = PodUsage(
+                    time=_epoch(cpu.get("time"), node_time), node=node, containers=containers,
+                    cpu=cpu["usageNanoCores"] / 1e6 if "usageNanoCores" in cpu else sum(c[1] for c in containers),
+                    memory=float(memory.get("workingSetBytes", sum(c[2] for c in containers))),
+                    rx_bytes=network.get("rxBytes"), tx_bytes=network.get("txBytes"))
+        sample.time = newest or now
+        return sample
+
+    async def _node_names(self, nodes_kind: ResourceKind) -> list[str]:
+        """The nodes' names: from the cache, or a list request when nodes are not a cached kind."""
+        if self.cluster.caches.is_cached(nodes_kind):
+            cache = await self.cluster.caches.synced(nodes_kind, timeout_s=CACHE_WAIT_S)
+            return sorted(name for _, name in cache.entries)
+        listing = await self.cluster.connection.request("GET", nodes_kind.collection_path(), timeout_s=CACHE_WAIT_S)
+        return sorted((item.get("metadata") or {}).get("name", "") for item in listing.get("items") or [])
+
+    async def _metrics_api(self, registry: Registry) -> Sample:
+        pods_kind, nodes_kind = registry.find(METRICS_GROUP, "PodMetrics"), registry.find(METRICS_GROUP, "NodeMetrics")
+        if pods_kind is None or nodes_kind is None:
+            raise SourceUnusableError("the cluster does not serve the metrics.k8s.io API (no metrics-server)")
+        try:
+            pods, nodes = await asyncio.gather(
+                self.cluster.connection.request("GET", pods_kind.collection_path(), timeout_s=METRICS_API_TIMEOUT_S),
+                self.cluster.connection.request("GET", nodes_kind.collection_path(), timeout_s=METRICS_API_TIMEOUT_S))
+        except KubeError as exc:
+            raise SourceUnusableError(_refusal(exc, "list pods and nodes of metrics.k8s.io")) from exc
+        now = time.time()
+        sample = Sample(now, {}, {}, {})
+        for item in nodes.get("items") or []:
+            usage = item.get("usage") or {}
+            sample.nodes[(item.get("metadata") or {}).get("name", "")] = Totals(
+                cpu=float(quantity_or_zero(usage.get("cpu")) * 1000),
+                memory=float(quantity_or_zero(usage.get("memory"))))
+        for item in pods.get("items") or []:
+            metadata = item.get("metadata") or {}
+            containers = [(c.get("name", ""), float(quantity_or_zero((c.get("usage") or {}).get("cpu")) * 1000),
+                           float(quantity_or_zero((c.get("usage") or {}).get("memory"))))
+                          for c in item.get("containers") or []]
+            sample.pods[(metadata.get("namespace", ""), metadata.get("name", ""))] = PodUsage(
+                time=_epoch(item.get("timestamp"), now), node="", containers=containers,
+                cpu=sum(c[1] for c in containers), memory=sum(c[2] for c in containers))
+        return sample
+
+    # -- owners and sums -----------------------------------------------------------------------------
+    async def _pod_facts(self, registry: Registry) -> dict[tuple[str, str], PodFacts]:
+        """Facts of every cached pod (parsed again only for pods whose cached object changed), each with its top
+        controller resolved this round (a ReplicaSet's owner may change without the pod changing)."""
+        pods_kind = registry.find("", "Pod")
+        if pods_kind is None:
+            return {}
+        try:
+            cache = await self.cluster.caches.synced(pods_kind, timeout_s=CACHE_WAIT_S)
+        except KubeError as exc:
+            log.info("metrics of cluster %s: no owners (%s)", self.cluster.name, exc)
+            return {}
+        facts: dict[tuple[str, str], tuple[CacheEntry, PodFacts]] = {}
+        for key, entry in cache.entries.items():
+            known = self._facts.get(key)
+            fresh = known is not None and known[0] is entry
+            facts[key] = known if fresh else (entry, pod_facts(orjson.loads(entry.raw)))
+        self._facts = facts
+        tops: dict[OwnerRef, SeriesKey | None] = {}
+        resolved = {}
+        for key, (_, fact) in facts.items():
+            owner = fact.owner
+            if owner is not None and owner not in tops:
+                tops[owner] = await self._top_controller(registry, owner)
+            resolved[key] = PodFacts(owner, fact.resources, tops.get(owner) if owner is not None else None)
+        return resolved
+
+    async def _top_controller(self, registry: Registry, owner: OwnerRef) -> SeriesKey | None:
+        """The workload a pod counts under: its controller, followed up through the kinds the cache stores
+        (ReplicaSet → Deployment), at most `MAX_OWNER_DEPTH` steps; None for a kind the cluster does not serve."""
+        top: SeriesKey | None = None
+        reference: OwnerRef | None = owner
+        for _ in range(MAX_OWNER_DEPTH):
+            if reference is None:
+                break
+            group, kind_name, namespace, name = reference
+            kind = registry.find(group, kind_name)
+            if kind is None:
+                break
+            top = (kind.name, namespace, name)
+            if not self.cluster.caches.is_cached(kind):
+                break
+            try:
+                cache = await self.cluster.caches.synced(kind, timeout_s=CACHE_WAIT_S)
+            except KubeError:
+                break
+            entry = cache.entries.get((namespace, name))
+            reference = _controller_ref(orjson.loads(entry.raw)) if entry is not None else None
+        return top
+
+    async def _record(self, sample: Sample, registry: Registry) -> None:
+        facts = await self._pod_facts(registry)
+        previous = self.current
+        current = Current(time=sample.time, pods=sample.pods, nodes=sample.nodes, node_errors=sample.node_errors)
+        values: dict[SeriesKey, Usage] = {}
+        for key, usage in sample.pods.items():
+            namespace, name = key
+            old = previous.pods.get(key)
+            if old is not None and usage.rx_bytes is not None and old.rx_bytes is not None:
+                if usage.time > old.time:  # counters: the rate since the previous round
+                    usage.rx_rate = (usage.rx_bytes - old.rx_bytes) / (usage.time - old.time)
+                    usage.tx_rate = ((usage.tx_bytes or 0) - (old.tx_bytes or 0)) / (usage.time - old.time)
+                else:  # the kubelet answered from the same stats as last round
+                    usage.rx_rate, usage.tx_rate = old.rx_rate, old.tx_rate
+            values[(PODS, namespace, name)] = (usage.cpu, usage.memory)
+            fact = facts.get(key)
+            resources = fact.resources if fact is not None else Resources()
+            current.pod_resources[key] = resources
+            groups = [current.namespaces.setdefault(namespace, Totals())]
+            if fact is not None and fact.workload is not None:
+                current.pod_workloads[key] = fact.workload
+                groups.append(current.workloads.setdefault(fact.workload, Totals()))
+            if usage.node in current.nodes:
+                current.nodes[usage.node].pods += 1
+            for group in groups:
+                group.cpu += usage.cpu
+                group.memory += usage.memory
+                group.pods += 1
+                group.resources.add(resources)
+                if usage.rx_rate is not None:
+                    group.rx_rate = (group.rx_rate or 0) + usage.rx_rate
+                    group.tx_rate = (group.tx_rate or 0) + (usage.tx_rate or 0)
+        for node, totals in current.nodes.items():
+            values[(NODES, "", node)] = (totals.cpu, totals.memory)
+        for namespace, totals in current.namespaces.items():
+            values[(NAMESPACES, "", namespace)] = (totals.cpu, totals.memory)
+        for workload, totals in current.workloads.items():
+            values[workload] = (totals.cpu, totals.memory)
+        self.current = current
+        self.full.append(sample.time, values)
+        self.rounds += 1
+        await self._close_bucket(sample.time)
+
+    # -- downsampling and persistence ----------------------------------------------------------------
+    async def _close_bucket(self, t: float) -> None:
+        """When `t` starts a new bucket, average the one that ended into the downsampled ring and save it."""
+        bucket = t - t % self.options.bucket_s
+        if self._bucket is None:
+            self._bucket = bucket
+        if bucket <= self._bucket:
+            return
+        closed, self._bucket = self._bucket, bucket
+        keys = [key for key in self.full.columns if key[0] != PODS]
+        means = self.full.means(closed, closed + self.options.bucket_s, keys)
+        if not means:
+            return
+        store = self.options.store
+        if store is not None:  # saved first: a bucket shown is one a restart finds again
+            try:
+                async with store.transaction() as conn:
+                    await history_repo.save_bucket(conn, cluster_id=self.cluster.id, bucket_start=int(closed),
+                                                   values=means)
+                    if time.monotonic() - self._pruned_at > PRUNE_INTERVAL_S:
+                        await history_repo.delete_before(conn, int(time.time() - self.options.retention_s))
+                        self._pruned_at = time.monotonic()
+            except Exception:
+                log.exception("saving metrics history of cluster %s failed", self.cluster.name)
+        self.downsampled.append(closed, means)
+
+    async def _load_history(self) -> None:
+        """Fill the downsampled ring from the database (once per process: later starts keep what is in memory)."""
+        store = self.options.store
+        if store is None or self.downsampled.times:
+            return
+        since = time.time() - min(self.options.retention_s, DOWNSAMPLED_WINDOW_S)
+        async with store.transaction() as conn:
+            buckets = await history_repo.load_buckets(conn, cluster_id=self.cluster.id, since=int(since))
+        for bucket_start, values in buckets:
+            self.downsampled.append(float(bucket_start), values)
+        if buckets:
+            self._bucket = float(buckets[-1][0])
+            log.info("metrics of cluster %s: %d buckets of history loaded", self.cluster.name, len(buckets))

@@ -1,0 +1,230 @@
+"""CPU and memory usage: current values and history of pods, nodes, workloads and namespaces (kube/metrics.py).
+
+Each answer is authorized through an `AccessScope` exactly as a read of the objects it describes: pods and
+workloads of a kind in a namespace (namespace grants apply; across namespaces a limited caller sees only theirs),
+nodes (cluster-scoped: not for namespace-limited callers), namespaces (filtered to the granted ones). The first
+read of a cluster's metrics starts its sampler and waits at most `FIRST_SAMPLE_WAIT_S` for its first round.
+Every answer carries the source in use, or `reason` when none works (the permission or the API that is missing).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from kubevision.auth.permissions import Verb
+from kubevision.errors import ApiError, ErrorCode
+from kubevision.kube.cache import KindCache
+from kubevision.kube.clusters import ClusterManager
+from kubevision.kube.metrics import (
+    DOWNSAMPLED_WINDOW_S,
+    FULL_RESOLUTION_S,
+    NAMESPACES,
+    NODES,
+    PODS,
+    ClusterMetrics,
+    PodUsage,
+    Resources,
+    SeriesKey,
+    Totals,
+)
+from kubevision.kube.quantities import quantity_or_zero
+from kubevision.kube.registry import Capability
+from kubevision.services.access import AccessScope
+from kubevision.services.context import RequestContext
+
+FIRST_SAMPLE_WAIT_S = 10.0
+MIN_RANGE_S = 15 * 60
+MAX_RANGE_S = DOWNSAMPLED_WINDOW_S
+DEFAULT_RANGE = "1h"
+MAX_ITEMS = 10_000
+SORT_KEYS = ("cpu", "memory", "name")
+_RANGE_RE = re.compile(r"([1-9][0-9]{0,4})([mhd])")
+_UNIT_S = {"m": 60, "h": 3600, "d": 86400}
+
+
+def parse_range(value: str | None) -> int:
+    """A history range such as `15m`, `6h` or `7d` in seconds, from 15 minutes to 7 days (40002 otherwise)."""
+    match = _RANGE_RE.fullmatch(value or DEFAULT_RANGE)
+    seconds = int(match.group(1)) * _UNIT_S[match.group(2)] if match else 0
+    if not MIN_RANGE_S <= seconds <= MAX_RANGE_S:
+        raise ApiError(ErrorCode.PARAM_INVALID,
+                       f"range must be a duration from 15m to 7d (minutes m, hours h, days d), not {value!r}")
+    return seconds
+
+
+def _cores(millicores: float | None) -> float | None:
+    return None if millicores is None else round(millicores / 1000, 6)
+
+
+def _bytes(amount: float | None) -> int | None:
+    return None if amount is None else round(amount)
+
+
+def _percent(usage: float, of: float | None) -> float | None:
+    return round(100 * usage / of, 1) if of else None
+
+
+def _usage(cpu: float, memory: float, resources: Resources | None) -> dict[str, Any]:
+    """CPU (cores) and memory (bytes) used, with requests and limits and the usage in % of each."""
+    resources = resources or Resources()
+    return {"cpu": _cores(cpu), "memory": _bytes(memory),
+            "cpuRequest": _cores(resources.cpu_request or None), "cpuLimit": _cores(resources.cpu_limit or None),
+            "memoryRequest": _bytes(resources.memory_request or None),
+            "memoryLimit": _bytes(resources.memory_limit or None),
+            "cpuOfRequest": _percent(cpu, resources.cpu_request), "cpuOfLimit": _percent(cpu, resources.cpu_limit),
+            "memoryOfRequest": _percent(memory, resources.memory_request),
+            "memoryOfLimit": _percent(memory, resources.memory_limit)}
+
+
+def _network(rx: float | None, tx: float | None) -> dict[str, Any]:
+    return {"rxBytesPerSecond": None if rx is None else round(rx, 1),
+            "txBytesPerSecond": None if tx is None else round(tx, 1)}
+
+
+def _totals(totals: Totals) -> dict[str, Any]:
+    return {"pods": totals.pods, **_usage(totals.cpu, totals.memory, totals.resources),
+            "network": _network(totals.rx_rate, totals.tx_rate)}
+
+
+def _page(candidates: list[tuple[tuple[str, str], Any]], sort: str | None,
+          limit: int | None) -> list[tuple[tuple[str, str], Any]]:
+    """(namespace, name) keys with their usage (anything with `cpu` and `memory`) in `sort` order (`cpu`, `memory`,
+    `name`; `-` first for descending; default `-cpu`), at most `limit`: sorted before any item is rendered, so a
+    first page of 10k pods renders 100 of them."""
+    sort = sort or "-cpu"
+    field = sort.removeprefix("-")
+    if field not in SORT_KEYS:
+        raise ApiError(ErrorCode.PARAM_INVALID, f"sort must be one of {', '.join(SORT_KEYS)} (- for descending)")
+    if field == "name":
+        ordered = sorted(candidates, key=lambda candidate: candidate[0], reverse=sort.startswith("-"))
+    else:
+        ordered = sorted(candidates, key=lambda candidate: getattr(candidate[1], field), reverse=sort.startswith("-"))
+    return ordered[:limit] if limit else ordered
+
+
+class MetricsService:
+    """Current values and series, per caller."""
+
+    def __init__(self, clusters: ClusterManager) -> None:
+        self._clusters = clusters
+
+    async def _open(self, context: RequestContext, cluster_id: int, resource: str, *,
+                    namespace: str | None) -> tuple[AccessScope, ClusterMetrics]:
+        scope = await AccessScope.open(context, self._clusters, cluster_id, resource, namespace=namespace,
+                                       verb=Verb.READ)
+        if Capability.METRICS not in scope.kind.capabilities:
+            raise ApiError(ErrorCode.PARAM_INVALID, f"no CPU and memory usage is kept for {scope.kind.name}")
+        metrics = scope.cluster.metrics
+        await metrics.started(wait_s=FIRST_SAMPLE_WAIT_S)
+        return scope, metrics
+
+    @staticmethod
+    def status(metrics: ClusterMetrics) -> dict[str, Any]:
+        """Which source is in use, or why none works; when the last round was; nodes whose Summary failed."""
+        current = metrics.current
+        return {"available": metrics.source is not None, "source": metrics.source, "reason": metrics.reason,
+                "sampledAt": current.time or None, "intervalSeconds": metrics.options.interval_s,
+                "nodeErrors": dict(current.node_errors)}
+
+    async def current(self, context: RequestContext, cluster_id: int, resource: str, *, namespace: str | None,
+                      sort: str | None = None, limit: int | None = None) -> dict[str, Any]:
+        """The latest usage of every visible object of a kind with `Capability.METRICS`: pods (with containers and
+        network rates), nodes (with % of allocatable), namespaces and workloads (sums of their pods), in `sort`
+        order (`-cpu` by default), at most `limit`."""
+        scope, metrics = await self._open(context, cluster_id, resource, namespace=namespace)
+        kind, current, visible = scope.kind.name, metrics.current, scope.key_filter()
+        if kind == PODS:
+            pods = [(key, usage) for key, usage in current.pods.items()
+                    if (not scope.namespace or key[0] == scope.namespace) and (visible is None or visible(key))]
+            items = [self._pod(metrics, key, usage) for key, usage in _page(pods, sort, limit)]
+        elif kind == NODES:
+            nodes = [(("", name), totals) for name, totals in current.nodes.items()]
+            cache = scope.cluster.caches.for_reads(scope.kind)
+            items = [self._node(cache, name, totals) for (_, name), totals in _page(nodes, sort, limit)]
+        elif kind == NAMESPACES:
+            spaces = [(("", name), totals) for name, totals in current.namespaces.items()
+                      if visible is None or visible((None, name))]
+            items = [{"name": name, **_totals(totals)} for (_, name), totals in _page(spaces, sort, limit)]
+        else:
+            workloads = [((ns, name), totals) for (workload, ns, name), totals in current.workloads.items()
+                         if workload == kind and (not scope.namespace or ns == scope.namespace)
+                         and (visible is None or visible((ns, name)))]
+            items = [{"kind": kind, "namespace": ns, "name": name, **_totals(totals)}
+                     for (ns, name), totals in _page(workloads, sort, limit)]
+        return {**self.status(metrics), "kind": kind, "items": items}
+
+    @staticmethod
+    def _pod(metrics: ClusterMetrics, key: tuple[str, str], usage: PodUsage) -> dict[str, Any]:
+        current = metrics.current
+        workload = current.pod_workloads.get(key)
+        return {"namespace": key[0], "name": key[1], "node": usage.node or None, "time": usage.time,
+                **_usage(usage.cpu, usage.memory, current.pod_resources.get(key)),
+                "workload": None if workload is None else {"kind": workload[0], "name": workload[2]},
+                "network": _network(usage.rx_rate, usage.tx_rate),
+                "containers": [{"name": name, "cpu": _cores(cpu), "memory": _bytes(memory)}
+                               for name, cpu, memory in usage.containers]}
+
+    @staticmethod
+    def _node(cache: KindCache | None, name: str, totals: Totals) -> dict[str, Any]:
+        entry = cache.entries.get(("", name)) if cache is not None else None
+        allocatable = (entry_status(entry.raw).get("allocatable") or {}) if entry is not None else {}
+        cpu_allocatable = float(quantity_or_zero(allocatable.get("cpu")) * 1000) or None
+        memory_allocatable = float(quantity_or_zero(allocatable.get("memory"))) or None
+        return {"name": name, "pods": totals.pods, "cpu": _cores(totals.cpu), "memory": _bytes(totals.memory),
+                "cpuAllocatable": _cores(cpu_allocatable), "memoryAllocatable": _bytes(memory_allocatable),
+                "cpuOfAllocatable": _percent(totals.cpu, cpu_allocatable),
+                "memoryOfAllocatable": _percent(totals.memory, memory_allocatable)}
+
+    async def series(self, context: RequestContext, cluster_id: int, resource: str, *, namespace: str | None,
+                     name: str, range_s: int) -> dict[str, Any]:
+        """One object's CPU (cores) and memory (bytes) over the last `range_s` seconds, as columns `t`, `cpu` and
+        `memory` (null where no value); full resolution up to 1 hour, downsampled buckets beyond (not for pods)."""
+        scope, metrics = await self._open(context, cluster_id, resource, namespace=namespace)
+        scope.require_namespace()
+        scope.require_object(name)
+        kind = scope.kind.name
+        if kind == PODS and range_s > FULL_RESOLUTION_S:
+            raise ApiError(ErrorCode.PARAM_INVALID, "pod history covers 1 hour: ask for a range up to 1h")
+        key: SeriesKey = (kind, scope.namespace or "", name)
+        full = range_s <= FULL_RESOLUTION_S
+        ring = metrics.full if full else metrics.downsampled
+        times, cpus, memories = ring.points(key, time.time() - range_s)
+        return {**self.status(metrics), "kind": kind, "namespace": scope.namespace, "name": name,
+                "rangeSeconds": range_s,
+                "resolutionSeconds": metrics.options.interval_s if full else metrics.options.bucket_s,
+                "points": {"t": times, "cpu": [_cores(cpu) for cpu in cpus],
+                           "memory": [_bytes(memory) for memory in memories]},
+                **self._requests_and_limits(metrics, key)}
+
+    @staticmethod
+    def _requests_and_limits(metrics: ClusterMetrics, key: SeriesKey) -> dict[str, Any]:
+        """The object's current requests and limits (lines on a chart); null when unknown."""
+        current = metrics.current
+        kind, namespace, name = key
+        resources: Resources | None
+        if kind == PODS:
+            resources = current.pod_resources.get((namespace, name))
+        elif kind == NAMESPACES:
+            resources = getattr(current.namespaces.get(name), "resources", None)
+        elif kind == NODES:
+            resources = None
+        else:
+            resources = getattr(current.workloads.get(key), "resources", None)
+        resources = resources or Resources()
+        return {"requests": {"cpu": _cores(resources.cpu_request or None),
+                             "memory": _bytes(resources.memory_request or None)},
+                "limits": {"cpu": _cores(resources.cpu_limit or None),
+                           "memory": _bytes(resources.memory_limit or None)}}
+
+
+def entry_status(raw: bytes) -> dict[str, Any]:
+    """The `status` of a cached object's JSON."""
+    return orjson.loads(raw).get("status") or {}
+
+
+METRICS = web.AppKey("metrics", MetricsService)
