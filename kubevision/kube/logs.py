@@ -328,10 +328,9 @@ def container_waiting(pod: dict[str, Any], container: str) -> Frame | None:
     return frame("Pending", "the kubelet has not reported the container yet")
 
 
-async def wait_for_start(pod_cache: KindCache, namespace: str, pod: str, container: str, buffer: LogBuffer,
-                         waiting: Frame) -> bool:
-    """Wait until the container has started (True), or the pod is gone (False); a changed reason is sent as a
-    new `waiting` frame. Driven by the pod informer's events, so waiting costs no requests."""
+async def _pod_changes(pod_cache: KindCache, namespace: str, pod: str) -> AsyncIterator[dict[str, Any] | None]:
+    """The pod as the pod informer holds it now and after each of its events; None once it is gone (then the
+    iteration ends). Ends too when the informer is not synced (nothing to wait with). Costs no requests."""
     changed = asyncio.Event()
 
     def listener(event_type: str, entry: CacheEntry) -> None:
@@ -344,49 +343,45 @@ async def wait_for_start(pod_cache: KindCache, namespace: str, pod: str, contain
             await asyncio.wait_for(pod_cache.synced_event.wait(), POD_CACHE_SYNC_TIMEOUT_S)
         while pod_cache.synced:
             entry = pod_cache.entries.get((namespace, pod))
+            changed.clear()
+            yield None if entry is None else orjson.loads(entry.raw)
             if entry is None:
+                return
+            await changed.wait()
+    finally:
+        pod_cache.listeners.discard(listener)
+
+
+async def wait_for_start(pod_cache: KindCache, namespace: str, pod: str, container: str, buffer: LogBuffer,
+                         waiting: Frame) -> bool:
+    """Wait until the container has started (True), or the pod is gone (False); a changed reason is sent as a
+    new `waiting` frame. Driven by the pod informer's events, so waiting costs no requests."""
+    async with contextlib.aclosing(_pod_changes(pod_cache, namespace, pod)) as changes:
+        async for current in changes:
+            if current is None:
                 return False
-            now = container_waiting(orjson.loads(entry.raw), container)
+            now = container_waiting(current, container)
             if now is None:
                 return True
             if now != waiting:
                 buffer.put_frame(now)
                 waiting = now
-            changed.clear()
-            await changed.wait()
-        return False  # the pod informer never synced: nothing to wait with
-    finally:
-        pod_cache.listeners.discard(listener)
+    return False  # the pod informer never synced: nothing to wait with
 
 
 async def wait_for_restart(pod_cache: KindCache, namespace: str, pod: str, container: str, seen: int) -> int | None:
     """Wait until the container's `restartCount` passes `seen` (returns it), or None once the pod has finished
     or is gone. Driven by the pod informer's events, so waiting costs no requests."""
-    changed = asyncio.Event()
-
-    def listener(event_type: str, entry: CacheEntry) -> None:
-        if entry.key == (namespace, pod):
-            changed.set()
-
-    pod_cache.listeners.add(listener)
-    try:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(pod_cache.synced_event.wait(), POD_CACHE_SYNC_TIMEOUT_S)
-        while pod_cache.synced:
-            entry = pod_cache.entries.get((namespace, pod))
-            if entry is None:
+    async with contextlib.aclosing(_pod_changes(pod_cache, namespace, pod)) as changes:
+        async for current in changes:
+            if current is None:
                 return None
-            current = orjson.loads(entry.raw)
             count = restart_counts(current).get(container, 0)
             if count > seen:
                 return count
             if (current.get("status") or {}).get("phase") in FINISHED_PHASES:
                 return None
-            changed.clear()
-            await changed.wait()
-        return None  # the pod informer never synced: nothing to wait with
-    finally:
-        pod_cache.listeners.discard(listener)
+    return None  # the pod informer never synced: nothing to wait with
 
 
 # -- many pods -------------------------------------------------------------------------------------------

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.server
+import threading
 import time
+from collections.abc import Iterator
 
 from tests.browser.conftest import ADMIN_PASSWORD
 from tests.envtest.controlplane import api_request
@@ -65,3 +69,17 @@ def wait_running(control_plane, namespace: str, selector: str, count: int, timeo
             return names
         time.sleep(0.3)
     raise AssertionError(f"pods {selector} not running: {names}")
+
+
+@contextlib.contextmanager
+def http_server_on_loopback(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[int]:
+    """An HTTP server on 127.0.0.1 in a thread (its port): what a forwarded pod port reaches through the stand-in."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name=f"http-{handler.__name__}", daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import http.server
 import re
-import threading
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.cluster_objects import LIVE_TIMEOUT_MS, admin_token, cluster_id, kube, wait_running
+from tests.browser.cluster_objects import (
+    LIVE_TIMEOUT_MS,
+    admin_token,
+    cluster_id,
+    http_server_on_loopback,
+    kube,
+    wait_running,
+)
 from tests.browser.conftest import screenshot, sign_in
 from tests.envtest.kubelet import PORT_FORWARD_ANNOTATION
 
@@ -47,15 +53,8 @@ class PodPageHandler(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def pod_page_server() -> Iterator[int]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), PodPageHandler)
-    thread = threading.Thread(target=server.serve_forever, name="pod-page-server", daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with http_server_on_loopback(PodPageHandler) as port:
+        yield port
 
 
 def create_web_pod_and_service(control_plane, namespace: str, http_port: int) -> None:

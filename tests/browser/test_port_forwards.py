@@ -7,13 +7,19 @@ from __future__ import annotations
 import http.server
 import re
 import socket
-import threading
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.cluster_objects import LIVE_TIMEOUT_MS, admin_token, cluster_id, kube, wait_running
+from tests.browser.cluster_objects import (
+    LIVE_TIMEOUT_MS,
+    admin_token,
+    cluster_id,
+    http_server_on_loopback,
+    kube,
+    wait_running,
+)
 from tests.browser.conftest import screenshot, sign_in
 from tests.envtest.kubelet import PORT_FORWARD_ANNOTATION
 
@@ -40,15 +46,8 @@ class PodHttpHandler(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def pod_http_server() -> Iterator[int]:
     """An HTTP server on 127.0.0.1 (its port): what the forwarded pod port reaches through the stand-in."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), PodHttpHandler)
-    thread = threading.Thread(target=server.serve_forever, name="pod-http-server", daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with http_server_on_loopback(PodHttpHandler) as port:
+        yield port
 
 
 def create_api_deployment(control_plane, namespace: str, http_port: int) -> None:

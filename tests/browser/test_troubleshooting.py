@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import base64
 import re
-import secrets
 import time
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
@@ -16,7 +14,6 @@ from playwright.sync_api import expect
 from tests.browser.cluster_objects import LIVE_TIMEOUT_MS, admin_token, cluster_id, kube, wait_running
 from tests.browser.conftest import sign_in
 from tests.envtest.controlplane import ControlPlane, api_request
-from tests.envtest.kubelet import KubeletStandIn, KubeletThread
 
 pytestmark = pytest.mark.browser
 
@@ -131,23 +128,11 @@ def test_a_pending_pods_logs_say_why_and_stream_once_it_runs(control_plane, kube
     expect(view).to_contain_text("container main started")
 
 
-@pytest.fixture
-def drain_node(control_plane: ControlPlane) -> Iterator[str]:
-    """A node of its own (a second kubelet stand-in), deleted afterwards."""
-    name = f"drain-{secrets.token_hex(3)}"
-    runner = KubeletThread(KubeletStandIn(control_plane.server_url, control_plane.admin_token, node_name=name))
-    runner.start()
-    try:
-        yield name
-    finally:
-        runner.stop()
-
-
-def test_drain_from_the_node_page(control_plane, namespace, drain_node, cluster_server, page):
+def test_drain_from_the_node_page(control_plane, namespace, spare_node, cluster_server, page):
     for name in ("guarded-a", "guarded-b"):
         kube(control_plane, "POST", f"/api/v1/namespaces/{namespace}/pods", {
             "apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"app": "guarded"}},
-            "spec": {"nodeName": drain_node, "terminationGracePeriodSeconds": 0,
+            "spec": {"nodeName": spare_node, "terminationGracePeriodSeconds": 0,
                      "containers": [{"name": "main", "image": "registry.example/main:1"}]}})
     kube(control_plane, "POST", f"/apis/policy/v1beta1/namespaces/{namespace}/poddisruptionbudgets", {
         "apiVersion": "policy/v1beta1", "kind": "PodDisruptionBudget", "metadata": {"name": "guard"},
@@ -160,10 +145,10 @@ def test_drain_from_the_node_page(control_plane, namespace, drain_node, cluster_
 
     cid = cluster_id(cluster_server)
     sign_in(page, cluster_server)
-    page.goto(f"{cluster_server.url}/c/{cid}/ns/_all/nodes/{drain_node}", timeout=LIVE_TIMEOUT_MS)
+    page.goto(f"{cluster_server.url}/c/{cid}/ns/_all/nodes/{spare_node}", timeout=LIVE_TIMEOUT_MS)
     expect(page.get_by_role("button", name="Cordon")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
     page.get_by_role("button", name="Drain", exact=True).click()
-    dialog = page.get_by_role("dialog", name=f"Drain node {drain_node}?")
+    dialog = page.get_by_role("dialog", name=f"Drain node {spare_node}?")
     plan = dialog.get_by_role("table", name="Drain plan")
     # Bare pods block (nothing recreates them) until force is set; the dry run says so and nothing changed.
     expect(plan.get_by_role("row", name=re.compile("guarded-a"))).to_contain_text("Blocks", timeout=LIVE_TIMEOUT_MS)
@@ -174,8 +159,8 @@ def test_drain_from_the_node_page(control_plane, namespace, drain_node, cluster_
     expect(plan.get_by_role("row", name=re.compile("guarded-b"))).to_contain_text("PodDisruptionBudget guard")
     expect(plan.get_by_role("row", name=re.compile("guarded-a"))).to_contain_text("Evict")
     command = dialog.locator(".kubectl-command")
-    expect(command).to_contain_text(f"kubectl drain {drain_node} --ignore-daemonsets --force")
-    node = kube(control_plane, "GET", f"/api/v1/nodes/{drain_node}")
+    expect(command).to_contain_text(f"kubectl drain {spare_node} --ignore-daemonsets --force")
+    node = kube(control_plane, "GET", f"/api/v1/nodes/{spare_node}")
     assert not node["spec"].get("unschedulable")
 
     dialog.get_by_label("Timeout in seconds").fill(str(DRAIN_TIMEOUT_S))
@@ -194,6 +179,6 @@ def test_drain_from_the_node_page(control_plane, namespace, drain_node, cluster_
                             f"/api/v1/namespaces/{namespace}/pods/guarded-a")
     assert status == 404
     assert kube(control_plane, "GET", f"/api/v1/namespaces/{namespace}/pods/guarded-b")["metadata"]["name"]
-    assert kube(control_plane, "GET", f"/api/v1/nodes/{drain_node}")["spec"]["unschedulable"] is True
+    assert kube(control_plane, "GET", f"/api/v1/nodes/{spare_node}")["spec"]["unschedulable"] is True
     dialog.get_by_role("button", name="Close").click()
     expect(page.locator(".chip-warn").filter(has_text="Unschedulable")).to_be_visible(timeout=LIVE_TIMEOUT_MS)

@@ -12,6 +12,7 @@ tests *fail* (never skip) so a machine without the control plane cannot pass CI 
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 
 import pytest
@@ -88,3 +89,16 @@ def namespace(control_plane: ControlPlane) -> Iterator[str]:
         yield name
     finally:
         delete_namespace_sync(control_plane.server_url, control_plane.admin_token, name)
+
+
+@pytest.fixture
+def spare_node(control_plane: ControlPlane) -> Iterator[str]:
+    """A node of the test's own (a second kubelet stand-in, its name returned), gone afterwards with whatever
+    ran on it: for tests that cordon, drain or fill a node."""
+    name = f"spare-{secrets.token_hex(3)}"
+    runner = KubeletThread(KubeletStandIn(control_plane.server_url, control_plane.admin_token, node_name=name))
+    runner.start()
+    try:
+        yield name
+    finally:
+        runner.stop()

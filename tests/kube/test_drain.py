@@ -7,33 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import re
-import secrets
 import subprocess
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-from tests.envtest.controlplane import ControlPlane, kubectl_binary
-from tests.envtest.kubelet import KubeletStandIn, KubeletThread
+from tests.envtest.controlplane import kubectl_binary
+from tests.envtest.kubelet import KubeletStandIn
 from tests.helpers import ApiSession, wait_until
 from tests.kube.conftest import make_user
 
 # The drain's own timeout in the test that runs into the budget: a few refused attempts, then the report.
 BLOCKED_DRAIN_TIMEOUT_S = 6
 KUBECTL_TIMEOUT_S = 120
-
-
-@pytest.fixture
-def drain_node(control_plane: ControlPlane) -> Iterator[str]:
-    """A node of its own (a second kubelet stand-in), deleted afterwards with whatever runs on it."""
-    name = f"drain-{secrets.token_hex(3)}"
-    runner = KubeletThread(KubeletStandIn(control_plane.server_url, control_plane.admin_token, node_name=name))
-    runner.start()
-    try:
-        yield name
-    finally:
-        runner.stop()
 
 
 def pod(name: str, node: str, *, labels: dict[str, str] | None = None, annotations: dict[str, str] | None = None,
@@ -97,10 +81,10 @@ def kubectl_dry_run(kubeconfig: str, node: str) -> set[str]:
 
 
 async def test_drain_evicts_and_a_budget_holds_the_last_pod(admin: ApiSession, cid: int, namespace: str,
-                                                             drain_node: str, admin_kubeconfig: str,
+                                                             spare_node: str, admin_kubeconfig: str,
                                                              kubelet: KubeletStandIn) -> None:
-    agent = await populate(admin, cid, namespace, drain_node)
-    base = f"/clusters/{cid}/nodes/{drain_node}/drain"
+    agent = await populate(admin, cid, namespace, spare_node)
+    base = f"/clusters/{cid}/nodes/{spare_node}/drain"
     before = await pod_names(admin, cid, namespace)
 
     plan = await admin.ok("POST", base, json={"dryRun": True, "force": True, "deleteEmptyDirData": True})
@@ -115,13 +99,13 @@ async def test_drain_evicts_and_a_budget_holds_the_last_pod(admin: ApiSession, c
     assert "PodDisruptionBudget guard allows 1 disruption now" in pods["guarded-b"]["budget"]
     assert "emptyDir" in pods["scratch"]["reason"] and "no controller" in pods["free"]["reason"]
     # The dry run changed nothing.
-    node = await admin.ok("GET", f"/clusters/{cid}/resources/nodes/{drain_node}")
+    node = await admin.ok("GET", f"/clusters/{cid}/resources/nodes/{spare_node}")
     assert not node["spec"].get("unschedulable")
     assert await pod_names(admin, cid, namespace) == before
     # kubectl evicts the same pods from this node (the mirror and DaemonSet pods stay).
-    kubectl_evicts = await asyncio.to_thread(kubectl_dry_run, admin_kubeconfig, drain_node)
+    kubectl_evicts = await asyncio.to_thread(kubectl_dry_run, admin_kubeconfig, spare_node)
     assert kubectl_evicts == {f"{namespace}/{name}" for name, entry in pods.items() if entry["action"] == "evict"}
-    node = await admin.ok("GET", f"/clusters/{cid}/resources/nodes/{drain_node}")
+    node = await admin.ok("GET", f"/clusters/{cid}/resources/nodes/{spare_node}")
     assert not node["spec"].get("unschedulable")
 
     refused = await admin.fails("POST", base, 40901, json={
@@ -137,7 +121,7 @@ async def test_drain_evicts_and_a_budget_holds_the_last_pod(admin: ApiSession, c
     assert "disruption budget" in blocked["message"], blocked
     # Never forced: the guarded pod, the DaemonSet pod and the mirror pod are still there; the node is cordoned.
     assert await pod_names(admin, cid, namespace) == {"guarded-b", agent, "static-web"}
-    node = await admin.ok("GET", f"/clusters/{cid}/resources/nodes/{drain_node}")
+    node = await admin.ok("GET", f"/clusters/{cid}/resources/nodes/{spare_node}")
     assert node["spec"]["unschedulable"] is True
     progress = await admin.ok("GET", base)
     assert progress["state"] == "incomplete" and by_name(progress)["guarded-b"]["status"] == "timedOut"
@@ -153,15 +137,15 @@ async def test_drain_evicts_and_a_budget_holds_the_last_pod(admin: ApiSession, c
     assert await pod_names(admin, cid, namespace) == {"guarded-c", agent, "static-web"}
 
     rows = await admin.ok("GET", f"/audit-logs?cluster={cid}&action=node.drain")
-    assert [(row["name"], row["code"]) for row in rows[:2]] == [(drain_node, 0), (drain_node, 40901)]
+    assert [(row["name"], row["code"]) for row in rows[:2]] == [(spare_node, 0), (spare_node, 40901)]
 
 
 async def test_drain_refusals_change_nothing(admin: ApiSession, cid: int, namespace: str,
-                                             drain_node: str) -> None:
-    await create(admin, cid, namespace, "pods", pod("bare", drain_node))
-    await create(admin, cid, namespace, "pods", pod("scratch", drain_node, empty_dir=True))
+                                             spare_node: str) -> None:
+    await create(admin, cid, namespace, "pods", pod("bare", spare_node))
+    await create(admin, cid, namespace, "pods", pod("scratch", spare_node, empty_dir=True))
     await wait_until(lambda: _running(admin, cid, namespace, "bare"), timeout_s=30, what="the pod runs")
-    base = f"/clusters/{cid}/nodes/{drain_node}/drain"
+    base = f"/clusters/{cid}/nodes/{spare_node}/drain"
     readonly = await make_user(admin, "drain-ro", "readonly")
     dev = await make_user(admin, "drain-dev", "dev")
     no_evict = await make_user(admin, "drain-nodes-only", "custom", permissions=["*:read", "nodes:write"])
@@ -177,12 +161,12 @@ async def test_drain_refusals_change_nothing(admin: ApiSession, cid: int, namesp
     await admin.fails("POST", base, 40002, json={"gracePeriodSeconds": -1})
     await admin.fails("POST", base, 40002, json={"force": "yes"})
     await admin.fails("POST", f"/clusters/{cid}/nodes/no-such-node/drain", 40400, json={"dryRun": True})
-    node = await admin.ok("GET", f"/clusters/{cid}/resources/nodes/{drain_node}")
+    node = await admin.ok("GET", f"/clusters/{cid}/resources/nodes/{spare_node}")
     assert not node["spec"].get("unschedulable")
     assert await pod_names(admin, cid, namespace) == {"bare", "scratch"}
     await admin.fails("GET", base, 40400)  # nothing was drained
     rows = await admin.ok("GET", f"/audit-logs?cluster={cid}&action=node.drain")
-    assert [(row["name"], row["code"]) for row in rows[:1]] == [(drain_node, 40002)]
+    assert [(row["name"], row["code"]) for row in rows[:1]] == [(spare_node, 40002)]
 
 
 async def _running(admin: ApiSession, cid: int, namespace: str, name: str) -> bool:

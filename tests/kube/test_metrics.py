@@ -26,6 +26,7 @@ from tests.envtest.kubelet import (
     container_usage,
 )
 from tests.envtest.namespaces import create_namespace_sync, delete_namespace_sync
+from tests.envtest.rbac import service_account_token
 from tests.helpers import ADMIN_PASSWORD, ApiSession, wait_until
 from tests.kube.conftest import make_user
 from tests.kube.test_overview_rbac import kubeconfig
@@ -273,30 +274,10 @@ async def test_namespace_grants_apply(admin: ApiSession, cid: int, world: dict[s
 @pytest.fixture
 def no_proxy_token(control_plane: ControlPlane, namespace: str) -> Iterator[str]:
     """A service-account token that may read nodes and pods, but not `nodes/proxy`."""
-    role = f"kv-test-no-proxy-{namespace}"
-
-    def ok(result: tuple[int, Any]) -> Any:
-        assert result[0] < 300, result
-        return result[1]
-
-    ok(control_plane.request("POST", f"/api/v1/namespaces/{namespace}/serviceaccounts",
-                             {"metadata": {"name": "metrics-reader"}}))
-    ok(control_plane.request("POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles", {
-        "metadata": {"name": role},
-        "rules": [{"apiGroups": [""], "resources": ["nodes", "pods", "namespaces"], "verbs": ["get", "list", "watch"]},
-                  {"apiGroups": ["apps"], "resources": ["replicasets"], "verbs": ["get", "list", "watch"]}]}))
-    ok(control_plane.request("POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", {
-        "metadata": {"name": role},
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
-        "subjects": [{"kind": "ServiceAccount", "name": "metrics-reader", "namespace": namespace}]}))
-    granted = ok(control_plane.request(
-        "POST", f"/api/v1/namespaces/{namespace}/serviceaccounts/metrics-reader/token",
-        {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {"expirationSeconds": 3600}}))
-    try:
-        yield granted["status"]["token"]
-    finally:
-        for path in ("clusterrolebindings", "clusterroles"):
-            control_plane.request("DELETE", f"/apis/rbac.authorization.k8s.io/v1/{path}/{role}")
+    rules = [{"apiGroups": [""], "resources": ["nodes", "pods", "namespaces"], "verbs": ["get", "list", "watch"]},
+             {"apiGroups": ["apps"], "resources": ["replicasets"], "verbs": ["get", "list", "watch"]}]
+    with service_account_token(control_plane, namespace, "metrics-reader", rules=rules) as token:
+        yield token
 
 
 @fast

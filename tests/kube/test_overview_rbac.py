@@ -4,13 +4,13 @@ said with the reason — through a real service-account token bound to a Cluster
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import yaml
 
 from kubevision.services.views import EXTRA_COUNTED_KINDS, OVERVIEW_KINDS
 from tests.envtest.controlplane import ControlPlane
+from tests.envtest.rbac import service_account_token
 from tests.helpers import ApiSession
 from tests.kube.conftest import configmap
 
@@ -21,34 +21,13 @@ READABLE = {"": ["pods", "services", "namespaces", "nodes", "secrets", "configma
             "batch": ["jobs", "cronjobs"], "networking.k8s.io": ["ingresses"], "extensions": ["ingresses"]}
 
 
-def _ok(result: tuple[int, Any]) -> Any:
-    status, body = result
-    assert status < 300, (status, body)
-    return body
-
-
 @pytest.fixture
 def no_events_token(control_plane: ControlPlane, namespace: str) -> Iterator[str]:
     """A token of a service account that may get/list/watch the overview's kinds but not events."""
-    role = f"kv-test-no-events-{namespace}"
-    _ok(control_plane.request("POST", f"/api/v1/namespaces/{namespace}/serviceaccounts",
-                              {"metadata": {"name": SERVICE_ACCOUNT}}))
-    _ok(control_plane.request("POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles", {
-        "metadata": {"name": role},
-        "rules": [{"apiGroups": [group], "resources": kinds, "verbs": ["get", "list", "watch"]}
-                  for group, kinds in READABLE.items()]}))
-    _ok(control_plane.request("POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", {
-        "metadata": {"name": role},
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
-        "subjects": [{"kind": "ServiceAccount", "name": SERVICE_ACCOUNT, "namespace": namespace}]}))
-    granted = _ok(control_plane.request(
-        "POST", f"/api/v1/namespaces/{namespace}/serviceaccounts/{SERVICE_ACCOUNT}/token",
-        {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {"expirationSeconds": 3600}}))
-    try:
-        yield granted["status"]["token"]
-    finally:
-        for path in ("clusterrolebindings", "clusterroles"):
-            control_plane.request("DELETE", f"/apis/rbac.authorization.k8s.io/v1/{path}/{role}")
+    rules = [{"apiGroups": [group], "resources": kinds, "verbs": ["get", "list", "watch"]}
+             for group, kinds in READABLE.items()]
+    with service_account_token(control_plane, namespace, SERVICE_ACCOUNT, rules=rules) as token:
+        yield token
 
 
 def kubeconfig(server: str, token: str) -> str:
