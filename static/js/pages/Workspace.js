@@ -28,6 +28,8 @@ import { AdminPage } from "./admin/AdminPage.js";
 import { TerminalSessionsPage } from "./account/TerminalSessionsPage.js";
 import { RecordingPage } from "./account/RecordingPage.js";
 import { PortForwardsPage } from "./PortForwardsPage.js";
+import { FleetListPage } from "./FleetListPage.js";
+import { ALL_CLUSTERS } from "../components/ClusterPicker.js";
 import { ApprovalsPage } from "./ApprovalsPage.js";
 import { favorites, loadFavorites } from "../state/favorites.js";
 
@@ -83,6 +85,10 @@ export function Workspace({ route, user }) {
   useEffect(() => setSidebarOpen(false), [route.path]);
 
   const onClusterChange = (id) => {
+    if (id === ALL_CLUSTERS) {
+      navigate(paths.fleet(route.params.resource ?? "pods"));
+      return;
+    }
     const ns = prefs.namespaces[id] ?? ALL_NAMESPACES;
     if (route.name === "resource-list") navigate(paths.list(id, currentKind?.namespaced === false ? ALL_NAMESPACES : ns, route.params.resource));
     else navigate(paths.overview(id));
@@ -98,7 +104,7 @@ export function Workspace({ route, user }) {
 
   let namespaceMode = "enabled";
   if (!clusterId || route.name === "settings" || route.name === "admin" || route.name.startsWith("terminal-session")
-    || route.name === "port-forwards" || route.name === "approvals") namespaceMode = "hidden";
+    || route.name === "port-forwards" || route.name === "approvals" || route.name === "fleet-list") namespaceMode = "hidden";
   else if (currentKind && currentKind.namespaced === false) namespaceMode = "cluster-scoped";
 
   const page = renderPage({ route, clusterId, clusters, clusterList, namespace, kindList, kindsLoading: kinds.loading,
@@ -108,7 +114,7 @@ export function Workspace({ route, user }) {
     sidebarOpen=${sidebarOpen}
     onCloseSidebar=${() => setSidebarOpen(false)}
     topbar=${{
-      clusters: clusterList, clusterId, onClusterChange,
+      clusters: clusterList, clusterId: route.name === "fleet-list" ? ALL_CLUSTERS : clusterId, onClusterChange,
       namespaces: namespaces.data ?? [], namespace, onNamespaceChange, namespaceMode,
       recentNamespaces: prefs.recentNamespaces?.[clusterId] ?? [],
       user, theme: themeValue, onToggleTheme: cycleTheme, onSignOut: signOut,
@@ -173,6 +179,9 @@ function renderPage({ route, clusterId, clusters, clusterList, namespace, kindLi
       return html`<${PortForwardsPage} user=${user} />`;
     case "approvals":
       return html`<${ApprovalsPage} user=${user} />`;
+    case "fleet-list":
+      return html`<${FleetListPage} key=${route.params.resource} resource=${route.params.resource} kinds=${kindList}
+        clusters=${clusterList} query=${route.query} />`;
     case "terminal-session":
       return html`<${RecordingPage} key=${route.params.session} sessionId=${route.params.session} />`;
     default:

@@ -44,7 +44,7 @@ function widthFor(name) {
 export function tableColumns(serverColumns, { clusterId, resource, showNamespace }) {
   const columns = [];
   const nameLink = (row, text = row.name) => html`<${Link} class="cell-link" title=${text}
-      href=${paths.detail(clusterId, row.namespace, resource, row.name)}>${text}</${Link}>`;
+      href=${paths.detail(row.cluster ?? clusterId, row.namespace, resource, row.name)}>${text}</${Link}>`;
 
   serverColumns.forEach((column, index) => {
     const name = column.name ?? `Column ${index + 1}`;

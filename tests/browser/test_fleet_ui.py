@@ -1,0 +1,71 @@
+"""One kind across clusters in the browser: the test control plane under two names and a loopback port where
+nothing listens; a Cluster column, each cluster's count or error, choosing clusters, rows leading to their cluster."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from playwright.sync_api import expect
+
+from tests.browser.cluster_objects import LIVE_TIMEOUT_MS, admin_token, kube
+from tests.browser.conftest import ADMIN_PASSWORD, RunningServer, _server_fixture, sign_in
+
+pytestmark = pytest.mark.browser
+
+TWIN, REFUSED = "envtest-twin", "loopback-refused"
+
+
+@pytest.fixture
+def fleet_server(request: pytest.FixtureRequest, tmp_path: Path, control_plane,
+                 admin_kubeconfig: str) -> Iterator[RunningServer]:
+    """A server that sees the control plane as `envtest-admin` and `envtest-twin`, and a dead loopback port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        refused_port = probe.getsockname()[1]
+    servers = {TWIN: control_plane.server_url, REFUSED: f"https://127.0.0.1:{refused_port}"}
+    config = {
+        "apiVersion": "v1", "kind": "Config", "preferences": {}, "current-context": TWIN,
+        "clusters": [{"name": name, "cluster": {"server": url, "insecure-skip-tls-verify": True}}
+                     for name, url in servers.items()],
+        "users": [{"name": "fleet-admin", "user": {"token": control_plane.admin_token}}],
+        "contexts": [{"name": name, "context": {"cluster": name, "user": "fleet-admin"}} for name in servers],
+    }
+    path = tmp_path / "fleet.kubeconfig"
+    path.write_text(yaml.safe_dump(config))
+    path.chmod(0o600)
+    yield from _server_fixture(request, tmp_path, ADMIN_PASSWORD, os.pathsep.join((admin_kubeconfig, str(path))))
+
+
+def test_one_kind_across_clusters(control_plane, namespace, fleet_server, page):
+    clusters = {c["name"]: c["id"] for c in fleet_server.ok("GET", "/clusters", token=admin_token(fleet_server))}
+    kube(control_plane, "POST", f"/api/v1/namespaces/{namespace}/services", {
+        "apiVersion": "v1", "kind": "Service", "metadata": {"name": "fleet-web"}, "spec": {"ports": [{"port": 80}]}})
+    sign_in(page, fleet_server)
+    page.goto(f"{fleet_server.url}/c/{clusters['envtest-admin']}/ns/{namespace}/services")
+    page.get_by_role("button", name="Cluster: envtest-admin").click()
+    page.get_by_role("option", name="All clusters").click()
+    expect(page).to_have_url(f"{fleet_server.url}/all-clusters/services")
+    expect(page.get_by_role("button", name="Cluster: All clusters")).to_be_visible()
+    table = page.get_by_role("grid", name="Services in all clusters")
+    expect(table.get_by_role("columnheader", name="Cluster", exact=True)).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    page.get_by_label("Filter rows").fill("fleet-web")
+    rows = table.get_by_role("row").filter(has_text="fleet-web")
+    expect(rows).to_have_count(2, timeout=LIVE_TIMEOUT_MS)
+    expect(rows.filter(has_text="envtest-admin")).to_have_count(1)
+    expect(rows.filter(has_text=TWIN)).to_have_count(1)
+    listed = page.get_by_role("list", name="Clusters")
+    expect(listed.get_by_role("listitem").filter(has_text=REFUSED).get_by_role("status")).to_be_visible()
+
+    # Only the twin: one row, and it leads to the twin's page of the object.
+    for name in ("envtest-admin", REFUSED):
+        listed.get_by_role("listitem").filter(has_text=name).get_by_role("checkbox").uncheck()
+    expect(page).to_have_url(re.compile(rf"/all-clusters/services\?(.*&)?clusters={clusters[TWIN]}(&|$)"))
+    expect(rows).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
+    rows.first.click()
+    expect(page).to_have_url(f"{fleet_server.url}/c/{clusters[TWIN]}/ns/{namespace}/services/fleet-web")
