@@ -227,6 +227,17 @@ async def seed_pods(api: aiohttp.ClientSession, namespace: str, count: int, *, n
     return time.monotonic() - started
 
 
+async def timed(session: aiohttp.ClientSession, path: str, runs: int, **kwargs: Any) -> list[float]:
+    """Wall times in ms of `runs` GETs (bodies read fully)."""
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        async with session.get(path, **kwargs) as response:
+            await response.read()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
+
+
 def write_section(name: str, markdown: str) -> None:
     """Replace (or append) the `name` section of docs/benchmarks.md, leaving the others alone."""
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"

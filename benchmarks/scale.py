@@ -31,6 +31,7 @@ from benchmarks.common import (
     percentile,
     rss_mb,
     seed_pods,
+    timed,
 )
 
 NAMESPACE = "bench"
@@ -56,17 +57,6 @@ def kubectl_get_pods(kubeconfig: str, runs: int) -> list[float] | None:
                        stdout=subprocess.DEVNULL, timeout=600)
         timings.append((time.perf_counter() - started) * 1000)
     return timings
-
-
-async def timed(session: aiohttp.ClientSession, path: str, runs: int, **kwargs: Any) -> list[float]:
-    """Wall times in ms of `runs` GETs (bodies read fully)."""
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        async with session.get(path, **kwargs) as response:
-            await response.read()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
 
 
 async def wait_for_cache(session: aiohttp.ClientSession, headers: dict[str, str], expected: int) -> float:

@@ -277,6 +277,14 @@ class ControlPlane:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
 
+    def stop_controllers(self) -> None:
+        """Stop the controller-manager and the scheduler (for seeding objects directly, e.g. a Deployment's
+        ReplicaSet and pods written by the caller, which no controller then rewrites)."""
+        for name in ("kube-controller-manager", "kube-scheduler"):
+            proc = self._procs.get(name)
+            if proc is not None:
+                proc.stop()
+
     def restart_apiserver(self) -> None:
         """Stop kube-apiserver and start it again on the same port (etcd state is kept)."""
         proc = self._procs.get("kube-apiserver")
