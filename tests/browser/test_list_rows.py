@@ -312,3 +312,15 @@ def test_detail_header_holds_at_phone_width(control_plane, namespace, cluster_se
     for button in header.locator(".page-actions .button:visible").all():
         action = button.bounding_box()
         assert action["x"] >= 0 and action["x"] + action["width"] <= 390, (button.inner_text(), action)
+    # The top bar's two pickers sit side by side inside the screen, neither drawn over the other.
+    pickers = [page.locator(f".topbar .{name}-picker .picker-button") for name in ("cluster", "namespace")]
+    boxes = [picker.bounding_box() for picker in pickers]
+    assert all(b["x"] >= 0 and b["x"] + b["width"] <= 390 for b in boxes), boxes
+    assert boxes[0]["x"] + boxes[0]["width"] <= boxes[1]["x"], boxes
+    assert all(b["width"] >= 80 for b in boxes), boxes
+    for picker in pickers:
+        value = picker.locator(".picker-value")
+        inside = value.bounding_box()
+        outer = picker.bounding_box()
+        assert outer["x"] <= inside["x"], (inside, outer)
+        assert inside["x"] + inside["width"] <= outer["x"] + outer["width"], (inside, outer)
