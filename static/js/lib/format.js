@@ -118,3 +118,29 @@ export function statusTone(value) {
 export function formatCount(value) {
   return Number(value ?? 0).toLocaleString("en-US");
 }
+
+/**
+ * CPU in cores as "250m" (under one core) or "1.5 cores".
+ * @param {number|null|undefined} cores
+ */
+export function formatCores(cores) {
+  if (cores === null || cores === undefined) return "—";
+  if (cores < 1) return `${Number((cores * 1000).toPrecision(3))}m`;
+  return `${Number(cores.toPrecision(3))} cores`;
+}
+
+/**
+ * Bytes in binary units: "512 B", "64 MiB", "1.5 GiB".
+ * @param {number|null|undefined} bytes
+ */
+export function formatBytes(bytes) {
+  if (bytes === null || bytes === undefined) return "—";
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${Number(value.toPrecision(3))} ${units[unit]}`;
+}

@@ -5,7 +5,7 @@
  * namespace is picked, that namespace's object counts.
  */
 import { html, cx } from "../lib/ui.js";
-import { formatCount } from "../lib/format.js";
+import { formatBytes, formatCores, formatCount } from "../lib/format.js";
 import { findKind, kindLabel, kindsInView } from "../lib/kinds.js";
 import { getOverview } from "../api/views.js";
 import { listResourceTable } from "../api/clusters.js";
@@ -20,24 +20,6 @@ import { usePromise } from "./usePromise.js";
 
 const HEALTH_TONES = { healthy: "ok", unreachable: "error", unknown: "" };
 const PHASES = [["Running", "ok"], ["Pending", "warn"], ["Succeeded", "info"], ["Failed", "error"], ["Unknown", "muted"]];
-
-/** "1.5 cores", "250m". */
-export function formatCpu(cores) {
-  if (cores === 0) return "0";
-  return cores < 1 ? `${Math.round(cores * 1000)}m` : `${Number(cores.toFixed(cores < 10 ? 2 : 1))} cores`;
-}
-
-/** "512 MiB", "3.4 GiB". */
-export function formatBytes(bytes) {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${Number(value.toFixed(value < 10 && unit > 0 ? 1 : 0))} ${units[unit]}`;
-}
 
 /**
  * @param {{clusterId: string, cluster?: object, kinds: object[], namespace: string}} props
@@ -151,13 +133,13 @@ function readyNote(ready, total, word = "ready") {
 function Capacity({ resources, metrics }) {
   const { cpu = {}, memory = {}, pods = {} } = resources;
   const rows = [
-    ["CPU requests", cpu.requests, cpu.allocatable, formatCpu, cpu.limits, "limits"],
-    ["CPU limits", cpu.limits, cpu.allocatable, formatCpu],
+    ["CPU requests", cpu.requests, cpu.allocatable, formatCores, cpu.limits, "limits"],
+    ["CPU limits", cpu.limits, cpu.allocatable, formatCores],
     ["Memory requests", memory.requests, memory.allocatable, formatBytes, memory.limits, "limits"],
     ["Memory limits", memory.limits, memory.allocatable, formatBytes],
   ];
   if (metrics) {
-    rows.splice(2, 0, ["CPU usage", cpu.usage, cpu.allocatable, formatCpu]);
+    rows.splice(2, 0, ["CPU usage", cpu.usage, cpu.allocatable, formatCores]);
     rows.push(["Memory usage", memory.usage, memory.allocatable, formatBytes]);
   }
   const podCount = pods?.requests ?? null;

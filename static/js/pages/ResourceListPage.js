@@ -18,6 +18,7 @@ import { batchDelete, batchRestart } from "../api/resources.js";
 import { abilities } from "../lib/permissions.js";
 import { ALL_NAMESPACES, Link, navigate, paths, updateQuery } from "../router.js";
 import { DataTable } from "../components/DataTable.js";
+import { useMetricsColumns } from "./metricsColumns.js";
 import { BatchDialog } from "../components/BatchDialog.js";
 import { Icon } from "../components/Icon.js";
 import { ColumnChooser } from "../components/ColumnChooser.js";
@@ -73,9 +74,10 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, kinds, 
   const allRows = list.rows;
   const rows = useMemo(() => filterRows(allRows, filter), [allRows, filter]);
   const showNamespace = kind.namespaced !== false && (apiNamespace === "" || apiNamespace.includes(","));
+  const metrics = useMetricsColumns({ clusterId, kind, resource, namespace: apiNamespace });
   const allColumns = useMemo(
-    () => tableColumns(list.columns, { clusterId, resource, showNamespace }),
-    [list.columns, clusterId, resource, showNamespace],
+    () => [...tableColumns(list.columns, { clusterId, resource, showNamespace }), ...metrics.columns],
+    [list.columns, clusterId, resource, showNamespace, metrics.columns],
   );
   const choice = useStore(preferences, (prefs) => prefs.tableColumns)?.[resource] ?? NO_CHOICE;
   const shown = (column) => column.key === "name" || (choice.shown?.[column.key] ?? (column.priority === 0 || Boolean(choice.wide)));
@@ -158,6 +160,7 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, kinds, 
           onBlur=${(e) => applySelector(e.currentTarget.value)} onSearch=${(e) => applySelector(e.currentTarget.value)} />
       </label>
       ${filter && html`<span class="toolbar-note">${formatCount(rows.length)} match${rows.length === 1 ? "" : "es"}</span>`}
+      ${metrics.reason && html`<span class="toolbar-note" title=${metrics.reason}>No CPU and memory columns: ${metrics.reason}</span>`}
       <div class="toolbar-spacer"></div>
       ${allColumns.some((c) => c.priority > 0) && html`<${ToggleButton} label="Wide" pressed=${Boolean(choice.wide)}
         onChange=${setWide} title="Show the wide columns (kubectl get -o wide)" />`}

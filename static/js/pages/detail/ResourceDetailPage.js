@@ -23,6 +23,7 @@ import { EventsTab } from "./EventsTab.js";
 import { LogsTab } from "./LogsTab.js";
 import { TerminalTab } from "./TerminalTab.js";
 import { HelmTab } from "./HelmTab.js";
+import { MetricsTab } from "./MetricsTab.js";
 import { WorkloadActions } from "./WorkloadActions.js";
 import { ForwardAction } from "./ForwardAction.js";
 import { DeleteObjectDialog } from "./DeleteObjectDialog.js";
@@ -36,6 +37,7 @@ const TABS = [
   { id: "logs", label: "Logs", when: (_, can) => can.logs || can.aggregatedLogs, render: (p) => html`<${LogsTab} ...${p} />` },
   { id: "terminal", label: "Terminal", when: (kind) => kindCan(kind, "exec"), render: (p) => html`<${TerminalTab} ...${p} />` },
   { id: "release", label: "Release", when: (kind) => kindCan(kind, "helm"), render: (p) => html`<${HelmTab} ...${p} />` },
+  { id: "metrics", label: "Metrics", when: (kind) => kindCan(kind, "metrics"), render: (p) => html`<${MetricsTab} ...${p} />` },
 ];
 
 /** The page state after one watch event (or a fresh read, as MODIFIED) about the shown object. */

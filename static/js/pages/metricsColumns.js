@@ -1,0 +1,71 @@
+/**
+ * CPU and memory columns for the lists of kinds with the `metrics` capability (GET /kinds): the server's current
+ * usage (GET /clusters/{id}/metrics/{kind}, one request per sampler round, never one per row) joined to the live
+ * rows by namespace and name, and sorted in the browser with the other columns. When no metrics source works the
+ * columns are left out and `reason` says why.
+ */
+import { useEffect, useMemo, useState } from "../lib/ui.js";
+import { formatBytes, formatCores } from "../lib/format.js";
+import { kindCan } from "../lib/permissions.js";
+import { metricsCurrent } from "../api/metrics.js";
+
+/** Never ask more often than this, whatever the sampler's interval. */
+const MIN_REFRESH_MS = 5_000;
+const DEFAULT_REFRESH_MS = 15_000;
+
+const percent = (value) => (value === null || value === undefined ? "—" : `${Math.round(value)}%`);
+
+/**
+ * @param {{clusterId: string, kind: object, resource: string, namespace: string}} options
+ * @returns {{columns: Array<import("../components/VirtualTable.js").Column & {priority: number}>, reason: string|null}}
+ */
+export function useMetricsColumns({ clusterId, kind, resource, namespace }) {
+  const metered = kindCan(kind, "metrics");
+  const [answer, setAnswer] = useState(/** @type {any} */ (null));
+  useEffect(() => {
+    if (!metered) return undefined;
+    const controller = new AbortController();
+    let timer = 0;
+    const load = () => {
+      metricsCurrent(clusterId, resource, { namespace: namespace || undefined, signal: controller.signal })
+        .then((data) => {
+          setAnswer(data);
+          const every = Math.max(MIN_REFRESH_MS, (data?.intervalSeconds ?? 0) * 1000 || DEFAULT_REFRESH_MS);
+          timer = window.setTimeout(load, every);
+        }, (error) => {
+          if (error?.name === "AbortError") return;
+          setAnswer({ available: false, reason: error?.message ?? "metrics are unavailable" });
+          timer = window.setTimeout(load, DEFAULT_REFRESH_MS);
+        });
+    };
+    load();
+    return () => {
+      controller.abort();
+      window.clearTimeout(timer);
+    };
+  }, [metered, clusterId, resource, namespace]);
+
+  return useMemo(() => {
+    if (!metered || !answer?.available) return { columns: [], reason: metered ? answer?.reason ?? null : null };
+    const usage = new Map((answer.items ?? []).map((item) => [`${item.namespace ?? ""}/${item.name}`, item]));
+    const of = (row) => usage.get(`${row.namespace ?? ""}/${row.name}`);
+    const column = (key, label, field, format, priority = 0) => ({
+      key, label, priority, minWidth: 90, grow: 0, align: /** @type {"right"} */ ("right"),
+      value: (row) => of(row)?.[field] ?? null, render: (row) => format(of(row)?.[field]),
+    });
+    const node = resource === "nodes";
+    return {
+      reason: null,
+      columns: [
+        column("metrics.cpu", "CPU", "cpu", formatCores),
+        column(node ? "metrics.cpuOfAllocatable" : "metrics.cpuOfRequest", node ? "CPU %" : "CPU % req",
+          node ? "cpuOfAllocatable" : "cpuOfRequest", percent),
+        ...(node ? [] : [column("metrics.cpuOfLimit", "CPU % lim", "cpuOfLimit", percent, 1)]),
+        column("metrics.memory", "Memory", "memory", formatBytes),
+        column(node ? "metrics.memoryOfAllocatable" : "metrics.memoryOfRequest", node ? "Mem %" : "Mem % req",
+          node ? "memoryOfAllocatable" : "memoryOfRequest", percent),
+        ...(node ? [] : [column("metrics.memoryOfLimit", "Mem % lim", "memoryOfLimit", percent, 1)]),
+      ],
+    };
+  }, [metered, answer, resource]);
+}
