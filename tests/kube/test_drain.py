@@ -42,7 +42,8 @@ async def pod_names(admin: ApiSession, cid: int, namespace: str) -> set[str]:
 
 async def populate(admin: ApiSession, cid: int, namespace: str, node: str) -> str:
     """Two pods one budget guards (minAvailable 1), a free pod, an emptyDir pod, a mirror pod and a DaemonSet pod,
-    all running on `node`; returns the DaemonSet pod's name once the budget allows exactly one disruption."""
+    all running on `node`; returns the DaemonSet pod's name once it is bound to the node and the budget allows
+    exactly one disruption."""
     guarded = {"app": "guarded"}
     for manifest in (pod("guarded-a", node, labels=guarded), pod("guarded-b", node, labels=guarded), pod("free", node),
                      pod("scratch", node, empty_dir=True),
@@ -59,8 +60,10 @@ async def populate(admin: ApiSession, cid: int, namespace: str, node: str) -> st
 
     async def ready() -> str | None:
         budget = await admin.ok("GET", f"/clusters/{cid}/resources/poddisruptionbudgets/guard?namespace={namespace}")
+        # The DaemonSet's pod counts once the scheduler has bound it to the node (the plan lists the node's pods).
         agents = [p["metadata"]["name"] for p in await admin.ok(
-            "GET", f"/clusters/{cid}/resources/pods?namespace={namespace}&labelSelector=app%3Dagent")]
+            "GET", f"/clusters/{cid}/resources/pods?namespace={namespace}&labelSelector=app%3Dagent")
+            if p["spec"].get("nodeName") == node]
         allowed = (budget.get("status") or {}).get("disruptionsAllowed")
         return agents[0] if allowed == 1 and agents else None
     return await wait_until(ready, timeout_s=60, interval_s=0.5, what="the budget allows one disruption")
