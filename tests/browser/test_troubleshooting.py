@@ -168,17 +168,16 @@ def test_drain_from_the_node_page(control_plane, namespace, spare_node, cluster_
     expect(dialog.get_by_role("button", name="Drain", exact=True)).to_be_enabled(timeout=LIVE_TIMEOUT_MS)
     dialog.get_by_role("button", name="Drain", exact=True).click()
     progress = dialog.get_by_role("table", name="Drain progress")
-    # Live: the budget refuses the second eviction while the first pod goes.
-    first, last = (progress.get_by_role("row", name=re.compile(name)) for name in ("guarded-a", "guarded-b"))
-    expect(last).to_contain_text("waiting", timeout=LIVE_TIMEOUT_MS)
-    expect(first).to_contain_text("evicted", timeout=LIVE_TIMEOUT_MS)
-    expect(last).to_contain_text("timedOut", timeout=LIVE_TIMEOUT_MS)
+    # Live: the budget refuses one eviction while the other guarded pod goes (they run concurrently: either).
+    expect(progress.get_by_role("row").filter(has_text="waiting")).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
+    expect(progress.get_by_role("row").filter(has_text="timedOut")).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
     expect(dialog.get_by_role("alert")).to_contain_text("could not be evicted")
     expect(dialog.locator(".drain-summary")).to_contain_text("Stopped: 1 of 2 evicted")
-    status, _ = api_request(control_plane.server_url, control_plane.admin_token, "GET",
-                            f"/api/v1/namespaces/{namespace}/pods/guarded-a")
-    assert status == 404
-    assert kube(control_plane, "GET", f"/api/v1/namespaces/{namespace}/pods/guarded-b")["metadata"]["name"]
+    kept = progress.get_by_role("row").filter(has_text="timedOut").inner_text()
+    remaining = {name for name in ("guarded-a", "guarded-b")
+                 if api_request(control_plane.server_url, control_plane.admin_token, "GET",
+                                f"/api/v1/namespaces/{namespace}/pods/{name}")[0] == 200}
+    assert len(remaining) == 1 and remaining.pop() in kept
     assert kube(control_plane, "GET", f"/api/v1/nodes/{spare_node}")["spec"]["unschedulable"] is True
     dialog.get_by_role("button", name="Close").click()
     expect(page.locator(".chip-warn").filter(has_text="Unschedulable")).to_be_visible(timeout=LIVE_TIMEOUT_MS)

@@ -74,13 +74,16 @@ def by_name(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def kubectl_dry_run(kubeconfig: str, node: str) -> set[str]:
-    """The pods `kubectl drain --dry-run=server` says it evicts (namespace/name)."""
+    """The pods `kubectl drain --dry-run=client` would evict (names). Client dry run: kubectl picks the pods
+    itself either way, and a 1.20 API server cannot dry-run an eviction (the kubectl `build.py test` installs
+    from Debian is 1.20's; newer ones print `evicting pod ns/name`, older ones `pod/name evicted (dry run)`)."""
     done = subprocess.run(
-        [kubectl_binary(), f"--kubeconfig={kubeconfig}", "drain", node, "--dry-run=server", "--force",
+        [kubectl_binary(), f"--kubeconfig={kubeconfig}", "drain", node, "--dry-run=client", "--force",
          "--ignore-daemonsets", "--delete-emptydir-data"],
         capture_output=True, text=True, timeout=KUBECTL_TIMEOUT_S, check=False)
     assert done.returncode == 0, done.stderr
-    return set(re.findall(r"evicting pod (\S+/\S+)", done.stdout + done.stderr))
+    output = done.stdout + done.stderr
+    return set(re.findall(r"evicting pod \S+/(\S+)", output)) | set(re.findall(r"pod/(\S+) evicted", output))
 
 
 async def test_drain_evicts_and_a_budget_holds_the_last_pod(admin: ApiSession, cid: int, namespace: str,
@@ -107,27 +110,29 @@ async def test_drain_evicts_and_a_budget_holds_the_last_pod(admin: ApiSession, c
     assert await pod_names(admin, cid, namespace) == before
     # kubectl evicts the same pods from this node (the mirror and DaemonSet pods stay).
     kubectl_evicts = await asyncio.to_thread(kubectl_dry_run, admin_kubeconfig, spare_node)
-    assert kubectl_evicts == {f"{namespace}/{name}" for name, entry in pods.items() if entry["action"] == "evict"}
+    assert kubectl_evicts == {name for name, entry in pods.items() if entry["action"] == "evict"}
     node = await admin.ok("GET", f"/clusters/{cid}/resources/nodes/{spare_node}")
     assert not node["spec"].get("unschedulable")
 
     refused = await admin.fails("POST", base, 40901, json={
         "force": True, "deleteEmptyDirData": True, "timeoutSeconds": BLOCKED_DRAIN_TIMEOUT_S,
         "gracePeriodSeconds": 0})
-    assert "guarded-b" in refused["message"] and "could not be evicted" in refused["message"]
     report = by_name(refused["data"])
+    # The evictions run concurrently: the budget lets whichever guarded pod comes first go, and holds the other.
+    kept = next(name for name in ("guarded-a", "guarded-b") if report[name]["status"] != "evicted")
+    gone = ({"guarded-a", "guarded-b"} - {kept}).pop()
+    assert kept in refused["message"] and "could not be evicted" in refused["message"]
     assert refused["data"]["state"] == "incomplete" and refused["data"]["cordoned"]
-    assert {name for name, entry in report.items() if entry["status"] == "evicted"} == {"guarded-a", "free",
-                                                                                        "scratch"}
-    blocked = report["guarded-b"]
+    assert {name for name, entry in report.items() if entry["status"] == "evicted"} == {gone, "free", "scratch"}
+    blocked = report[kept]
     assert blocked["status"] == "timedOut" and blocked["attempts"] >= 2, blocked
     assert "disruption budget" in blocked["message"], blocked
     # Never forced: the guarded pod, the DaemonSet pod and the mirror pod are still there; the node is cordoned.
-    assert await pod_names(admin, cid, namespace) == {"guarded-b", agent, "static-web"}
+    assert await pod_names(admin, cid, namespace) == {kept, agent, "static-web"}
     node = await admin.ok("GET", f"/clusters/{cid}/resources/nodes/{spare_node}")
     assert node["spec"]["unschedulable"] is True
     progress = await admin.ok("GET", base)
-    assert progress["state"] == "incomplete" and by_name(progress)["guarded-b"]["status"] == "timedOut"
+    assert progress["state"] == "incomplete" and by_name(progress)[kept]["status"] == "timedOut"
 
     # With a second pod for the budget elsewhere, the last pod may go: the drain completes.
     await create(admin, cid, namespace, "pods", pod("guarded-c", kubelet.node_name, labels={"app": "guarded"}))
@@ -136,7 +141,7 @@ async def test_drain_evicts_and_a_budget_holds_the_last_pod(admin: ApiSession, c
         return (budget.get("status") or {}).get("disruptionsAllowed") == 1
     await wait_until(budget_allows, timeout_s=60, interval_s=0.5, what="the budget allows one disruption again")
     done = await admin.ok("POST", base, json={"force": True, "timeoutSeconds": 60})
-    assert done["state"] == "done" and by_name(done)["guarded-b"]["status"] == "evicted"
+    assert done["state"] == "done" and by_name(done)[kept]["status"] == "evicted"
     assert await pod_names(admin, cid, namespace) == {"guarded-c", agent, "static-web"}
 
     rows = await admin.ok("GET", f"/audit-logs?cluster={cid}&action=node.drain")
