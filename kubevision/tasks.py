@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any
@@ -26,6 +27,16 @@ def create_named_task(coro: Coroutine[Any, Any, Any], *, name: str) -> asyncio.T
     task = asyncio.get_running_loop().create_task(coro, name=name)
     task.add_done_callback(_report)
     return task
+
+
+async def wait_set(event: asyncio.Event, timeout_s: float) -> bool:
+    """Wait until `event` is set, at most `timeout_s`; whether it is set. Use this, not `asyncio.wait_for`: on
+    Python 3.11 `wait_for` loses a cancellation that arrives in the same turn as the event (it returns instead),
+    so a task stopped just as something woke it would run on."""
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(timeout_s):
+            await event.wait()
+    return event.is_set()
 
 
 async def stop_tasks(tasks: Iterable[asyncio.Task[Any]]) -> None:

@@ -15,7 +15,6 @@ watch events.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import random
@@ -29,7 +28,7 @@ from kubevision.kube.errors import GoneError, KubeError, UnavailableError
 from kubevision.kube.objects import strip_managed_fields
 from kubevision.kube.registry import ResourceKind
 from kubevision.kube.tables import row_of, row_order, table_spec
-from kubevision.tasks import create_named_task, stop_tasks
+from kubevision.tasks import create_named_task, stop_tasks, wait_set
 
 if TYPE_CHECKING:
     from kubevision.kube.clusters import Cluster
@@ -176,8 +175,7 @@ class KindCache:
                 log.log(level, "informer %s/%s: %s; retrying in %.1f s", self.cluster.name, self.kind.name,
                         exc, backoff, exc_info=not isinstance(exc, KubeError))
                 self._retry_now.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._retry_now.wait(), backoff * random.uniform(0.8, 1.2))
+                await wait_set(self._retry_now, backoff * random.uniform(0.8, 1.2))
                 backoff = min(backoff * 2, BACKOFF_MAX_S)
 
     async def _list_then_watch(self) -> None:
@@ -385,8 +383,7 @@ class ClusterCaches:
             if remaining <= 0:
                 raise UnavailableError(f"{kind.name} are not listed yet (not listed within {timeout_s:.0f} s)",
                                        status=503, cluster=self.cluster.name)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(cache.synced_event.wait(), min(remaining, SYNC_POLL_S))
+            await wait_set(cache.synced_event, min(remaining, SYNC_POLL_S))
         return cache
 
     async def rediscovered(self, registry: Iterable[ResourceKind]) -> None:

@@ -34,7 +34,7 @@ from kubevision.kube.clusters import Cluster
 from kubevision.kube.errors import KubeError
 from kubevision.kube.registry import path_segment
 from kubevision.kube.selectors import Predicate, SelectorError, parse_label_selector
-from kubevision.tasks import create_named_task, stop_tasks
+from kubevision.tasks import create_named_task, stop_tasks, wait_set
 
 log = logging.getLogger(__name__)
 
@@ -339,8 +339,7 @@ async def _pod_changes(pod_cache: KindCache, namespace: str, pod: str) -> AsyncI
 
     pod_cache.listeners.add(listener)
     try:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(pod_cache.synced_event.wait(), POD_CACHE_SYNC_TIMEOUT_S)
+        await wait_set(pod_cache.synced_event, POD_CACHE_SYNC_TIMEOUT_S)
         while pod_cache.synced:
             entry = pod_cache.entries.get((namespace, pod))
             changed.clear()
@@ -448,8 +447,7 @@ class AggregatedLogs:
 
     async def _initial_pods(self) -> list[dict[str, Any]]:
         if self._cache.store:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._cache.synced_event.wait(), POD_CACHE_SYNC_TIMEOUT_S)
+            await wait_set(self._cache.synced_event, POD_CACHE_SYNC_TIMEOUT_S)
             if self._cache.synced:
                 return [orjson.loads(entry.raw) for key, entry in list(self._cache.entries.items())
                         if key[0] == self._namespace and self._matches(entry.row["labels"])]

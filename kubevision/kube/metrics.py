@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import array
 import asyncio
-import contextlib
 import dataclasses
 import datetime as dt
 import functools
@@ -37,7 +36,7 @@ from kubevision.kube.quantities import quantity_or_zero
 from kubevision.kube.registry import Registry, ResourceKind, path_segment
 from kubevision.store import Store
 from kubevision.store import metrics_history as history_repo
-from kubevision.tasks import create_named_task, stop_tasks
+from kubevision.tasks import create_named_task, stop_tasks, wait_set
 
 if TYPE_CHECKING:
     from kubevision.kube.cache import CacheEntry
@@ -328,8 +327,7 @@ class ClusterMetrics:
         if not self.running:
             self.first_round.clear()
             self._task = create_named_task(self._run(), name=f"metrics-{self.cluster.name}")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.first_round.wait(), wait_s)
+        await wait_set(self.first_round, wait_s)
 
     async def aclose(self) -> None:
         """Stop sampling (history stays in memory; the closed buckets are in the database)."""

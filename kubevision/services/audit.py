@@ -120,7 +120,8 @@ class AuditLog:
             raise ApiError(ErrorCode.INTERNAL, NOT_SENT_MESSAGE)
         entry = self._enqueue(self._new_row(action, code=None, **fields))
         try:
-            await asyncio.wait_for(asyncio.shield(entry.written), INTENT_TIMEOUT_S)
+            async with asyncio.timeout(INTENT_TIMEOUT_S):
+                await asyncio.shield(entry.written)
         except BaseException as exc:  # timed out or cancelled: the change is not sent
             self._set_outcome(entry, int(ErrorCode.INTERNAL), {"notSent": True})
             if isinstance(exc, TimeoutError):

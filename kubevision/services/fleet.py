@@ -149,7 +149,8 @@ async def ask_each(clusters: Iterable[Cluster], ask: Callable[[Cluster], Awaitab
         timeout_s = (UNREACHABLE_CLUSTER_TIMEOUT_S if cluster.status is ClusterStatus.UNREACHABLE
                      else CLUSTER_PART_TIMEOUT_S)
         try:
-            return ClusterPart(cluster, value=await asyncio.wait_for(ask(cluster), timeout_s))
+            async with asyncio.timeout(timeout_s):
+                return ClusterPart(cluster, value=await ask(cluster))
         except TimeoutError:
             message = f"cluster {cluster.name} did not answer within {timeout_s:.0f} s"
             cluster.mark_unanswered(message)

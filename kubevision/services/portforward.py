@@ -19,7 +19,6 @@ forward, saved forwards, audit and live state: `services/port_forwards.py`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import enum
 import logging
@@ -45,7 +44,7 @@ from kubevision.kube.portforward import (
     resolve_target,
     target_selector,
 )
-from kubevision.tasks import create_named_task, stop_tasks
+from kubevision.tasks import create_named_task, stop_tasks, wait_set
 
 log = logging.getLogger(__name__)
 
@@ -221,8 +220,7 @@ class ManagedForward:
     async def _wait_for_pods(self) -> None:
         """Until a pod event of the namespace, or `RECHECK_S` (the target is then read again, which also keeps
         the cluster from going idle under a forward)."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._pods_changed.wait(), RECHECK_S)
+        await wait_set(self._pods_changed, RECHECK_S)
 
     async def _supervise(self) -> None:
         if not await self._attach():

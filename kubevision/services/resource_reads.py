@@ -12,8 +12,6 @@ slice. The label selector runs here only for cached rows; a live list hands it t
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
@@ -31,6 +29,7 @@ from kubevision.services.access import AccessScope
 from kubevision.services.audit import AuditLog
 from kubevision.services.context import ObjectRef, RequestContext
 from kubevision.services.views import gather_all
+from kubevision.tasks import wait_set
 
 Obj = dict[str, Any]
 # How long a watch subscription waits for its kind's first list before answering anyway.
@@ -344,8 +343,7 @@ class ResourceReader:
         cache.listeners.add(listener)
         # Once the first list is done the watch continues from its resourceVersion: nothing is missed after
         # `subscribe` returns. A cluster that is slow to list still gets the subscription (synced false).
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(cache.synced_event.wait(), SUBSCRIBE_SYNC_TIMEOUT_S)
+        await wait_set(cache.synced_event, SUBSCRIBE_SYNC_TIMEOUT_S)
         if selector is not None:
             selected.update(await _selected_keys(scope, cache, label_selector, selector))
         return Subscription(cache, listener)
