@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -196,6 +196,31 @@ def pod_status(index: int) -> dict[str, Any]:
             "startTime": started}
 
 
+async def create_all(api: aiohttp.ClientSession, items: Iterable[tuple[str, dict[str, Any]]], *,
+                     with_status: bool = False) -> None:
+    """POST every (collection path, body), SEED_CONCURRENCY at a time; with `with_status` the body's `status` is
+    then written through the status subresource (a create ignores it)."""
+    queue: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
+    for item in items:
+        queue.put_nowait(item)
+
+    async def worker() -> None:
+        while not queue.empty():
+            path, body = queue.get_nowait()
+            async with api.post(path, json=body) as response:
+                if response.status >= 300:
+                    raise RuntimeError(f"seeding {path} failed: {response.status} {await response.text()}")
+                created = await response.json()
+            if with_status and "status" in body:
+                created["status"] = body["status"]
+                name = created["metadata"]["name"]
+                async with api.put(f"{path}/{name}/status", json=created) as response:
+                    if response.status >= 300:
+                        raise RuntimeError(f"status of {path}/{name}: {response.status} {await response.text()}")
+
+    await asyncio.gather(*(worker() for _ in range(SEED_CONCURRENCY)))
+
+
 async def seed_pods(api: aiohttp.ClientSession, namespace: str, count: int, *, node: str = "bench-node",
                     realistic: bool = False) -> float:
     """Create a bare Node, the namespace and `count` pods in parallel (`realistic`: `realistic_pod`s with their
@@ -204,26 +229,15 @@ async def seed_pods(api: aiohttp.ClientSession, namespace: str, count: int, *, n
     await api.post("/api/v1/namespaces", json={"apiVersion": "v1", "kind": "Namespace",
                                                "metadata": {"name": namespace}})
     started = time.monotonic()
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for index in range(count):
-        queue.put_nowait(index)
 
-    async def worker() -> None:
-        while not queue.empty():
-            index = queue.get_nowait()
-            name = f"pod-{index:06d}"
-            manifest = (realistic_pod if realistic else pod_manifest)(name, node, shard=str(index % 10))
-            async with api.post(f"/api/v1/namespaces/{namespace}/pods", json=manifest) as response:
-                if response.status >= 300:
-                    raise RuntimeError(f"seeding failed: {response.status} {await response.text()}")
-                created = await response.json()
-            if realistic:
-                created["status"] = pod_status(index)
-                async with api.put(f"/api/v1/namespaces/{namespace}/pods/{name}/status", json=created) as response:
-                    if response.status >= 300:
-                        raise RuntimeError(f"seeding status failed: {response.status} {await response.text()}")
+    def manifest(index: int) -> dict[str, Any]:
+        name = f"pod-{index:06d}"
+        if realistic:
+            return {**realistic_pod(name, node, shard=str(index % 10)), "status": pod_status(index)}
+        return pod_manifest(name, node, shard=str(index % 10))
 
-    await asyncio.gather(*(worker() for _ in range(SEED_CONCURRENCY)))
+    await create_all(api, ((f"/api/v1/namespaces/{namespace}/pods", manifest(index)) for index in range(count)),
+                     with_status=realistic)
     return time.monotonic() - started
 
 

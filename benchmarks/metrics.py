@@ -24,12 +24,12 @@ from typing import Any
 import aiohttp
 
 from benchmarks.common import (
-    SEED_CONCURRENCY,
     Server,
     apiserver_session,
     benchmark_main,
     control_plane,
     cpu_seconds,
+    create_all,
     kubevision_session,
     median,
     percentile,
@@ -77,22 +77,14 @@ def history_part(pods: int, nodes: int) -> dict[str, Any]:
 async def seed(api: aiohttp.ClientSession, pods: int, nodes: list[str]) -> None:
     """The namespace and `pods` pods, round-robin over the stand-ins' nodes."""
     await api.post("/api/v1/namespaces", json={"metadata": {"name": NAMESPACE}})
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for index in range(pods):
-        queue.put_nowait(index)
 
-    async def worker() -> None:
-        while not queue.empty():
-            index = queue.get_nowait()
-            body = {"metadata": {"name": f"pod-{index:06d}"},
-                    "spec": {"nodeName": nodes[index % len(nodes)],
-                             "containers": [{"name": "app", "image": "registry.local/app:1.0",
-                                             "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}}]}}
-            async with api.post(f"/api/v1/namespaces/{NAMESPACE}/pods", json=body) as response:
-                if response.status >= 300:
-                    raise RuntimeError(f"seeding failed: {response.status} {await response.text()}")
+    def manifest(index: int) -> dict[str, Any]:
+        return {"metadata": {"name": f"pod-{index:06d}"},
+                "spec": {"nodeName": nodes[index % len(nodes)],
+                         "containers": [{"name": "app", "image": "registry.local/app:1.0",
+                                         "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}}]}}
 
-    await asyncio.gather(*(worker() for _ in range(SEED_CONCURRENCY)))
+    await create_all(api, ((f"/api/v1/namespaces/{NAMESPACE}/pods", manifest(index)) for index in range(pods)))
 
 
 async def wait_running(stand_ins: list[KubeletStandIn], pods: int) -> float:

@@ -14,17 +14,16 @@ import argparse
 import asyncio
 import platform
 import time
-from collections.abc import Iterable
 from typing import Any
 
 import aiohttp
 
 from benchmarks.common import (
-    SEED_CONCURRENCY,
     Server,
     apiserver_session,
     benchmark_main,
     control_plane,
+    create_all,
     kubevision_session,
     median,
     percentile,
@@ -40,31 +39,6 @@ RUNS = 20
 TARGET_MS = 200
 CACHED_KINDS = ("pods", "deployments", "replicasets", "nodes")
 SYNC_TIMEOUT_S = 1800
-
-
-async def create_all(api: aiohttp.ClientSession, items: Iterable[tuple[str, dict[str, Any]]], *,
-                     with_status: bool = False) -> None:
-    """POST every (collection path, body), SEED_CONCURRENCY at a time; with `with_status` the body's `status` is
-    then written through the status subresource (a create ignores it)."""
-    queue: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue()
-    for item in items:
-        queue.put_nowait(item)
-
-    async def worker() -> None:
-        while not queue.empty():
-            path, body = queue.get_nowait()
-            async with api.post(path, json=body) as response:
-                if response.status >= 300:
-                    raise RuntimeError(f"seeding {path} failed: {response.status} {await response.text()}")
-                created = await response.json()
-            if with_status and "status" in body:
-                created["status"] = body["status"]
-                name = created["metadata"]["name"]
-                async with api.put(f"{path}/{name}/status", json=created) as response:
-                    if response.status >= 300:
-                        raise RuntimeError(f"status of {path}/{name}: {response.status} {await response.text()}")
-
-    await asyncio.gather(*(worker() for _ in range(SEED_CONCURRENCY)))
 
 
 def owner(kind: str, name: str, uid: str) -> dict[str, Any]:
