@@ -1,7 +1,7 @@
 """The HTTP proxy through a port-forward, for a browser that is not on the KubeVision machine (issue 16, item 5).
 
-`/api/v1/port-forwards/{id}/proxy/{token}/…` carries a request to the forward's own local listener, and so over
-its tunnel to whichever pod it serves now. The token (from `POST /port-forwards/{id}/proxy-links`) is the
+`/api/v1/port-forwards/{forward}/proxy/{token}/…` carries a request to the forward's own local listener, and so over
+its tunnel to whichever pod it serves now. The token (from `POST /port-forwards/{forward}/proxy-links`) is the
 credential: a browser tab cannot send the Bearer token, and a secret in the path stays in every relative link,
 form and WebSocket URL of the proxied page, so no cookie is needed. Each request is checked as of now
 (`PortForwardService.open_proxy`).
@@ -104,7 +104,7 @@ def proxy_prefix(forward_id: str, token: str) -> str:
 
 async def serve_proxy(request: web.Request) -> web.StreamResponse:
     """Relay one request (or WebSocket) to the forward's listener; see the module docstring for the rules."""
-    forward_id, token, path = (request.match_info[key] for key in ("id", "token", "path"))
+    forward_id, token, path = (request.match_info[key] for key in ("forward", "token", "path"))
     prefix = proxy_prefix(forward_id, token)
     upstream = await request.app[PORT_FORWARDS].open_proxy(forward_id, token)
     origin = request.headers.get("Origin")
@@ -214,7 +214,7 @@ def _preflight(request: web.Request) -> web.Response:
 
 def _unreachable(request: web.Request, error: Exception) -> ApiError:
     return ApiError(ErrorCode.CLUSTER_UNAVAILABLE,
-                    f"port-forward {request.match_info['id']}: the pod port did not answer ({error or 'closed'})")
+                    f"port-forward {request.match_info['forward']}: the pod port did not answer ({error or 'closed'})")
 
 
 async def _relay_http(request: web.Request, upstream: ProxyUpstream, url: URL, headers: CIMultiDict[str],
@@ -244,7 +244,7 @@ async def _relay_websocket(request: web.Request, upstream: ProxyUpstream, url: U
         remote = await request.app[FORWARD_PROXY].session.ws_connect(
             url, protocols=protocols, headers=headers, max_msg_size=PROXY_WS_MAX_MESSAGE_BYTES, autoclose=False)
     except aiohttp.WSServerHandshakeError as refused:
-        raise ApiError(ErrorCode.CLUSTER_UNAVAILABLE, f"port-forward {request.match_info['id']}: the pod refused "
+        raise ApiError(ErrorCode.CLUSTER_UNAVAILABLE, f"port-forward {request.match_info['forward']}: the pod refused "
                                                       f"the WebSocket upgrade (HTTP {refused.status})") from None
     except (aiohttp.ClientError, OSError, TimeoutError) as error:
         raise _unreachable(request, error) from None
@@ -253,7 +253,7 @@ async def _relay_websocket(request: web.Request, upstream: ProxyUpstream, url: U
     local.headers["Content-Security-Policy"] = SANDBOX_POLICY
     try:
         await local.prepare(request)
-        name = f"forward-proxy-{request.match_info['id']}"
+        name = f"forward-proxy-{request.match_info['forward']}"
         pumps = [create_named_task(_pump(local, remote), name=f"{name}-up"),
                  create_named_task(_pump(remote, local), name=f"{name}-down")]
         try:

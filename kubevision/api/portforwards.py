@@ -39,7 +39,7 @@ CREATE = obj(
 
 
 def _forward_id(request: web.Request) -> str:
-    return request.match_info["id"]
+    return request.match_info["forward"]
 
 
 def _port(body: dict[str, Any]) -> int | str:
@@ -79,13 +79,13 @@ async def create_forward(request: web.Request) -> Any:
     return await request.app[PORT_FORWARDS].create(context_of(request), forward)
 
 
-@routes.get("/port-forwards/{id}", access=Access.USER, summary="One port-forward", data=FORWARD)
+@routes.get("/port-forwards/{forward}", access=Access.USER, summary="One port-forward", data=FORWARD)
 async def get_forward(request: web.Request) -> Any:
     """40400 unknown, 40300 another user's (unless admin)."""
     return request.app[PORT_FORWARDS].get(context_of(request), _forward_id(request))
 
 
-@routes.patch("/port-forwards/{id}", access=Access.USER, read_only_safe=True,
+@routes.patch("/port-forwards/{forward}", access=Access.USER, read_only_safe=True,
               summary="Save a port-forward (it starts again with the server) or stop saving it",
               body=obj(["saved"], saved=BOOLEAN), data=FORWARD)
 async def update_forward(request: web.Request) -> Any:
@@ -95,7 +95,7 @@ async def update_forward(request: web.Request) -> Any:
                                                       field(body, "saved", bool))
 
 
-@routes.delete("/port-forwards/{id}", access=Access.USER, read_only_safe=True,
+@routes.delete("/port-forwards/{forward}", access=Access.USER, read_only_safe=True,
                summary="Stop a port-forward (and forget it if saved)")
 async def delete_forward(request: web.Request) -> Any:
     """data is null."""
@@ -105,18 +105,18 @@ async def delete_forward(request: web.Request) -> Any:
 
 PROXY_LINK = obj(token=STRING, path={"type": "string", "description": "open this path in the browser"},
                  idleTimeoutS=INTEGER, expiresAt=STRING)
-PROXY_PATH = "/port-forwards/{id}/proxy/{token}{path:(?:/.*)?}"
+PROXY_PATH = "/port-forwards/{forward}/proxy/{token}{path:(?:/.*)?}"
 PROXY_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 PROXY_DESCRIPTION = (
     "The forwarded port's HTTP server, relayed through the forward's tunnel for a browser tab (WebSocket upgrades "
-    "included). `token` comes from POST /port-forwards/{id}/proxy-links and is the only credential. Answers are "
+    "included). `token` comes from POST /port-forwards/{forward}/proxy-links and is the only credential. Answers are "
     "sandboxed (CSP `sandbox`, no same-origin); the upstream's cookies stay on the server; redirects to the "
     "upstream itself are rewritten under the proxy path; `--read-only` passes GET, HEAD and OPTIONS only. "
     "Refusals are envelopes: 40100 unknown or expired link, 40300 no longer allowed or another origin, 40400 "
     "no such forward, 50200 no pod serves the forward right now or the pod port did not answer.")
 
 
-@routes.post("/port-forwards/{id}/proxy-links", access=Access.USER, read_only_safe=True,
+@routes.post("/port-forwards/{forward}/proxy-links", access=Access.USER, read_only_safe=True,
              summary="A link that opens the forward's HTTP port in the browser, through KubeVision", data=PROXY_LINK)
 async def create_proxy_link(request: web.Request) -> Any:
     """The link expires when unused for `idleTimeoutS`, at `expiresAt`, or with the forward; audited."""

@@ -1,6 +1,6 @@
 """The HTTP proxy through a port-forward (issue 16, item 5), on the real control plane: a real HTTP server stands
 behind a pod port (the kubelet stand-in connects the forwarded port to it), a forward is made through the API,
-and the browser-side requests go to `/api/v1/port-forwards/{id}/proxy/{token}/…` of the real app: through the
+and the browser-side requests go to `/api/v1/port-forwards/{forward}/proxy/{token}/…` of the real app: through the
 forward's local listener, the API server's `pods/portforward` and the stand-in to the server, and back."""
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ async def test_a_proxy_link_serves_the_pods_web_server_in_a_browser_tab(
     base = link["path"]
     assert base == f"/api/v1/port-forwards/{forward['id']}/proxy/{link['token']}/" and link["idleTimeoutS"] == 1800
     document = await openapi_document(dev.client)
-    assert not schema_problems(link, documented_data(document, "POST", "/port-forwards/{id}/proxy-links"))
+    assert not schema_problems(link, documented_data(document, "POST", "/port-forwards/{forward}/proxy-links"))
     client = dev.client
 
     # Without the trailing slash, relative links would resolve above the prefix: redirected to it.

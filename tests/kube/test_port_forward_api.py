@@ -77,12 +77,15 @@ async def test_a_forward_made_through_the_api_reaches_the_deployment(
     assert counted["connectionsTotal"] == 1 and counted["bytesToPod"] == counted["bytesFromPod"] == 17
 
     document = await openapi_document(admin.client)
-    for method, path, answer in (("POST", "/port-forwards", created), ("GET", "/port-forwards/{id}", counted),
+    for method, path, answer in (("POST", "/port-forwards", created), ("GET", "/port-forwards/{forward}", counted),
                                  ("GET", "/port-forwards", await dev.ok("GET", "/port-forwards"))):
         schema = documented_data(document, method, path)
         assert not schema_problems(answer, schema), (method, path)
         assert set(answer[0] if isinstance(answer, list) else answer) == set(
             (schema.get("items") or schema)["properties"])  # every field is documented
+    parameter = next(p for p in document["paths"]["/api/v1/port-forwards/{forward}"]["get"]["parameters"]
+                     if p["name"] == "forward")
+    assert not schema_problems(created["id"], parameter["schema"])  # a ULID: the path parameter is a string
     assert [f["id"] for f in await dev.ok("GET", "/port-forwards")] == [created["id"]]
     assert await other.ok("GET", "/port-forwards") == []  # each forward belongs to its user
     refused = await other.fails("GET", f"/port-forwards/{created['id']}", 40300)

@@ -80,10 +80,10 @@ EXEMPT: dict[tuple[str, str], str] = {
     ("GET", "/approvals"): _MCP, ("GET", "/approvals/{id}"): _MCP, ("POST", "/approvals/{id}/approve"): _MCP,
     ("POST", "/approvals/{id}/deny"): _MCP,
     ("GET", "/approvals/settings"): _OWN, ("PUT", "/approvals/settings"): _OWN,
-    ("GET", "/port-forwards/{id}"): _FORWARD, ("PATCH", "/port-forwards/{id}"): _FORWARD,
-    ("DELETE", "/port-forwards/{id}"): _FORWARD,
-    ("POST", "/port-forwards/{id}/proxy-links"): _FORWARD,
-    **{(method, "/port-forwards/{id}/proxy/{token}{path:(?:/.*)?}"): _PROXY
+    ("GET", "/port-forwards/{forward}"): _FORWARD, ("PATCH", "/port-forwards/{forward}"): _FORWARD,
+    ("DELETE", "/port-forwards/{forward}"): _FORWARD,
+    ("POST", "/port-forwards/{forward}/proxy-links"): _FORWARD,
+    **{(method, "/port-forwards/{forward}/proxy/{token}{path:(?:/.*)?}"): _PROXY
        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")},
 }
 
