@@ -13,7 +13,7 @@ import contextlib
 import ipaddress
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from kubevision.errors import ApiError, ErrorCode
 from kubevision.store import Store
@@ -112,8 +112,9 @@ class LoginThrottle:
     for longer than the current delay (at most `MAX_DELAY_S`).
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, clock: Callable[[], float] = time.time) -> None:
         self._store = store
+        self._clock = clock  # wall-clock seconds: the count is shared through the database
 
     @staticmethod
     def _key(username: str) -> str:
@@ -127,7 +128,7 @@ class LoginThrottle:
 
     async def _wait_or_claim(self, key: str) -> float | None:
         for _ in range(CLAIM_ROUNDS):
-            now = time.time()
+            now = self._clock()
             async with self._store.transaction() as conn:
                 seen = await failure_repo.get_failures(conn, key)
                 if seen is None:
