@@ -18,7 +18,7 @@ from kubevision.api.resources import LIST_QUERY, TABLE, list_query_of, namespace
 from kubevision.api.routing import Access, ApiRoutes, QueryParam
 from kubevision.api.schemas import ANY_OBJECT, INTEGER, NULLABLE_STRING, STRING, obj
 from kubevision.api.views import OVERVIEW, SEARCH_RESULT
-from kubevision.services.fleet import FLEET, parse_cluster_ids
+from kubevision.services.fleet import FLEET, SUMMED_OVERVIEW_PARTS, parse_cluster_ids
 from kubevision.services.views import SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT
 
 routes = ApiRoutes("fleet")
@@ -70,11 +70,18 @@ async def search_across(request: web.Request) -> Any:
                                            text=query.get("q") or "", kinds=kinds, limit=limit)
 
 
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """`schema`, or null (a total no cluster could count)."""
+    return schema if {"type": "null"} in schema.get("oneOf", []) else {"oneOf": [schema, {"type": "null"}]}
+
+
 @routes.get("/overview", access=Access.USER, summary="Overview of several clusters, with totals",
             query=(CLUSTERS,),
             data=obj(clusters={"type": "array", "items": {
                 **PART, "properties": {**PART["properties"], "overview": {"oneOf": [OVERVIEW, {"type": "null"}]}}}},
-                totals=obj(counts={"type": "object", "additionalProperties": INTEGER})))
+                totals=obj(**{name: _nullable(OVERVIEW["properties"][name]) for name in SUMMED_OVERVIEW_PARTS
+                              if name != "counts"}, counts=OVERVIEW["properties"]["counts"])))
 async def overview_across(request: web.Request) -> Any:
-    """Each cluster's overview (or its error) and the counts summed over the clusters that answered."""
+    """Each cluster's overview (or its error), and its counts, workloads, nodes, resources and pod phases summed
+    over the clusters that answered (a number is null when no cluster could count it)."""
     return await request.app[FLEET].overview(context_of(request), parse_cluster_ids(request.query.get("clusters")))

@@ -35,6 +35,8 @@ Obj = dict[str, Any]
 
 # How long one cluster may take to answer its part; one known to be unreachable (it failed or did not answer
 # last time, and its health check has not seen it answer since) gets the short one.
+# The parts of each cluster's overview that the answer across clusters adds up.
+SUMMED_OVERVIEW_PARTS = ("counts", "workloads", "nodes", "resources", "podPhases")
 CLUSTER_PART_TIMEOUT_S = 10.0
 UNREACHABLE_CLUSTER_TIMEOUT_S = 2.0
 # At most this many clusters in one request.
@@ -130,17 +132,27 @@ class FleetService:
                                                  for part in parts]}
 
     async def overview(self, context: RequestContext, cluster_ids: Sequence[int] | None) -> Obj:
-        """Each cluster's overview, and the counts summed over the clusters that answered."""
+        """Each cluster's overview, and the `SUMMED_OVERVIEW_PARTS` summed over the clusters that answered."""
         parts = await ask_each(self.selected(context, cluster_ids),
                                lambda cluster: self.views.overview(context, cluster.id))
         overviews = [part.describe(overview=part.value[0] if part.value is not None else None) for part in parts]
-        totals: dict[str, int] = {}
-        for part in parts:
-            if part.value is not None:
-                for name, count in (part.value[0].get("counts") or {}).items():
-                    if isinstance(count, int):
-                        totals[name] = totals.get(name, 0) + count
-        return {"clusters": overviews, "totals": {"counts": totals}}
+        answered = [part.value[0] for part in parts if part.value is not None]
+        totals = {name: summed([overview.get(name) for overview in answered]) for name in SUMMED_OVERVIEW_PARTS}
+        return {"clusters": overviews, "totals": {**totals, "counts": totals["counts"] or {}}}
+
+
+def summed(values: Sequence[Any]) -> Any:
+    """The numbers of same-shaped JSON values added up key by key; None where no value has a number (a cluster
+    that cannot see its nodes adds nothing to their totals); strings kept when all agree (units)."""
+    present = [value for value in values if value is not None]
+    if not present:
+        return None
+    if all(isinstance(value, dict) for value in present):
+        keys = dict.fromkeys(key for value in present for key in value)
+        return {key: summed([value.get(key) for value in present]) for key in keys}
+    if all(isinstance(value, int | float) and not isinstance(value, bool) for value in present):
+        return sum(present)
+    return present[0] if all(value == present[0] for value in present) else None
 
 
 async def ask_each(clusters: Iterable[Cluster], ask: Callable[[Cluster], Awaitable[T]]) -> list[ClusterPart[T]]:

@@ -13,6 +13,7 @@
  *   /terminal-sessions, /terminal-sessions/{id}      (list and playback of recorded terminals)
  *   /port-forwards                                    (the user's port-forwards)
  *   /approvals                                        (AI agents' change requests)
+ *   /all-clusters                                   (every cluster's overview, with totals)
  *   /all-clusters/{resource}?clusters=1,4&namespace=  (one kind across several clusters)
  *   /_dev/table?rows=N                                (synthetic VirtualTable demo, no data)
  */
@@ -48,6 +49,7 @@ export function parseRoute(path, search = "") {
   if (first === "_dev" && rest[0] === "table" && rest.length === 1) return route("dev-table");
   if (first === "port-forwards" && rest.length === 0) return route("port-forwards");
   if (first === "approvals" && rest.length === 0) return route("approvals");
+  if (first === "all-clusters" && rest.length === 0) return route("fleet-overview");
   if (first === "all-clusters" && rest.length === 1) return route("fleet-list", { resource: rest[0] });
   if (first === "terminal-sessions" && rest.length <= 1) {
     return rest.length ? route("terminal-session", { session: rest[0] }) : route("terminal-sessions");
@@ -90,6 +92,7 @@ export const paths = {
   terminalSessions: () => "/terminal-sessions",
   portForwards: () => "/port-forwards",
   approvals: () => "/approvals",
+  fleetOverview: () => "/all-clusters",
   fleet: (resource) => `/all-clusters/${enc(resource)}`,
   terminalSession: (id) => `/terminal-sessions/${enc(id)}`,
 };

@@ -69,3 +69,36 @@ def test_one_kind_across_clusters(control_plane, namespace, fleet_server, page):
     expect(rows).to_have_count(1, timeout=LIVE_TIMEOUT_MS)
     rows.first.click()
     expect(page).to_have_url(f"{fleet_server.url}/c/{clusters[TWIN]}/ns/{namespace}/services/fleet-web")
+
+
+def test_every_cluster_at_a_glance(control_plane, namespace, fleet_server, page):
+    """The overview of all clusters: each cluster's nodes as the API server lists them, the dead port as its own
+    row with its reason, totals over the two that answered, and links to lists across clusters."""
+    clusters = {c["name"]: c["id"] for c in fleet_server.ok("GET", "/clusters", token=admin_token(fleet_server))}
+    nodes = kube(control_plane, "GET", "/api/v1/nodes")["items"]
+    ready = sum(any(c["type"] == "Ready" and c["status"] == "True" for c in (n.get("status") or {}).get(
+        "conditions") or []) for n in nodes)
+    namespaces = len(kube(control_plane, "GET", "/api/v1/namespaces")["items"])
+    sign_in(page, fleet_server)
+    page.goto(f"{fleet_server.url}/c/{clusters['envtest-admin']}/overview")
+    page.get_by_role("button", name="Cluster: envtest-admin").click()
+    page.get_by_role("option", name="All clusters").click()
+    expect(page).to_have_url(f"{fleet_server.url}/all-clusters")
+    table = page.get_by_role("table", name="Clusters")
+    for name in ("envtest-admin", TWIN):
+        row = table.get_by_role("row").filter(has=page.get_by_role("link", name=name, exact=True))
+        expect(row.get_by_role("cell").nth(2)).to_have_text(f"{ready} / {len(nodes)}", timeout=LIVE_TIMEOUT_MS)
+        expect(row.get_by_role("cell").nth(5)).to_have_text(str(namespaces))
+    refused = table.get_by_role("row").filter(has_text=REFUSED)
+    expect(refused.get_by_role("status")).to_contain_text(REFUSED)
+    totals = table.get_by_role("row").filter(has_text="Total")
+    expect(totals).to_contain_text("2 of 3 answered")
+    expect(totals.get_by_role("cell").nth(1)).to_have_text(f"{2 * ready} / {2 * len(nodes)}")
+    expect(totals.get_by_role("cell").nth(4)).to_have_text(str(2 * namespaces))
+
+    table.get_by_role("link", name=TWIN, exact=True).click()
+    expect(page).to_have_url(f"{fleet_server.url}/c/{clusters[TWIN]}/overview")
+    page.go_back()
+    page.get_by_role("link", name="Pods in all clusters").click()
+    expect(page).to_have_url(f"{fleet_server.url}/all-clusters/pods")
+    expect(page.get_by_role("grid", name="Pods in all clusters")).to_be_visible()

@@ -145,3 +145,15 @@ async def test_search_and_overview_across_clusters(admin: ApiSession, namespace:
     assert each["envtest-admin"] == each[TWIN] >= 1
     assert overview["totals"]["counts"]["services"] == 2 * each[TWIN]
     assert schema_problems(overview, documented_data(document, "GET", "/overview")) == []
+    # Nodes, pods and resources add up too (the twin is the same control plane: each total is twice its part).
+    one, totals = overview["clusters"][0]["overview"], overview["totals"]
+    assert totals["nodes"] == {key: 2 * value for key, value in one["nodes"].items()}
+    assert totals["workloads"]["pods"]["total"] == 2 * one["workloads"]["pods"]["total"]
+    cpu = totals["resources"]["cpu"]
+    assert cpu["unit"] == "cores" and cpu["requests"] == 2 * one["resources"]["cpu"]["requests"]
+    assert totals["podPhases"]["Running"] == 2 * one["podPhases"]["Running"]
+    # No cluster answers: every total but the counts is null, and the answer still matches the document.
+    nothing = await admin.ok("GET", f"/overview?clusters={await cluster_id(admin, REFUSED)}")
+    assert nothing["clusters"][0]["code"] == 50200 and nothing["totals"]["counts"] == {}
+    assert nothing["totals"]["nodes"] is None and nothing["totals"]["resources"] is None
+    assert schema_problems(nothing, documented_data(document, "GET", "/overview")) == []

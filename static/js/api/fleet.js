@@ -16,3 +16,12 @@ export function listAcrossClusters(resource, { clusters, namespace, q, labelSele
     withMeta: true,
   });
 }
+
+/**
+ * Each cluster's overview (or its error) and the totals over those that answered.
+ * @param {{clusters?: string, signal?: AbortSignal}} [options] `clusters`: ids comma-separated (none: all)
+ * @returns {Promise<{clusters: object[], totals: object}>}
+ */
+export function overviewAcrossClusters({ clusters, signal } = {}) {
+  return get("/overview", { query: { clusters }, signal });
+}

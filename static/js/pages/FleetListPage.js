@@ -8,7 +8,7 @@ import { html, cx, useEffect, useMemo, useState } from "../lib/ui.js";
 import { formatCount } from "../lib/format.js";
 import { kindLabel } from "../lib/kinds.js";
 import { listAcrossClusters } from "../api/fleet.js";
-import { navigate, paths, updateQuery } from "../router.js";
+import { Link, navigate, paths, updateQuery } from "../router.js";
 import { DataTable } from "../components/DataTable.js";
 import { Icon } from "../components/Icon.js";
 import { StatusBadge } from "../components/StatusBadge.js";
@@ -68,7 +68,7 @@ export function FleetListPage({ resource, kinds, clusters, query }) {
         <span class="count-badge" title="Rows shown / matching in all clusters">${formatCount(rows.length)}${total > rows.length ? ` / ${formatCount(total)}` : ""}</span>
       </div>
       <div class="page-subtitle">${namespace ? html`Namespaces <strong>${namespace.split(",").join(", ")}</strong>` : "All namespaces"}
-        · refreshed every ${REFRESH_MS / 1000} s</div>
+        · refreshed every ${REFRESH_MS / 1000} s · <${Link} href=${paths.fleetOverview()}>every cluster at a glance</${Link}></div>
     </div>
     <ul class="fleet-clusters" aria-label="Clusters">
       ${clusters.map((cluster) => {

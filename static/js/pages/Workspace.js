@@ -29,6 +29,7 @@ import { TerminalSessionsPage } from "./account/TerminalSessionsPage.js";
 import { RecordingPage } from "./account/RecordingPage.js";
 import { PortForwardsPage } from "./PortForwardsPage.js";
 import { FleetListPage } from "./FleetListPage.js";
+import { FleetOverviewPage } from "./FleetOverviewPage.js";
 import { ALL_CLUSTERS } from "../components/ClusterPicker.js";
 import { ApprovalsPage } from "./ApprovalsPage.js";
 import { favorites, loadFavorites } from "../state/favorites.js";
@@ -86,7 +87,7 @@ export function Workspace({ route, user }) {
 
   const onClusterChange = (id) => {
     if (id === ALL_CLUSTERS) {
-      navigate(paths.fleet(route.params.resource ?? "pods"));
+      navigate(route.params.resource ? paths.fleet(route.params.resource) : paths.fleetOverview());
       return;
     }
     const ns = prefs.namespaces[id] ?? ALL_NAMESPACES;
@@ -104,7 +105,7 @@ export function Workspace({ route, user }) {
 
   let namespaceMode = "enabled";
   if (!clusterId || route.name === "settings" || route.name === "admin" || route.name.startsWith("terminal-session")
-    || route.name === "port-forwards" || route.name === "approvals" || route.name === "fleet-list") namespaceMode = "hidden";
+    || route.name === "port-forwards" || route.name === "approvals" || route.name.startsWith("fleet-")) namespaceMode = "hidden";
   else if (currentKind && currentKind.namespaced === false) namespaceMode = "cluster-scoped";
 
   const page = renderPage({ route, clusterId, clusters, clusterList, namespace, kindList, kindsLoading: kinds.loading,
@@ -114,7 +115,7 @@ export function Workspace({ route, user }) {
     sidebarOpen=${sidebarOpen}
     onCloseSidebar=${() => setSidebarOpen(false)}
     topbar=${{
-      clusters: clusterList, clusterId: route.name === "fleet-list" ? ALL_CLUSTERS : clusterId, onClusterChange,
+      clusters: clusterList, clusterId: route.name.startsWith("fleet-") ? ALL_CLUSTERS : clusterId, onClusterChange,
       namespaces: namespaces.data ?? [], namespace, onNamespaceChange, namespaceMode,
       recentNamespaces: prefs.recentNamespaces?.[clusterId] ?? [],
       user, theme: themeValue, onToggleTheme: cycleTheme, onSignOut: signOut,
@@ -179,6 +180,8 @@ function renderPage({ route, clusterId, clusters, clusterList, namespace, kindLi
       return html`<${PortForwardsPage} user=${user} />`;
     case "approvals":
       return html`<${ApprovalsPage} user=${user} />`;
+    case "fleet-overview":
+      return html`<${FleetOverviewPage} clusters=${clusterList} kinds=${kindList} />`;
     case "fleet-list":
       return html`<${FleetListPage} key=${route.params.resource} resource=${route.params.resource} kinds=${kindList}
         clusters=${clusterList} query=${route.query} />`;
