@@ -70,6 +70,9 @@ class WatchSession:
         self.pending_count = 0
         self.resync: set[str] = set()
         self.wake = asyncio.Event()
+        # Subscriptions being opened: each in its own task, so a cluster that is slow to answer holds up
+        # neither the socket's other subscriptions nor its pings.
+        self.subscribing: dict[str, asyncio.Task[None]] = {}
 
     def _error(self, error: ApiError, sub: str | None = None) -> None:
         self.socket.reply(error_frame(error, sub=sub))
@@ -97,14 +100,14 @@ class WatchSession:
         try:
             async for message in self.socket.messages():
                 if message.type == WSMsgType.TEXT:
-                    await self._handle(message.data)
+                    self._handle(message.data)
         finally:
-            await stop_tasks([writer, checker])
+            await stop_tasks([writer, checker, *self.subscribing.values()])
             for subscription, _ in self.subscriptions.values():
                 subscription.cancel()
             self.subscriptions.clear()
 
-    async def _handle(self, text: str) -> None:
+    def _handle(self, text: str) -> None:
         try:
             message = orjson.loads(text)
         except orjson.JSONDecodeError:
@@ -121,9 +124,10 @@ class WatchSession:
             self._error(ApiError(ErrorCode.PARAM_MISSING, "id (a string) is required"))
             return
         if op == "unsubscribe":
+            self._stop_subscribing(sub)
             self._drop(sub)
         elif op == "subscribe":
-            await self._subscribe(sub, message)
+            self._start_subscribing(sub, message)
         else:
             self._error(ApiError(ErrorCode.PARAM_INVALID, f"unknown op {op!r}"), sub)
 
@@ -158,9 +162,23 @@ class WatchSession:
         cache = subscription.cache
         self.socket.reply({"type": "subscribed", "sub": sub, "synced": cache.synced})
 
+    def _start_subscribing(self, sub: str, message: dict[str, Any]) -> None:
+        """Open the subscription in its own task (replacing one still being opened under the same id)."""
+        self._stop_subscribing(sub)
+        task = create_named_task(self._subscribe(sub, message), name=f"watch-subscribe-{sub}")
+        self.subscribing[sub] = task
+        task.add_done_callback(lambda done: self.subscribing.pop(sub, None) if self.subscribing.get(sub) is done
+                               else None)
+
+    def _stop_subscribing(self, sub: str) -> None:
+        task = self.subscribing.pop(sub, None)
+        if task is not None:
+            task.cancel()
+
     def _room_for(self, sub: str) -> bool:
-        """False (and an error frame) when a new subscription would pass `MAX_SUBSCRIPTIONS`."""
-        if sub not in self.subscriptions and len(self.subscriptions) >= MAX_SUBSCRIPTIONS:
+        """False (and an error frame) when a new subscription would pass `MAX_SUBSCRIPTIONS` (those being opened
+        count too)."""
+        if len((self.subscriptions.keys() | self.subscribing.keys()) - {sub}) >= MAX_SUBSCRIPTIONS:
             self._error(ApiError(ErrorCode.PARAM_INVALID, f"at most {MAX_SUBSCRIPTIONS} subscriptions"), sub)
             return False
         return True
@@ -203,7 +221,7 @@ class WatchSession:
         """Role or grants changed: subscribe again under the new rights (refusals become errors)."""
         self.principal = current
         for sub, (_, message) in list(self.subscriptions.items()):
-            await self._subscribe(sub, message)
+            self._start_subscribing(sub, message)
 
 
 @routes.get("/ws/watch", access=Access.TICKET, websocket=True,

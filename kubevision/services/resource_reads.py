@@ -340,13 +340,18 @@ class ResourceReader:
                 event["object"] = entry.fragment
             deliver(event)
 
+        subscription = Subscription(cache, listener)
         cache.listeners.add(listener)
-        # Once the first list is done the watch continues from its resourceVersion: nothing is missed after
-        # `subscribe` returns. A cluster that is slow to list still gets the subscription (synced false).
-        await wait_set(cache.synced_event, SUBSCRIBE_SYNC_TIMEOUT_S)
-        if selector is not None:
-            selected.update(await _selected_keys(scope, cache, label_selector, selector))
-        return Subscription(cache, listener)
+        try:
+            # Once the first list is done the watch continues from its resourceVersion: nothing is missed after
+            # `subscribe` returns. A cluster that is slow to list still gets the subscription (synced false).
+            await wait_set(cache.synced_event, SUBSCRIBE_SYNC_TIMEOUT_S)
+            if selector is not None:
+                selected.update(await _selected_keys(scope, cache, label_selector, selector))
+        except BaseException:  # cancelled (the client unsubscribed or left) or the selection failed
+            subscription.cancel()
+            raise
+        return subscription
 
 
 def _completed(scope: AccessScope, obj: Obj) -> Obj:

@@ -62,6 +62,13 @@ def test_one_kind_across_clusters(control_plane, namespace, fleet_server, page):
     listed = page.get_by_role("list", name="Clusters")
     expect(listed.get_by_role("listitem").filter(has_text=REFUSED).get_by_role("status")).to_be_visible()
 
+    # Live: a Service created and deleted behind the page comes and goes in both clusters' rows.
+    kube(control_plane, "POST", f"/api/v1/namespaces/{namespace}/services", {
+        "apiVersion": "v1", "kind": "Service", "metadata": {"name": "fleet-web-2"}, "spec": {"ports": [{"port": 80}]}})
+    expect(rows).to_have_count(4, timeout=LIVE_TIMEOUT_MS)
+    kube(control_plane, "DELETE", f"/api/v1/namespaces/{namespace}/services/fleet-web-2")
+    expect(rows).to_have_count(2, timeout=LIVE_TIMEOUT_MS)
+
     # Only the twin: one row, and it leads to the twin's page of the object.
     for name in ("envtest-admin", REFUSED):
         listed.get_by_role("listitem").filter(has_text=name).get_by_role("checkbox").uncheck()

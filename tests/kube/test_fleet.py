@@ -16,6 +16,7 @@ import yaml
 from kubevision.services.fleet import CLUSTER_PART_TIMEOUT_S
 from tests.helpers import ApiSession, documented_data, openapi_document, schema_problems
 from tests.kube.conftest import cluster_id, make_user
+from tests.kube.test_watch import RECEIVE_TIMEOUT_S, events_until, open_watch
 
 TWIN, REFUSED, SILENT = "envtest-twin", "loopback-refused", "loopback-silent"
 SEARCH_TRIES = 40
@@ -157,3 +158,25 @@ async def test_search_and_overview_across_clusters(admin: ApiSession, namespace:
     assert nothing["clusters"][0]["code"] == 50200 and nothing["totals"]["counts"] == {}
     assert nothing["totals"]["nodes"] is None and nothing["totals"]["resources"] is None
     assert schema_problems(nothing, documented_data(document, "GET", "/overview")) == []
+
+
+async def test_a_silent_cluster_holds_up_no_other_subscription(admin: ApiSession, namespace: str) -> None:
+    """One socket, a subscription to the cluster where nothing answers, then one to a cluster that does: the
+    second is served (and pings answered) while the first is still waiting; dropping the first ends its wait."""
+    silent, cid = await cluster_id(admin, SILENT), await cluster_id(admin, "envtest-admin")
+    ws = await open_watch(admin)
+    try:
+        await ws.send_json({"op": "subscribe", "id": "silent", "cluster": silent, "resource": "services"})
+        await ws.send_json({"op": "subscribe", "id": "answers", "cluster": cid, "resource": "services",
+                            "namespace": namespace})
+        await ws.send_json({"op": "ping", "id": "p"})
+        seen = [await ws.receive_json(timeout=RECEIVE_TIMEOUT_S) for _ in range(2)]
+        assert sorted(message["type"] for message in seen) == ["pong", "subscribed"]
+        assert next(message for message in seen if message["type"] == "subscribed")["sub"] == "answers"
+        await admin.ok("POST", f"/clusters/{cid}/resources/services?namespace={namespace}",
+                       json=service("fleet-live", namespace))
+        events = await events_until(ws, lambda event: event["name"] == "fleet-live")
+        assert {event["type"] for event in events if event["name"] == "fleet-live"} == {"ADDED"}
+        await ws.send_json({"op": "unsubscribe", "id": "silent"})
+    finally:
+        await ws.close()

@@ -2,12 +2,15 @@
  * One kind across several clusters: the server merges each cluster's rows (sorted and filtered there) with a
  * Cluster column; each cluster's total or error is listed above the table, so a failing cluster is its own line,
  * never a failed page. Clusters and namespaces are named as everywhere: comma-separated (`?clusters=1,4`,
- * `?namespace=a,b`). Refreshed every REFRESH_MS (several clusters have no one watch).
+ * `?namespace=a,b`). Live: one watch subscription per cluster shown (the shared socket); any change or resync
+ * re-reads the merged page, at most once per LIVE_REFRESH_MS (the order across clusters is the server's merge, so
+ * the page is read again rather than patched).
  */
 import { html, cx, useEffect, useMemo, useState } from "../lib/ui.js";
 import { formatCount } from "../lib/format.js";
 import { kindLabel } from "../lib/kinds.js";
 import { listAcrossClusters } from "../api/fleet.js";
+import { watch } from "../api/socket.js";
 import { Link, navigate, paths, updateQuery } from "../router.js";
 import { DataTable } from "../components/DataTable.js";
 import { Icon } from "../components/Icon.js";
@@ -15,7 +18,8 @@ import { StatusBadge } from "../components/StatusBadge.js";
 import { tableColumns } from "./resourceColumns.js";
 import { usePromise } from "./usePromise.js";
 
-const REFRESH_MS = 15_000;
+// At most one re-read of the merged page per this many ms while the clusters change.
+const LIVE_REFRESH_MS = 1000;
 const FILTER_DEBOUNCE_MS = 300;
 const PAGE_SIZE = 1000;
 
@@ -34,10 +38,21 @@ export function FleetListPage({ resource, kinds, clusters, query }) {
     const timer = setTimeout(() => { setText(filter); updateQuery({ q: filter || null }); }, FILTER_DEBOUNCE_MS);
     return () => clearTimeout(timer);
   }, [filter]);
+  const shown = (chosen.length ? chosen : clusters.map((cluster) => String(cluster.id))).join(",");
   useEffect(() => {
-    const timer = setInterval(() => setTick((n) => n + 1), REFRESH_MS);
-    return () => clearInterval(timer);
-  }, []);
+    let timer = null;
+    const changed = () => {
+      timer ??= setTimeout(() => { timer = null; setTick((n) => n + 1); }, LIVE_REFRESH_MS);
+    };
+    // A cluster that cannot be watched says so in the list answer (its own line above the table).
+    const stops = shown.split(",").filter(Boolean).map((id) => watch(
+      { cluster: Number(id), resource, namespace: namespace || undefined, view: "table" },
+      { onEvents: changed, onResync: changed, onError: () => {} }));
+    return () => {
+      stops.forEach((stop) => stop());
+      if (timer !== null) clearTimeout(timer);
+    };
+  }, [resource, shown, namespace]);
   const list = usePromise((signal) => listAcrossClusters(resource, {
     clusters: chosen.join(",") || undefined, namespace: namespace || undefined, q: text || undefined, sort,
     pageSize: PAGE_SIZE, signal,
@@ -68,7 +83,7 @@ export function FleetListPage({ resource, kinds, clusters, query }) {
         <span class="count-badge" title="Rows shown / matching in all clusters">${formatCount(rows.length)}${total > rows.length ? ` / ${formatCount(total)}` : ""}</span>
       </div>
       <div class="page-subtitle">${namespace ? html`Namespaces <strong>${namespace.split(",").join(", ")}</strong>` : "All namespaces"}
-        · refreshed every ${REFRESH_MS / 1000} s · <${Link} href=${paths.fleetOverview()}>every cluster at a glance</${Link}></div>
+        · live · <${Link} href=${paths.fleetOverview()}>every cluster at a glance</${Link}></div>
     </div>
     <ul class="fleet-clusters" aria-label="Clusters">
       ${clusters.map((cluster) => {
