@@ -112,9 +112,9 @@ class LoginThrottle:
     for longer than the current delay (at most `MAX_DELAY_S`).
     """
 
-    def __init__(self, store: Store, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, store: Store, *, clock: Callable[[], float] | None = None) -> None:
         self._store = store
-        self._clock = clock  # wall-clock seconds: the count is shared through the database
+        self._clock = clock  # wall-clock seconds (time.time, read at each call): the count is shared by the database
 
     @staticmethod
     def _key(username: str) -> str:
@@ -128,7 +128,7 @@ class LoginThrottle:
 
     async def _wait_or_claim(self, key: str) -> float | None:
         for _ in range(CLAIM_ROUNDS):
-            now = self._clock()
+            now = self._clock() if self._clock is not None else time.time()
             async with self._store.transaction() as conn:
                 seen = await failure_repo.get_failures(conn, key)
                 if seen is None:
