@@ -35,10 +35,10 @@ Obj = dict[str, Any]
 
 # How long one cluster may take to answer its part; one known to be unreachable (it failed or did not answer
 # last time, and its health check has not seen it answer since) gets the short one.
-# The parts of each cluster's overview that the answer across clusters adds up.
-SUMMED_OVERVIEW_PARTS = ("counts", "workloads", "nodes", "resources", "podPhases")
 CLUSTER_PART_TIMEOUT_S = 10.0
 UNREACHABLE_CLUSTER_TIMEOUT_S = 2.0
+# The parts of each cluster's overview that the answer across clusters adds up.
+SUMMED_OVERVIEW_PARTS = ("counts", "workloads", "nodes", "resources", "podPhases")
 # At most this many clusters in one request.
 MAX_CLUSTERS = 50
 # The Cluster column of a table across clusters.

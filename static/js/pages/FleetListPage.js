@@ -68,7 +68,7 @@ export function FleetListPage({ resource, kinds, clusters, query }) {
   const total = list.data?.meta?.total ?? 0;
   // No `clusters` means all of them: unticking one then names the others.
   const toggleCluster = (id) => {
-    const current = chosen.length ? chosen : clusters.map((cluster) => String(cluster.id));
+    const current = shown.split(",").filter(Boolean);
     const next = current.includes(id) ? current.filter((each) => each !== id) : [...current, id];
     const all = next.length === 0 || next.length === clusters.length;
     updateQuery({ clusters: all ? null : next.sort((a, b) => Number(a) - Number(b)).join(",") });
