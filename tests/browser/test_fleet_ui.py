@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from tests.browser.conftest import ADMIN_PASSWORD, RunningServer, _server_fixtur
 pytestmark = pytest.mark.browser
 
 TWIN, REFUSED = "envtest-twin", "loopback-refused"
+NAMESPACE_SETTLE_TIMEOUT_S = 90
 
 
 @pytest.fixture
@@ -78,6 +80,19 @@ def test_one_kind_across_clusters(control_plane, namespace, fleet_server, page):
     expect(page).to_have_url(f"{fleet_server.url}/c/{clusters[TWIN]}/ns/{namespace}/services/fleet-web")
 
 
+def settled_namespace_count(control_plane) -> int:
+    """How many namespaces the API server lists once none is terminating (an earlier test's namespace may still be
+    on its way out, and the page would count it or not depending on the moment)."""
+    deadline = time.monotonic() + NAMESPACE_SETTLE_TIMEOUT_S
+    while True:
+        items = kube(control_plane, "GET", "/api/v1/namespaces")["items"]
+        terminating = [ns["metadata"]["name"] for ns in items if ns["metadata"].get("deletionTimestamp")]
+        if not terminating:
+            return len(items)
+        assert time.monotonic() < deadline, f"namespaces still terminating: {terminating}"
+        time.sleep(0.5)
+
+
 def test_every_cluster_at_a_glance(control_plane, namespace, fleet_server, page):
     """The overview of all clusters: each cluster's nodes as the API server lists them, the dead port as its own
     row with its reason, totals over the two that answered, and links to lists across clusters."""
@@ -85,7 +100,7 @@ def test_every_cluster_at_a_glance(control_plane, namespace, fleet_server, page)
     nodes = kube(control_plane, "GET", "/api/v1/nodes")["items"]
     ready = sum(any(c["type"] == "Ready" and c["status"] == "True" for c in (n.get("status") or {}).get(
         "conditions") or []) for n in nodes)
-    namespaces = len(kube(control_plane, "GET", "/api/v1/namespaces")["items"])
+    namespaces = settled_namespace_count(control_plane)
     sign_in(page, fleet_server)
     page.goto(f"{fleet_server.url}/c/{clusters['envtest-admin']}/overview")
     page.get_by_role("button", name="Cluster: envtest-admin").click()
