@@ -16,8 +16,8 @@ import { EmptyState } from "../components/EmptyState.js";
 import { usePromise } from "./usePromise.js";
 
 const REFRESH_MS = 15_000;
-// The kinds offered as lists across clusters below the table (those the clusters' kind list has).
-const FLEET_KINDS = ["pods", "deployments", "statefulsets", "daemonsets", "services", "nodes", "namespaces"];
+// The kinds offered as lists across clusters below the table: those the overview counts (GET /kinds `views`).
+const LISTED_VIEWS = ["overview", "overview_count"];
 
 /** `ready / total` of a `{ready, total}` count, or "—" when the cluster could not count it. */
 function readyOfTotal(count) {
@@ -57,7 +57,7 @@ export function FleetOverviewPage({ clusters, kinds }) {
   const data = overview.data;
   const parts = data?.clusters ?? [];
   const answered = parts.filter((part) => part.code === 0).length;
-  const listed = FLEET_KINDS.map((name) => kinds.find((kind) => kind.name === name)).filter(Boolean);
+  const listed = kinds.filter((kind) => LISTED_VIEWS.some((view) => kind.views?.includes(view)));
 
   return html`<div class="page page-fleet-overview">
     <div class="page-header">
