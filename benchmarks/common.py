@@ -72,7 +72,9 @@ def control_plane() -> Iterator[ControlPlane]:
 class Server:
     """`python -m kubevision serve` as a subprocess against a kubeconfig."""
 
-    def __init__(self, kubeconfig: str) -> None:
+    def __init__(self, kubeconfig: str, *, settings: dict[str, str] | None = None) -> None:
+        """`settings`: `KUBEVISION_*` environment variables for the server (e.g. `KUBEVISION_TABLE_WINDOW_ROWS`)."""
+        self.settings = settings or {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._data_dir = tempfile.TemporaryDirectory(prefix="kv-bench-")
@@ -81,7 +83,7 @@ class Server:
 
     def start(self) -> None:
         """Start and wait for /readyz."""
-        env = {**os.environ, "KUBEVISION_ADMIN_PASSWORD": ADMIN_PASSWORD}
+        env = {**os.environ, "KUBEVISION_ADMIN_PASSWORD": ADMIN_PASSWORD, **self.settings}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "kubevision", "serve", "--no-browser", "--port", str(self.port),
              "--data-dir", self._data_dir.name, "--kubeconfig", self._kubeconfig, "--log-level", "warning"],

@@ -3,8 +3,10 @@
     .venv/bin/python -m benchmarks.metrics [--pods 10000] [--nodes 4] [--no-write]
 
 Two parts. In process (no cluster): the history rings of `kube/metrics.py` filled to capacity for `--pods` pods
-(1 h at 15 s), one workload per 10 pods, 100 namespaces and the nodes (1 h, and 7 days of 5-minute buckets): the
-memory they take (tracemalloc) and the time of one 7-day workload series read from a full ring. On a private
+(1 h at 15 s), one workload per 10 pods, 100 namespaces and the nodes (1 h, and 7 days of 5-minute buckets), the
+network and restarts ring of the workloads, namespaces and nodes (1 h) and the restart changes of one pod in
+`RESTARTING_PODS_EVERY` (a change every round): the memory they take (tracemalloc) and the time of one 7-day
+workload series read from a full ring. On a private
 control plane: `--pods` pods spread over `--nodes` kubelet stand-ins (each serves the Summary API), then
 `python -m kubevision serve`: the server's CPU while the informers idle, then while the sampler runs its 15-second
 rounds (the difference is the sampler's share of one core), and the time of a first page of pod metrics sorted
@@ -34,13 +36,23 @@ from benchmarks.common import (
     median,
     percentile,
 )
-from kubevision.kube.metrics import DEFAULT_BUCKET_S, DEFAULT_INTERVAL_S, DOWNSAMPLED_WINDOW_S, FULL_RESOLUTION_S, Ring
+from kubevision.kube.metrics import (
+    ACTIVITY_WINDOW_S,
+    DEFAULT_BUCKET_S,
+    DEFAULT_INTERVAL_S,
+    DOWNSAMPLED_WINDOW_S,
+    FULL_RESOLUTION_S,
+    Ring,
+    Steps,
+)
 from tests.envtest.kubelet import KubeletStandIn, KubeletThread
 
 SECTION = "metrics"
 NAMESPACE = "bench-metrics"
 PODS_PER_WORKLOAD = 10
 NAMESPACES = 100
+# One pod in this many restarts every round (a worst case for the restart changes kept).
+RESTARTING_PODS_EVERY = 100
 IDLE_MEASURE_S = 30.0
 SAMPLER_MEASURE_S = 60.0  # four rounds at the default 15 s
 PAGE = "/api/v1/clusters/1/metrics/pods?sort=-cpu&limit=100"
@@ -58,8 +70,15 @@ def history_part(pods: int, nodes: int) -> dict[str, Any]:
     tracemalloc.start()
     full = Ring(FULL_RESOLUTION_S // DEFAULT_INTERVAL_S + 1, FULL_RESOLUTION_S)
     downsampled = Ring(DOWNSAMPLED_WINDOW_S // DEFAULT_BUCKET_S + 1, DOWNSAMPLED_WINDOW_S)
+    activity = Ring(full.capacity, ACTIVITY_WINDOW_S, width=3)
+    restarts = Steps(ACTIVITY_WINDOW_S)
+    aggregate_activity = {key: (1000.0, 500.0, 1.0) for key in aggregates}
     for step in range(full.capacity):
         full.append(float(step * DEFAULT_INTERVAL_S), pod_values | aggregates)
+        activity.append(float(step * DEFAULT_INTERVAL_S), aggregate_activity)
+        restarts.record(float(step * DEFAULT_INTERVAL_S),
+                        {key: step if index % RESTARTING_PODS_EVERY == 0 else 0
+                         for index, key in enumerate(pod_values)}, alive=full.columns)
     for step in range(downsampled.capacity):
         downsampled.append(float(step * DEFAULT_BUCKET_S), aggregates)
     memory, _ = tracemalloc.get_traced_memory()
@@ -155,7 +174,8 @@ def run(args: argparse.Namespace) -> tuple[str, str]:
              f"`python -m benchmarks.metrics --pods {args.pods} --nodes {args.nodes}`.", "",
              "| measure | result | target |", "|---|---|---|",
              f"| history memory (1 h of pods, 7 days of {args.pods // PODS_PER_WORKLOAD:,} workloads, {NAMESPACES} "
-             f"namespaces, {args.nodes} nodes) | {history['history_mb']:.1f} MB | ≤ 50 MB per 10k pods |",
+             f"namespaces, {args.nodes} nodes; 1 h of their network and restarts; 1 pod in {RESTARTING_PODS_EVERY} "
+             f"restarting every round) | {history['history_mb']:.1f} MB | ≤ 50 MB per 10k pods |",
              f"| 7-day workload series ({history['series_points']:,} buckets; median / p95) | "
              f"{history['series_ms'][0]:.2f} / {history['series_ms'][1]:.2f} ms | ≤ 50 ms |"]
     if cluster is not None:

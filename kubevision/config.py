@@ -62,6 +62,9 @@ class Settings:
     metrics_interval_s: int = 15
     metrics_bucket_s: int = 300
     metrics_retention_days: int = 7
+    # Resource tables in the browser: a list of up to this many rows is loaded whole (sort and filter in the
+    # browser); a longer one is windowed (the server sorts and filters, the browser reads the pages in view).
+    table_window_rows: int = 10_000
 
     @property
     def database_path(self) -> Path:
@@ -89,7 +92,8 @@ def async_database_url(url: str) -> str:
 _FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
 # Durations and limits where 0 or less would lock everyone out or expire everything at once.
 _POSITIVE_INTS = ("access_token_ttl_s", "refresh_token_ttl_s", "login_rate_per_minute", "cache_ttl_s",
-                  "recording_retention_days", "metrics_interval_s", "metrics_bucket_s", "metrics_retention_days")
+                  "recording_retention_days", "metrics_interval_s", "metrics_bucket_s", "metrics_retention_days",
+                  "table_window_rows")
 
 
 def _coerce(name: str, value: Any) -> Any:

@@ -147,11 +147,17 @@ def build_openapi(app: web.Application) -> dict[str, Any]:
 
 
 @routes.get("/info", access=Access.USER, before_password_change=True,
-            summary="Server facts the UI adapts to (version, read-only mode)",
-            data={"type": "object", "properties": {"version": {"type": "string"}, "readOnly": {"type": "boolean"}}})
+            summary="Server facts the UI adapts to (version, read-only mode, when resource tables are windowed)",
+            data={"type": "object", "properties": {
+                "version": {"type": "string"}, "readOnly": {"type": "boolean"},
+                "tableWindowRows": {"type": "integer", "description": "resource tables longer than this are "
+                                    "windowed: sorted and filtered by the server, read page by page around the view"},
+            }})
 async def server_info(request: web.Request) -> dict[str, Any]:
-    """`readOnly` lets the UI hide every write action when the server refuses them anyway."""
-    return {"version": __version__, "readOnly": request.app[SETTINGS].read_only}
+    """`readOnly` lets the UI hide every write action when the server refuses them anyway; `tableWindowRows` is
+    the `table_window_rows` setting."""
+    settings = request.app[SETTINGS]
+    return {"version": __version__, "readOnly": settings.read_only, "tableWindowRows": settings.table_window_rows}
 
 
 @routes.get("/openapi.json", access=Access.PUBLIC, summary="This OpenAPI document")

@@ -14,6 +14,12 @@ millicores, memory in bytes; NaN where a series has no value). Full resolution (
 nodes, workloads and namespaces; downsampled buckets (`MetricsOptions.bucket_s`, 5 min, averages of the round
 values) over `DOWNSAMPLED_WINDOW_S` (7 days) for nodes, workloads and namespaces, persisted to the database when a
 bucket closes and loaded at the sampler's start. Containers keep their current value only.
+
+Network (receive and transmit bytes/s, from the pods' counters) and restarts (the sum of `restartCount` from the
+cached pods) over `ACTIVITY_WINDOW_S` (1 h) at full resolution, in memory only: three more float32 columns per node,
+workload and namespace (`ClusterMetrics.activity`; a node's are its pods' sums), and per pod only the changes of its
+restart count (`Steps`). A pod's network is its current rate only: two columns per pod would add 19 MB at 10k pods,
+past the 50 MB budget.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import functools
 import logging
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -48,6 +54,8 @@ DEFAULT_INTERVAL_S = 15
 DEFAULT_BUCKET_S = 300
 FULL_RESOLUTION_S = 3600
 DOWNSAMPLED_WINDOW_S = 7 * 24 * 3600
+# Network rates and restarts are kept in memory for this long, at full resolution (not downsampled, not saved).
+ACTIVITY_WINDOW_S = FULL_RESOLUTION_S
 # Summary requests in flight at once per cluster (one per node per round).
 SUMMARY_CONCURRENCY = 8
 SUMMARY_TIMEOUT_S = 10.0
@@ -71,7 +79,6 @@ MISSING = float("nan")
 
 # (kind plural, namespace or "", name): "pods", "nodes", "namespaces" or a workload kind's plural.
 SeriesKey = tuple[str, str, str]
-Usage = tuple[float, float]  # (CPU millicores, memory bytes)
 OwnerRef = tuple[str, str, str, str]  # a controller reference: (group, Kind, namespace, name)
 
 
@@ -90,19 +97,21 @@ class SourceUnusableError(Exception):
 
 
 class Ring:
-    """Timestamps and, per series, float32 CPU and memory columns aligned with them: at most `capacity` points;
-    a series not seen for `window_s` is dropped."""
+    """Timestamps and, per series, `width` float32 columns aligned with them (CPU and memory by default): at most
+    `capacity` points; a series not seen for `window_s` is dropped."""
 
-    def __init__(self, capacity: int, window_s: float) -> None:
+    def __init__(self, capacity: int, window_s: float, *, width: int = 2) -> None:
         self.capacity = max(1, capacity)
         self.window_s = window_s
+        self.width = width
         self.times = array.array("d")
         self.head = 0  # once full, the position written next (the oldest point)
-        self.columns: dict[SeriesKey, tuple[array.array[float], array.array[float]]] = {}
+        self.columns: dict[SeriesKey, tuple[array.array[float], ...]] = {}
         self.last_seen: dict[SeriesKey, float] = {}
 
-    def append(self, t: float, values: dict[SeriesKey, Usage]) -> None:
-        """One point at time `t` for every series: `values`, NaN for known series without one."""
+    def append(self, t: float, values: dict[SeriesKey, tuple[float, ...]]) -> None:
+        """One point at time `t` for every series: `values` (`width` numbers each), NaN for known series without
+        one."""
         full = len(self.times) >= self.capacity
         position = self.head if full else len(self.times)
         if full:
@@ -111,60 +120,99 @@ class Ring:
         else:
             self.times.append(t)
         length = len(self.times)
-        for key, (cpu, memory) in values.items():
-            column = self.columns.get(key)
-            if column is None:
-                column = self.columns[key] = (_missing_column(length), _missing_column(length))
+        for key, value in values.items():
+            columns = self.columns.get(key)
+            if columns is None:
+                columns = self.columns[key] = tuple(_missing_column(length) for _ in range(self.width))
             elif not full:
-                column[0].append(MISSING)
-                column[1].append(MISSING)
-            column[0][position] = cpu
-            column[1][position] = memory
+                for column in columns:
+                    column.append(MISSING)
+            for column, number in zip(columns, value, strict=True):
+                column[position] = number
             self.last_seen[key] = t
-        for key, column in list(self.columns.items()):
+        for key, columns in list(self.columns.items()):
             if key in values:
                 continue
             if t - self.last_seen[key] > self.window_s:
                 del self.columns[key], self.last_seen[key]
-            elif full:
-                column[0][position] = column[1][position] = MISSING
-            else:
-                column[0].append(MISSING)
-                column[1].append(MISSING)
+                continue
+            for column in columns:
+                if full:
+                    column[position] = MISSING
+                else:
+                    column.append(MISSING)
 
     def _order(self) -> tuple[range, ...]:
         length = len(self.times)
         return (range(self.head, length), range(self.head)) if length >= self.capacity else (range(length),)
 
-    def points(self, key: SeriesKey, since: float) -> tuple[list[float], list[float | None], list[float | None]]:
-        """(times, CPU millicores, memory bytes) of one series from `since` on, oldest first; None where missing."""
-        column = self.columns.get(key)
+    def points(self, key: SeriesKey, since: float) -> tuple[list[Any], ...]:
+        """(times, then one list per column: CPU millicores and memory bytes by default) of one series from `since`
+        on, oldest first; None where missing."""
+        columns = self.columns.get(key)
         times: list[float] = []
-        cpus: list[float | None] = []
-        memories: list[float | None] = []
-        if column is None:
-            return times, cpus, memories
+        values: list[list[float | None]] = [[] for _ in range(self.width)]
+        if columns is None:
+            return (times, *values)
         for span in self._order():
             for position in span:
                 t = self.times[position]
                 if t < since:
                     continue
                 times.append(t)
-                cpus.append(_present(column[0][position]))
-                memories.append(_present(column[1][position]))
-        return times, cpus, memories
+                for column, listed in zip(columns, values, strict=True):
+                    listed.append(_present(column[position]))
+        return (times, *values)
 
-    def means(self, start: float, end: float, keys: Iterable[SeriesKey]) -> dict[SeriesKey, Usage]:
-        """The average of each series' values in [start, end) (series without one are left out)."""
+    def means(self, start: float, end: float, keys: Iterable[SeriesKey]) -> dict[SeriesKey, tuple[float, ...]]:
+        """The average of each series' values in [start, end), per column (series without one are left out)."""
         positions = [p for p, t in enumerate(self.times) if start <= t < end]
         averages = {}
         for key in keys:
-            cpu_column, memory_column = self.columns[key]
-            cpus = [cpu_column[p] for p in positions if not math.isnan(cpu_column[p])]
-            memories = [memory_column[p] for p in positions if not math.isnan(memory_column[p])]
-            if cpus:
-                averages[key] = (sum(cpus) / len(cpus), sum(memories) / len(memories))
+            columns = self.columns[key]
+            present = [[column[p] for p in positions if not math.isnan(column[p])] for column in columns]
+            if present[0]:
+                averages[key] = tuple(sum(numbers) / len(numbers) if numbers else MISSING for numbers in present)
         return averages
+
+
+class Steps:
+    """Counts that change seldom (a pod's container restarts), per series: the changes of the last `window_s`
+    seconds and the value before them, so a series that never leaves 0 takes no memory (10k pods at 15-second
+    rounds would take 10 MB as a column)."""
+
+    def __init__(self, window_s: float) -> None:
+        self.window_s = window_s
+        self.changes: dict[SeriesKey, list[tuple[float, int]]] = {}
+
+    def record(self, t: float, values: dict[SeriesKey, int], *, alive: Container[SeriesKey]) -> None:
+        """Note each series' value at `t` (kept only when it differs from the last); forget series not in `alive`
+        and changes older than the window (the newest of those stays as the value before it)."""
+        for key, value in values.items():
+            changes = self.changes.get(key)
+            if changes is None:
+                if value:
+                    self.changes[key] = [(t, value)]
+            elif changes[-1][1] != value:
+                changes.append((t, value))
+        for key in [key for key in self.changes if key not in alive]:
+            del self.changes[key]
+        cutoff = t - self.window_s
+        for changes in self.changes.values():
+            stale = sum(1 for when, _ in changes if when < cutoff)
+            if stale > 1:
+                del changes[:stale - 1]
+
+    def at(self, key: SeriesKey, times: Iterable[float]) -> list[int]:
+        """The value of a series at each of `times` (ascending): 0 before its first change."""
+        changes = self.changes.get(key) or []
+        values, index, value = [], 0, 0
+        for t in times:
+            while index < len(changes) and changes[index][0] <= t:
+                value = changes[index][1]
+                index += 1
+            values.append(value)
+        return values
 
 
 def _missing_column(length: int) -> array.array[float]:
@@ -200,6 +248,7 @@ class PodFacts:
 
     owner: OwnerRef | None
     resources: Resources
+    restarts: int = 0
     workload: SeriesKey | None = None
 
 
@@ -228,6 +277,20 @@ class Totals:
     resources: Resources = dataclasses.field(default_factory=lambda: Resources(cpu_limit=0.0, memory_limit=0.0))
     rx_rate: float | None = None
     tx_rate: float | None = None
+    restarts: int = 0
+
+    def add_pod(self, usage: PodUsage, restarts: int, resources: Resources | None) -> None:
+        """Count one pod into this sum: its network rates and restarts, and its CPU, memory, requests and limits
+        unless `resources` is None (a node's own usage comes from its Summary)."""
+        self.pods += 1
+        self.restarts += restarts
+        if resources is not None:
+            self.cpu += usage.cpu
+            self.memory += usage.memory
+            self.resources.add(resources)
+        if usage.rx_rate is not None:
+            self.rx_rate = (self.rx_rate or 0) + usage.rx_rate
+            self.tx_rate = (self.tx_rate or 0) + (usage.tx_rate or 0)
 
 
 @dataclasses.dataclass
@@ -238,6 +301,7 @@ class Current:
     pods: dict[tuple[str, str], PodUsage] = dataclasses.field(default_factory=dict)
     pod_resources: dict[tuple[str, str], Resources] = dataclasses.field(default_factory=dict)
     pod_workloads: dict[tuple[str, str], SeriesKey] = dataclasses.field(default_factory=dict)
+    pod_restarts: dict[tuple[str, str], int] = dataclasses.field(default_factory=dict)
     nodes: dict[str, Totals] = dataclasses.field(default_factory=dict)
     workloads: dict[SeriesKey, Totals] = dataclasses.field(default_factory=dict)
     namespaces: dict[str, Totals] = dataclasses.field(default_factory=dict)
@@ -269,6 +333,21 @@ def _parse_time(stamp: str) -> float | None:
         return None
 
 
+def _rates(usage: PodUsage, old: PodUsage | None) -> None:
+    """A pod's network rates: its counters' growth since the previous round (`old`)."""
+    if old is None or usage.rx_bytes is None or old.rx_bytes is None:
+        return
+    if usage.time > old.time:
+        usage.rx_rate = (usage.rx_bytes - old.rx_bytes) / (usage.time - old.time)
+        usage.tx_rate = ((usage.tx_bytes or 0) - (old.tx_bytes or 0)) / (usage.time - old.time)
+    else:  # the kubelet answered from the same stats as last round
+        usage.rx_rate, usage.tx_rate = old.rx_rate, old.tx_rate
+
+
+def _or_missing(value: float | None) -> float:
+    return MISSING if value is None else value
+
+
 def _refusal(exc: KubeError, what: str) -> str:
     if exc.status in (401, 403):
         return f"the cluster's Kubernetes user may not {what}: {exc.message}"
@@ -276,7 +355,8 @@ def _refusal(exc: KubeError, what: str) -> str:
 
 
 def pod_facts(pod: dict[str, Any]) -> PodFacts:
-    """A pod's controller (as a series key) and its containers' summed requests and limits."""
+    """A pod's controller (as a series key), its containers' summed requests and limits, and their restarts (the
+    sum of `restartCount`, as kubectl's RESTARTS column)."""
     total = Resources(cpu_limit=0.0, memory_limit=0.0)
     for container in (pod.get("spec") or {}).get("containers") or []:
         resources = container.get("resources") or {}
@@ -286,7 +366,9 @@ def pod_facts(pod: dict[str, Any]) -> PodFacts:
             memory_request=float(quantity_or_zero(requests.get("memory"))),
             cpu_limit=float(quantity_or_zero(limits["cpu"]) * 1000) if "cpu" in limits else None,
             memory_limit=float(quantity_or_zero(limits["memory"])) if "memory" in limits else None))
-    return PodFacts(_controller_ref(pod), total)
+    statuses = (pod.get("status") or {}).get("containerStatuses") or []
+    restarts = sum(int(status.get("restartCount") or 0) for status in statuses)
+    return PodFacts(_controller_ref(pod), total, restarts)
 
 
 def _controller_ref(obj: dict[str, Any]) -> OwnerRef | None:
@@ -310,6 +392,9 @@ class ClusterMetrics:
         self.current = Current()
         self.full = Ring(math.ceil(FULL_RESOLUTION_S / options.interval_s) + 1, FULL_RESOLUTION_S)
         self.downsampled = Ring(math.ceil(DOWNSAMPLED_WINDOW_S / options.bucket_s) + 1, DOWNSAMPLED_WINDOW_S)
+        # Network (receive, transmit bytes/s) and restarts of nodes, workloads and namespaces: the last hour.
+        self.activity = Ring(self.full.capacity, ACTIVITY_WINDOW_S, width=3)
+        self.pod_restarts = Steps(ACTIVITY_WINDOW_S)
         self.rounds = 0
         self.first_round = asyncio.Event()
         self._bucket: float | None = None
@@ -492,7 +577,8 @@ class ClusterMetrics:
             owner = fact.owner
             if owner is not None and owner not in tops:
                 tops[owner] = await self._top_controller(registry, owner)
-            resolved[key] = PodFacts(owner, fact.resources, tops.get(owner) if owner is not None else None)
+            resolved[key] = PodFacts(owner, fact.resources, fact.restarts,
+                                     tops.get(owner) if owner is not None else None)
         return resolved
 
     async def _top_controller(self, registry: Registry, owner: OwnerRef) -> SeriesKey | None:
@@ -522,42 +608,36 @@ class ClusterMetrics:
         facts = await self._pod_facts(registry)
         previous = self.current
         current = Current(time=sample.time, pods=sample.pods, nodes=sample.nodes, node_errors=sample.node_errors)
-        values: dict[SeriesKey, Usage] = {}
+        values: dict[SeriesKey, tuple[float, ...]] = {}
+        restarts: dict[SeriesKey, int] = {}
         for key, usage in sample.pods.items():
             namespace, name = key
-            old = previous.pods.get(key)
-            if old is not None and usage.rx_bytes is not None and old.rx_bytes is not None:
-                if usage.time > old.time:  # counters: the rate since the previous round
-                    usage.rx_rate = (usage.rx_bytes - old.rx_bytes) / (usage.time - old.time)
-                    usage.tx_rate = ((usage.tx_bytes or 0) - (old.tx_bytes or 0)) / (usage.time - old.time)
-                else:  # the kubelet answered from the same stats as last round
-                    usage.rx_rate, usage.tx_rate = old.rx_rate, old.tx_rate
+            _rates(usage, previous.pods.get(key))
             values[(PODS, namespace, name)] = (usage.cpu, usage.memory)
             fact = facts.get(key)
             resources = fact.resources if fact is not None else Resources()
             current.pod_resources[key] = resources
+            pod_restarts = fact.restarts if fact is not None else 0
+            current.pod_restarts[key] = restarts[(PODS, namespace, name)] = pod_restarts
             groups = [current.namespaces.setdefault(namespace, Totals())]
             if fact is not None and fact.workload is not None:
                 current.pod_workloads[key] = fact.workload
                 groups.append(current.workloads.setdefault(fact.workload, Totals()))
             if usage.node in current.nodes:
-                current.nodes[usage.node].pods += 1
+                current.nodes[usage.node].add_pod(usage, pod_restarts, None)
             for group in groups:
-                group.cpu += usage.cpu
-                group.memory += usage.memory
-                group.pods += 1
-                group.resources.add(resources)
-                if usage.rx_rate is not None:
-                    group.rx_rate = (group.rx_rate or 0) + usage.rx_rate
-                    group.tx_rate = (group.tx_rate or 0) + (usage.tx_rate or 0)
-        for node, totals in current.nodes.items():
-            values[(NODES, "", node)] = (totals.cpu, totals.memory)
-        for namespace, totals in current.namespaces.items():
-            values[(NAMESPACES, "", namespace)] = (totals.cpu, totals.memory)
-        for workload, totals in current.workloads.items():
-            values[workload] = (totals.cpu, totals.memory)
+                group.add_pod(usage, pod_restarts, resources)
+        aggregates = {(NODES, "", node): totals for node, totals in current.nodes.items()}
+        aggregates |= {(NAMESPACES, "", namespace): totals for namespace, totals in current.namespaces.items()}
+        aggregates |= current.workloads
+        activity = {}
+        for key, totals in aggregates.items():
+            values[key] = (totals.cpu, totals.memory)
+            activity[key] = (_or_missing(totals.rx_rate), _or_missing(totals.tx_rate), float(totals.restarts))
         self.current = current
         self.full.append(sample.time, values)
+        self.activity.append(sample.time, activity)
+        self.pod_restarts.record(sample.time, restarts, alive=self.full.columns)
         self.rounds += 1
         await self._close_bucket(sample.time)
 

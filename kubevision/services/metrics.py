@@ -9,6 +9,7 @@ Every answer carries the source in use, or `reason` when none works (the permiss
 
 from __future__ import annotations
 
+import heapq
 import re
 import time
 from typing import Any
@@ -21,6 +22,7 @@ from kubevision.errors import ApiError, ErrorCode
 from kubevision.kube.cache import KindCache
 from kubevision.kube.clusters import ClusterManager
 from kubevision.kube.metrics import (
+    ACTIVITY_WINDOW_S,
     DOWNSAMPLED_WINDOW_S,
     FULL_RESOLUTION_S,
     NAMESPACES,
@@ -34,7 +36,7 @@ from kubevision.kube.metrics import (
 )
 from kubevision.kube.quantities import quantity_or_zero
 from kubevision.kube.registry import Capability
-from kubevision.services.access import AccessScope
+from kubevision.services.access import AccessScope, lookup_kind, require_cluster
 from kubevision.services.context import RequestContext
 
 FIRST_SAMPLE_WAIT_S = 10.0
@@ -42,6 +44,10 @@ MIN_RANGE_S = 15 * 60
 MAX_RANGE_S = DOWNSAMPLED_WINDOW_S
 DEFAULT_RANGE = "1h"
 MAX_ITEMS = 10_000
+# The busiest pods and nodes: this many of each by CPU and by memory, by default and at most.
+TOP_DEFAULT = 10
+TOP_MAX = 50
+BUSIEST_BY = ("cpu", "memory")
 SORT_KEYS = ("cpu", "memory", "name")
 _RANGE_RE = re.compile(r"([1-9][0-9]{0,4})([mhd])")
 _UNIT_S = {"m": 60, "h": 3600, "d": 86400}
@@ -88,7 +94,19 @@ def _network(rx: float | None, tx: float | None) -> dict[str, Any]:
 
 def _totals(totals: Totals) -> dict[str, Any]:
     return {"pods": totals.pods, **_usage(totals.cpu, totals.memory, totals.resources),
-            "network": _network(totals.rx_rate, totals.tx_rate)}
+            "network": _network(totals.rx_rate, totals.tx_rate), "restarts": totals.restarts}
+
+
+def kept_seconds(kind: str) -> dict[str, int]:
+    """How far back each series of a kind goes: CPU and memory 1 h for pods and 7 days for the others; network and
+    restarts 1 h (a pod's network: its current rate only, 0)."""
+    usage = FULL_RESOLUTION_S if kind == PODS else DOWNSAMPLED_WINDOW_S
+    return {"cpu": usage, "memory": usage, "network": 0 if kind == PODS else ACTIVITY_WINDOW_S,
+            "restarts": ACTIVITY_WINDOW_S}
+
+
+def _rounded(values: list[float | None], digits: int) -> list[float | None]:
+    return [None if value is None else round(value, digits) for value in values]
 
 
 def _page(candidates: list[tuple[tuple[str, str], Any]], sort: str | None,
@@ -165,7 +183,7 @@ class MetricsService:
         return {"namespace": key[0], "name": key[1], "node": usage.node or None, "time": usage.time,
                 **_usage(usage.cpu, usage.memory, current.pod_resources.get(key)),
                 "workload": None if workload is None else {"kind": workload[0], "name": workload[2]},
-                "network": _network(usage.rx_rate, usage.tx_rate),
+                "network": _network(usage.rx_rate, usage.tx_rate), "restarts": current.pod_restarts.get(key, 0),
                 "containers": [{"name": name, "cpu": _cores(cpu), "memory": _bytes(memory)}
                                for name, cpu, memory in usage.containers]}
 
@@ -178,28 +196,87 @@ class MetricsService:
         return {"name": name, "pods": totals.pods, "cpu": _cores(totals.cpu), "memory": _bytes(totals.memory),
                 "cpuAllocatable": _cores(cpu_allocatable), "memoryAllocatable": _bytes(memory_allocatable),
                 "cpuOfAllocatable": _percent(totals.cpu, cpu_allocatable),
-                "memoryOfAllocatable": _percent(totals.memory, memory_allocatable)}
+                "memoryOfAllocatable": _percent(totals.memory, memory_allocatable),
+                "network": _network(totals.rx_rate, totals.tx_rate), "restarts": totals.restarts}
+
+    async def top(self, context: RequestContext, cluster_id: int, *, limit: int = TOP_DEFAULT) -> dict[str, Any]:
+        """The `limit` busiest pods and nodes by CPU and by memory, from the sampler's latest round (no request to
+        the cluster): pods of the namespaces the caller may read (null when their role may not read pods), nodes
+        only for callers who may read nodes (null otherwise)."""
+        require_cluster(context.caller, cluster_id)
+        cluster = self._clusters.get(cluster_id)
+        scopes: dict[str, AccessScope] = {}
+        for resource in (PODS, NODES):
+            scope = AccessScope.of(context, cluster, await lookup_kind(cluster, resource), namespace=None)
+            if scope.may(Verb.READ):
+                scopes[resource] = scope
+        metrics = cluster.metrics
+        await metrics.started(wait_s=FIRST_SAMPLE_WAIT_S)
+        current = metrics.current
+        pods = nodes = None
+        if PODS in scopes:
+            visible = scopes[PODS].key_filter()
+            candidates = [(key, usage) for key, usage in current.pods.items() if visible is None or visible(key)]
+            pods = {field: [self._pod(metrics, key, usage) for key, usage in _busiest(candidates, field, limit)]
+                    for field in BUSIEST_BY}
+        if NODES in scopes:
+            cache = cluster.caches.for_reads(scopes[NODES].kind)
+            candidates = [(("", name), totals) for name, totals in current.nodes.items()]
+            nodes = {field: [self._node(cache, key[1], totals) for key, totals in _busiest(candidates, field, limit)]
+                     for field in BUSIEST_BY}
+        return {**self.status(metrics), "limit": limit, "pods": pods, "nodes": nodes}
 
     async def series(self, context: RequestContext, cluster_id: int, resource: str, *, namespace: str | None,
                      name: str, range_s: int) -> dict[str, Any]:
-        """One object's CPU (cores) and memory (bytes) over the last `range_s` seconds, as columns `t`, `cpu` and
-        `memory` (null where no value); full resolution up to 1 hour, downsampled buckets beyond (not for pods)."""
+        """One object's CPU (cores), memory (bytes), network (bytes/s) and restarts over the last `range_s` seconds,
+        as columns aligned with `t` (null where no value; a column is null as a whole when its series is not kept
+        that far back: `maxRangeSeconds` says how far each goes). CPU and memory: full resolution up to 1 hour,
+        downsampled buckets beyond (not for pods)."""
         scope, metrics = await self._open(context, cluster_id, resource, namespace=namespace)
         scope.require_namespace()
         scope.require_object(name)
         kind = scope.kind.name
-        if kind == PODS and range_s > FULL_RESOLUTION_S:
-            raise ApiError(ErrorCode.PARAM_INVALID, "pod history covers 1 hour: ask for a range up to 1h")
+        kept = kept_seconds(kind)
+        if range_s > max(kept.values()):
+            raise ApiError(ErrorCode.PARAM_INVALID,
+                           f"the history of {kind} covers {max(kept.values()) // 60} minutes: ask for a shorter range")
         key: SeriesKey = (kind, scope.namespace or "", name)
         full = range_s <= FULL_RESOLUTION_S
         ring = metrics.full if full else metrics.downsampled
-        times, cpus, memories = ring.points(key, time.time() - range_s)
+        since = time.time() - range_s
+        times, cpus, memories = ring.points(key, since)
+        points: dict[str, list[Any] | None] = {"t": times, "cpu": [_cores(cpu) for cpu in cpus],
+                                               "memory": [_bytes(memory) for memory in memories],
+                                               "rxBytesPerSecond": None, "txBytesPerSecond": None, "restarts": None}
+        if range_s <= kept["network"]:
+            activity = metrics.activity.points(key, since)
+            by_time = dict(zip(activity[0], zip(*activity[1:], strict=True), strict=True))
+            rows = [by_time.get(t, (None, None, None)) for t in times]
+            points["rxBytesPerSecond"] = _rounded([row[0] for row in rows], 1)
+            points["txBytesPerSecond"] = _rounded([row[1] for row in rows], 1)
+            points["restarts"] = [None if row[2] is None else int(row[2]) for row in rows]
+        elif kind == PODS and range_s <= kept["restarts"]:
+            steps = metrics.pod_restarts.at(key, times)
+            points["restarts"] = [None if cpu is None else count for cpu, count in zip(cpus, steps, strict=True)]
         return {**self.status(metrics), "kind": kind, "namespace": scope.namespace, "name": name,
-                "rangeSeconds": range_s,
+                "rangeSeconds": range_s, "maxRangeSeconds": kept,
                 "resolutionSeconds": metrics.options.interval_s if full else metrics.options.bucket_s,
-                "points": {"t": times, "cpu": [_cores(cpu) for cpu in cpus],
-                           "memory": [_bytes(memory) for memory in memories]},
-                **self._requests_and_limits(metrics, key)}
+                "points": points, **self._requests_and_limits(metrics, key), **self._now(metrics, key)}
+
+    @staticmethod
+    def _now(metrics: ClusterMetrics, key: SeriesKey) -> dict[str, Any]:
+        """The object's current network rates and restarts (a pod's network is not kept over time)."""
+        current = metrics.current
+        kind, namespace, name = key
+        if kind == PODS:
+            usage = current.pods.get((namespace, name))
+            rates = (None, None) if usage is None else (usage.rx_rate, usage.tx_rate)
+            return {"network": _network(*rates), "restarts": current.pod_restarts.get((namespace, name))}
+        totals = (current.nodes.get(name) if kind == NODES else current.namespaces.get(name) if kind == NAMESPACES
+                  else current.workloads.get(key))
+        if totals is None:
+            return {"network": _network(None, None), "restarts": None}
+        return {"network": _network(totals.rx_rate, totals.tx_rate), "restarts": totals.restarts}
 
     @staticmethod
     def _requests_and_limits(metrics: ClusterMetrics, key: SeriesKey) -> dict[str, Any]:
@@ -220,6 +297,12 @@ class MetricsService:
                              "memory": _bytes(resources.memory_request or None)},
                 "limits": {"cpu": _cores(resources.cpu_limit or None),
                            "memory": _bytes(resources.memory_limit or None)}}
+
+
+def _busiest(candidates: list[tuple[tuple[str, str], Any]], field: str,
+             limit: int) -> list[tuple[tuple[str, str], Any]]:
+    """The `limit` candidates with the highest `field` (cpu or memory), highest first."""
+    return heapq.nlargest(limit, candidates, key=lambda candidate: getattr(candidate[1], field))
 
 
 def entry_status(raw: bytes) -> dict[str, Any]:

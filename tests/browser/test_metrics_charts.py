@@ -1,6 +1,8 @@
 """Metrics charts in the browser, against the real control plane and the kubelet stand-in (whose Summary API numbers
 change over time): a pod's and a node's Metrics tab draw CPU and memory with uPlot, show requests and limits, values
-under the cursor, switch ranges, and for a cluster whose credentials lack `nodes/proxy` show the server's reason."""
+under the cursor, switch ranges (as far back as the server says each series goes), network and restarts (said to be
+not kept where they are not), the overview's busiest pods and nodes, and for a cluster whose credentials lack
+`nodes/proxy` the server's reason."""
 
 from __future__ import annotations
 
@@ -93,8 +95,8 @@ def test_pod_and_node_charts_draw_switch_range_and_show_values(control_plane, ku
     page.get_by_role("tab", name="Metrics").click()
     expect(page.get_by_role("tab", name="Metrics")).to_have_attribute("aria-selected", "true")
     ranges = page.get_by_role("radiogroup", name="Time range")
-    # A pod's history covers 1 hour: no longer ranges offered.
-    expect(ranges.get_by_role("radio")).to_have_text(["15 min", "1 hour"])
+    # A pod's history covers 1 hour (the server's maxRangeSeconds): no longer ranges offered.
+    expect(ranges.get_by_role("radio")).to_have_text(["15 min", "1 hour"], timeout=LIVE_TIMEOUT_MS)
     expect(ranges.get_by_role("radio", name="1 hour")).to_have_attribute("aria-checked", "true")
     expect(page.get_by_text("Source: kubelet Summary API")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
     wait_for_drawn_line(page)
@@ -109,6 +111,12 @@ def test_pod_and_node_charts_draw_switch_range_and_show_values(control_plane, ku
     assert 100 <= legend_number(usage, "m") < 160 and (request, limit) == ("200m", "200m")
     _, usage, request, limit = hover_legend(page, "Memory")
     assert 64 <= legend_number(usage, " MiB") < 124 and (request, limit) == ("256 MiB", "256 MiB")
+    # Restarts are drawn; a pod's network is its current rate only, and the chart says so.
+    restarts = page.get_by_role("region", name="Restarts over time")
+    expect(restarts.locator(".u-legend .u-series .u-label")).to_have_text(["Time", "Restarts"])
+    network = page.get_by_role("region", name="Network over time")
+    expect(network).to_contain_text("Network: not kept over time for pods")
+    expect(network).to_contain_text(re.compile(r"Now: receive (1000 B|—)/?s?, transmit"))
 
     # A theme switch draws the lines again in the dark theme's usage colour (the light one is out of tolerance).
     page.get_by_role("button", name="Switch to light").click()
@@ -133,10 +141,19 @@ def test_pod_and_node_charts_draw_switch_range_and_show_values(control_plane, ku
     wait_for_drawn_line(page)
     screenshot(page, "metrics-node-7d")
 
+    # Network and restarts are kept for an hour: beyond, the chart says so instead of drawing nothing.
+    network = page.get_by_role("region", name="Network over time")
+    expect(network).to_contain_text("Network: kept for the last 1 hour only")
+    expect(page.get_by_role("region", name="Restarts over time")).to_contain_text(
+        "Restarts: kept for the last 1 hour only")
+
     # A workload and a namespace (sums of their pods) have the tab; a kind without the `metrics` capability has none.
     page.goto(f"{server.url}/c/{cid}/ns/{namespace}/deployments/web?tab=metrics")
     wait_for_drawn_line(page)
     expect(cpu.locator(".u-legend .u-series .u-label")).to_have_text(["Time", "CPU", "Request"])
+    # Its network: receive and transmit lines, 1000 and 500 B/s for its one pod (once two rounds have counted).
+    expect(network.locator(".u-legend .u-series .u-label")).to_have_text(["Time", "Receive", "Transmit"])
+    expect(network.locator("canvas").first).to_be_visible()
     page.goto(f"{server.url}/c/{cid}/ns/_all/namespaces/{namespace}?tab=metrics")
     wait_for_drawn_line(page)
     page.goto(f"{server.url}/c/{cid}/ns/{namespace}/configmaps/kube-root-ca.crt")
@@ -159,6 +176,32 @@ def test_without_nodes_proxy_the_chart_says_why(control_plane, kubelet, metrics_
     expect(page.locator(".empty-state-text")).to_contain_text("does not serve the metrics.k8s.io API")
     expect(page.locator(".metrics-plot")).to_have_count(0)
     screenshot(page, "metrics-no-proxy")
+    page.goto(f"{server.url}/c/{limited['id']}/overview")
+    expect(page.locator(".busiest-unavailable")).to_contain_text("Metrics are not available for this cluster",
+                                                                 timeout=LIVE_TIMEOUT_MS)
+    expect(page.locator(".busiest-unavailable")).to_contain_text("may not get nodes/proxy")
+
+
+def test_overview_lists_the_busiest_pods_and_nodes(control_plane, kubelet, namespace, metrics_server, page) -> None:
+    server = metrics_server
+    manifest = pod_manifest("hungry", cpu_m=3000, memory_mib=3000)
+    manifest["metadata"]["labels"] = {"app": "hungry"}
+    kube(control_plane, "POST", f"/api/v1/namespaces/{namespace}/pods", manifest)
+    wait_running(control_plane, namespace, "app=hungry", 1)
+    cid = cluster_id(server)
+    sign_in(page, server)
+    page.goto(f"{server.url}/c/{cid}/overview")
+    by_cpu = page.get_by_role("list", name="Pods by CPU")
+    by_memory = page.get_by_role("list", name="Pods by memory")
+    # The stand-in reports 3000m / 3000 MiB plus a sawtooth under 60 (m, MiB): far above any other test pod.
+    expect(by_cpu.get_by_role("listitem").first).to_contain_text(re.compile(rf"{namespace}/hungry3(\.\d+)? cores"),
+                                                                 timeout=LIVE_TIMEOUT_MS)
+    expect(by_memory.get_by_role("listitem").first).to_contain_text(re.compile(rf"{namespace}/hungry\d(\.\d+)? GiB"))
+    expect(page.get_by_role("list", name="Nodes by CPU")).to_contain_text(NODE)
+    expect(page.get_by_role("list", name="Nodes by memory")).to_contain_text(NODE)
+    screenshot(page, "metrics-overview-busiest")
+    by_cpu.get_by_role("link", name=f"{namespace}/hungry").click()
+    expect(page).to_have_url(re.compile(rf"/c/{cid}/ns/{namespace}/pods/hungry"))
 
 
 def test_lists_have_cpu_and_memory_columns_sorted_in_the_browser(control_plane, kubelet, namespace, metrics_server,

@@ -32,6 +32,13 @@ Design notes:
   port as 2 little-endian bytes; an unmapped port answers on the error channel with a "connection refused"
   text like the real kubelet's, then the stream closes. A stream closes when its TCP connection closes,
   when the client closes it, and when the pod is deleted. ``port_forward_sessions`` records them.
+  ``kubectl port-forward`` speaks SPDY/3.1 instead (``Upgrade: SPDY/3.1``, subprotocol ``portforward.k8s.io``;
+  framing in ``tests/envtest/spdy.py``): every local connection opens an ``error`` and a ``data`` stream with the
+  headers ``port`` and ``requestID``; the pair is connected like a WebSocket port, the error text goes on the error
+  stream, and both streams end (FIN) when the TCP connection does. The pod's deletion ends open pairs and later
+  pairs get an error. A WebSocket asking only for subprotocols the kubelet does not serve (kubectl 1.30+ offers
+  ``SPDY/3.1+portforward.k8s.io``) is refused with 403, as the kubelet's handshake does, so kubectl falls back to
+  plain SPDY.
 - Summary API (``/stats/summary``, what ``/api/v1/nodes/{node}/proxy/stats/summary`` reaches; the JSON shape of
   the kubelet's ``pkg/kubelet/apis/stats/v1alpha1`` types): every Running pod's containers use
   ``container_usage(pod, t)`` at the whole second ``t`` of the answer (its ``time`` fields), a deterministic
@@ -71,6 +78,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from tests.envtest import spdy
+
 log = logging.getLogger("kubevision.tests.kubelet")
 
 START_TIMEOUT_S = 30.0
@@ -95,6 +104,10 @@ CH_STDIN, CH_STDOUT, CH_STDERR, CH_STATUS, CH_RESIZE = 0, 1, 2, 3, 4
 STATUS_SUCCESS = {"metadata": {}, "status": "Success"}
 MISSING_BINARY_EXIT_CODE = 126
 PORT_FORWARD_PROTOCOL = "v4.channel.k8s.io"
+# The WebSocket subprotocols the kubelet serves for port-forward ("" = none asked for is also fine).
+PORT_FORWARD_WEBSOCKET_PROTOCOLS = frozenset({"v4.channel.k8s.io", "v4.base64.channel.k8s.io"})
+SPDY_PORT_FORWARD_PROTOCOL = "portforward.k8s.io"
+SPDY_FORWARD_LINGER_S = 1.0  # once one direction of a pair ends, wait this long for the other (containerd's 1 s)
 PORT_FORWARD_CHUNK_BYTES = 32 * 1024  # the kubelet copies with io.Copy's 32 KiB buffer
 
 NODE_CAPACITY = {"cpu": "8", "memory": "32Gi", "pods": "1100", "ephemeral-storage": "100Gi"}
@@ -137,6 +150,7 @@ class PortForwardSession:
     ports: list[int]
     errors: list[str] = field(default_factory=list)
     closed: bool = False
+    protocol: str = PORT_FORWARD_PROTOCOL  # or SPDY_PORT_FORWARD_PROTOCOL (one session per stream pair)
 
 
 @dataclass(frozen=True)
@@ -196,6 +210,12 @@ def _network_stats(stamp: str, t: int, pods: int) -> dict[str, Any]:
     rx, tx = POD_RX_BYTES_PER_S * t * pods, POD_TX_BYTES_PER_S * t * pods
     interface = {"name": "eth0", "rxBytes": rx, "rxErrors": 0, "txBytes": tx, "txErrors": 0}
     return {"time": stamp, **interface, "interfaces": [interface]}
+
+
+def _connection_refused(port: int, pod: str, uid: str) -> str:
+    """The kubelet's error text for a forwarded port nothing listens on."""
+    return (f"error forwarding port {port} to pod {pod}, uid {uid}: failed to connect to localhost:{port} inside "
+            f"the pod: dial tcp4 127.0.0.1:{port}: connect: connection refused")
 
 
 def _flag(value: str | None) -> bool:
@@ -308,7 +328,7 @@ class KubeletStandIn:
         app = web.Application()
         app.router.add_get("/containerLogs/{namespace}/{pod}/{container}", self._handle_logs)
         app.router.add_route("*", "/exec/{namespace}/{pod}/{container}", self._handle_exec)
-        app.router.add_get("/portForward/{namespace}/{pod}", self._handle_port_forward)
+        app.router.add_route("*", "/portForward/{namespace}/{pod}", self._handle_port_forward)
         app.router.add_get("/healthz", self._handle_healthz)
         app.router.add_get("/stats/summary", self._handle_summary)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
@@ -823,6 +843,15 @@ class KubeletStandIn:
             pass
         return ws
 
+    def _watch_pod_gone(self, key: tuple[str, str]) -> asyncio.Event:
+        """An event set when the pod is deleted (already set if it is being deleted now); the caller discards it
+        from ``_pod_gone[key]`` when done."""
+        gone = asyncio.Event()
+        self._pod_gone.setdefault(key, set()).add(gone)
+        if (self.pods.get(key) or {}).get("metadata", {}).get("deletionTimestamp") or key not in self.pods:
+            gone.set()  # its containers are stopping: connections into them end
+        return gone
+
     def _end_port_forwards(self, key: tuple[str, str]) -> None:
         for gone in self._pod_gone.get(key, ()):
             gone.set()
@@ -839,6 +868,11 @@ class KubeletStandIn:
         cached = self.pods.get((ns, pod))
         if cached is None:
             return web.Response(status=404, text="pod does not exist")
+        if request.headers.get("Upgrade", "").lower() == spdy.UPGRADE_TOKEN.lower():
+            return await self._serve_spdy_port_forward(request, ns, pod)
+        offered = {p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()}
+        if offered and not offered & PORT_FORWARD_WEBSOCKET_PROTOCOLS:
+            return web.Response(status=403, text="unable to upgrade: requested protocol(s) are not supported")
         try:
             # The API server takes `ports` from its client and passes them on as `port=P1,P2` (api.PortHeader).
             ports = [int(p) for value in request.query.getall("port", []) for p in value.split(",")]
@@ -850,8 +884,7 @@ class KubeletStandIn:
         await ws.prepare(request)
         session = PortForwardSession(ns, pod, ports)
         self.port_forward_sessions.append(session)
-        gone = asyncio.Event()
-        self._pod_gone.setdefault((ns, pod), set()).add(gone)
+        gone = self._watch_pod_gone((ns, pod))
         try:
             await self._forward_ports(ws, session, cached, gone)
         finally:
@@ -892,9 +925,7 @@ class KubeletStandIn:
                         raise ConnectionRefusedError("connection refused")
                     reader, writers[index] = await asyncio.open_connection("127.0.0.1", targets[port])
                 except OSError:
-                    error = (f"error forwarding port {port} to pod {session.pod}, uid {uid}: failed to connect to "
-                             f"localhost:{port} inside the pod: dial tcp4 127.0.0.1:{port}: connect: "
-                             "connection refused")
+                    error = _connection_refused(port, session.pod, uid)
                     session.errors.append(error)
                     await ws.send_bytes(bytes([2 * index + 1]) + error.encode())
                     continue
@@ -919,6 +950,111 @@ class KubeletStandIn:
                 writer.close()
             with contextlib.suppress(ConnectionError):
                 await ws.close()
+
+    async def _serve_spdy_port_forward(self, request: web.Request, ns: str, pod: str) -> web.StreamResponse:
+        """Port-forward over SPDY/3.1 (kubectl): pair each requestID's error and data streams, then forward."""
+        connection = await spdy.accept_upgrade(request, SPDY_PORT_FORWARD_PROTOCOL)
+        if isinstance(connection, web.Response):
+            return connection
+        halves: dict[str, dict[str, spdy.SpdyStream]] = {}
+        forwards: set[asyncio.Task[None]] = set()
+        gone = self._watch_pod_gone((ns, pod))
+
+        def accept(stream: spdy.SpdyStream) -> bool:
+            kind, request_id, port = stream.header("streamType"), stream.header("requestID"), stream.header("port")
+            if kind not in ("error", "data") or not port.isdigit() or not 0 < int(port) < 65536:
+                return False  # the kubelet resets streams it cannot use
+            pair = halves.setdefault(request_id, {})
+            if kind in pair:
+                return False
+            pair[kind] = stream
+            if len(pair) == 2:
+                del halves[request_id]
+                task = asyncio.create_task(self._forward_spdy_pair(ns, pod, pair["error"], pair["data"], gone),
+                                           name=f"kubelet-spdy-forward-{port}")
+                forwards.add(task)
+                task.add_done_callback(forwards.discard)
+            return True
+
+        try:
+            await connection.serve(accept)
+        finally:
+            for task in list(forwards):
+                task.cancel()
+            await asyncio.gather(*forwards, return_exceptions=True)
+            self._pod_gone[(ns, pod)].discard(gone)
+            await connection.aclose()
+        return connection.response
+
+    async def _forward_spdy_pair(self, ns: str, pod: str, error_stream: spdy.SpdyStream,
+                                 data_stream: spdy.SpdyStream, gone: asyncio.Event) -> None:
+        """Connect one stream pair to the pod port's local server; errors go on the error stream, as text."""
+        port = int(data_stream.header("port"))
+        session = PortForwardSession(ns, pod, [port], protocol=SPDY_PORT_FORWARD_PROTOCOL)
+        self.port_forward_sessions.append(session)
+        current = self.pods.get((ns, pod))
+        uid = (current or {}).get("metadata", {}).get("uid", "")
+        writer: asyncio.StreamWriter | None = None
+        try:
+            await error_stream.discard_input()  # kubectl half-closes it at once; it only reads from it
+            error = None
+            if current is None or gone.is_set():
+                error = f"error forwarding port {port} to pod {pod}, uid {uid}: the pod's sandbox is gone"
+            else:
+                try:
+                    if port not in (targets := self._forward_targets(current)):
+                        raise ConnectionRefusedError("connection refused")
+                    reader, writer = await asyncio.open_connection("127.0.0.1", targets[port])
+                except OSError:
+                    error = _connection_refused(port, pod, uid)
+            if error is not None:
+                session.errors.append(error)
+                await error_stream.write(error.encode())
+                return
+            assert writer is not None
+            await self._relay_spdy(data_stream, reader, writer, gone)
+        except ConnectionError:
+            pass  # the client (the API server) went away
+        finally:
+            if writer is not None:
+                writer.close()
+            for stream in (error_stream, data_stream):
+                await stream.discard_input()
+                await stream.close()
+                stream.connection.forget(stream)
+            session.closed = True
+
+    @staticmethod
+    async def _relay_spdy(stream: spdy.SpdyStream, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                          gone: asyncio.Event) -> None:
+        """Copy both ways; the client's FIN half-closes the TCP connection and the pod's EOF half-closes the
+        stream. Once one direction ends the other gets `SPDY_FORWARD_LINGER_S`; the pod's deletion ends both."""
+        async def client_to_pod() -> None:
+            while chunk := await stream.read():
+                writer.write(chunk)
+                await writer.drain()
+            if writer.can_write_eof():
+                writer.write_eof()
+
+        async def pod_to_client() -> None:
+            while chunk := await reader.read(PORT_FORWARD_CHUNK_BYTES):
+                await stream.write(chunk)
+            await stream.close()
+
+        copies = {asyncio.create_task(client_to_pod(), name="kubelet-spdy-in"),
+                  asyncio.create_task(pod_to_client(), name="kubelet-spdy-out")}
+        deleted = asyncio.create_task(gone.wait(), name="kubelet-spdy-pod-gone")
+        try:
+            done, pending = await asyncio.wait(copies | {deleted}, return_when=asyncio.FIRST_COMPLETED)
+            if deleted not in done and pending - {deleted}:
+                await asyncio.wait(pending, timeout=SPDY_FORWARD_LINGER_S, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (*copies, deleted):
+                task.cancel()
+            results = await asyncio.gather(*copies, deleted, return_exceptions=True)
+        for result in results:
+            if isinstance(result, ConnectionError):
+                raise result
 
 
 class KubeletThread:

@@ -22,6 +22,9 @@ from tests.envtest.kubelet import (
     MIB,
     NODE_OVERHEAD_BYTES,
     NODE_OVERHEAD_NANOCORES,
+    POD_RX_BYTES_PER_S,
+    POD_TX_BYTES_PER_S,
+    RESTARTS_ANNOTATION,
     KubeletStandIn,
     container_usage,
 )
@@ -205,6 +208,85 @@ async def test_sampler_numbers_and_sums_follow_the_stand_in(admin: ApiSession, c
 
 
 @fast
+async def test_busiest_pods_and_nodes_are_the_top_of_the_round(admin: ApiSession, cid: int,
+                                                               world: dict[str, Any]) -> None:
+    """`/metrics/top` answers from the sampler's latest round: compared with the full listing of the same round."""
+    async def same_round() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]] | None:
+        top = await admin.ok("GET", f"/clusters/{cid}/metrics/top?limit=3")
+        pods = await admin.ok("GET", f"/clusters/{cid}/metrics/pods")
+        nodes = await admin.ok("GET", f"/clusters/{cid}/metrics/nodes")
+        return (top, pods, nodes) if top["sampledAt"] == pods["sampledAt"] == nodes["sampledAt"] else None
+
+    await sampled(admin, f"/clusters/{cid}/metrics/pods?namespace={world['namespace']}",
+                  lambda data: len(data["items"]) == 3)
+    top, pods, nodes = await wait_until(same_round, timeout_s=WAIT_S, interval_s=0.1, what="answers of one round")
+    assert top["available"] and top["source"] == "summary"
+    for field in ("cpu", "memory"):
+        busiest = sorted(pods["items"], key=lambda item: item[field], reverse=True)[:3]
+        assert [item[field] for item in top["pods"][field]] == [item[field] for item in busiest]
+        assert top["pods"][field][0] == busiest[0]  # the same item as in the listing
+        heaviest = sorted(nodes["items"], key=lambda item: item[field], reverse=True)[:3]
+        assert [item[field] for item in top["nodes"][field]] == [item[field] for item in heaviest]
+
+
+@fast
+async def test_network_and_restarts_over_time(admin: ApiSession, cid: int, world: dict[str, Any],
+                                              control_plane: ControlPlane) -> None:
+    namespace = world["namespace"]
+    web = f"/clusters/{cid}/metrics/namespaces/{namespace}/deployments/web/series"
+
+    def both_pods_rated(data: dict[str, Any]) -> bool:
+        rates = [rx for rx in data["points"]["rxBytesPerSecond"] if rx is not None]
+        return bool(rates) and rates[-1] == pytest.approx(2 * POD_RX_BYTES_PER_S, rel=0.01)
+
+    series = await sampled(admin, f"{web}?range=15m", both_pods_rated)
+    assert series["maxRangeSeconds"] == {"cpu": 7 * 86400, "memory": 7 * 86400, "network": 3600, "restarts": 3600}
+    points = series["points"]
+    assert len(points["rxBytesPerSecond"]) == len(points["txBytesPerSecond"]) == len(points["restarts"]) == len(
+        points["t"])
+    # Each web pod's counters grow by POD_RX_BYTES_PER_S and POD_TX_BYTES_PER_S: the Deployment's rates are twice.
+    sent = [tx for tx in points["txBytesPerSecond"] if tx is not None]
+    assert sent[-1] == pytest.approx(2 * POD_TX_BYTES_PER_S, rel=0.01)
+    assert series["network"]["rxBytesPerSecond"] == pytest.approx(2 * POD_RX_BYTES_PER_S, rel=0.01)
+    assert {restarts for restarts in points["restarts"] if restarts is not None} == {0}
+    # Beyond an hour: CPU and memory from the buckets, network and restarts not kept (null, not empty).
+    long = await admin.ok("GET", f"{web}?range=6h")
+    assert long["points"]["rxBytesPerSecond"] is None and long["points"]["restarts"] is None
+    assert long["resolutionSeconds"] == 3
+
+    pods = await admin.ok("GET", f"/clusters/{cid}/metrics/pods?namespace={namespace}")
+    pod = next(item["name"] for item in pods["items"] if item["workload"] == {"kind": "deployments", "name": "web"})
+    status, body = control_plane.request("PATCH", f"/api/v1/namespaces/{namespace}/pods/{pod}",
+                                         {"metadata": {"annotations": {RESTARTS_ANNOTATION: "2"}}},
+                                         content_type="application/merge-patch+json")
+    assert status == 200, body
+
+    def restarted(data: dict[str, Any]) -> bool:
+        counts = [count for count in data["points"]["restarts"] if count is not None]
+        return bool(counts) and counts[-1] == 2
+
+    web_after = await sampled(admin, f"{web}?range=15m", restarted)
+    counts = [count for count in web_after["points"]["restarts"] if count is not None]
+    assert counts[0] == 0 and set(counts) == {0, 2} and web_after["restarts"] == 2
+    pod_series = await sampled(admin, f"/clusters/{cid}/metrics/namespaces/{namespace}/pods/{pod}/series?range=15m",
+                               restarted)
+    assert pod_series["maxRangeSeconds"] == {"cpu": 3600, "memory": 3600, "network": 0, "restarts": 3600}
+    pod_points = pod_series["points"]
+    assert pod_points["rxBytesPerSecond"] is None and pod_points["txBytesPerSecond"] is None  # current only
+    assert pod_series["network"]["rxBytesPerSecond"] == pytest.approx(POD_RX_BYTES_PER_S, rel=0.01)
+    # A null where the pod had no CPU value (before it ran), its count elsewhere: 0, then 2 from the change on.
+    assert [count is None for count in pod_points["restarts"]] == [cpu is None for cpu in pod_points["cpu"]]
+    assert next(count for count in pod_points["restarts"] if count is not None) == 0
+    spaces = await sampled(admin, f"/clusters/{cid}/metrics/namespaces/{namespace}/series?range=15m", restarted)
+    assert spaces["restarts"] == 2
+    node = await admin.ok("GET", f"/clusters/{cid}/metrics/nodes/{NODE}/series?range=15m")
+    assert node["restarts"] >= 2 and node["network"]["rxBytesPerSecond"] >= 3 * POD_RX_BYTES_PER_S * 0.99
+    listed = await admin.ok("GET", f"/clusters/{cid}/metrics/deployments?namespace={namespace}")
+    assert listed["items"][0]["restarts"] == 2
+    await admin.fails("GET", f"/clusters/{cid}/metrics/namespaces/{namespace}/pods/{pod}/series?range=2h", 40002)
+
+
+@fast
 async def test_downsampled_history_survives_a_restart(admin: ApiSession, cid: int, world: dict[str, Any],
                                                       client: TestClient, settings: Settings, aiohttp_client) -> None:
     namespace = world["namespace"]
@@ -267,6 +349,16 @@ async def test_namespace_grants_apply(admin: ApiSession, cid: int, world: dict[s
         await limited.fails("GET", f"/clusters/{cid}/metrics/namespaces/{namespace}/pods/solo/series?range=3m", 40002)
         await limited.fails("GET", f"/clusters/{cid}/metrics/pods?sort=size", 40002)
         await limited.fails("GET", f"/clusters/{cid}/metrics/pods/solo/series", 40001)  # names no namespace
+
+        # The busiest pods: only of the granted namespace (the other's pod is among the admin's); no nodes.
+        top = await limited.ok("GET", f"/clusters/{cid}/metrics/top?limit=2")
+        assert top["nodes"] is None and top["limit"] == 2
+        assert [len(top["pods"]["cpu"]), len(top["pods"]["memory"])] == [2, 2]
+        assert {item["namespace"] for item in top["pods"]["cpu"] + top["pods"]["memory"]} == {namespace}
+        admin_top = await admin.ok("GET", f"/clusters/{cid}/metrics/top?limit=50")
+        assert (other, "theirs") in {(item["namespace"], item["name"]) for item in admin_top["pods"]["memory"]}
+        assert NODE in {item["name"] for item in admin_top["nodes"]["cpu"]}
+        await limited.fails("GET", f"/clusters/{cid}/metrics/top?limit=51", 40002)
     finally:
         delete_namespace_sync(control_plane.server_url, control_plane.admin_token, other)
 
@@ -291,7 +383,11 @@ async def test_without_nodes_proxy_the_answer_says_why(admin: ApiSession, contro
     assert "may not get nodes/proxy" in data["reason"] and "forbidden" in data["reason"]
     assert "metrics.k8s.io: the cluster does not serve the metrics.k8s.io API" in data["reason"]
     series = await admin.ok("GET", f"/clusters/{limited['id']}/metrics/nodes/{NODE}/series")
-    assert series["available"] is False and series["points"] == {"t": [], "cpu": [], "memory": []}
+    assert series["available"] is False and series["points"] == {
+        "t": [], "cpu": [], "memory": [], "rxBytesPerSecond": [], "txBytesPerSecond": [], "restarts": []}
+    top = await admin.ok("GET", f"/clusters/{limited['id']}/metrics/top")
+    assert top["available"] is False and "may not get nodes/proxy" in top["reason"]
+    assert top["pods"] == top["nodes"] == {"cpu": [], "memory": []}
     # A user without any rights cannot even list the nodes.
     nothing = await admin.ok("GET", f"/clusters/{nobody_cid}/metrics/namespaces")
     assert "may not list nodes" in nothing["reason"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import tracemalloc
 
-from kubevision.kube.metrics import FULL_RESOLUTION_S, Ring
+from kubevision.kube.metrics import FULL_RESOLUTION_S, Ring, Steps
 
 POD = ("pods", "ns", "web-1")
 NODE = ("nodes", "", "node1")
@@ -60,3 +60,26 @@ def test_history_of_1000_pods_fits_a_tenth_of_the_budget() -> None:
         tracemalloc.stop()
     assert len(full.times) == full.capacity and len(downsampled.times) == downsampled.capacity
     assert used <= 5 * 1024 * 1024, f"{used / 2**20:.1f} MiB"
+
+
+def test_a_wider_ring_keeps_every_column() -> None:
+    ring = Ring(2, window_s=100, width=3)
+    ring.append(1.0, {NODE: (1000.0, 500.0, 0.0)})
+    ring.append(2.0, {NODE: (float("nan"), float("nan"), 2.0)})
+    ring.append(3.0, {NODE: (2000.0, 1000.0, 2.0)})
+    assert ring.points(NODE, since=0) == ([2.0, 3.0], [None, 2000.0], [None, 1000.0], [2.0, 2.0])
+    assert ring.means(0.0, 4.0, [NODE]) == {NODE: (2000.0, 1000.0, 2.0)}
+
+
+def test_restart_steps_keep_changes_only_and_the_value_before_the_window() -> None:
+    steps = Steps(window_s=10)
+    quiet = ("pods", "ns", "quiet")
+    for t, count in ((0.0, 0), (1.0, 0), (2.0, 3), (3.0, 3), (5.0, 4)):
+        steps.record(t, {POD: count, quiet: 0}, alive={POD, quiet})
+    assert quiet not in steps.changes  # never restarted: nothing kept
+    assert steps.changes[POD] == [(2.0, 3), (5.0, 4)]
+    assert steps.at(POD, [0.0, 2.0, 4.0, 5.0, 9.0]) == [0, 3, 3, 4, 4]
+    steps.record(30.0, {POD: 4}, alive={POD})  # both changes are past the window: the newest stays as the start
+    assert steps.changes[POD] == [(5.0, 4)] and steps.at(POD, [25.0, 30.0]) == [4, 4]
+    steps.record(31.0, {}, alive=set())  # a series the rings dropped is forgotten
+    assert steps.changes == {}

@@ -6,9 +6,18 @@ const enc = encodeURIComponent;
 /**
  * @typedef {{available: boolean, source: string|null, reason: string|null, sampledAt: number|null,
  *            intervalSeconds: number, nodeErrors: Record<string, string>}} MetricsStatus
+ * @typedef {{rxBytesPerSecond: number|null, txBytesPerSecond: number|null}} NetworkRates
  * @typedef {MetricsStatus & {kind: string, namespace: string|null, name: string, rangeSeconds: number,
- *            resolutionSeconds: number, points: {t: number[], cpu: (number|null)[], memory: (number|null)[]},
- *            requests: {cpu: number|null, memory: number|null}, limits: {cpu: number|null, memory: number|null}}} MetricsSeries
+ *            resolutionSeconds: number,
+ *            maxRangeSeconds: {cpu: number, memory: number, network: number, restarts: number},
+ *            points: {t: number[], cpu: (number|null)[], memory: (number|null)[],
+ *                     rxBytesPerSecond: (number|null)[]|null, txBytesPerSecond: (number|null)[]|null,
+ *                     restarts: (number|null)[]|null},
+ *            requests: {cpu: number|null, memory: number|null}, limits: {cpu: number|null, memory: number|null},
+ *            network: NetworkRates, restarts: number|null}} MetricsSeries
+ *   `maxRangeSeconds`: how far back each series goes; a `points` column beyond it is null.
+ * @typedef {{cpu: object[], memory: object[]}} Busiest
+ * @typedef {MetricsStatus & {limit: number, pods: Busiest|null, nodes: Busiest|null}} MetricsTop
  */
 
 /**
@@ -33,4 +42,15 @@ export function metricsSeries(clusterId, { resource, name, namespace, range, sig
  */
 export function metricsCurrent(clusterId, resource, { namespace, signal } = {}) {
   return get(`/clusters/${enc(clusterId)}/metrics/${enc(resource)}`, { query: { namespace }, signal });
+}
+
+/**
+ * The busiest pods and nodes by CPU and by memory (`limit` of each): pods of the namespaces the caller may read,
+ * `nodes` null unless they may read nodes, `pods` null unless they may read pods.
+ * @param {string|number} clusterId
+ * @param {{limit?: number, signal?: AbortSignal}} [options]
+ * @returns {Promise<MetricsTop>}
+ */
+export function metricsTop(clusterId, { limit, signal } = {}) {
+  return get(`/clusters/${enc(clusterId)}/metrics/top`, { query: { limit }, signal });
 }

@@ -1,15 +1,18 @@
 /**
- * CPU and memory of one object over time, drawn with uPlot (loaded on first use, like xterm.js): a range picker,
+ * CPU, memory, network (receive and transmit per second) and restarts of one object over time, drawn with uPlot
+ * (loaded on first use, like xterm.js): a range picker,
  * the object's requests and limits as horizontal lines, values under the cursor in the legend, colours from the
  * theme's CSS variables (read again when the theme changes), and a refresh every sampler interval. When the cluster has no working metrics source the
- * server's `reason` is shown instead of an empty chart.
+ * server's `reason` is shown instead of an empty chart. The server says how far back each series goes
+ * (`maxRangeSeconds`): the range picker offers no more than the longest, and a series not kept for the range picked
+ * says so (with its current value) instead of an empty plot.
  *
  * CSP (`style-src 'self'`): uPlot sets element styles only through the CSSOM (`element.style.x = …`), which the
  * policy allows; its stylesheet is linked from static/vendor. No shim is needed (unlike xterm.js).
  */
 import { html, cx, useEffect, useRef, useState } from "../lib/ui.js";
 import { metricsSeries } from "../api/metrics.js";
-import { formatBytes, formatCores } from "../lib/format.js";
+import { formatBytes, formatCores, formatCount, humanDuration } from "../lib/format.js";
 import { useStore } from "../lib/store.js";
 import { theme } from "../state/theme.js";
 import { EmptyState } from "./EmptyState.js";
@@ -62,14 +65,22 @@ function chartColours(host) {
   return colours;
 }
 
+/** @param {number|null} perSecond */
+const formatRate = (perSecond) => (perSecond === null || perSecond === undefined ? "—" : `${formatBytes(perSecond)}/s`);
+/** @param {number|null} count */
+const formatRestarts = (count) => (count === null || count === undefined ? "—" : formatCount(count));
+/** Steps of a count axis (whole numbers only). */
+const COUNT_STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
+
 /**
- * @param {{clusterId: string|number, resource: string, name: string, namespace?: string, maxRangeSeconds?: number}} props
- *   `maxRangeSeconds`: offer only ranges up to this (a pod's history covers 1 hour).
+ * @param {{clusterId: string|number, resource: string, name: string, namespace?: string}} props
  */
-export function MetricsChart({ clusterId, resource, name, namespace, maxRangeSeconds = Infinity }) {
-  const ranges = METRICS_RANGES.filter((r) => r.seconds <= maxRangeSeconds);
+export function MetricsChart({ clusterId, resource, name, namespace }) {
   const [range, setRange] = useState(DEFAULT_RANGE);
   const [state, setState] = useState({ series: null, error: null });
+  // The longest range any of the object's series covers, as the server said (kept while another range loads).
+  const [maxRangeSeconds, setMaxRangeSeconds] = useState(Infinity);
+  const ranges = METRICS_RANGES.filter((r) => r.seconds <= maxRangeSeconds);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -81,6 +92,7 @@ export function MetricsChart({ clusterId, resource, name, namespace, maxRangeSec
         const series = await metricsSeries(clusterId, { resource, name, namespace, range, signal: controller.signal });
         refreshS = series.intervalSeconds || DEFAULT_REFRESH_S;
         setState({ series, error: null });
+        setMaxRangeSeconds(Math.max(...Object.values(series.maxRangeSeconds)));
       } catch (error) {
         if (controller.signal.aborted) return;
         setState((prev) => ({ series: prev.series, error }));
@@ -103,12 +115,21 @@ export function MetricsChart({ clusterId, resource, name, namespace, maxRangeSec
   } else if (!series.available) {
     body = html`<${EmptyState} icon="info" title="Metrics are not available for this cluster">${series.reason}</${EmptyState}>`;
   } else {
-    const { points, requests, limits, rangeSeconds } = series;
+    const { points, requests, limits, rangeSeconds, maxRangeSeconds: kept, network } = series;
+    const now = `Now: receive ${formatRate(network.rxBytesPerSecond)}, transmit ${formatRate(network.txBytesPerSecond)}.`;
     body = html`<div class="metrics-plots">
       <${MetricPlot} title="CPU" format=${formatCores} times=${points.t} values=${points.cpu}
         request=${requests.cpu} limit=${limits.cpu} rangeSeconds=${rangeSeconds} />
       <${MetricPlot} title="Memory" format=${formatBytes} times=${points.t} values=${points.memory}
         request=${requests.memory} limit=${limits.memory} rangeSeconds=${rangeSeconds} />
+      ${points.rxBytesPerSecond ? html`<${MetricPlot} title="Network" label="Receive" format=${formatRate} times=${points.t}
+          values=${points.rxBytesPerSecond} rangeSeconds=${rangeSeconds}
+          extra=${[{ label: "Transmit", colour: "transmit", values: points.txBytesPerSecond }]} />`
+        : html`<${NotKept} title="Network" kept=${kept.network} resource=${resource} note=${now} />`}
+      ${points.restarts ? html`<${MetricPlot} title="Restarts" format=${formatRestarts} times=${points.t}
+          values=${points.restarts} rangeSeconds=${rangeSeconds} steps=${COUNT_STEPS} />`
+        : html`<${NotKept} title="Restarts" kept=${kept.restarts} resource=${resource}
+            note=${`Now: ${formatRestarts(series.restarts)}.`} />`}
     </div>`;
   }
 
@@ -125,11 +146,30 @@ export function MetricsChart({ clusterId, resource, name, namespace, maxRangeSec
 }
 
 /**
- * One uPlot chart: usage over time, and the request and limit (when set) as horizontal lines.
- * @param {{title: string, format: (value: number|null) => string, times: number[], values: (number|null)[],
- *          request: number|null, limit: number|null, rangeSeconds: number}} props
+ * In place of a plot: the series is not kept for the range picked (or at all, e.g. a pod's network), and its
+ * current value.
+ * @param {{title: string, kept: number, resource: string, note: string}} props
  */
-function MetricPlot({ title, format, times, values, request, limit, rangeSeconds }) {
+function NotKept({ title, kept, resource, note }) {
+  const span = METRICS_RANGES.find((r) => r.seconds === kept)?.label ?? humanDuration(kept);
+  const why = kept > 0 ? `${title}: kept for the last ${span} only; pick a range up to that.`
+    : `${title}: not kept over time for ${resource}, only the current value (its workload's and node's are kept).`;
+  return html`<section class="card metrics-plot metrics-not-kept" aria-label=${`${title} over time`}>
+    <h3 class="metrics-plot-title">${title}</h3>
+    <p class="muted">${why} ${note}</p>
+  </section>`;
+}
+
+/**
+ * One uPlot chart: usage over time (and `extra` series, e.g. transmit beside receive), and the request and limit
+ * (when set) as horizontal lines.
+ * @param {{title: string, label?: string, format: (value: number|null) => string, times: number[],
+ *          values: (number|null)[], request?: number|null, limit?: number|null, rangeSeconds: number,
+ *          extra?: {label: string, colour: string, values: (number|null)[]}[], steps?: number[]}} props
+ *   `steps`: the y axis' tick increments (uPlot's default when absent).
+ */
+function MetricPlot({ title, label = title, format, times, values, request = null, limit = null, rangeSeconds,
+  extra = [], steps = undefined }) {
   const hostRef = useRef(null);
   const plotRef = useRef(null);
   const rangeRef = useRef(rangeSeconds);
@@ -137,8 +177,8 @@ function MetricPlot({ title, format, times, values, request, limit, rangeSeconds
   const [failed, setFailed] = useState(null);
   const currentTheme = useStore(theme); // the plot is made again with the new theme's colours
   const lines = [["Request", "request", request], ["Limit", "limit", limit]].filter(([, , value]) => value !== null);
-  const shape = lines.map(([label]) => label).join(",");
-  const data = [times, values, ...lines.map(([, , value]) => times.map(() => value))];
+  const shape = [...extra.map((series) => series.label), ...lines.map(([name]) => name)].join(",");
+  const data = [times, values, ...extra.map((series) => series.values), ...lines.map(([, , value]) => times.map(() => value))];
   const dataRef = useRef(data);
   dataRef.current = data;
 
@@ -160,12 +200,14 @@ function MetricPlot({ title, format, times, values, request, limit, rangeSeconds
           } },
           y: { range: (_u, _min, max) => [0, max > 0 ? max * Y_HEADROOM : 1] },
         },
-        axes: [axis, { ...axis, size: 70, values: (_u, splits) => splits.map(format) }],
+        axes: [axis, { ...axis, size: 70, values: (_u, splits) => splits.map(format), ...(steps && { incrs: steps }) }],
         series: [
           {},
-          { label: title, stroke: colours.usage, fill: colours.fill, width: 2, spanGaps: false,
+          { label, stroke: colours.usage, fill: colours.fill, width: 2, spanGaps: false,
             value: (_u, v) => format(v) },
-          ...lines.map(([label, colour]) => ({ label, stroke: colours[colour], width: 1.5, dash: [6, 4],
+          ...extra.map((series) => ({ label: series.label, stroke: colours[series.colour], width: 2, spanGaps: false,
+            value: (_u, v) => format(v) })),
+          ...lines.map(([name, colour]) => ({ label: name, stroke: colours[colour], width: 1.5, dash: [6, 4],
             points: { show: false }, value: (_u, v) => format(v) })),
         ],
       };
@@ -185,12 +227,12 @@ function MetricPlot({ title, format, times, values, request, limit, rangeSeconds
 
   useEffect(() => {
     plotRef.current?.setData(data);
-  }, [times, values, request, limit]);
+  }, [times, values, request, limit, ...extra.map((series) => series.values)]);
 
   return html`<section class="card metrics-plot" ref=${hostRef} aria-label=${`${title} over time`}>
     <h3 class="metrics-plot-title">${title}</h3>
     <span class="metrics-swatches" aria-hidden="true">
-      ${["usage", "fill", "request", "limit", "axis", "grid"].map((c) => html`<span key=${c} data-colour=${c} class=${`metrics-swatch-${c}`}></span>`)}
+      ${["usage", "fill", "transmit", "request", "limit", "axis", "grid"].map((c) => html`<span key=${c} data-colour=${c} class=${`metrics-swatch-${c}`}></span>`)}
     </span>
     ${failed ? html`<p class="text-error">The chart could not load: ${failed.message}</p>`
       : times.length === 0 && html`<p class="muted">No samples yet: the first arrive within one sampler interval.</p>`}

@@ -19,6 +19,11 @@
  * Row menu (`onRowMenu`): a "⋮" button at the end of each row, a right-click on the row, or the ContextMenu
  * key / Shift+F10 on the active row ask the page to open its menu for that row (at a viewport point).
  *
+ * Windowed (`windowed`): the rows are not all here. The list has `windowed.total` rows, `windowed.rowAt(index)` gives
+ * one (undefined: not read yet, shown as a placeholder row), already in order (the server sorted them: `sort` only
+ * marks the header) and `windowed.onRange(first, last)` hears which rows the view shows (overscan included). The
+ * header's select-all box is left out (it cannot select rows that are not read).
+ *
  * Keyboard: the body is one tab stop; ↑/↓/PgUp/PgDn/Home/End move the active row, Space toggles
  * its selection (Shift+Space: the range), Enter activates it (opens the object).
  */
@@ -50,6 +55,14 @@ const FITTED_MAX_PX = 420;
  */
 
 /**
+ * @typedef {object} WindowedRows
+ * @property {number} total rows in the whole list
+ * @property {(index: number) => any} rowAt the row at `index`, or undefined while it is not read
+ * @property {(key: string) => number} indexOf the index of the read row with this key, or -1
+ * @property {(first: number, last: number) => void} onRange the view shows rows [first, last)
+ */
+
+/**
  * @param {{
  *   columns: Column[], rows: any[], rowKey: (row: any) => string,
  *   rowHeight?: number, overscan?: number, label?: string,
@@ -57,6 +70,7 @@ const FITTED_MAX_PX = 420;
  *   selectable?: boolean, selected?: Set<string>, onSelectionChange?: (keys: Set<string>) => void,
  *   onRowActivate?: (row: any) => void, activateOnClick?: boolean, empty?: any, footer?: any,
  *   onRowMenu?: (row: any, place: RowMenuPlace) => void, rowMenuLabel?: (row: any) => string,
+ *   windowed?: WindowedRows | null,
  * }} props
  *   `activateOnClick` opens a row on a plain single click (not on links, buttons, checkboxes,
  *   modified clicks or text selection); otherwise a double click does. `onRowMenu` adds the row menu's "⋮"
@@ -65,7 +79,7 @@ const FITTED_MAX_PX = 420;
 export function VirtualTable({
   columns, rows, rowKey, rowHeight = 32, overscan = 10, label = "Table",
   sort = null, onSortChange, selectable = false, selected = EMPTY_SET, onSelectionChange,
-  onRowActivate, activateOnClick = false, empty = "No items", onRowMenu, rowMenuLabel,
+  onRowActivate, activateOnClick = false, empty = "No items", onRowMenu, rowMenuLabel, windowed = null,
 }) {
   const rootRef = useRef(null);
   const scrollRef = useRef(null);
@@ -78,7 +92,10 @@ export function VirtualTable({
   const [active, setActive] = useState(-1);
   const idBase = useId();
 
-  const sorted = useMemo(() => sortRows(rows, columns, sort), [rows, columns, sort]);
+  const sorted = useMemo(() => (windowed ? rows : sortRows(rows, columns, sort)), [rows, columns, sort, windowed]);
+  const count = windowed ? windowed.total : sorted.length;
+  /** @type {(index: number) => any} */
+  const rowAt = windowed ? windowed.rowAt : (index) => sorted[index];
 
   useLayoutEffect(() => {
     const element = scrollRef.current;
@@ -96,8 +113,8 @@ export function VirtualTable({
 
   // If the list shrinks (filter, deletions), keep the active row and scroll position valid.
   useEffect(() => {
-    if (active >= sorted.length) setActive(sorted.length - 1);
-  }, [sorted.length]);
+    if (active >= count) setActive(count - 1);
+  }, [count]);
 
   const onScroll = useCallback(() => {
     cancelAnimationFrame(frame.current);
@@ -106,8 +123,12 @@ export function VirtualTable({
 
   const bodyViewport = Math.max(0, viewport - headerHeight);
   const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
-  const last = Math.min(sorted.length, Math.ceil((scrollTop + bodyViewport) / rowHeight) + overscan);
-  const visible = sorted.slice(first, last);
+  const last = Math.min(count, Math.ceil((scrollTop + bodyViewport) / rowHeight) + overscan);
+  const visible = windowed ? Array.from({ length: Math.max(0, last - first) }, (_, i) => rowAt(first + i))
+    : sorted.slice(first, last);
+  const anyShown = visible.some(Boolean);
+
+  useEffect(() => windowed?.onRange(first, last), [windowed?.onRange, first, last]);
 
   // Column widths fitted to the first rows shown, for this set of columns (see the module comment).
   const [fitted, setFitted] = useState(/** @type {{signature: string, widths: number[]}|null} */ (null));
@@ -122,9 +143,9 @@ export function VirtualTable({
   const minWidth = widths.reduce((sum, w) => sum + w, (selectable ? CHECKBOX_WIDTH_PX : 0) + (onRowMenu ? ROW_MENU_WIDTH_PX : 0));
 
   useLayoutEffect(() => {
-    if (visible.length === 0 || fitted?.signature === signature) return;
+    if (!anyShown || fitted?.signature === signature) return;
     setFitted({ signature, widths: fitContent(rootRef.current, columns, leadingTracks) });
-  }, [signature, visible.length > 0]);
+  }, [signature, anyShown]);
 
   const scrollToIndex = (index) => {
     const element = scrollRef.current;
@@ -142,14 +163,16 @@ export function VirtualTable({
 
   /** Select (or, `checked` false, deselect) row `index`; with `range`, every row from the one toggled last to it. */
   const selectRow = (index, checked, range) => {
-    const key = rowKey(sorted[index]);
+    const key = rowKey(rowAt(index));
     // The anchor is a key, not an index: live changes and re-sorts move rows between two clicks.
-    const anchor = range && lastClicked.current !== null ? sorted.findIndex((row) => rowKey(row) === lastClicked.current) : -1;
+    const anchor = range && lastClicked.current !== null ? indexOfKey(lastClicked.current) : -1;
     if (anchor >= 0) {
       const next = new Set(selected);
       for (let i = Math.min(anchor, index); i <= Math.max(anchor, index); i++) {
-        if (checked) next.add(rowKey(sorted[i]));
-        else next.delete(rowKey(sorted[i]));
+        const row = rowAt(i);
+        if (row === undefined) continue; // not read (windowed)
+        if (checked) next.add(rowKey(row));
+        else next.delete(rowKey(row));
       }
       onSelectionChange?.(next);
     } else {
@@ -158,6 +181,8 @@ export function VirtualTable({
     lastClicked.current = key;
     setActive(index);
   };
+  /** @param {string} key */
+  const indexOfKey = (key) => (windowed ? windowed.indexOf(key) : sorted.findIndex((row) => rowKey(row) === key));
   // A click, not a change event: only the click knows whether Shift was held.
   const onRowCheckbox = (event, index) => selectRow(index, event.currentTarget.checked, event.shiftKey);
 
@@ -166,26 +191,27 @@ export function VirtualTable({
   const openActiveRowMenu = () => {
     const line = scrollRef.current.querySelector(`#${CSS.escape(rowId(active))}`);
     const box = (line?.querySelector(".vt-menu-button") ?? line)?.getBoundingClientRect();
-    if (box) openRowMenu(sorted[active], { at: { x: box.left, y: box.bottom }, opener: scrollRef.current });
+    if (box && rowAt(active)) openRowMenu(rowAt(active), { at: { x: box.left, y: box.bottom }, opener: scrollRef.current });
   };
 
-  const allSelected = sorted.length > 0 && sorted.every((row) => selected.has(rowKey(row)));
-  const someSelected = !allSelected && sorted.some((row) => selected.has(rowKey(row)));
+  const allSelected = !windowed && sorted.length > 0 && sorted.every((row) => selected.has(rowKey(row)));
+  const someSelected = !windowed && !allSelected && sorted.some((row) => selected.has(rowKey(row)));
   const onSelectAll = (event) => {
     onSelectionChange?.(event.currentTarget.checked ? new Set(sorted.map(rowKey)) : new Set());
   };
 
   const onKeyDown = (event) => {
-    if (event.target !== scrollRef.current || sorted.length === 0) return;
+    if (event.target !== scrollRef.current || count === 0) return;
     const page = Math.max(1, Math.floor(bodyViewport / rowHeight) - 1);
     const moves = { ArrowDown: 1, ArrowUp: -1, PageDown: page, PageUp: -page };
     let next = active;
-    if (event.key in moves) next = clamp((active < 0 ? -1 : active) + moves[event.key], 0, sorted.length - 1);
+    const activeRow = active >= 0 ? rowAt(active) : undefined;
+    if (event.key in moves) next = clamp((active < 0 ? -1 : active) + moves[event.key], 0, count - 1);
     else if (event.key === "Home") next = 0;
-    else if (event.key === "End") next = sorted.length - 1;
-    else if (event.key === " " && active >= 0 && selectable) {
-      selectRow(active, !selected.has(rowKey(sorted[active])), event.shiftKey);
-    } else if (event.key === "Enter" && active >= 0) onRowActivate?.(sorted[active]);
+    else if (event.key === "End") next = count - 1;
+    else if (event.key === " " && activeRow && selectable) {
+      selectRow(active, !selected.has(rowKey(activeRow)), event.shiftKey);
+    } else if (event.key === "Enter" && activeRow) onRowActivate?.(activeRow);
     else if ((event.key === "ContextMenu" || (event.key === "F10" && event.shiftKey)) && active >= 0 && onRowMenu) {
       openActiveRowMenu();
     } else return;
@@ -217,15 +243,15 @@ export function VirtualTable({
 
   const rowId = (index) => `${idBase}-row-${index}`;
 
-  return html`<div class="vt" ref=${rootRef} role="grid" aria-label=${label} aria-rowcount=${sorted.length + 1}
+  return html`<div class="vt" ref=${rootRef} role="grid" aria-label=${label} aria-rowcount=${count + 1}
       aria-multiselectable=${selectable ? "true" : undefined}
       style=${{ "--vt-cols": template, "--vt-row-h": `${rowHeight}px`, "--vt-min-w": `${minWidth}px` }}>
     <div class="vt-scroll" ref=${scrollRef} onScroll=${onScroll} tabindex="0" onKeyDown=${onKeyDown}
         aria-activedescendant=${active >= first && active < last ? rowId(active) : undefined}>
       <div class="vt-header" role="row" aria-rowindex="1" ref=${headerRef}>
         ${selectable && html`<div class="vt-cell vt-check" role="columnheader">
-          <${Checkbox} checked=${allSelected} indeterminate=${someSelected} onChange=${onSelectAll} focusable
-            label=${allSelected ? "Deselect all rows" : "Select all rows"} />
+          ${!windowed && html`<${Checkbox} checked=${allSelected} indeterminate=${someSelected} onChange=${onSelectAll} focusable
+            label=${allSelected ? "Deselect all rows" : "Select all rows"} />`}
         </div>`}
         ${columns.map((column) => {
           const sortedBy = sort?.key === column.key ? sort.dir : null;
@@ -244,10 +270,11 @@ export function VirtualTable({
         })}
         ${onRowMenu && html`<div class="vt-cell vt-menu" role="columnheader"><span class="visually-hidden">Actions</span></div>`}
       </div>
-      <div class="vt-body" role="rowgroup" style=${{ height: `${sorted.length * rowHeight}px` }}>
-        ${sorted.length === 0 && html`<div class="vt-empty">${empty}</div>`}
+      <div class="vt-body" role="rowgroup" style=${{ height: `${count * rowHeight}px` }}>
+        ${count === 0 && html`<div class="vt-empty">${empty}</div>`}
         ${visible.map((row, offset) => {
           const index = first + offset;
+          if (row === undefined) return html`<${PlaceholderRow} key=${`placeholder-${index}`} index=${index} rowHeight=${rowHeight} />`;
           const key = rowKey(row);
           const isSelected = selected.has(key);
           return html`<div key=${key} id=${rowId(index)} role="row" aria-rowindex=${index + 2}
@@ -287,6 +314,17 @@ export function VirtualTable({
 }
 
 const EMPTY_SET = new Set();
+
+/**
+ * A row of a windowed list that is not read yet: its place in the list, "Loading…" for screen readers.
+ * @param {{index: number, rowHeight: number}} props
+ */
+function PlaceholderRow({ index, rowHeight }) {
+  return html`<div role="row" aria-rowindex=${index + 2} aria-busy="true" class=${cx("vt-row", "is-placeholder", index % 2 === 1 && "is-odd")}
+      style=${{ transform: `translateY(${index * rowHeight}px)` }}>
+    <div class="vt-cell vt-placeholder" role="gridcell"><span class="visually-hidden">Loading…</span></div>
+  </div>`;
+}
 
 /**
  * A selection checkbox; its clicks stay off the row (no activation). `onClick` gets the click (Shift included).

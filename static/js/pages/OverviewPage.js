@@ -1,14 +1,16 @@
 /**
  * Cluster overview dashboard: workload readiness and node cards, capacity bars (CPU and memory
  * requests / limits / usage against allocatable), a pod-phase donut, the newest warning events
- * (linked to their objects), Helm releases (a count, the failed, pending and unreadable ones named) and, when a
- * namespace is picked, that namespace's object counts.
+ * (linked to their objects), Helm releases (a count, the failed, pending and unreadable ones named), the busiest
+ * pods and nodes by CPU and by memory (GET /metrics/top, refreshed every sampler round; the server's reason when no
+ * metrics source works) and, when a namespace is picked, that namespace's object counts.
  */
-import { html, cx } from "../lib/ui.js";
+import { html, cx, useEffect, useState } from "../lib/ui.js";
 import { formatBytes, formatCores, formatCount } from "../lib/format.js";
 import { findKind, kindLabel, kindsInView } from "../lib/kinds.js";
 import { getOverview } from "../api/views.js";
 import { listResourceTable } from "../api/clusters.js";
+import { metricsTop } from "../api/metrics.js";
 import { ALL_NAMESPACES, Link, paths } from "../router.js";
 import { Icon } from "../components/Icon.js";
 import { StatusBadge } from "../components/StatusBadge.js";
@@ -19,6 +21,10 @@ import { CapacityBar, Donut } from "../components/charts.js";
 import { usePromise } from "./usePromise.js";
 
 const HEALTH_TONES = { healthy: "ok", unreachable: "error", unknown: "" };
+/** How many of the busiest pods and nodes the overview lists, by CPU and by memory. */
+const BUSIEST_LIMIT = 10;
+/** Refresh period of the busiest lists until the server has said its sampler interval. */
+const BUSIEST_REFRESH_S = 15;
 const PHASES = [["Running", "ok"], ["Pending", "warn"], ["Succeeded", "info"], ["Failed", "error"], ["Unknown", "muted"]];
 
 /**
@@ -101,6 +107,7 @@ function Dashboard({ data, clusterId, kinds, namespace }) {
           parts=${PHASES.map(([phase, tone]) => ({ key: phase, label: phase, value: phases[phase] ?? 0, tone }))} />
       </section>
     </div>
+    <${Busiest} clusterId=${clusterId} />
     ${namespace && namespace !== ALL_NAMESPACES && html`<${NamespaceSummary} clusterId=${clusterId} namespace=${namespace} kinds=${kinds} />`}
     <section class="card card-flush" aria-labelledby="warnings-title">
       <div class="section-header"><h2 class="card-title" id="warnings-title"><${Icon} name="alert" size=${15} /> Recent warnings</h2></div>
@@ -150,6 +157,77 @@ function Capacity({ resources, metrics }) {
       value=${value ?? null} max=${max ?? null} format=${format} marker=${marker ?? null} markerLabel=${markerLabel ?? ""} />`)}
     <p class="small muted">${noNodes ? "Node capacity is not visible to your account; figures are sums over your pods."
       : "Sums over scheduled, unfinished pods against the nodes' allocatable resources."}${metrics ? "" : " Usage needs metrics-server."}</p>
+  </div>`;
+}
+
+/**
+ * The busiest pods and nodes by CPU and by memory, linked to their pages; pods only of the namespaces the user may
+ * read, nodes only when they may read nodes (the server decides: a list it leaves out is null).
+ * @param {{clusterId: string}} props
+ */
+function Busiest({ clusterId }) {
+  const [state, setState] = useState({ top: null, error: null });
+  useEffect(() => {
+    const controller = new AbortController();
+    let timer = null;
+    const load = async () => {
+      let refreshS = BUSIEST_REFRESH_S;
+      try {
+        const top = await metricsTop(clusterId, { limit: BUSIEST_LIMIT, signal: controller.signal });
+        refreshS = top.intervalSeconds || BUSIEST_REFRESH_S;
+        setState({ top, error: null });
+      } catch (error) {
+        if (controller.signal.aborted) return;
+        setState((prev) => ({ top: prev.top, error }));
+      }
+      if (!controller.signal.aborted) timer = setTimeout(load, refreshS * 1000);
+    };
+    load();
+    return () => {
+      controller.abort();
+      clearTimeout(timer);
+    };
+  }, [clusterId]);
+
+  const { top, error } = state;
+  if (top && !top.pods && !top.nodes) return null; // the user may read neither
+  let body;
+  if (!top) {
+    body = error ? html`<p class="text-error">${error.message}</p>`
+      : html`<div class="loading-inline"><${Spinner} size="sm" inline /> Loading metrics…</div>`;
+  } else if (!top.available) {
+    body = html`<p class="muted busiest-unavailable">Metrics are not available for this cluster: ${top.reason}</p>`;
+  } else {
+    const lists = [
+      top.pods && ["Pods by CPU", top.pods.cpu, "cpu", formatCores, "pods"],
+      top.pods && ["Pods by memory", top.pods.memory, "memory", formatBytes, "pods"],
+      top.nodes && ["Nodes by CPU", top.nodes.cpu, "cpu", formatCores, "nodes"],
+      top.nodes && ["Nodes by memory", top.nodes.memory, "memory", formatBytes, "nodes"],
+    ].filter(Boolean);
+    body = html`<div class="busiest-grid">${lists.map(([title, items, field, format, resource]) => html`
+      <${BusiestList} key=${title} title=${title} items=${items} field=${field} format=${format}
+        resource=${resource} clusterId=${clusterId} />`)}</div>`;
+  }
+  return html`<section class="card" aria-labelledby="busiest-title">
+    <h2 class="card-title" id="busiest-title">Busiest</h2>
+    ${body}
+  </section>`;
+}
+
+function BusiestList({ title, items, field, format, resource, clusterId }) {
+  const highest = items[0]?.[field] || 0;
+  return html`<div class="busiest-list">
+    <h3 class="busiest-title">${title}</h3>
+    ${items.length === 0 ? html`<p class="small muted">No samples yet.</p>`
+      : html`<ol aria-label=${title}>${items.map((item) => {
+        const label = item.namespace ? `${item.namespace}/${item.name}` : item.name;
+        const href = paths.detail(clusterId, item.namespace || ALL_NAMESPACES, resource, item.name);
+        return html`<li key=${label} class="busiest-item">
+          <${Link} href=${href} class="busiest-name mono" title=${label}>${label}</${Link}>
+          <span class="busiest-value">${format(item[field])}</span>
+          <span class="busiest-bar" aria-hidden="true"><span class=${`busiest-fill busiest-fill-${Math.round(10 * (item[field] || 0) / (highest || 1))}`}></span></span>
+        </li>`;
+      })}</ol>`}
   </div>`;
 }
 

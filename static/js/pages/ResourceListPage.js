@@ -2,15 +2,18 @@
  * A live list of one resource kind in one namespace (or all): loads the table view page by page,
  * keeps it current over the shared watch socket, and offers a label selector (applied by the server, to
  * the list and to the watch, and kept in the URL as ?labelSelector=), filter, sort, multi-select batch
- * delete / restart (with a per-item result summary) and a Create button. Filtering and sorting run
- * in the browser over the loaded rows, so they are instant at 10k rows; sorting by a column gives the server's
- * `sort` order for it (lib/tableSort.js). The server's wide (priority 1) columns show with Wide, as
+ * delete / restart (with a per-item result summary) and a Create button. A list of up to the server's
+ * `table_window_rows` is held whole: filtering and sorting run in the browser over the loaded rows, so they are
+ * instant at 10k rows; sorting by a column gives the server's `sort` order for it (lib/tableSort.js), and the filter
+ * is the server's `q` (lib/tableFilter.js). A longer list is windowed (useLiveTable.js): the server sorts and
+ * filters, the table reads the rows around the view (CPU and memory columns then do not sort: the list API cannot
+ * order by them). The server's wide (priority 1) columns show with Wide, as
  * `kubectl get -o wide`; a column chooser shows or hides any column; both are remembered per kind in this
  * browser (state/preferences.js). Each row has an actions menu ("⋮", right-click: RowActions.js); Shift-click selects
  * a range of rows; "/" focuses the filter (unless the user is typing somewhere). Actions GET /kinds does not offer
  * (the kind cannot, or the user may not) are not shown.
  */
-import { html, cx, useEffect, useMemo, useRef, useState } from "../lib/ui.js";
+import { html, cx, useCallback, useEffect, useMemo, useRef, useState } from "../lib/ui.js";
 import { useStore } from "../lib/store.js";
 import { formatCount } from "../lib/format.js";
 import { kindLabel } from "../lib/kinds.js";
@@ -27,10 +30,14 @@ import { preferences, setColumnChoice } from "../state/preferences.js";
 import { rowKey, tableColumns } from "./resourceColumns.js";
 import { FavoriteToggle } from "./FavoriteToggle.js";
 import { useLiveTable } from "./useLiveTable.js";
+import { serverInfo } from "../state/server.js";
+import { filterNeedle, filterRows } from "../lib/tableFilter.js";
 import { useRowActions } from "./RowActions.js";
 
 const BATCH_LIMIT = 100; // the batch endpoints take at most 100 items per call
 const FILTER_DEBOUNCE_MS = 200;
+/** A windowed list asks the server for the filter this long after the last keystroke. */
+const SERVER_FILTER_DEBOUNCE_MS = 100;
 /** A kind whose columns were never chosen: the default ones (one object, so memoised columns stay the same). */
 const NO_CHOICE = {};
 
@@ -47,10 +54,17 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, kinds, 
   const [selected, setSelected] = useState(() => new Set());
   const [batch, setBatch] = useState(null); // {action: "delete"|"restart", items} | null
   const title = kindLabel(kind, kinds);
+  const windowRows = useStore(serverInfo, (info) => info.tableWindowRows);
+  const [serverFilter, setServerFilter] = useState(filter);
+  // The columns shown that the server can sort by (known from the last render that had them).
+  const [serverSortable, setServerSortable] = useState("");
+  const sortParam = query.get("sort") ?? "name";
+  const sortKey = sortParam.replace(/^-/, "");
   const list = useLiveTable({
     clusterId, resource, namespace: apiNamespace, labelSelector, errorTitle: `Could not list ${title.toLowerCase()}`,
+    windowRows, sort: serverSortable.split(" ").includes(sortKey) ? sortParam : null, text: filterNeedle(serverFilter),
   });
-
+  const windowed = list.window !== null;
 
   const rowActions = useRowActions({
     clusterId, resource, kind, kinds, onChanged: () => list.live !== "open" && list.reload(),
@@ -65,14 +79,18 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, kinds, 
   const applySelector = (value) => updateQuery({ labelSelector: value.trim() || null });
   const selectorInvalid = Boolean(labelSelector && list.error?.code === 40002);
 
-  // Keep ?q= in the URL (shareable) without a history entry per keystroke.
+  // Keep ?q= in the URL (shareable) without a history entry per keystroke; a windowed list asks the server sooner.
   useEffect(() => {
+    const soon = setTimeout(() => setServerFilter(filter), SERVER_FILTER_DEBOUNCE_MS);
     const timer = setTimeout(() => updateQuery({ q: filter || null }), FILTER_DEBOUNCE_MS);
-    return () => clearTimeout(timer);
+    return () => {
+      clearTimeout(soon);
+      clearTimeout(timer);
+    };
   }, [filter]);
 
   const allRows = list.rows;
-  const rows = useMemo(() => filterRows(allRows, filter), [allRows, filter]);
+  const rows = useMemo(() => (windowed ? allRows : filterRows(allRows, filter)), [allRows, filter, windowed]);
   const showNamespace = kind.namespaced !== false && (apiNamespace === "" || apiNamespace.includes(","));
   const metrics = useMetricsColumns({ clusterId, kind, resource, namespace: apiNamespace });
   const allColumns = useMemo(
@@ -81,21 +99,32 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, kinds, 
   );
   const choice = useStore(preferences, (prefs) => prefs.tableColumns)?.[resource] ?? NO_CHOICE;
   const shown = (column) => column.key === "name" || (choice.shown?.[column.key] ?? (column.priority === 0 || Boolean(choice.wide)));
-  const columns = useMemo(() => allColumns.filter(shown), [allColumns, choice]);
+  const columns = useMemo(
+    // A windowed list is in the server's order: columns the list API cannot sort by (CPU, memory) do not sort.
+    () => allColumns.filter(shown).map((c) => (windowed && c.key.startsWith("metrics.") ? { ...c, sortable: false } : c)),
+    [allColumns, choice, windowed],
+  );
+  const sortableKeys = columns.filter((c) => c.sortable !== false).map((c) => c.key).join(" ");
+  useEffect(() => setServerSortable(sortableKeys.split(" ").filter((key) => !key.startsWith("metrics.")).join(" ")),
+    [sortableKeys]);
+  const onRange = useCallback((first, last) => list.window?.setRange(first, last), [list.window]);
+  const windowedRows = useMemo(() => list.window && {
+    total: list.window.total, rowAt: (index) => list.window.rowAt(index), indexOf: (key) => list.window.indexOf(key), onRange,
+  }, [list.window, list.version, onRange]);
   const setWide = (wide) => setColumnChoice(resource, { ...choice, wide });
   const toggleColumn = (key, on) => setColumnChoice(resource, { ...choice, shown: { ...choice.shown, [key]: on } });
 
-  // Sort by a column that is not shown (hidden since, or not this kind's): by name instead.
-  const sortParam = query.get("sort") ?? "name";
-  const sortKey = sortParam.replace(/^-/, "");
-  const sort = columns.some((c) => c.key === sortKey)
+  // Sort by a column that is not shown (hidden since, or not this kind's; or one a windowed list cannot sort by): by
+  // name instead.
+  const sort = columns.some((c) => c.key === sortKey && c.sortable !== false)
     ? { key: sortKey, dir: sortParam.startsWith("-") ? "desc" : "asc" } : { key: "name", dir: "asc" };
   const can = abilities(kind);
   const selectable = can.delete || can.restart;
 
   const onSortChange = (next) => updateQuery({ sort: `${next.dir === "desc" ? "-" : ""}${next.key}` });
   const openRow = (row) => navigate(paths.detail(clusterId, row.namespace, resource, row.name));
-  const selectedRows = allRows.filter((row) => selected.has(rowKey(row)));
+  // A windowed list has not read every selected row: its keys (namespace/name) name the objects.
+  const selectedRows = windowed ? [...selected].map(objectOfKey) : allRows.filter((row) => selected.has(rowKey(row)));
 
   // The objects are fixed when the dialog opens, so live updates cannot change what is confirmed.
   const openBatch = (action) => setBatch({
@@ -125,7 +154,8 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, kinds, 
     <div class="page-header">
       <div class="page-heading">
         <h1 class="page-title">${title}</h1>
-        <span class="count-badge" title="Items loaded">${formatCount(allRows.length)}${list.partial ? ` / ${formatCount(list.total)}` : ""}</span>
+        <span class="count-badge" title=${windowed ? "Items in the list (read around the view)" : "Items loaded"}>${windowed
+          ? formatCount(list.total) : `${formatCount(allRows.length)}${list.partial ? ` / ${formatCount(list.total)}` : ""}`}</span>
         <${LiveIndicator} state=${list.live} freshness=${list.freshness} />
         <${SourceHint} meta=${list.freshness} />
         <${FavoriteToggle} path=${paths.list(clusterId, namespace, resource)} cluster=${clusterId} resource=${resource}
@@ -147,7 +177,7 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, kinds, 
     <div class="toolbar">
       <label class="search-field">
         <${Icon} name="search" size=${15} />
-        <input type="search" ref=${filterRef} placeholder=${`Filter ${title.toLowerCase()} by name, namespace or any column`}
+        <input type="search" ref=${filterRef} placeholder=${`Filter ${title.toLowerCase()} by name, namespace or label`}
           value=${filter} aria-label="Filter rows" aria-keyshortcuts="/" title="Filter rows (/)"
           onInput=${(e) => setFilter(e.currentTarget.value)} />
       </label>
@@ -159,7 +189,7 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, kinds, 
           onKeyDown=${(e) => e.key === "Enter" && applySelector(e.currentTarget.value)}
           onBlur=${(e) => applySelector(e.currentTarget.value)} onSearch=${(e) => applySelector(e.currentTarget.value)} />
       </label>
-      ${filter && html`<span class="toolbar-note">${formatCount(rows.length)} match${rows.length === 1 ? "" : "es"}</span>`}
+      ${filter && html`<span class="toolbar-note">${formatCount(windowed ? list.total : rows.length)} match${(windowed ? list.total : rows.length) === 1 ? "" : "es"}</span>`}
       ${metrics.reason && html`<span class="toolbar-note" title=${metrics.reason}>No CPU and memory columns: ${metrics.reason}</span>`}
       <div class="toolbar-spacer"></div>
       ${allColumns.some((c) => c.priority > 0) && html`<${ToggleButton} label="Wide" pressed=${Boolean(choice.wide)}
@@ -188,7 +218,8 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, kinds, 
         empty=${filter ? `No ${title.toLowerCase()} match “${filter}”.`
           : labelSelector ? `No ${title.toLowerCase()} match the label selector “${labelSelector}”.` : `No ${title.toLowerCase()} found.`}
         sort=${sort} onSortChange=${onSortChange} selectable=${selectable} selected=${selected} onSelectionChange=${setSelected}
-        onRowActivate=${openRow} activateOnClick onRowMenu=${rowActions?.open} rowMenuLabel=${(row) => `Actions for ${row.name}`} />
+        onRowActivate=${openRow} activateOnClick onRowMenu=${rowActions?.open} rowMenuLabel=${(row) => `Actions for ${row.name}`}
+        windowed=${windowedRows} />
     </div>
     ${rowActions?.element}
     <${BatchDialog} open=${batch !== null} items=${batchItems} run=${runBatch} onClose=${closeBatch}
@@ -264,18 +295,11 @@ function useSlashFocuses(ref) {
   }, []);
 }
 
-const searchText = new WeakMap();
-
-function filterRows(rows, filter) {
-  const needle = filter.trim().toLowerCase();
-  if (!needle) return rows;
-  return rows.filter((row) => {
-    let text = searchText.get(row);
-    if (text === undefined) {
-      text = [row.name, row.namespace, ...(row.cells ?? []).map((c) => (typeof c === "object" ? JSON.stringify(c) : c))]
-        .join("\u0000").toLowerCase();
-      searchText.set(row, text);
-    }
-    return text.includes(needle);
-  });
+/**
+ * The object a row key (resourceColumns.js `rowKey`: "namespace/name", "/name" cluster-scoped) names.
+ * @param {string} key
+ */
+function objectOfKey(key) {
+  const slash = key.indexOf("/");
+  return { namespace: key.slice(0, slash) || undefined, name: key.slice(slash + 1) };
 }

@@ -1,8 +1,13 @@
 /**
- * A live list of one kind: loads the `view=table` list page by page (all of them, up to MAX_PAGES), keeps it
- * current over the shared watch socket (ADDED/MODIFIED replace a row, DELETED removes it; events that arrive
- * while pages are still loading are applied after the last page), re-lists on a resync, and reports how
- * current the list is (the socket's state plus the server cache's stale/confirmedAt, from useCacheFreshness).
+ * A live list of one kind, in one of two modes chosen by the first page's `meta.total`:
+ * - whole (up to `windowRows` rows, the server's `table_window_rows`): loads the `view=table` list page by page (all
+ *   of them, up to MAX_PAGES), keeps it current over the shared watch socket (ADDED/MODIFIED replace a row, DELETED
+ *   removes it; events that arrive while pages are still loading are applied after the last page); the page sorts
+ *   and filters the rows in the browser;
+ * - windowed (longer lists): a TableWindow (tableWindow.js) reads only the pages around the view, sorted and
+ *   filtered by the server (`sort`, `text`), and follows the same watch events.
+ * Either re-lists on a resync, and reports how current the list is (the socket's state plus the server cache's
+ * stale/confirmedAt, from useCacheFreshness).
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from "../lib/ui.js";
 import { useStore } from "../lib/store.js";
@@ -11,6 +16,7 @@ import { socketStatus, watch } from "../api/socket.js";
 import { notifyError } from "../state/toasts.js";
 import { rowKey } from "./resourceColumns.js";
 import { useCacheFreshness } from "./useCacheFreshness.js";
+import { TableWindow } from "./tableWindow.js";
 
 export const PAGE_SIZE = 1000; // the API's maximum page size
 export const MAX_PAGES = 100; // 100k rows: beyond this a browser list stops being useful
@@ -23,7 +29,9 @@ const NOT_ALLOWED = 40100;
  * @typedef {object} LiveTable
  * @property {Array<{name: string, kind: string, label: string, type?: string, priority?: number}>} columns
  *   the server's table columns (resourceColumns.tableColumns turns them into VirtualTable columns)
- * @property {any[]} rows the current rows, a new array after every change
+ * @property {any[]} rows the current rows, a new array after every change (none when windowed)
+ * @property {TableWindow|null} window the windowed list's pages, when the list is windowed
+ * @property {number} version changes with every change of the rows (windowed or not)
  * @property {boolean} loading pages are still being read
  * @property {boolean} partial some pages are loaded, more are coming
  * @property {number} total the server's count (meta.total), or the rows loaded when it sent none
@@ -35,16 +43,24 @@ const NOT_ALLOWED = 40100;
  */
 
 /**
- * @param {{clusterId: string, resource: string, namespace: string, labelSelector?: string, errorTitle: string}} target
- *   `namespace` "" means all namespaces (or a cluster-scoped kind); `errorTitle` heads the toast of a failed list
+ * @param {{clusterId: string, resource: string, namespace: string, labelSelector?: string, errorTitle: string,
+ *          windowRows: number, sort: string|null, text: string}} target
+ *   `namespace` "" means all namespaces (or a cluster-scoped kind); `errorTitle` heads the toast of a failed list;
+ *   a list of more than `windowRows` rows is windowed, and then ordered by `sort` (the API's, or null: by name) and
+ *   filtered by `text` (lib/tableFilter.js `filterNeedle`) on the server
  * @returns {LiveTable}
  */
-export function useLiveTable({ clusterId, resource, namespace, labelSelector, errorTitle }) {
+export function useLiveTable({ clusterId, resource, namespace, labelSelector, errorTitle, windowRows, sort, text }) {
   const [table, setTable] = useState({ columns: [], version: 0, loadId: 0 });
   const [status, setStatus] = useState({ loading: true, error: null, meta: {}, partial: false });
   const [live, setLive] = useState("connecting");
   const [generation, setGeneration] = useState(0);
   const rowsRef = useRef(new Map());
+  const windowRef = useRef(/** @type {TableWindow|null} */ (null));
+  const queryRef = useRef({ sort, text });
+  queryRef.current = { sort, text };
+  const windowRowsRef = useRef(windowRows);
+  windowRowsRef.current = windowRows;
   const loads = useRef(0);
   const socketState = useStore(socketStatus);
   const errorTitleRef = useRef(errorTitle);
@@ -56,12 +72,17 @@ export function useLiveTable({ clusterId, resource, namespace, labelSelector, er
     const buffered = [];
     let loaded = false;
     rowsRef.current = new Map();
+    windowRef.current = null;
     loads.current += 1;
     setStatus({ loading: true, error: null, meta: {}, partial: false });
     setTable({ columns: [], version: 0, loadId: loads.current });
     setLive("connecting");
 
     const apply = (events) => {
+      if (windowRef.current) {
+        windowRef.current.apply(events);
+        return;
+      }
       const rows = rowsRef.current;
       for (const event of events) {
         const key = rowKey(event);
@@ -79,12 +100,37 @@ export function useLiveTable({ clusterId, resource, namespace, labelSelector, er
       onError: (error) => setLive(error.code === NOT_ALLOWED ? "stopped" : "unavailable"),
     });
 
+    const fail = (error) => {
+      setStatus({ loading: false, error, meta: {}, partial: false });
+      if (!(labelSelector && error?.code === INVALID_SELECTOR)) notifyError(errorTitleRef.current, error);
+    };
+    /** Above the threshold: a window over the list, seeded with the first page when it is in the window's order
+     * (the server's: by name). */
+    const openWindow = (data, meta) => {
+      const tableWindow = new TableWindow({ clusterId, resource, namespace, labelSelector }, queryRef.current, {
+        onChange: () => {
+          setTable((prev) => ({ ...prev, columns: tableWindow.columns ?? prev.columns, version: prev.version + 1 }));
+          setStatus({ loading: tableWindow.loading, error: null, meta: tableWindow.meta, partial: false });
+        },
+        onError: fail,
+      });
+      tableWindow.columns = data?.columns;
+      windowRef.current = tableWindow;
+      const { sort: order, text: needle } = queryRef.current;
+      if ((order ?? "name") === "name" && !needle) tableWindow.seed(data?.rows ?? [], meta);
+      else tableWindow.restart();
+    };
+
     (async () => {
       try {
         for (let page = 1; page <= MAX_PAGES; page++) {
           const { data, meta } = await listResourceTable(clusterId, resource, {
             namespace, labelSelector: labelSelector || undefined, page, pageSize: PAGE_SIZE, signal: controller.signal,
           });
+          if (page === 1 && (meta.total ?? 0) > windowRowsRef.current) {
+            openWindow(data, meta);
+            break;
+          }
           for (const row of data?.rows ?? []) rowsRef.current.set(rowKey(row), row);
           const total = meta.total ?? rowsRef.current.size;
           const more = (data?.rows?.length ?? 0) === PAGE_SIZE && rowsRef.current.size < total;
@@ -96,18 +142,21 @@ export function useLiveTable({ clusterId, resource, namespace, labelSelector, er
         if (buffered.length) apply(buffered.splice(0));
       } catch (error) {
         if (controller.signal.aborted || error?.name === "AbortError") return;
-        setStatus({ loading: false, error, meta: {}, partial: false });
-        if (!(labelSelector && error?.code === INVALID_SELECTOR)) notifyError(errorTitleRef.current, error);
+        fail(error);
       }
     })();
 
     return () => {
       controller.abort();
+      windowRef.current?.close();
       unsubscribe();
     };
   }, [clusterId, resource, namespace, labelSelector, generation]);
 
-  const rows = useMemo(() => [...rowsRef.current.values()], [table.version]);
+  // A windowed list follows the order and filter (a whole one is sorted and filtered by the page).
+  useEffect(() => windowRef.current?.setQuery({ sort, text }), [sort, text, table.loadId]);
+
+  const rows = useMemo(() => (windowRef.current ? [] : [...rowsRef.current.values()]), [table.version]);
   const freshness = useCacheFreshness({
     clusterId, resource, namespace, labelSelector: labelSelector || undefined, meta: status.meta,
   });
@@ -117,7 +166,9 @@ export function useLiveTable({ clusterId, resource, namespace, labelSelector, er
     rows,
     loading: status.loading,
     partial: status.partial,
-    total: status.meta.total ?? rows.length,
+    total: windowRef.current ? windowRef.current.total : status.meta.total ?? rows.length,
+    window: windowRef.current,
+    version: table.version,
     error: status.error,
     live: live === "unavailable" || live === "stopped" ? live : socketState,
     freshness,

@@ -1,0 +1,243 @@
+"""Windowed resource tables on the real control plane: a list longer than `table_window_rows` (set low here) is
+sorted and filtered by the server and read page by page around the view, and still follows kubectl's changes;
+the browser's own filter (lists held whole) is the server's `q`."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime as dt
+import re
+import urllib.parse
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from benchmarks.common import apiserver_session, seed_pods
+from tests.browser.cluster_objects import LIVE_TIMEOUT_MS, admin_token, cluster_id, kube
+from tests.browser.conftest import ADMIN_PASSWORD, screenshot, sign_in, start_server, stop_server
+from tests.browser.test_live_truth import kubectl
+from tests.envtest.namespaces import create_namespace_sync, delete_namespace_sync
+
+pytestmark = pytest.mark.browser
+
+WINDOW_ROWS = 300  # the threshold for these tests (the default is 10,000)
+PODS = 1200
+SECOND_NAMESPACE_PODS = 400
+ROW_HEIGHT_PX = 32
+# Rows in view plus overscan: a window, never the list.
+MAX_RENDERED_ROWS = 80
+
+
+def _seed(control_plane, namespace: str, count: int, node: str) -> None:
+    """`count` pods in `namespace` bound to `node` (benchmarks.common's parallel seeding, in its own event loop)."""
+    async def run() -> None:
+        async with apiserver_session(control_plane) as api:
+            await seed_pods(api, namespace, count, node=node)
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, run()).result()
+
+
+def _api_pods(control_plane, *namespaces: str) -> list[dict]:
+    """The API server's own list of the pods of `namespaces`."""
+    return [pod for namespace in namespaces
+            for pod in kube(control_plane, "GET", f"/api/v1/namespaces/{namespace}/pods")["items"]]
+
+
+def _by_name(pods: list[dict]) -> list[str]:
+    """Names in the server's name order (name, then namespace)."""
+    return [p["metadata"]["name"] for p in sorted(pods, key=lambda p: (p["metadata"]["name"],
+                                                                       p["metadata"]["namespace"]))]
+
+
+def _youngest_first(pods: list[dict]) -> list[str]:
+    """Names in `sort=age` order: the latest creation first, ties by name (kube/tables.py `row_order`)."""
+    def created(pod: dict) -> float:
+        return dt.datetime.fromisoformat(pod["metadata"]["creationTimestamp"].replace("Z", "+00:00")).timestamp()
+    return [p["metadata"]["name"] for p in sorted(pods, key=lambda p: (-created(p), p["metadata"]["name"]))]
+
+
+def _shown(page) -> dict[int, str]:
+    """The rows the table shows (placeholders left out): {index in the whole list: name}."""
+    pairs = page.locator(".vt-row:not(.is-placeholder)").evaluate_all(
+        "rows => rows.map(r => [Number(r.getAttribute('aria-rowindex')) - 2, "
+        "r.querySelector('.cell-link').textContent])")
+    return {index: name for index, name in pairs}
+
+
+def _expect_window(page, expected: list[str]) -> None:
+    """The rows shown are the rows of `expected` at their indexes (waiting for the window to be read)."""
+    def matches() -> bool:
+        shown = _shown(page)
+        return bool(shown) and all(index < len(expected) and expected[index] == name for index, name in shown.items())
+    page.wait_for_function("() => !document.querySelector('.vt-row.is-placeholder')", timeout=LIVE_TIMEOUT_MS)
+    deadline_ms = LIVE_TIMEOUT_MS
+    while not matches() and deadline_ms > 0:
+        page.wait_for_timeout(200)
+        deadline_ms -= 200
+    shown = _shown(page)
+    assert all(index < len(expected) and expected[index] == name for index, name in shown.items()), \
+        (shown, expected[:5])
+    assert 0 < len(shown) <= MAX_RENDERED_ROWS
+
+
+def _scroll(page, where: str) -> None:
+    page.locator(".vt-scroll").evaluate(f"el => {{ el.scrollTop = {where}; }}")
+
+
+def _row(page, name: str):
+    return page.get_by_role("row", name=re.compile(rf"\b{re.escape(name)}\b"))
+
+
+@pytest.fixture
+def windowed_server(request, tmp_path: Path, admin_kubeconfig: str):
+    """A server that windows lists longer than WINDOW_ROWS rows."""
+    server = start_server(tmp_path, admin_password=ADMIN_PASSWORD, kubeconfig=admin_kubeconfig,
+                          settings_env={"KUBEVISION_TABLE_WINDOW_ROWS": str(WINDOW_ROWS)})
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture
+def seeded(control_plane, namespace: str):
+    """PODS pods in `namespace` on a Node of their own (no kubelet: they stay Pending), gone afterwards."""
+    node = f"{namespace}-node"
+    _seed(control_plane, namespace, PODS, node)
+    yield node
+    kube(control_plane, "DELETE", f"/api/v1/nodes/{node}")
+
+
+def test_a_long_list_is_windowed_and_sorted_filtered_and_kept_live_by_the_server(
+        control_plane, namespace, seeded, admin_kubeconfig, windowed_server, page):
+    server = windowed_server
+    assert server.ok("GET", "/info", token=admin_token(server))["tableWindowRows"] == WINDOW_ROWS
+    list_requests: list[str] = []
+    page.on("request", lambda r: "/resources/pods?" in r.url and list_requests.append(urllib.parse.unquote(r.url)))
+    cid = cluster_id(server)
+    sign_in(page, server)
+    page.goto(f"{server.url}/c/{cid}/ns/{namespace}/pods")
+
+    # Windowed: the table is as tall as the whole list, the DOM holds a window of it.
+    badge = page.locator(".count-badge")
+    expect(badge).to_have_text(f"{PODS:,}")
+    pods = _api_pods(control_plane, namespace)
+    assert len(pods) == PODS
+    _expect_window(page, _by_name(pods))
+    assert page.locator(".vt-body").evaluate("el => el.offsetHeight") == PODS * ROW_HEIGHT_PX
+    # No select-all box: it could not select rows that are not read.
+    expect(page.get_by_role("checkbox", name="Select all rows")).to_have_count(0)
+
+    # Scrolling to the end reads the last pages: the last rows are the API server's last, in its order.
+    _scroll(page, "el.scrollHeight")
+    expect(_row(page, f"pod-{PODS - 1:06d}")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    _expect_window(page, _by_name(pods))
+    assert any("pageSize=200" in url and "page=6" in url for url in list_requests), list_requests
+    screenshot(page, "windowed-list-end")
+
+    # Live: a pod created, one deleted and one changed behind the page, with kubectl.
+    created = f"pod-{PODS:06d}"
+    kube(control_plane, "POST", f"/api/v1/namespaces/{namespace}/pods", {
+        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": created, "labels": {"app": "bench", "shard": "x"}},
+        "spec": {"nodeName": seeded, "containers": [{"name": "app", "image": "registry.local/app:1.0"}]}})
+    expect(_row(page, created)).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    expect(badge).to_have_text(f"{PODS + 1:,}", timeout=LIVE_TIMEOUT_MS)
+    deleted = f"pod-{PODS - 1:06d}"
+    kubectl(admin_kubeconfig, "delete", "pod", deleted, "-n", namespace, "--grace-period=0", "--force")
+    expect(_row(page, deleted)).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
+    expect(badge).to_have_text(f"{PODS:,}", timeout=LIVE_TIMEOUT_MS)
+    changed = f"pod-{PODS - 2:06d}"
+    kube(control_plane, "PATCH", f"/api/v1/namespaces/{namespace}/pods/{changed}/status",
+         [{"op": "replace", "path": "/status/phase", "value": "Succeeded"}])
+    status = kubectl(admin_kubeconfig, "get", "pod", changed, "-n", namespace, "--no-headers").split()[2]
+    assert status != "Pending"
+    expect(_row(page, changed)).to_contain_text(status, timeout=LIVE_TIMEOUT_MS)
+    pods = _api_pods(control_plane, namespace)
+    _expect_window(page, _by_name(pods))
+
+    # Sorting is the server's: descending by name puts the newest name first (not among the first rows read).
+    _scroll(page, "0")
+    page.get_by_role("button", name="Name", exact=True).click()
+    expect(page).to_have_url(re.compile(r"sort=-name"))
+    _expect_window(page, _by_name(pods)[::-1])
+    assert _shown(page)[0] == created
+    assert any("sort=-name" in url and "pageSize=200" in url for url in list_requests)
+    # ... and by a cell column: youngest first, as the API server's creation times say.
+    page.get_by_role("button", name="Age", exact=True).click()
+    expect(page).to_have_url(re.compile(r"sort=age"))
+    _expect_window(page, _youngest_first(pods))
+    assert any("sort=age" in url for url in list_requests)
+
+    # Filtering is the server's `q`: a name part, then a label.
+    page.get_by_role("searchbox", name="Filter rows").fill("pod-0011")
+    matching = [p for p in pods if "pod-0011" in p["metadata"]["name"]]
+    expect(page.locator(".toolbar-note", has_text="match")).to_have_text(f"{len(matching)} matches",
+                                                                          timeout=LIVE_TIMEOUT_MS)
+    _expect_window(page, _youngest_first(matching))
+    assert any("q=pod-0011" in url for url in list_requests)
+    page.get_by_role("searchbox", name="Filter rows").fill("shard=3")
+    shard = kube(control_plane, "GET", f"/api/v1/namespaces/{namespace}/pods?labelSelector=shard%3D3")["items"]
+    expect(page.locator(".toolbar-note", has_text="match")).to_have_text(f"{len(shard)} matches",
+                                                                          timeout=LIVE_TIMEOUT_MS)
+    _expect_window(page, _youngest_first(shard))
+    expect(page).to_have_url(re.compile(r"q=shard"))
+
+    # Row selection and actions work on rows that were read: the row menu deletes one.
+    victim = _shown(page)[0]
+    _row(page, victim).get_by_role("checkbox").check()
+    expect(page.get_by_role("status").filter(has_text="selected")).to_contain_text("1 selected")
+    page.get_by_role("button", name=f"Actions for {victim}").click()
+    expect(page.get_by_role("menu", name=f"Actions for {victim}")).to_be_visible()
+
+
+def test_several_namespaces_are_windowed_together(control_plane, namespace, seeded, windowed_server, page):
+    second = create_namespace_sync(control_plane.server_url, control_plane.admin_token)
+    try:
+        _seed(control_plane, second, SECOND_NAMESPACE_PODS, seeded)
+        server = windowed_server
+        cid = cluster_id(server)
+        sign_in(page, server)
+        page.goto(f"{server.url}/c/{cid}/ns/{namespace},{second}/pods")
+        pods = _api_pods(control_plane, namespace, second)
+        expect(page.locator(".count-badge")).to_have_text(f"{len(pods):,}")
+        _expect_window(page, _by_name(pods))
+        _scroll(page, "el.scrollHeight")
+        _expect_window(page, _by_name(pods))
+        assert max(_shown(page)) == len(pods) - 1
+        # The namespace column sorts on the server too.
+        _scroll(page, "0")
+        page.get_by_role("button", name="Namespace", exact=True).click()
+        by_namespace = [p["metadata"]["name"] for p in sorted(
+            pods, key=lambda p: (p["metadata"]["namespace"], p["metadata"]["name"]))]
+        _expect_window(page, by_namespace)
+    finally:
+        delete_namespace_sync(control_plane.server_url, control_plane.admin_token, second)
+
+
+def test_the_browser_filter_is_the_servers_q(control_plane, namespace, cluster_server, page):
+    for name, labels in (("alpha-web", {"tier": "web", "team": "Blue"}), ("beta-db", {"tier": "db"}),
+                         ("gamma", {"app.kubernetes.io/name": "gamma-app"}), ("delta", {})):
+        kube(control_plane, "POST", f"/api/v1/namespaces/{namespace}/configmaps",
+             {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": name, "labels": labels}})
+    cid = cluster_id(cluster_server)
+    token = admin_token(cluster_server)
+    base = f"/clusters/{cid}/resources/configmaps?namespace={namespace}&view=table&pageSize=all"
+    rows = cluster_server.ok("GET", base, token=token)["rows"]
+    sign_in(page, cluster_server)
+    page.goto(f"{cluster_server.url}/c/{cid}/ns/{namespace}/configmaps")
+    expect(_row(page, "alpha-web")).to_be_visible()
+
+    for text in ("alpha", "ALPHA", "tier=web", "tier=", "=db", "team=blue", "gamma-app", "name=gamma", namespace[:7],
+                 "  beta ", "web,db", "zzz"):
+        needle = text.strip()
+        server_names = sorted(r["name"] for r in cluster_server.ok(
+            "GET", f"{base}&q={urllib.parse.quote(needle)}", token=token)["rows"])
+        browser_names = sorted(page.evaluate(
+            """async ([rows, text]) => (await import("/static/js/lib/tableFilter.js")).filterRows(rows, text)
+                 .map((row) => row.name)""", [rows, text]))
+        assert browser_names == server_names, text
+    # The page filters with it: a label matches.
+    page.get_by_role("searchbox", name="Filter rows").fill("tier=web")
+    expect(_row(page, "alpha-web")).to_be_visible()
+    expect(_row(page, "beta-db")).to_have_count(0)
