@@ -12,6 +12,7 @@ from aiohttp import web
 
 from kubevision.api.context import context_of
 from kubevision.api.envelope import Reply
+from kubevision.api.metrics import STATUS as METRICS_STATUS
 from kubevision.api.params import int_param, path_id
 from kubevision.api.routing import Access, ApiRoutes, QueryParam
 from kubevision.api.schemas import ANY_OBJECT, BOOLEAN, INTEGER, STRING, obj
@@ -48,7 +49,8 @@ OVERVIEW = obj(
                                 chart=STRING, updated={"type": ["string", "null"]},
                                 error={"type": ["string", "null"]})}),
                         {"type": "null"}]},
-    metricsAvailable=BOOLEAN, scope={"type": "string", "enum": ["cluster", "namespaces"]},
+    metricsAvailable=BOOLEAN, metrics=obj(**METRICS_STATUS),
+    scope={"type": "string", "enum": ["cluster", "namespaces"]},
     missing={"type": "array", "items": obj(kind=STRING, code=INTEGER, message=STRING)},
 )
 SEARCH_RESULT = obj(kind=STRING, name=STRING, namespace={"type": ["string", "null"]}, score=INTEGER,

@@ -42,6 +42,7 @@ from kubevision.kube.registry import HELM_RELEASES, ResourceKind, UnknownResourc
 from kubevision.kube.tables import job_status, metadata_of, node_status, replicas_ready, row_of, table_spec
 from kubevision.services.access import AccessScope, namespace_limited, require_cluster
 from kubevision.services.context import RequestContext
+from kubevision.services.metrics import MetricsService
 from kubevision.services.search import SearchIndexes, SearchKeys, score, search_keys
 from kubevision.services.topology import TOPOLOGY_KINDS, TOPOLOGY_NODE_BUDGET, TopologyBuilder
 
@@ -53,7 +54,7 @@ T = TypeVar("T")
 LIVE_READ_TIMEOUT_S = 10.0
 # Live kinds in a search are best effort: a slower kind is reported in meta.skipped, not waited for.
 SEARCH_LIVE_TIMEOUT_S = 2.0
-# metrics-server is optional and often slow or broken; its absence is never an error.
+# The overview waits at most this long for the first round of a sampler it starts; no metrics is never an error.
 METRICS_TIMEOUT_S = 3.0
 RECENT_WARNINGS = 20
 OVERVIEW_KINDS = builtin_plurals(View.OVERVIEW)
@@ -324,7 +325,7 @@ class ViewService:
             node_summary = {"total": len(nodes.rows), "ready": ready_nodes, "notReady": len(nodes.rows) - ready_nodes,
                             "unschedulable": unschedulable}
 
-        usage = await self._metrics_usage(context, cluster, nodes_visible=nodes is not None)
+        usage, metrics_status = await self._metrics_usage(context, cluster, pods=pods, nodes_visible=nodes is not None)
         has_nodes = nodes is not None
         data = {
             "counts": {name: len(read.rows) for name, read in reads.items() if read is not None},
@@ -335,12 +336,12 @@ class ViewService:
                         "capacity": as_cores(capacity["cpu"]) if has_nodes else None,
                         "allocatable": as_cores(allocatable["cpu"]) if has_nodes else None,
                         "requests": as_cores(cpu_requests), "limits": as_cores(cpu_limits),
-                        "usage": as_cores(usage["cpu"]) if usage else None},
+                        "usage": round(usage["cpu"] / 1000, 6) if usage else None},
                 "memory": {"unit": "bytes",
                            "capacity": as_bytes(capacity["memory"]) if has_nodes else None,
                            "allocatable": as_bytes(allocatable["memory"]) if has_nodes else None,
                            "requests": as_bytes(memory_requests), "limits": as_bytes(memory_limits),
-                           "usage": as_bytes(usage["memory"]) if usage else None},
+                           "usage": round(usage["memory"]) if usage else None},
                 "pods": {"unit": "pods",
                          "capacity": int(capacity["pods"]) if has_nodes else None,
                          "allocatable": int(allocatable["pods"]) if has_nodes else None,
@@ -350,6 +351,7 @@ class ViewService:
             "warnings": warnings,
             "releases": releases,
             "metricsAvailable": usage is not None,
+            "metrics": metrics_status,
             "scope": "namespaces" if namespace_limited(context.caller) else "cluster",
             "missing": [{"kind": name, "code": int(code_for(failures[name])),
                          "message": failures[name].message} for name in (*names, "events", HELM_RELEASES.qualified)
@@ -410,33 +412,28 @@ class ViewService:
         events = sorted(read.objects(), key=_event_time, reverse=True)
         return [compact_event(event) for event in events[:RECENT_WARNINGS]]
 
-    async def _metrics_usage(self, context: RequestContext, cluster: Cluster, *,
-                             nodes_visible: bool) -> dict[str, Decimal] | None:
-        """CPU and memory in use from metrics-server (nodes, or the caller's pods); None when unavailable."""
-        registry = await cluster.registry()
-        kind = registry.find("metrics.k8s.io", "NodeMetrics" if nodes_visible else "PodMetrics")
-        if kind is None:
-            return None
-        scope = AccessScope.of(context, cluster, kind, namespace=None)
-        if not scope.may(Verb.READ):
-            return None
-        try:
-            listings = await gather_all(
-                cluster.request("GET", kind.collection_path(ns), timeout_s=METRICS_TIMEOUT_S)
-                for ns in scope.listed_namespaces())
-        except KubeError:
-            return None
-        usage = {"cpu": Decimal(0), "memory": Decimal(0)}
-        for listing in listings:
-            for item in listing.get("items") or []:
-                if nodes_visible:
-                    amounts = [item.get("usage") or {}]
-                else:
-                    amounts = [c.get("usage") or {} for c in item.get("containers") or []]
-                for amount in amounts:
-                    usage["cpu"] += quantity_or_zero(amount.get("cpu"))
-                    usage["memory"] += quantity_or_zero(amount.get("memory"))
-        return usage
+    async def _metrics_usage(self, context: RequestContext, cluster: Cluster, *, pods: Read | None,
+                             nodes_visible: bool) -> tuple[dict[str, float] | None, Obj]:
+        """CPU (millicores) and memory (bytes) in use in the sampler's latest round — the nodes' own usage, or the
+        sum over the caller's pods — and the sampler's status (`MetricsService.status`); no usage when no metrics
+        source works or no round has ended within METRICS_TIMEOUT_S of starting the sampler."""
+        metrics = cluster.metrics
+        await metrics.started(wait_s=METRICS_TIMEOUT_S)
+        current, status = metrics.current, MetricsService.status(metrics)
+        if metrics.source is None or not current.time:
+            return None, status
+        if nodes_visible:
+            sums: Iterable[Any] = current.nodes.values()
+        elif pods is not None:
+            visible = AccessScope.of(context, cluster, pods.kind, namespace=None).key_filter()
+            sums = (usage for key, usage in current.pods.items() if visible is None or visible(key))
+        else:
+            return None, status
+        usage = {"cpu": 0.0, "memory": 0.0}
+        for amount in sums:
+            usage["cpu"] += amount.cpu
+            usage["memory"] += amount.memory
+        return usage, status
 
     # -- search ------------------------------------------------------------------------------------
     async def search(self, context: RequestContext, cluster_id: int, query: str, *, kinds: list[str] | None = None,

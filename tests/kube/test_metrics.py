@@ -363,6 +363,31 @@ async def test_namespace_grants_apply(admin: ApiSession, cid: int, world: dict[s
         delete_namespace_sync(control_plane.server_url, control_plane.admin_token, other)
 
 
+@fast
+async def test_overview_usage_is_the_samplers_latest_round(admin: ApiSession, cid: int,
+                                                           world: dict[str, Any]) -> None:
+    """The overview's CPU and memory in use: the nodes' own usage for a caller who may read nodes, the sum over
+    their pods for a namespace-limited one; both equal the metrics listings of the same round."""
+    namespace = world["namespace"]
+    await sampled(admin, f"/clusters/{cid}/metrics/pods?namespace={namespace}", lambda data: len(data["items"]) == 3)
+    limited = await make_user(admin, "overview-usage", "dev", namespaces=[namespace])
+
+    def same_round(session: ApiSession, listing: str):
+        async def attempt() -> tuple[dict[str, Any], dict[str, Any]] | None:
+            overview = await session.ok("GET", f"/clusters/{cid}/overview")
+            items = await session.ok("GET", listing)
+            return (overview, items) if overview["metrics"]["sampledAt"] == items["sampledAt"] else None
+        return wait_until(attempt, timeout_s=WAIT_S, interval_s=0.1, what="an overview and a listing of one round")
+
+    for session, listing in ((admin, f"/clusters/{cid}/metrics/nodes"), (limited, f"/clusters/{cid}/metrics/pods")):
+        overview, listed = await same_round(session, listing)
+        assert overview["metricsAvailable"] is True and overview["metrics"]["source"] == "summary"
+        cpu, memory = overview["resources"]["cpu"]["usage"], overview["resources"]["memory"]["usage"]
+        assert cpu == pytest.approx(sum(item["cpu"] for item in listed["items"]))
+        assert memory == pytest.approx(sum(item["memory"] for item in listed["items"]), abs=len(listed["items"]))
+    assert {item["namespace"] for item in listed["items"]} == {namespace}
+
+
 @pytest.fixture
 def no_proxy_token(control_plane: ControlPlane, namespace: str) -> Iterator[str]:
     """A service-account token that may read nodes and pods, but not `nodes/proxy`."""
@@ -382,6 +407,9 @@ async def test_without_nodes_proxy_the_answer_says_why(admin: ApiSession, contro
     assert data["available"] is False and data["source"] is None and data["items"] == []
     assert "may not get nodes/proxy" in data["reason"] and "forbidden" in data["reason"]
     assert "metrics.k8s.io: the cluster does not serve the metrics.k8s.io API" in data["reason"]
+    overview = await admin.ok("GET", f"/clusters/{limited['id']}/overview")
+    assert overview["metricsAvailable"] is False and overview["resources"]["cpu"]["usage"] is None
+    assert overview["metrics"]["reason"] == data["reason"]
     series = await admin.ok("GET", f"/clusters/{limited['id']}/metrics/nodes/{NODE}/series")
     assert series["available"] is False and series["points"] == {
         "t": [], "cpu": [], "memory": [], "rxBytesPerSecond": [], "txBytesPerSecond": [], "restarts": []}

@@ -76,7 +76,7 @@ async def test_overview(admin: ApiSession, cid: int, namespace: str, kubelet) ->
     assert (cpu["requests"], cpu["limits"], cpu["capacity"]) == (0.45, 1.0, None)
     assert (memory["requests"], memory["limits"]) == (2 * 64 * 2**20 + 10**6, 2 * 128 * 2**20)
     assert data["resources"]["pods"]["requests"] == 3
-    assert data["metricsAvailable"] is False and cpu["usage"] is None
+    assert (cpu["usage"] is None) is (not data["metricsAvailable"]) is (not data["metrics"]["available"])
     assert [w["reason"] for w in data["warnings"]] == ["Reason-boom"]
     assert data["warnings"][0]["involvedObject"]["name"] == "ov-x"
 

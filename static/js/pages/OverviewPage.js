@@ -99,7 +99,7 @@ function Dashboard({ data, clusterId, kinds, namespace }) {
     <div class="overview-columns">
       <section class="card" aria-labelledby="capacity-title">
         <h2 class="card-title" id="capacity-title">Capacity</h2>
-        <${Capacity} resources=${data.resources ?? {}} metrics=${data.metricsAvailable} />
+        <${Capacity} resources=${data.resources ?? {}} metrics=${data.metricsAvailable} reason=${data.metrics?.reason} />
       </section>
       <section class="card" aria-labelledby="phases-title">
         <h2 class="card-title" id="phases-title">Pod phases</h2>
@@ -137,7 +137,7 @@ function readyNote(ready, total, word = "ready") {
   return down > 0 ? html`<span class="text-warn">${down} not ${word === "ready" ? "ready" : "active"}</span>` : html`<span class="text-ok">all ${word}</span>`;
 }
 
-function Capacity({ resources, metrics }) {
+function Capacity({ resources, metrics, reason }) {
   const { cpu = {}, memory = {}, pods = {} } = resources;
   const rows = [
     ["CPU requests", cpu.requests, cpu.allocatable, formatCores, cpu.limits, "limits"],
@@ -156,7 +156,7 @@ function Capacity({ resources, metrics }) {
     ${rows.map(([label, value, max, format, marker, markerLabel]) => html`<${CapacityBar} key=${label} label=${label}
       value=${value ?? null} max=${max ?? null} format=${format} marker=${marker ?? null} markerLabel=${markerLabel ?? ""} />`)}
     <p class="small muted">${noNodes ? "Node capacity is not visible to your account; figures are sums over your pods."
-      : "Sums over scheduled, unfinished pods against the nodes' allocatable resources."}${metrics ? "" : " Usage needs metrics-server."}</p>
+      : "Sums over scheduled, unfinished pods against the nodes' allocatable resources."}${metrics ? "" : ` No usage: ${reason ?? "the first metrics round has not ended yet"}.`}</p>
   </div>`;
 }
 
