@@ -18,6 +18,7 @@ import { LoadingBlock, Spinner } from "../components/Spinner.js";
 import { EmptyState } from "../components/EmptyState.js";
 import { Age } from "../components/Age.js";
 import { CapacityBar, Donut } from "../components/charts.js";
+import { kindCan } from "../lib/permissions.js";
 import { usePromise } from "./usePromise.js";
 
 const HEALTH_TONES = { healthy: "ok", unreachable: "error", unknown: "" };
@@ -25,6 +26,11 @@ const HEALTH_TONES = { healthy: "ok", unreachable: "error", unknown: "" };
 const BUSIEST_LIMIT = 10;
 /** Refresh period of the busiest lists until the server has said its sampler interval. */
 const BUSIEST_REFRESH_S = 15;
+/**
+ * The measures the busiest lists rank by: the field of `GET /metrics/top`, its word in a title, its format.
+ * @type {Array<[string, string, (value: number) => string]>}
+ */
+const BUSIEST_BY = [["cpu", "CPU", formatCores], ["memory", "memory", formatBytes]];
 const PHASES = [["Running", "ok"], ["Pending", "warn"], ["Succeeded", "info"], ["Failed", "error"], ["Unknown", "muted"]];
 
 /**
@@ -107,7 +113,7 @@ function Dashboard({ data, clusterId, kinds, namespace }) {
           parts=${PHASES.map(([phase, tone]) => ({ key: phase, label: phase, value: phases[phase] ?? 0, tone }))} />
       </section>
     </div>
-    <${Busiest} clusterId=${clusterId} />
+    <${Busiest} clusterId=${clusterId} kinds=${kinds} />
     ${namespace && namespace !== ALL_NAMESPACES && html`<${NamespaceSummary} clusterId=${clusterId} namespace=${namespace} kinds=${kinds} />`}
     <section class="card card-flush" aria-labelledby="warnings-title">
       <div class="section-header"><h2 class="card-title" id="warnings-title"><${Icon} name="alert" size=${15} /> Recent warnings</h2></div>
@@ -163,9 +169,9 @@ function Capacity({ resources, metrics, reason }) {
 /**
  * The busiest pods and nodes by CPU and by memory, linked to their pages; pods only of the namespaces the user may
  * read, nodes only when they may read nodes (the server decides: a list it leaves out is null).
- * @param {{clusterId: string}} props
+ * @param {{clusterId: string, kinds: object[]}} props
  */
-function Busiest({ clusterId }) {
+function Busiest({ clusterId, kinds }) {
   const [state, setState] = useState({ top: null, error: null });
   useEffect(() => {
     const controller = new AbortController();
@@ -198,12 +204,10 @@ function Busiest({ clusterId }) {
   } else if (!top.available) {
     body = html`<p class="muted busiest-unavailable">Metrics are not available for this cluster: ${top.reason}</p>`;
   } else {
-    const lists = [
-      top.pods && ["Pods by CPU", top.pods.cpu, "cpu", formatCores, "pods"],
-      top.pods && ["Pods by memory", top.pods.memory, "memory", formatBytes, "pods"],
-      top.nodes && ["Nodes by CPU", top.nodes.cpu, "cpu", formatCores, "nodes"],
-      top.nodes && ["Nodes by memory", top.nodes.memory, "memory", formatBytes, "nodes"],
-    ].filter(Boolean);
+    // One list per kind the server ranked (`top` is keyed by the kind's name) and per measure.
+    const ranked = (kinds ?? []).filter((kind) => kind.builtin && kindCan(kind, "metrics") && top[kind.name]);
+    const lists = ranked.flatMap((kind) => BUSIEST_BY.map(([field, word, format]) =>
+      [`${kindLabel(kind, kinds)} by ${word}`, top[kind.name][field], field, format, kind.name]));
     body = html`<div class="busiest-grid">${lists.map(([title, items, field, format, resource]) => html`
       <${BusiestList} key=${title} title=${title} items=${items} field=${field} format=${format}
         resource=${resource} clusterId=${clusterId} />`)}</div>`;
