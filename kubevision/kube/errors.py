@@ -108,7 +108,7 @@ def error_from_status(status: int, body: dict[str, Any] | None, *, cluster: str,
     """Build the right `KubeError` for an HTTP status and (maybe) a `Status` body."""
     body = body if isinstance(body, dict) else {}
     reason = str(body.get("reason") or "")
-    message = str(body.get("message") or fallback or f"HTTP {status}")
+    message = str(body.get("message") or fallback.strip() or f"HTTP {status}")  # a text body ends with a newline
     if status == 401:
         message = f"cluster {cluster!r} refused the credentials: {message}"
     elif status >= 500:

@@ -243,13 +243,14 @@ class Resources:
 
 @dataclasses.dataclass(slots=True)
 class PodFacts:
-    """What the sampler needs from a cached pod: its controller, its containers' requests and limits, and (once
-    resolved in a round) the workload it counts under."""
+    """What the sampler needs from a cached pod: its controller, its containers' requests and limits, its node, and
+    (once resolved in a round) the workload it counts under."""
 
     owner: OwnerRef | None
     resources: Resources
     restarts: int = 0
     workload: SeriesKey | None = None
+    node: str = ""
 
 
 @dataclasses.dataclass(slots=True)
@@ -368,7 +369,7 @@ def pod_facts(pod: dict[str, Any]) -> PodFacts:
             memory_limit=float(quantity_or_zero(limits["memory"])) if "memory" in limits else None))
     statuses = (pod.get("status") or {}).get("containerStatuses") or []
     restarts = sum(int(status.get("restartCount") or 0) for status in statuses)
-    return PodFacts(_controller_ref(pod), total, restarts)
+    return PodFacts(_controller_ref(pod), total, restarts, node=str((pod.get("spec") or {}).get("nodeName") or ""))
 
 
 def _controller_ref(obj: dict[str, Any]) -> OwnerRef | None:
@@ -538,8 +539,10 @@ class ClusterMetrics:
             raise SourceUnusableError(_refusal(exc, "list pods and nodes of metrics.k8s.io")) from exc
         now = time.time()
         sample = Sample(now, {}, {}, {})
+        newest = 0.0
         for item in nodes.get("items") or []:
             usage = item.get("usage") or {}
+            newest = max(newest, _epoch(item.get("timestamp"), now))
             sample.nodes[(item.get("metadata") or {}).get("name", "")] = Totals(
                 cpu=float(quantity_or_zero(usage.get("cpu")) * 1000),
                 memory=float(quantity_or_zero(usage.get("memory"))))
@@ -551,6 +554,7 @@ class ClusterMetrics:
             sample.pods[(metadata.get("namespace", ""), metadata.get("name", ""))] = PodUsage(
                 time=_epoch(item.get("timestamp"), now), node="", containers=containers,
                 cpu=sum(c[1] for c in containers), memory=sum(c[2] for c in containers))
+        sample.time = newest or now  # as with the Summary API: when the nodes were measured, not when asked
         return sample
 
     # -- owners and sums -----------------------------------------------------------------------------
@@ -577,8 +581,7 @@ class ClusterMetrics:
             owner = fact.owner
             if owner is not None and owner not in tops:
                 tops[owner] = await self._top_controller(registry, owner)
-            resolved[key] = PodFacts(owner, fact.resources, fact.restarts,
-                                     tops.get(owner) if owner is not None else None)
+            resolved[key] = dataclasses.replace(fact, workload=tops.get(owner) if owner is not None else None)
         return resolved
 
     async def _top_controller(self, registry: Registry, owner: OwnerRef) -> SeriesKey | None:
@@ -615,6 +618,8 @@ class ClusterMetrics:
             _rates(usage, previous.pods.get(key))
             values[(PODS, namespace, name)] = (usage.cpu, usage.memory)
             fact = facts.get(key)
+            if not usage.node and fact is not None:  # metrics.k8s.io names no node: the cached pod does
+                usage.node = fact.node
             resources = fact.resources if fact is not None else Resources()
             current.pod_resources[key] = resources
             pod_restarts = fact.restarts if fact is not None else 0

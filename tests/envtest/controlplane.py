@@ -34,6 +34,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -310,6 +311,36 @@ class ControlPlane:
             proc.start()
         self._wait_ready("kube-apiserver", f"{self.server_url}/readyz", READY_TIMEOUT_S)
 
+    def start_second_apiserver(self, name: str, *, etcd_prefix: str, extra_flags: Sequence[str] = ()) -> str:
+        """Start another kube-apiserver (``name``, also its log's name) on this etcd under its own ``etcd_prefix``
+        (so a cluster of its own, sharing nothing with the first), with ``extra_flags``; wait until it is ready and
+        return its URL. The same tokens work; no controllers run for it. ``stop_second_apiserver`` (or ``stop``)
+        ends it."""
+        if "kube-apiserver" not in self._procs:
+            raise ControlPlaneError("control plane not started")
+        if name in self._procs:
+            raise ControlPlaneError(f"{name} already started")
+        port = free_port()
+        cert_dir = self._path(f"certs-{name}")
+        cert_dir.mkdir(exist_ok=True)
+        self._procs[name] = self._apiserver_process(
+            name, find_binaries()["kube-apiserver"], port, cert_dir=cert_dir,
+            extra_flags=[f"--etcd-prefix={etcd_prefix}", *extra_flags])
+        self._procs[name].start()
+        url = f"https://127.0.0.1:{port}"
+        try:
+            self._wait_ready(name, f"{url}/readyz", READY_TIMEOUT_S)
+        except BaseException:
+            self.stop_second_apiserver(name)
+            raise
+        return url
+
+    def stop_second_apiserver(self, name: str) -> None:
+        """Stop an API server of ``start_second_apiserver`` (its data stays in etcd under its prefix)."""
+        proc = self._procs.pop(name, None)
+        if proc is not None:
+            proc.stop()
+
     # -- small synchronous REST client (for fixtures) ----------------------------------------
 
     def request(
@@ -385,14 +416,21 @@ class ControlPlane:
     def _define_apiserver(self, binary: str) -> None:
         self.apiserver_port = free_port()
         self.server_url = f"https://127.0.0.1:{self.apiserver_port}"
-        self._procs["kube-apiserver"] = _Process(
-            "kube-apiserver",
+        self._procs["kube-apiserver"] = self._apiserver_process(
+            "kube-apiserver", binary, self.apiserver_port, cert_dir=self._path("certs"))
+
+    def _apiserver_process(
+        self, name: str, binary: str, port: int, *, cert_dir: Path, extra_flags: Sequence[str] = ()
+    ) -> _Process:
+        """A kube-apiserver on this etcd, the tokens and service-account keys, on ``port``."""
+        return _Process(
+            name,
             [
                 binary,
                 f"--etcd-servers={self.etcd_url}",
                 "--bind-address=127.0.0.1",
-                f"--secure-port={self.apiserver_port}",
-                f"--cert-dir={self._path('certs')}",
+                f"--secure-port={port}",
+                f"--cert-dir={cert_dir}",
                 f"--token-auth-file={self._path('tokens.csv')}",
                 "--authorization-mode=RBAC",
                 f"--service-account-key-file={self._path('sa.pub')}",
@@ -403,8 +441,9 @@ class ControlPlane:
                 "--endpoint-reconciler-type=none",
                 "--disable-admission-plugins=ServiceAccount,TaintNodesByCondition",
                 "--kubelet-preferred-address-types=InternalIP",
+                *extra_flags,
             ],
-            self._path("kube-apiserver.log"),
+            self._path(f"{name}.log"),
             stop_grace_s=APISERVER_STOP_GRACE_S,
         )
 
