@@ -23,7 +23,7 @@ routes = ApiRoutes("resources")
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
-_SORT_RE = re.compile(r"^-?[A-Za-z][A-Za-z0-9]{0,63}$")
+_SORT_RE = re.compile(r"^-?(?:metrics\.)?[A-Za-z][A-Za-z0-9]{0,63}$")
 
 NAMESPACE = QueryParam(name="namespace", description="namespace; for lists and watches also several, comma-separated "
                        "(`team-a,team-b`), or empty for all")
@@ -34,7 +34,14 @@ LIST_QUERY = (
     QueryParam(name="q", description="substring of name, namespace or a label"),
     QueryParam(name="sort", description="any column id of the kind's table (`columns[].id` of view=table, e.g. "
                "restarts, age, status, capacity), ordered by the column's type (numbers, quantities, ratios, ages, "
-               "durations, text), ties by name; '-' prefix for descending; cached kinds sort server-side"),
+               "durations, text), ties by name; '-' prefix for descending; cached kinds sort server-side. Kinds "
+               "with the `metrics` capability (GET /kinds) also sort by the metrics sampler's current usage: "
+               "`metrics.cpu`, `metrics.memory`, and for nodes `metrics.cpuOfAllocatable` and "
+               "`metrics.memoryOfAllocatable`, for the others `metrics.cpuOfRequest`, `metrics.cpuOfLimit`, "
+               "`metrics.memoryOfRequest` and `metrics.memoryOfLimit` (the values of GET /clusters/{id}/metrics/"
+               "{kind}); ties by namespace then name, rows without a value last in both directions; paged with "
+               "page/pageSize (not limit/continue); 40002 on a kind without metrics or when no metrics source "
+               "works"),
     QueryParam(name="page", description="1-based page", schema=INTEGER),
     QueryParam(name="pageSize", description="rows per page (default 100, max 1000, or 'all')"),
     QueryParam(name="limit", description="API server chunk size (live reads)", schema=INTEGER),
@@ -86,7 +93,8 @@ def sort_param(request: web.Request) -> str | None:
     """The validated `sort` parameter."""
     sort = request.query.get("sort") or None
     if sort and not _SORT_RE.match(sort):
-        raise ApiError(ErrorCode.PARAM_INVALID, "sort must be a column id (see view=table), optionally with '-'")
+        raise ApiError(ErrorCode.PARAM_INVALID, "sort must be a column id (see view=table) or a metrics.* id, "
+                                                "optionally with '-'")
     return sort
 
 

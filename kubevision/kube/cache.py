@@ -27,7 +27,7 @@ import orjson
 from kubevision.kube.errors import GoneError, KubeError, UnavailableError
 from kubevision.kube.objects import strip_managed_fields
 from kubevision.kube.registry import ResourceKind
-from kubevision.kube.tables import row_of, row_order, table_spec
+from kubevision.kube.tables import ValueOrder, row_of, row_order, table_spec
 from kubevision.tasks import create_named_task, stop_tasks, wait_set
 
 if TYPE_CHECKING:
@@ -102,7 +102,8 @@ class KindCache:
         self.synced_event = asyncio.Event()
         self._retry_now = asyncio.Event()
         self._table = table_spec(kind)
-        self._sorted: dict[str, tuple[int, list[CacheEntry]]] = {}
+        # sort → (version, the `ValueOrder` snapshot or None, the entries in that order)
+        self._sorted: dict[str, tuple[int, object, list[CacheEntry]]] = {}
         self._task: asyncio.Task[None] | None = None
 
     # -- state -----------------------------------------------------------------------------------
@@ -316,16 +317,19 @@ class KindCache:
                 log.exception("watch listener failed")
 
     # -- reads -------------------------------------------------------------------------------------
-    def sorted_entries(self, sort: str | None) -> list[CacheEntry]:
-        """Entries in the order of `sort` (any column id of the kind, see `row_order`; '-' descending), memoised
-        per version."""
-        sort = sort or "name"
+    def sorted_entries(self, sort: str | None, *, by_values: ValueOrder | None = None) -> list[CacheEntry]:
+        """Entries in the order of `sort` (any column id of the kind, see `row_order`; '-' descending), or of
+        `by_values` (a `metrics.*` sort: its `sort`), memoised per version (and `by_values.snapshot`)."""
+        sort = by_values.sort if by_values is not None else sort or "name"
+        snapshot = by_values.snapshot if by_values is not None else None
         memo = self._sorted.get(sort)
-        if memo is not None and memo[0] == self.version:
-            return memo[1]
-        row_key, descending = row_order(sort, self._table, namespaced=self.kind.namespaced)
+        if memo is not None and memo[0] == self.version and memo[1] is snapshot:
+            return memo[2]
+        row_key, descending = (by_values.row_key() if by_values is not None else
+                               row_order(sort, self._table, namespaced=self.kind.namespaced,
+                                         metric_sorts=self.kind.metric_sorts))
         ordered = sorted(self.entries.values(), key=lambda entry: row_key(entry.row), reverse=descending)
-        self._sorted[sort] = (self.version, ordered)
+        self._sorted[sort] = (self.version, snapshot, ordered)
         return ordered
 
     def get(self, namespace: str | None, name: str) -> CacheEntry | None:

@@ -57,6 +57,14 @@ class View(enum.StrEnum):
     RELATED_PODS = "related_pods"  # its detail page lists the pods its selector picks
 
 
+# `sort=metrics.<field>` of a list of a kind with `Capability.METRICS` orders by the sampler's current value of that
+# field (services/metrics.py): nodes by usage and % of allocatable, the other metered kinds by usage and % of their
+# requests and limits.
+METRIC_SORT_PREFIX = "metrics."
+NODE_METRIC_FIELDS = ("cpu", "cpuOfAllocatable", "memory", "memoryOfAllocatable")
+USAGE_METRIC_FIELDS = ("cpu", "cpuOfRequest", "cpuOfLimit", "memory", "memoryOfRequest", "memoryOfLimit")
+
+
 @dataclasses.dataclass(frozen=True)
 class BuiltinKind:
     """What KubeVision knows about a built-in kind beyond discovery."""
@@ -173,6 +181,14 @@ class ResourceKind:
     def api_version(self) -> str:
         """`v1` or `group/version`, as in manifests."""
         return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def metric_sorts(self) -> tuple[str, ...]:
+        """The `metrics.*` ids `sort` accepts for this kind's lists: none without `Capability.METRICS`."""
+        if Capability.METRICS not in self.capabilities:
+            return ()
+        fields = NODE_METRIC_FIELDS if (self.group, self.plural) == ("", "nodes") else USAGE_METRIC_FIELDS
+        return tuple(METRIC_SORT_PREFIX + field for field in fields)
 
     @property
     def qualified(self) -> str:

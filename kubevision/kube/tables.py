@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -971,12 +971,45 @@ def sortable_columns(spec: TableSpec, *, namespaced: bool) -> list[str]:
     return ids + (["status"] if spec.status and "status" not in ids else [])
 
 
-def row_order(sort: str | None, spec: TableSpec, *,
-              namespaced: bool) -> tuple[Callable[[dict[str, Any]], Any], bool]:
+def unknown_sort(spec: TableSpec, *, namespaced: bool, metric_sorts: Sequence[str] = ()) -> ApiError:
+    """The 40002 of a `sort` that is none of the ids a kind's lists accept (its columns', `metric_sorts`)."""
+    allowed = ", ".join([*sortable_columns(spec, namespaced=namespaced), *metric_sorts])
+    return ApiError(ErrorCode.PARAM_INVALID, f"sort must be one of {allowed}, optionally with '-'")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ValueOrder:
+    """An order of rows by values kept beside them rather than in their cells (`sort=metrics.cpu`: the metrics
+    sampler's current usage), for cached and live lists alike: rows with a value by it, ties by namespace then
+    name, '-' descending (ties too, as every column's); rows without a value last in both directions (among
+    themselves by namespace and name). `values` is called only when the order is computed: a cache memoises it per
+    its version and `snapshot` (the sampler's round)."""
+
+    sort: str
+    snapshot: object
+    values: Callable[[], Mapping[tuple[str, str], float]]
+
+    def row_key(self) -> tuple[Callable[[dict[str, Any]], Any], bool]:
+        """Key function over rows (keyed by their namespace or "" and name) and `reverse` flag."""
+        descending = self.sort.startswith("-")
+        values = self.values()
+        # Sorted with reverse=descending: the rows with a value first, either way.
+        with_value, without_value = (1, 0) if descending else (0, 1)
+
+        def key(row: dict[str, Any]) -> tuple[int, float, str, str]:
+            namespace, name = row.get("namespace") or "", row.get("name") or ""
+            value = values.get((namespace, name))
+            return (without_value, 0.0, namespace, name) if value is None else (with_value, value, namespace, name)
+        return key, descending
+
+
+def row_order(sort: str | None, spec: TableSpec, *, namespaced: bool,
+              metric_sorts: Sequence[str] = ()) -> tuple[Callable[[dict[str, Any]], Any], bool]:
     """Key function over rows and `reverse` flag for `sort`: any column id of the kind (see `columns_of`),
     ordered by the column's type (numbers, quantities, ratios, ages, durations, text), ties by name;
     `status` falls back to the row's status and `age` to the creation time where the kind has no such
-    column; '-' descends. 40002 for an unknown column. Cached and live lists both sort rows with this."""
+    column; '-' descends. 40002 for an unknown column (listing the columns and `metric_sorts`, the `metrics.*`
+    ids a `ValueOrder` sorts by). Cached and live lists both sort rows with this."""
     sort = sort or "name"
     field, descending = sort.lstrip("-"), sort.startswith("-")
     columns = columns_of(spec, namespaced=namespaced)
@@ -990,8 +1023,7 @@ def row_order(sort: str | None, spec: TableSpec, *,
     if index is None and field == "status" and spec.status:
         return (lambda row: (str(row.get("status") or "").lower(), row.get("name") or "")), descending
     if index is None:
-        allowed = ", ".join(sortable_columns(spec, namespaced=namespaced))
-        raise ApiError(ErrorCode.PARAM_INVALID, f"sort must be one of {allowed}, optionally with '-'")
+        raise unknown_sort(spec, namespaced=namespaced, metric_sorts=metric_sorts)
     cell_key = _SORT_KEYS.get(columns[index]["type"], _SORT_KEYS["text"])
 
     def key(row: dict[str, Any]) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import heapq
 import re
 import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
@@ -29,13 +30,15 @@ from kubevision.kube.metrics import (
     NODES,
     PODS,
     ClusterMetrics,
+    Current,
     PodUsage,
     Resources,
     SeriesKey,
     Totals,
 )
 from kubevision.kube.quantities import quantity_or_zero
-from kubevision.kube.registry import Capability
+from kubevision.kube.registry import METRIC_SORT_PREFIX, Capability
+from kubevision.kube.tables import ValueOrder, table_spec, unknown_sort
 from kubevision.services.access import AccessScope, lookup_kind, require_cluster
 from kubevision.services.context import RequestContext
 
@@ -75,16 +78,27 @@ def _percent(usage: float, of: float | None) -> float | None:
     return round(100 * usage / of, 1) if of else None
 
 
+# Each usage field from (CPU in millicores, memory in bytes, requests and limits): CPU in cores, memory in bytes,
+# usage in % of each request and limit (null where not set).
+_USAGE_FIELDS: dict[str, Callable[[float, float, Resources], float | int | None]] = {
+    "cpu": lambda cpu, memory, resources: _cores(cpu),
+    "memory": lambda cpu, memory, resources: _bytes(memory),
+    "cpuRequest": lambda cpu, memory, resources: _cores(resources.cpu_request or None),
+    "cpuLimit": lambda cpu, memory, resources: _cores(resources.cpu_limit or None),
+    "memoryRequest": lambda cpu, memory, resources: _bytes(resources.memory_request or None),
+    "memoryLimit": lambda cpu, memory, resources: _bytes(resources.memory_limit or None),
+    "cpuOfRequest": lambda cpu, memory, resources: _percent(cpu, resources.cpu_request),
+    "cpuOfLimit": lambda cpu, memory, resources: _percent(cpu, resources.cpu_limit),
+    "memoryOfRequest": lambda cpu, memory, resources: _percent(memory, resources.memory_request),
+    "memoryOfLimit": lambda cpu, memory, resources: _percent(memory, resources.memory_limit),
+}
+_NO_RESOURCES = Resources()
+
+
 def _usage(cpu: float, memory: float, resources: Resources | None) -> dict[str, Any]:
     """CPU (cores) and memory (bytes) used, with requests and limits and the usage in % of each."""
-    resources = resources or Resources()
-    return {"cpu": _cores(cpu), "memory": _bytes(memory),
-            "cpuRequest": _cores(resources.cpu_request or None), "cpuLimit": _cores(resources.cpu_limit or None),
-            "memoryRequest": _bytes(resources.memory_request or None),
-            "memoryLimit": _bytes(resources.memory_limit or None),
-            "cpuOfRequest": _percent(cpu, resources.cpu_request), "cpuOfLimit": _percent(cpu, resources.cpu_limit),
-            "memoryOfRequest": _percent(memory, resources.memory_request),
-            "memoryOfLimit": _percent(memory, resources.memory_limit)}
+    resources = resources or _NO_RESOURCES
+    return {field: value(cpu, memory, resources) for field, value in _USAGE_FIELDS.items()}
 
 
 def _network(rx: float | None, tx: float | None) -> dict[str, Any]:
@@ -163,7 +177,7 @@ class MetricsService:
         elif kind == NODES:
             nodes = [(("", name), totals) for name, totals in current.nodes.items()]
             cache = scope.cluster.caches.for_reads(scope.kind)
-            items = [self._node(cache, name, totals) for (_, name), totals in _page(nodes, sort, limit)]
+            items = [self.node(cache, name, totals) for (_, name), totals in _page(nodes, sort, limit)]
         elif kind == NAMESPACES:
             spaces = [(("", name), totals) for name, totals in current.namespaces.items()
                       if visible is None or visible((None, name))]
@@ -188,7 +202,8 @@ class MetricsService:
                                for name, cpu, memory in usage.containers]}
 
     @staticmethod
-    def _node(cache: KindCache | None, name: str, totals: Totals) -> dict[str, Any]:
+    def node(cache: KindCache | None, name: str, totals: Totals) -> dict[str, Any]:
+        """A node's current usage, in % of its allocatable too (from the nodes' `cache`, when it has the node)."""
         entry = cache.entries.get(("", name)) if cache is not None else None
         allocatable = (entry_status(entry.raw).get("allocatable") or {}) if entry is not None else {}
         cpu_allocatable = float(quantity_or_zero(allocatable.get("cpu")) * 1000) or None
@@ -222,7 +237,7 @@ class MetricsService:
         if NODES in scopes:
             cache = cluster.caches.for_reads(scopes[NODES].kind)
             candidates = [(("", name), totals) for name, totals in current.nodes.items()]
-            nodes = {field: [self._node(cache, key[1], totals) for key, totals in _busiest(candidates, field, limit)]
+            nodes = {field: [self.node(cache, key[1], totals) for key, totals in _busiest(candidates, field, limit)]
                      for field in BUSIEST_BY}
         return {**self.status(metrics), "limit": limit, "pods": pods, "nodes": nodes}
 
@@ -303,6 +318,54 @@ def _busiest(candidates: list[tuple[tuple[str, str], Any]], field: str,
              limit: int) -> list[tuple[tuple[str, str], Any]]:
     """The `limit` candidates with the highest `field` (cpu or memory), highest first."""
     return heapq.nlargest(limit, candidates, key=lambda candidate: getattr(candidate[1], field))
+
+
+async def metric_order(scope: AccessScope, sort: str) -> ValueOrder:
+    """The order of a list by `sort` = `metrics.<field>` ('-' descending; `ResourceKind.metric_sorts`): the
+    sampler's current value of each object's `field`, the same number the metrics route answers (rounded as it is),
+    rows without one last either way (see `ValueOrder`). The first use starts the cluster's sampler and waits at
+    most `FIRST_SAMPLE_WAIT_S` for its first round. 40002 for a kind without `Capability.METRICS`, a field it has
+    not (listing every id its lists sort by), or when no metrics source works (saying why).
+
+    The values cover every object of the kind, whoever asks: they only order the rows, and the caller's namespace
+    and grants then pick the rows shown, so the order of what a caller sees never depends on what they may not."""
+    kind = scope.kind
+    if not kind.metric_sorts:
+        raise ApiError(ErrorCode.PARAM_INVALID, f"sort={sort}: no CPU and memory usage is kept for {kind.name} "
+                                                "(only for pods, workloads, nodes and namespaces)")
+    if sort.removeprefix("-") not in kind.metric_sorts:
+        raise unknown_sort(table_spec(kind), namespaced=kind.namespaced, metric_sorts=kind.metric_sorts)
+    metrics = scope.cluster.metrics
+    await metrics.started(wait_s=FIRST_SAMPLE_WAIT_S)
+    if metrics.source is None:
+        why = metrics.reason or f"no sample yet after {FIRST_SAMPLE_WAIT_S:g} s"
+        raise ApiError(ErrorCode.PARAM_INVALID, f"sort={sort}: no CPU and memory usage is available ({why})")
+    current, cluster = metrics.current, scope.cluster
+    field = sort.removeprefix("-").removeprefix(METRIC_SORT_PREFIX)
+    return ValueOrder(sort=sort, snapshot=current,
+                      values=lambda: current_values(cluster.caches.for_reads(kind), kind.name, current, field))
+
+
+def current_values(cache: KindCache | None, kind: str, current: Current, field: str) -> dict[tuple[str, str], float]:
+    """Each object's `field` in `current` (one round of the sampler) by (namespace or "", name), as the metrics
+    route answers it; objects without a value are left out. `cache`: the kind's (a node's allocatable)."""
+    values: Iterable[tuple[tuple[str, str], float | int | None]]
+    if kind == NODES:
+        values = ((("", name), MetricsService.node(cache, name, totals)[field])
+                  for name, totals in current.nodes.items())
+    elif kind == PODS:
+        usage = _USAGE_FIELDS[field]
+        values = ((key, usage(pod.cpu, pod.memory, current.pod_resources.get(key) or _NO_RESOURCES))
+                  for key, pod in current.pods.items())
+    elif kind == NAMESPACES:
+        usage = _USAGE_FIELDS[field]
+        values = ((("", name), usage(totals.cpu, totals.memory, totals.resources))
+                  for name, totals in current.namespaces.items())
+    else:
+        usage = _USAGE_FIELDS[field]
+        values = (((namespace, name), usage(totals.cpu, totals.memory, totals.resources))
+                  for (workload, namespace, name), totals in current.workloads.items() if workload == kind)
+    return {key: value for key, value in values if value is not None}
 
 
 def entry_status(raw: bytes) -> dict[str, Any]:

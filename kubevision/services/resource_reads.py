@@ -23,11 +23,13 @@ from kubevision.auth.permissions import Verb
 from kubevision.errors import ApiError, ErrorCode
 from kubevision.kube.cache import CacheEntry, Key, KindCache, object_key
 from kubevision.kube.clusters import ClusterManager
+from kubevision.kube.registry import METRIC_SORT_PREFIX
 from kubevision.kube.selectors import Predicate, SelectorError, parse_label_selector
-from kubevision.kube.tables import columns_of, row_matches, row_of, row_order, table_spec
+from kubevision.kube.tables import ValueOrder, columns_of, row_matches, row_of, row_order, table_spec
 from kubevision.services.access import AccessScope
 from kubevision.services.audit import AuditLog
 from kubevision.services.context import ObjectRef, RequestContext
+from kubevision.services.metrics import metric_order
 from kubevision.services.views import gather_all
 from kubevision.tasks import wait_set
 
@@ -253,13 +255,25 @@ class ResourceReader:
             cache = scope.cluster.caches.for_reads(scope.kind)
             if cache is None and scope.cluster.caches.is_cached(scope.kind) and _in_apiserver_order(scope, query):
                 return await self._select_first_pages(scope, query)
+        by_values = await self._metric_order(scope, query)
         if cache is not None:
-            entries, total = select_page(scope, cache.sorted_entries(query.sort),
+            entries, total = select_page(scope, cache.sorted_entries(query.sort, by_values=by_values),
                                          selector=label_predicate(query.label_selector), text=query.text,
                                          window=query.window)
             return Selection(scope, entries, total, source="cache", stale=cache.stale,
                              confirmed_at=cache.confirmed_at)
-        return await self._select_live(scope, query)
+        return await self._select_live(scope, query, by_values=by_values)
+
+    @staticmethod
+    async def _metric_order(scope: AccessScope, query: ListQuery) -> ValueOrder | None:
+        """The order of a `metrics.*` sort (None for any other): over the whole list, so not with API-server
+        chunks (`limit`/`continue`), whose order is the API server's."""
+        if not query.sort or not query.sort.removeprefix("-").startswith(METRIC_SORT_PREFIX):
+            return None
+        if query.chunked:
+            raise ApiError(ErrorCode.PARAM_INVALID, f"sort={query.sort} orders the whole list: page it with page "
+                                                    "and pageSize, not limit and continue")
+        return await metric_order(scope, query.sort)
 
     async def _select_first_pages(self, scope: AccessScope, query: ListQuery) -> Selection:
         """While a cached kind's cache is still syncing: the page cut from the API server's own first pages
@@ -271,9 +285,10 @@ class ResourceReader:
         return Selection(scope, rows, selection.total, syncing=True)
 
     @staticmethod
-    async def _select_live(scope: AccessScope, query: ListQuery) -> Selection:
-        """A list read from the API server (which applies the selectors), through `select_page`. A selection of
-        several namespaces is one request per namespace (chunking then does not apply)."""
+    async def _select_live(scope: AccessScope, query: ListQuery, *, by_values: ValueOrder | None = None) -> Selection:
+        """A list read from the API server (which applies the selectors), through `select_page`, in the order of
+        `query.sort` (or of `by_values`, a `metrics.*` sort). A selection of several namespaces is one request per
+        namespace (chunking then does not apply)."""
         params = {"labelSelector": query.label_selector or None, "fieldSelector": query.field_selector or None,
                   "limit": query.limit, "continue": query.continue_token or None}
         namespaces = [scope.namespace] if scope.selected is None else scope.listed_namespaces()
@@ -287,8 +302,10 @@ class ResourceReader:
         spec, namespaced = table_spec(scope.kind), scope.kind.namespaced
         rows = [LiveRow(object_key(obj), row_of(spec, obj, namespaced=namespaced), obj)
                 for obj in listing.get("items") or []]
-        if query.sort:
-            row_key, descending = row_order(query.sort, spec, namespaced=namespaced)
+        if by_values is not None or query.sort:
+            row_key, descending = (by_values.row_key() if by_values is not None else
+                                   row_order(query.sort, spec, namespaced=namespaced,
+                                             metric_sorts=scope.kind.metric_sorts))
             rows.sort(key=lambda live: row_key(live.row), reverse=descending)
         metadata = listing.get("metadata") or {}
         continue_token = metadata.get("continue") or None

@@ -15,10 +15,12 @@ import pytest
 from playwright.sync_api import expect
 
 from benchmarks.common import apiserver_session, seed_pods
-from tests.browser.cluster_objects import LIVE_TIMEOUT_MS, admin_token, cluster_id, kube
+from tests.browser.cluster_objects import LIVE_TIMEOUT_MS, admin_token, cluster_id, kube, wait_running
 from tests.browser.conftest import ADMIN_PASSWORD, screenshot, sign_in, start_server, stop_server
 from tests.browser.test_live_truth import kubectl
 from tests.envtest.namespaces import create_namespace_sync, delete_namespace_sync
+from tests.kube.test_metrics import pod_manifest
+from tests.kube.test_metrics_sort import PENDING
 
 pytestmark = pytest.mark.browser
 
@@ -241,3 +243,51 @@ def test_the_browser_filter_is_the_servers_q(control_plane, namespace, cluster_s
     page.get_by_role("searchbox", name="Filter rows").fill("tier=web")
     expect(_row(page, "alpha-web")).to_be_visible()
     expect(_row(page, "beta-db")).to_have_count(0)
+
+
+# Pods on the kubelet stand-in by name: their millicores (the stand-in adds the same sawtooth to all of a round).
+METERED_PODS = {"m-a": 40, "m-b": 10, "m-c": 70, "m-d": 20, "m-e": 60, "m-f": 30}
+METERED_WINDOW_ROWS = 4  # fewer than the pods: the list is windowed
+
+
+@pytest.fixture
+def windowed_metrics_server(tmp_path: Path, admin_kubeconfig: str):
+    """A server that windows lists longer than METERED_WINDOW_ROWS rows and samples metrics every second."""
+    server = start_server(tmp_path, admin_password=ADMIN_PASSWORD, kubeconfig=admin_kubeconfig,
+                          settings_env={"KUBEVISION_TABLE_WINDOW_ROWS": str(METERED_WINDOW_ROWS),
+                                        "KUBEVISION_METRICS_INTERVAL_S": "1"})
+    yield server
+    stop_server(server)
+
+
+def test_a_windowed_list_sorts_by_cpu_on_the_server(control_plane, kubelet, namespace, windowed_metrics_server,
+                                                    page):
+    server = windowed_metrics_server
+    for name, cpu_m in METERED_PODS.items():
+        manifest = pod_manifest(name, cpu_m=cpu_m, memory_mib=16)
+        manifest["metadata"]["labels"] = {"app": "metered"}
+        kube(control_plane, "POST", f"/api/v1/namespaces/{namespace}/pods", manifest)
+    kube(control_plane, "POST", f"/api/v1/namespaces/{namespace}/pods", PENDING)
+    wait_running(control_plane, namespace, "app=metered", len(METERED_PODS))
+    list_requests: list[str] = []
+    page.on("request", lambda r: "/resources/pods?" in r.url and list_requests.append(urllib.parse.unquote(r.url)))
+    cid = cluster_id(server)
+    sign_in(page, server)
+    page.goto(f"{server.url}/c/{cid}/ns/{namespace}/pods")
+    expect(page.locator(".count-badge")).to_have_text(str(len(METERED_PODS) + 1))
+    grid = page.get_by_role("grid", name="Pods")
+    header = grid.get_by_role("columnheader", name="CPU", exact=True)
+    expect(header).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+
+    by_cpu = sorted(METERED_PODS, key=METERED_PODS.__getitem__)
+    token = admin_token(server)
+    for expected, sort in (([*by_cpu, "pending"], "metrics.cpu"), ([*reversed(by_cpu), "pending"], "-metrics.cpu")):
+        header.click()
+        expect(page).to_have_url(re.compile(rf"sort={re.escape(sort)}(&|$)"))
+        served = [row["name"] for row in server.ok(
+            "GET", f"/clusters/{cid}/resources/pods?namespace={namespace}&view=table&sort={sort}&pageSize=all",
+            token=token)["rows"]]
+        assert served == expected  # the stand-in's numbers, the unsampled pod last both ways
+        _expect_window(page, served)
+        assert any(f"sort={sort}&" in url or url.endswith(f"sort={sort}") for url in list_requests), list_requests
+    screenshot(page, "windowed-list-by-cpu")

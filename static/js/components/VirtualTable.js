@@ -52,6 +52,8 @@ const FITTED_MAX_PX = 420;
  * @property {(row: any, now: number) => Array<number|string>} [sortKey] the row's key when sorting by this column
  *   (lib/tableSort.js `columnSortKey`, compared with `compareSortKeys`; `now` is one instant per sort); without it
  *   the value's generic `sortKey` (lib/format.js)
+ * @property {(row: any) => boolean} [hasValue] when set, rows for which it is false sort after the others in both
+ *   directions (as the server's `metrics.*` sorts)
  */
 
 /**
@@ -385,10 +387,11 @@ function sortRows(rows, columns, sort) {
   const [key, compare] = column.sortKey
     ? [(row) => column.sortKey(row, now), compareSortKeys]
     : [(row) => sortKey(column.value(row)), compareKeys];
+  const valueless = column.hasValue ? (row) => (column.hasValue(row) ? 0 : 1) : () => 0;
   // Decorate once so a 10k-row sort computes each key a single time.
   return rows
-    .map((row, index) => ({ row, index, key: key(row) }))
-    .sort((a, b) => compare(a.key, b.key) * factor || a.index - b.index)
+    .map((row, index) => ({ row, index, key: key(row), last: valueless(row) }))
+    .sort((a, b) => a.last - b.last || compare(a.key, b.key) * factor || a.index - b.index)
     .map((entry) => entry.row);
 }
 

@@ -6,8 +6,8 @@
  * `table_window_rows` is held whole: filtering and sorting run in the browser over the loaded rows, so they are
  * instant at 10k rows; sorting by a column gives the server's `sort` order for it (lib/tableSort.js), and the filter
  * is the server's `q` (lib/tableFilter.js). A longer list is windowed (useLiveTable.js): the server sorts and
- * filters, the table reads the rows around the view (CPU and memory columns then do not sort: the list API cannot
- * order by them). The server's wide (priority 1) columns show with Wide, as
+ * filters, the table reads the rows around the view (by CPU and memory too: `sort=metrics.cpu`, ..., read again at
+ * each round of the metrics sampler). The server's wide (priority 1) columns show with Wide, as
  * `kubectl get -o wide`; a column chooser shows or hides any column; both are remembered per kind in this
  * browser (state/preferences.js). Each row has an actions menu ("⋮", right-click: RowActions.js); Shift-click selects
  * a range of rows; "/" focuses the filter (unless the user is typing somewhere). Actions GET /kinds does not offer
@@ -99,14 +99,14 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, kinds, 
   );
   const choice = useStore(preferences, (prefs) => prefs.tableColumns)?.[resource] ?? NO_CHOICE;
   const shown = (column) => column.key === "name" || (choice.shown?.[column.key] ?? (column.priority === 0 || Boolean(choice.wide)));
-  const columns = useMemo(
-    // A windowed list is in the server's order: columns the list API cannot sort by (CPU, memory) do not sort.
-    () => allColumns.filter(shown).map((c) => (windowed && c.key.startsWith("metrics.") ? { ...c, sortable: false } : c)),
-    [allColumns, choice, windowed],
-  );
+  const columns = useMemo(() => allColumns.filter(shown), [allColumns, choice]);
   const sortableKeys = columns.filter((c) => c.sortable !== false).map((c) => c.key).join(" ");
-  useEffect(() => setServerSortable(sortableKeys.split(" ").filter((key) => !key.startsWith("metrics.")).join(" ")),
-    [sortableKeys]);
+  useEffect(() => setServerSortable(sortableKeys), [sortableKeys]);
+  // A windowed list sorted by CPU or memory: the server's order changes with each sampler round.
+  const metricSorted = windowed && sortKey.startsWith("metrics.");
+  useEffect(() => {
+    if (metricSorted && metrics.sampledAt) list.window?.requestRefresh();
+  }, [metricSorted, metrics.sampledAt]);
   const onRange = useCallback((first, last) => list.window?.setRange(first, last), [list.window]);
   const windowedRows = useMemo(() => list.window && {
     total: list.window.total, rowAt: (index) => list.window.rowAt(index), indexOf: (key) => list.window.indexOf(key), onRange,
@@ -114,8 +114,7 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, kinds, 
   const setWide = (wide) => setColumnChoice(resource, { ...choice, wide });
   const toggleColumn = (key, on) => setColumnChoice(resource, { ...choice, shown: { ...choice.shown, [key]: on } });
 
-  // Sort by a column that is not shown (hidden since, or not this kind's; or one a windowed list cannot sort by): by
-  // name instead.
+  // Sort by a column that is not shown (hidden since, or not this kind's): by name instead.
   const sort = columns.some((c) => c.key === sortKey && c.sortable !== false)
     ? { key: sortKey, dir: sortParam.startsWith("-") ? "desc" : "asc" } : { key: "name", dir: "asc" };
   const can = abilities(kind);

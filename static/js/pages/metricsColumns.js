@@ -1,8 +1,10 @@
 /**
  * CPU and memory columns for the lists of kinds with the `metrics` capability (GET /kinds): the server's current
  * usage (GET /clusters/{id}/metrics/{kind}, one request per sampler round, never one per row) joined to the live
- * rows by namespace and name, and sorted in the browser with the other columns. When no metrics source works the
- * columns are left out and `reason` says why.
+ * rows by namespace and name. A whole list sorts by them in the browser, a windowed one asks the server
+ * (`sort=metrics.cpu`, ...: the same values, in the same order): ties by namespace then name, rows without a value
+ * last in both directions. `sampledAt` changes with each sampler round (a windowed list sorted by these columns
+ * reads its pages again then). When no metrics source works the columns are left out and `reason` says why.
  */
 import { useEffect, useMemo, useState } from "../lib/ui.js";
 import { formatBytes, formatCores } from "../lib/format.js";
@@ -17,7 +19,8 @@ const percent = (value) => (value === null || value === undefined ? "—" : `${M
 
 /**
  * @param {{clusterId: string, kind: object, resource: string, namespace: string}} options
- * @returns {{columns: Array<import("../components/VirtualTable.js").Column & {priority: number}>, reason: string|null}}
+ * @returns {{columns: Array<import("../components/VirtualTable.js").Column & {priority: number}>, reason: string|null,
+ *   sampledAt: number|null}}
  */
 export function useMetricsColumns({ clusterId, kind, resource, namespace }) {
   const metered = kindCan(kind, "metrics");
@@ -46,16 +49,23 @@ export function useMetricsColumns({ clusterId, kind, resource, namespace }) {
   }, [metered, clusterId, resource, namespace]);
 
   return useMemo(() => {
-    if (!metered || !answer?.available) return { columns: [], reason: metered ? answer?.reason ?? null : null };
+    if (!metered || !answer?.available) {
+      return { columns: [], reason: metered ? answer?.reason ?? null : null, sampledAt: null };
+    }
     const usage = new Map((answer.items ?? []).map((item) => [`${item.namespace ?? ""}/${item.name}`, item]));
     const of = (row) => usage.get(`${row.namespace ?? ""}/${row.name}`);
+    const value = (row, field) => of(row)?.[field] ?? null;
     const column = (key, label, field, format, priority = 0) => ({
       key, label, priority, minWidth: 90, grow: 0, align: /** @type {"right"} */ ("right"),
-      value: (row) => of(row)?.[field] ?? null, render: (row) => format(of(row)?.[field]),
+      value: (row) => value(row, field), render: (row) => format(value(row, field)),
+      // The server's order of `sort=metrics.*`: by the value, then namespace, then name; valueless rows last.
+      sortKey: (row) => [value(row, field) ?? 0, row.namespace ?? "", row.name ?? ""],
+      hasValue: (row) => value(row, field) !== null,
     });
     const node = resource === "nodes";
     return {
       reason: null,
+      sampledAt: answer.sampledAt ?? null,
       columns: [
         column("metrics.cpu", "CPU", "cpu", formatCores),
         column(node ? "metrics.cpuOfAllocatable" : "metrics.cpuOfRequest", node ? "CPU %" : "CPU % req",
