@@ -14,10 +14,10 @@ from typing import Any
 from aiohttp import web
 
 from kubevision.api.context import context_of
-from kubevision.api.params import int_param, path_id
+from kubevision.api.params import field, int_param, path_id, read_json
 from kubevision.api.routing import Access, ApiRoutes, QueryParam
 from kubevision.api.schemas import BOOLEAN, INTEGER, NULLABLE_STRING, STRING, obj
-from kubevision.services.metrics import MAX_ITEMS, METRICS, TOP_DEFAULT, TOP_MAX, parse_range
+from kubevision.services.metrics import MAX_ITEMS, MAX_NAMES, METRICS, TOP_DEFAULT, TOP_MAX, parse_range
 
 routes = ApiRoutes("metrics")
 
@@ -54,6 +54,9 @@ LIST_PARAMS = (
     QueryParam(name="limit", description=f"at most this many items (1-{MAX_ITEMS}; default all)",
                schema={"type": "integer", "minimum": 1, "maximum": MAX_ITEMS}),
 )
+NAMES_BODY = obj(["names"], names={
+    "type": "array", "maxItems": MAX_NAMES,
+    "items": {"type": "string", "description": "namespace/name (/name for nodes and namespaces)"}})
 RANGE_PARAM = QueryParam(name="range", description="how far back: 15m to 7d (m, h, d; default 1h); pods up to 1h")
 
 
@@ -74,16 +77,33 @@ async def top(request: web.Request) -> Any:
     return await request.app[METRICS].top(context_of(request), path_id(request), limit=limit)
 
 
+CURRENT_DATA = obj(kind=STRING, items={"type": "array", "items": {"oneOf": [POD, NODE, WORKLOAD, NAMESPACE_USAGE]}},
+                   **STATUS)
+
+
 @routes.get("/clusters/{id}/metrics/{resource}", access=Access.USER,
             summary="Current CPU and memory of pods, nodes, namespaces or the workloads of one kind",
-            query=(NAMESPACE_PARAM, *LIST_PARAMS),
-            data=obj(kind=STRING, items={"type": "array", "items": {"oneOf": [POD, NODE, WORKLOAD, NAMESPACE_USAGE]}},
-                     **STATUS))
+            query=(NAMESPACE_PARAM, *LIST_PARAMS), data=CURRENT_DATA)
 async def current(request: web.Request) -> Any:
     """`resource`: pods, nodes, namespaces, or a workload kind (deployments, statefulsets, daemonsets,
     replicasets, jobs: its pods summed, each pod under its top controller). 40002 for other kinds."""
     return await request.app[METRICS].current(context_of(request), path_id(request), request.match_info["resource"],
                                               namespace=request.query.get("namespace") or None,
+                                              **_list_options(request))
+
+
+@routes.post("/clusters/{id}/metrics/{resource}", access=Access.USER, reads_only=True,
+             summary="Current CPU and memory of the named objects of a kind (the rows a windowed list holds)",
+             query=(NAMESPACE_PARAM, *LIST_PARAMS), body=NAMES_BODY, data=CURRENT_DATA,
+             description=f"The GET's answer for the objects of `names` only (at most {MAX_NAMES}; a POST because "
+                         "that many keys do not fit a URL). An object the caller may not see, outside `namespace`, "
+                         "or without a value this round is left out, never an error. A malformed key or too many: "
+                         "40002.")
+async def current_of(request: web.Request) -> Any:
+    """As the GET, for the objects `names` lists: "namespace/name", "/name" for cluster-scoped kinds."""
+    names = field(await read_json(request), "names", list)
+    return await request.app[METRICS].current(context_of(request), path_id(request), request.match_info["resource"],
+                                              namespace=request.query.get("namespace") or None, names=names,
                                               **_list_options(request))
 
 

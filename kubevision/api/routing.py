@@ -58,6 +58,9 @@ class RouteSpec:
     # A GET that changes state all the same (a terminal can change anything in its container): refused by
     # --read-only like a write.
     changes_state: bool = False
+    # A POST that only reads (its body is a query too long for a URL): not `mutating`, so --read-only, the readonly
+    # role and the audit of refusals treat it as the read it is.
+    reads_only: bool = False
     # Manages credentials (API keys, 2FA, password, sessions): a signed-in session only, never an API key.
     session_only: bool = False
     # Answers while the caller must still change their password; every other route is 40300 until then.
@@ -73,8 +76,9 @@ class RouteSpec:
 
     @property
     def mutating(self) -> bool:
-        """True for methods that change state, and for routes declared `changes_state`."""
-        return self.changes_state or self.method in ("POST", "PUT", "PATCH", "DELETE")
+        """True for methods that change state (but routes declared `reads_only`), and for routes declared
+        `changes_state`."""
+        return self.changes_state or (self.method in ("POST", "PUT", "PATCH", "DELETE") and not self.reads_only)
 
     def refused_when_read_only(self, settings_read_only: bool) -> bool:
         """Whether `--read-only` refuses this route."""

@@ -12,8 +12,8 @@ from __future__ import annotations
 import heapq
 import re
 import time
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 import orjson
 from aiohttp import web
@@ -47,6 +47,10 @@ MIN_RANGE_S = 15 * 60
 MAX_RANGE_S = DOWNSAMPLED_WINDOW_S
 DEFAULT_RANGE = "1h"
 MAX_ITEMS = 10_000
+# Current values asked for by object (`names`): at most this many keys per request. A windowed list holds at most
+# 2,400 rows (static/js/pages/tableWindow.js); 5,000 keys of the longest names (63 + 1 + 253 characters) still fit
+# the 2 MiB body limit (api/params.py `MAX_BODY_BYTES`).
+MAX_NAMES = 5_000
 # The busiest pods and nodes: this many of each by CPU and by memory, by default and at most.
 TOP_DEFAULT = 10
 TOP_MAX = 50
@@ -54,6 +58,13 @@ BUSIEST_BY = ("cpu", "memory")
 SORT_KEYS = ("cpu", "memory", "name")
 _RANGE_RE = re.compile(r"([1-9][0-9]{0,4})([mhd])")
 _UNIT_S = {"m": 60, "h": 3600, "d": 86400}
+# An object key of `names`: "namespace/name" (a DNS label, then a DNS subdomain), "/name" for cluster-scoped kinds.
+_DNS_LABEL = r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?"
+_DNS_SUBDOMAIN = r"[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?"
+_NAMESPACED_KEY_RE = re.compile(rf"({_DNS_LABEL})/({_DNS_SUBDOMAIN})")
+_CLUSTER_KEY_RE = re.compile(rf"/({_DNS_SUBDOMAIN})")
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 def parse_range(value: str | None) -> int:
@@ -64,6 +75,30 @@ def parse_range(value: str | None) -> int:
         raise ApiError(ErrorCode.PARAM_INVALID,
                        f"range must be a duration from 15m to 7d (minutes m, hours h, days d), not {value!r}")
     return seconds
+
+
+def parse_names(names: list[Any], *, namespaced: bool) -> frozenset[tuple[str, str]]:
+    """The (namespace or "", name) keys of `names` ("namespace/name", or "/name" when not `namespaced`), at most
+    `MAX_NAMES`; 40002 naming the first malformed one."""
+    if len(names) > MAX_NAMES:
+        raise ApiError(ErrorCode.PARAM_INVALID, f"names lists {len(names)} objects: at most {MAX_NAMES} per request")
+    pattern, form = (_NAMESPACED_KEY_RE, "namespace/name") if namespaced else (_CLUSTER_KEY_RE, "/name")
+    keys: set[tuple[str, str]] = set()
+    for index, name in enumerate(names):
+        match = pattern.fullmatch(name) if isinstance(name, str) else None
+        if match is None:
+            shown = repr(name)[:100]
+            raise ApiError(ErrorCode.PARAM_INVALID, f"names[{index}] = {shown} is not an object key: each is {form}")
+        keys.add((match.group(1), match.group(2)) if namespaced else ("", match.group(1)))
+    return frozenset(keys)
+
+
+def _entries(values: Mapping[K, V], wanted: Iterable[K] | None) -> Iterable[tuple[K, V]]:
+    """Every (key, value) of `values`, or those of the `wanted` keys it has (looked up, not scanned: a few
+    thousand keys of 100k pods)."""
+    if wanted is None:
+        return values.items()
+    return ((key, values[key]) for key in wanted if key in values)
 
 
 def _cores(millicores: float | None) -> float | None:
@@ -164,26 +199,31 @@ class MetricsService:
                 "nodeErrors": dict(current.node_errors)}
 
     async def current(self, context: RequestContext, cluster_id: int, resource: str, *, namespace: str | None,
-                      sort: str | None = None, limit: int | None = None) -> dict[str, Any]:
+                      sort: str | None = None, limit: int | None = None,
+                      names: list[Any] | None = None) -> dict[str, Any]:
         """The latest usage of every visible object of a kind with `Capability.METRICS`: pods (with containers and
         network rates), nodes (with % of allocatable), namespaces and workloads (sums of their pods), in `sort`
-        order (`-cpu` by default), at most `limit`."""
+        order (`-cpu` by default), at most `limit`. With `names` (object keys, see `parse_names`): only those
+        objects; one the caller may not see, or without a value this round, is left out like any other."""
         scope, metrics = await self._open(context, cluster_id, resource, namespace=namespace)
         kind, current, visible = scope.kind.name, metrics.current, scope.key_filter()
+        keys = None if names is None else parse_names(names, namespaced=scope.kind.namespaced)
+        names_of = None if keys is None else [name for _, name in keys]
         if kind == PODS:
-            pods = [(key, usage) for key, usage in current.pods.items()
+            pods = [(key, usage) for key, usage in _entries(current.pods, keys)
                     if (not scope.namespace or key[0] == scope.namespace) and (visible is None or visible(key))]
             items = [self._pod(metrics, key, usage) for key, usage in _page(pods, sort, limit)]
         elif kind == NODES:
-            nodes = [(("", name), totals) for name, totals in current.nodes.items()]
+            nodes = [(("", name), totals) for name, totals in _entries(current.nodes, names_of)]
             cache = scope.cluster.caches.for_reads(scope.kind)
             items = [self.node(cache, name, totals) for (_, name), totals in _page(nodes, sort, limit)]
         elif kind == NAMESPACES:
-            spaces = [(("", name), totals) for name, totals in current.namespaces.items()
+            spaces = [(("", name), totals) for name, totals in _entries(current.namespaces, names_of)
                       if visible is None or visible((None, name))]
             items = [{"name": name, **_totals(totals)} for (_, name), totals in _page(spaces, sort, limit)]
         else:
-            workloads = [((ns, name), totals) for (workload, ns, name), totals in current.workloads.items()
+            wanted = None if keys is None else [(kind, ns, name) for ns, name in keys]
+            workloads = [((ns, name), totals) for (workload, ns, name), totals in _entries(current.workloads, wanted)
                          if workload == kind and (not scope.namespace or ns == scope.namespace)
                          and (visible is None or visible((ns, name)))]
             items = [{"kind": kind, "namespace": ns, "name": name, **_totals(totals)}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime as dt
+import json
 import re
 import urllib.parse
 from pathlib import Path
@@ -19,7 +20,7 @@ from tests.browser.cluster_objects import LIVE_TIMEOUT_MS, admin_token, cluster_
 from tests.browser.conftest import ADMIN_PASSWORD, screenshot, sign_in, start_server, stop_server
 from tests.browser.test_live_truth import kubectl
 from tests.envtest.namespaces import create_namespace_sync, delete_namespace_sync
-from tests.kube.test_metrics import pod_manifest
+from tests.kube.test_metrics import pod_manifest, usage_at
 from tests.kube.test_metrics_sort import PENDING
 
 pytestmark = pytest.mark.browser
@@ -291,3 +292,113 @@ def test_a_windowed_list_sorts_by_cpu_on_the_server(control_plane, kubelet, name
         _expect_window(page, served)
         assert any(f"sort={sort}&" in url or url.endswith(f"sort={sort}") for url in list_requests), list_requests
     screenshot(page, "windowed-list-by-cpu")
+
+
+FIRST_PAGE_ROWS = 1000  # useLiveTable.js PAGE_SIZE: the first page read, which seeds the window
+WINDOW_PAGE_ROWS = 200  # tableWindow.js WINDOW_PAGE_SIZE
+# {name: text} of the CPU cells of the rows shown.
+CPU_CELLS_JS = """() => {
+  const at = [...document.querySelector('.vt-header').children].findIndex((h) => h.textContent.trim() === 'CPU');
+  return Object.fromEntries([...document.querySelectorAll('.vt-row:not(.is-placeholder)')]
+    .map((row) => [row.querySelector('.cell-link').textContent, row.children[at].textContent.trim()]));
+}"""
+FORMAT_CORES_JS = """async (values) => {
+  const { formatCores } = await import('/static/js/lib/format.js');
+  return values.map(formatCores);
+}"""
+
+
+@pytest.fixture
+def windowed_sampled_server(tmp_path: Path, admin_kubeconfig: str):
+    """A server that windows lists longer than WINDOW_ROWS rows and samples metrics every second."""
+    server = start_server(tmp_path, admin_password=ADMIN_PASSWORD, kubeconfig=admin_kubeconfig,
+                          settings_env={"KUBEVISION_TABLE_WINDOW_ROWS": str(WINDOW_ROWS),
+                                        "KUBEVISION_METRICS_INTERVAL_S": "1"})
+    yield server
+    stop_server(server)
+
+
+def _held_pages(asked: list[str], order: list[str]) -> set[int] | None:
+    """The pages of `order` (WINDOW_PAGE_ROWS rows each) that `asked` names, when it names exactly whole pages."""
+    pages = {order.index(key) // WINDOW_PAGE_ROWS for key in asked}
+    whole = {key for page in pages for key in order[page * WINDOW_PAGE_ROWS:(page + 1) * WINDOW_PAGE_ROWS]}
+    return pages if sorted(asked) == sorted(whole) else None
+
+
+def _wait_for(page, check, what: str):
+    """The first truthy `check()`, polled while the page runs (LIVE_TIMEOUT_MS at most)."""
+    for _ in range(LIVE_TIMEOUT_MS // 200):
+        if result := check():
+            return result
+        page.wait_for_timeout(200)
+    raise AssertionError(f"never: {what}")
+
+
+def test_a_windowed_list_asks_for_the_metrics_of_the_rows_it_holds(control_plane, kubelet, namespace, seeded,
+                                                                    windowed_sampled_server, page):
+    server = windowed_sampled_server
+    for name, cpu_m in METERED_PODS.items():  # on the stand-in's node; first by name, before the seeded pod-*
+        manifest = pod_manifest(name, cpu_m=cpu_m, memory_mib=16)
+        manifest["metadata"]["labels"] = {"app": "metered"}
+        kube(control_plane, "POST", f"/api/v1/namespaces/{namespace}/pods", manifest)
+    wait_running(control_plane, namespace, "app=metered", len(METERED_PODS))
+    asked: list[list[str]] = []
+    answers = []
+    whole_reads: list[str] = []
+
+    def on_request(request) -> None:
+        if "/metrics/pods" in request.url:
+            if request.method == "POST":
+                asked.append(json.loads(request.post_data)["names"])
+            else:
+                whole_reads.append(request.url)
+
+    page.on("request", on_request)
+    page.on("response", lambda r: r.request.method == "POST" and "/metrics/pods" in r.url and answers.append(r))
+    cid = cluster_id(server)
+    sign_in(page, server)
+    page.goto(f"{server.url}/c/{cid}/ns/{namespace}/pods")
+    pods = _api_pods(control_plane, namespace)
+    expect(page.locator(".count-badge")).to_have_text(f"{len(pods):,}")
+    keys = [f"{namespace}/{name}" for name in _by_name(pods)]
+
+    # The first ask names the rows the window holds (pages from the first, of the first 1,000 rows read; fewer when
+    # a change re-read the view since), not the whole list.
+    _wait_for(page, lambda: asked, "a request for metric values")
+    held = _held_pages(asked[0], keys)
+    assert held and held == set(range(len(held))) and len(held) * WINDOW_PAGE_ROWS <= FIRST_PAGE_ROWS, held
+
+    # The CPU cells show the server's values (its latest answer), which are the stand-in's numbers.
+    def cells_match_the_latest_answer() -> bool:
+        items = {item["name"]: item for item in answers[-1].json()["data"]["items"]} if answers else {}
+        shown = {name: cell for name, cell in page.evaluate(CPU_CELLS_JS).items() if name in METERED_PODS}
+        if set(shown) != set(METERED_PODS) or not set(METERED_PODS) <= set(items):
+            return False
+        names = sorted(METERED_PODS)
+        expected = page.evaluate(FORMAT_CORES_JS, [items[name]["cpu"] for name in names])
+        if [shown[name] for name in names] != expected:
+            return False
+        for name in names:
+            cores, _ = usage_at(items[name]["time"], cpu_m=METERED_PODS[name], memory_mib=16)
+            assert items[name]["cpu"] == pytest.approx(cores), name
+        return True
+
+    _wait_for(page, cells_match_the_latest_answer, "CPU cells showing the server's latest values")
+    screenshot(page, "windowed-list-metrics")
+
+    # Scrolling to the end reads the last pages; the next ask names them too, still whole pages the window holds.
+    _scroll(page, "el.scrollHeight")
+    expect(_row(page, f"pod-{PODS - 1:06d}")).to_be_visible(timeout=LIVE_TIMEOUT_MS)
+    last_page = (len(keys) - 1) // WINDOW_PAGE_ROWS
+    _wait_for(page, lambda: asked and keys[-1] in asked[-1], "an ask for the last pages' rows")
+    assert last_page in (_held_pages(asked[-1], keys) or set())
+
+    # Read again in another order: the window holds the first page of it, and the ask names only that page.
+    _scroll(page, "0")
+    page.get_by_role("button", name="Name", exact=True).click()
+    expect(page).to_have_url(re.compile(r"sort=-name"))
+    first_page = sorted(keys[::-1][:WINDOW_PAGE_ROWS])
+    _wait_for(page, lambda: asked and sorted(asked[-1]) == first_page, "an ask for the held page only")
+    assert not any(f"{namespace}/{name}" in first_page for name in METERED_PODS)
+    # A windowed list never reads every pod's values.
+    assert whole_reads == []

@@ -215,6 +215,9 @@ def _body(spec: RouteSpec, resource: str | None, world: World) -> Any:
             return patch
         current = world.current[resource or ""]
         return {**current, "metadata": {**current["metadata"], "labels": {"walk": "changed"}}}
+    if spec.path == "/clusters/{id}/metrics/{resource}":  # the POST that reads: the other namespace's objects
+        scope = "" if resource in ("namespaces", "nodes") else theirs
+        return {"names": [f"{scope}/{world.name_of(resource or '')}"]}
     bodies: dict[str, Any] = {
         "/clusters/{id}/resources/batch-delete": {"items": [
             {"resource": r, "namespace": None if r == "namespaces" else theirs, "name": world.name_of(r)}
@@ -253,7 +256,7 @@ def calls_of(spec: RouteSpec, world: World, *, clusters: tuple[int, ...]) -> Ite
     if "follow" in query_names:
         base.append(("follow", "false"))
     namespaces: list[str | None] = [world.theirs] if "namespace" in query_names else [None]
-    if "namespace" in query_names and spec.method == "GET":
+    if "namespace" in query_names and not spec.mutating:
         namespaces.append(None)
     extras: list[tuple[tuple[str, str], ...]] = [()]
     if "view" in query_names:
@@ -267,7 +270,7 @@ def calls_of(spec: RouteSpec, world: World, *, clusters: tuple[int, ...]) -> Ite
             if "name" in params:
                 values["name"] = _name_for(spec.path, resource, world)
             path = PATH_PARAM.sub(lambda m, filled=values: str(filled[m.group(1)]), spec.path)
-            body = _body(spec, resource, world) if spec.mutating else None
+            body = _body(spec, resource, world) if spec.mutating or spec.body is not None else None
             for namespace in namespaces:
                 for extra in extras:
                     query = (*base, *((("namespace", namespace),) if namespace else ()), *extra)

@@ -1,5 +1,5 @@
 /** CPU and memory metrics: `/api/v1/clusters/{id}/metrics/...` (sampled by the server; see docs/api.md). */
-import { get } from "./client.js";
+import { get, post } from "./client.js";
 
 const enc = encodeURIComponent;
 
@@ -42,6 +42,20 @@ export function metricsSeries(clusterId, { resource, name, namespace, range, sig
  */
 export function metricsCurrent(clusterId, resource, { namespace, signal } = {}) {
   return get(`/clusters/${enc(clusterId)}/metrics/${enc(resource)}`, { query: { namespace }, signal });
+}
+
+/**
+ * The current values of the named objects only (what `metricsCurrent` answers for them): `names` are row keys,
+ * "namespace/name" ("/name" for nodes and namespaces), at most 5,000; objects the caller may not see, or without a
+ * value this round, are absent.
+ * @param {string|number} clusterId
+ * @param {string} resource
+ * @param {string[]} names
+ * @param {{namespace?: string, signal?: AbortSignal}} [options]
+ * @returns {Promise<MetricsStatus & {kind: string, items: object[]}>}
+ */
+export function metricsOf(clusterId, resource, names, { namespace, signal } = {}) {
+  return post(`/clusters/${enc(clusterId)}/metrics/${enc(resource)}`, { names }, { query: { namespace }, signal });
 }
 
 /**

@@ -92,7 +92,10 @@ export function ResourceListPage({ clusterId, namespace, resource, kind, kinds, 
   const allRows = list.rows;
   const rows = useMemo(() => (windowed ? allRows : filterRows(allRows, filter)), [allRows, filter, windowed]);
   const showNamespace = kind.namespaced !== false && (apiNamespace === "" || apiNamespace.includes(","));
-  const metrics = useMetricsColumns({ clusterId, kind, resource, namespace: apiNamespace });
+  // The CPU and memory values asked for: a windowed list's held rows, a whole list's all (none before it knows).
+  const metricKeys = useMemo(() => (list.mode === "windowed" ? list.window?.loadedKeys() ?? []
+    : list.mode === "whole" ? null : undefined), [list.mode, list.window, list.version]);
+  const metrics = useMetricsColumns({ clusterId, kind, resource, namespace: apiNamespace, rowKeys: metricKeys });
   const allColumns = useMemo(
     () => [...tableColumns(list.columns, { clusterId, resource, showNamespace }), ...metrics.columns],
     [list.columns, clusterId, resource, showNamespace, metrics.columns],

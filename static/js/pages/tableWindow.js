@@ -58,6 +58,10 @@ export class TableWindow {
     this.lastRefresh = 0;
     /** @type {Map<string, number>|null} row key → index in the list, rebuilt when pages change */
     this.index = null;
+    /** @type {string[]} `loadedKeys()`, for the index `keysOf` */
+    this.keys = [];
+    /** @type {Map<string, number>|null} */
+    this.keysOf = null;
   }
 
   /**
@@ -231,6 +235,19 @@ export class TableWindow {
       }
     }
     return this.index.get(key) ?? -1;
+  }
+
+  /**
+   * The keys of the rows read (every kept page), sorted: the same array until pages change.
+   * @returns {string[]}
+   */
+  loadedKeys() {
+    this.indexOf("");
+    if (this.keysOf !== this.index) {
+      this.keysOf = this.index;
+      this.keys = [...this.index.keys()].sort();
+    }
+    return this.keys;
   }
 
   /** Stop reading (the list is gone or read again from scratch). */

@@ -31,6 +31,7 @@ const NOT_ALLOWED = 40100;
  *   the server's table columns (resourceColumns.tableColumns turns them into VirtualTable columns)
  * @property {any[]} rows the current rows, a new array after every change (none when windowed)
  * @property {TableWindow|null} window the windowed list's pages, when the list is windowed
+ * @property {"pending"|"whole"|"windowed"} mode which mode the first page chose ("pending" until it answered)
  * @property {number} version changes with every change of the rows (windowed or not)
  * @property {boolean} loading pages are still being read
  * @property {boolean} partial some pages are loaded, more are coming
@@ -51,7 +52,9 @@ const NOT_ALLOWED = 40100;
  * @returns {LiveTable}
  */
 export function useLiveTable({ clusterId, resource, namespace, labelSelector, errorTitle, windowRows, sort, text }) {
-  const [table, setTable] = useState({ columns: [], version: 0, loadId: 0 });
+  const [table, setTable] = useState({
+    columns: [], version: 0, loadId: 0, mode: /** @type {"pending"|"whole"|"windowed"} */ ("pending"),
+  });
   const [status, setStatus] = useState({ loading: true, error: null, meta: {}, partial: false });
   const [live, setLive] = useState("connecting");
   const [generation, setGeneration] = useState(0);
@@ -75,7 +78,7 @@ export function useLiveTable({ clusterId, resource, namespace, labelSelector, er
     windowRef.current = null;
     loads.current += 1;
     setStatus({ loading: true, error: null, meta: {}, partial: false });
-    setTable({ columns: [], version: 0, loadId: loads.current });
+    setTable({ columns: [], version: 0, loadId: loads.current, mode: "pending" });
     setLive("connecting");
 
     const apply = (events) => {
@@ -116,6 +119,7 @@ export function useLiveTable({ clusterId, resource, namespace, labelSelector, er
       });
       tableWindow.columns = data?.columns;
       windowRef.current = tableWindow;
+      setTable((prev) => ({ ...prev, mode: "windowed" }));
       const { sort: order, text: needle } = queryRef.current;
       if ((order ?? "name") === "name" && !needle) tableWindow.seed(data?.rows ?? [], meta);
       else tableWindow.restart();
@@ -134,7 +138,7 @@ export function useLiveTable({ clusterId, resource, namespace, labelSelector, er
           for (const row of data?.rows ?? []) rowsRef.current.set(rowKey(row), row);
           const total = meta.total ?? rowsRef.current.size;
           const more = (data?.rows?.length ?? 0) === PAGE_SIZE && rowsRef.current.size < total;
-          setTable((prev) => ({ ...prev, columns: data?.columns ?? prev.columns, version: prev.version + 1 }));
+          setTable((prev) => ({ ...prev, columns: data?.columns ?? prev.columns, version: prev.version + 1, mode: "whole" }));
           setStatus({ loading: more, error: null, meta, partial: more });
           if (!more) break;
         }
@@ -168,6 +172,7 @@ export function useLiveTable({ clusterId, resource, namespace, labelSelector, er
     partial: status.partial,
     total: windowRef.current ? windowRef.current.total : status.meta.total ?? rows.length,
     window: windowRef.current,
+    mode: table.mode,
     version: table.version,
     error: status.error,
     live: live === "unavailable" || live === "stopped" ? live : socketState,
