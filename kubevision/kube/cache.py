@@ -15,6 +15,8 @@ watch events.
 from __future__ import annotations
 
 import asyncio
+import bisect
+import collections
 import dataclasses
 import logging
 import random
@@ -27,7 +29,7 @@ import orjson
 from kubevision.kube.errors import GoneError, KubeError, UnavailableError
 from kubevision.kube.objects import strip_managed_fields
 from kubevision.kube.registry import ResourceKind
-from kubevision.kube.tables import ValueOrder, row_of, row_order, table_spec
+from kubevision.kube.tables import ValueOrder, moves_with_the_clock, row_of, row_order, table_spec
 from kubevision.tasks import create_named_task, stop_tasks, wait_set
 
 if TYPE_CHECKING:
@@ -50,6 +52,12 @@ BACKOFF_MAX_S = 30.0
 CACHE_IDLE_S = 600.0
 # While a read waits for a cache's first list, it looks this often whether the list was refused.
 SYNC_POLL_S = 0.25
+# The last changes kept, so that a memoised column order is brought up to date by moving the changed entries
+# (binary search, `sorted_entries`) instead of sorting every entry again.
+CHANGE_LOG_SIZE = 1_000
+# ... while there are at most one change per this many entries since the memo (beyond, a full sort is as quick):
+# at 100k pods, up to 1,000 changes.
+ENTRIES_PER_MOVED_CHANGE = 100
 
 Key = tuple[str, str]
 Listener = Callable[[str, "CacheEntry"], None]
@@ -104,6 +112,10 @@ class KindCache:
         self._table = table_spec(kind)
         # sort → (version, the `ValueOrder` snapshot or None, the entries in that order)
         self._sorted: dict[str, tuple[int, object, list[CacheEntry]]] = {}
+        # The entries' changes (before, after; None: absent) up to `version`, the last CHANGE_LOG_SIZE of them;
+        # emptied by any other change of `version` (a relist, new rows), so it always ends at `version`.
+        self._changes: collections.deque[tuple[CacheEntry | None, CacheEntry | None]] = collections.deque(
+            maxlen=CHANGE_LOG_SIZE)
         self._task: asyncio.Task[None] | None = None
 
     # -- state -----------------------------------------------------------------------------------
@@ -158,6 +170,7 @@ class KindCache:
             for entry in self.entries.values():
                 entry.row = row_of(table, orjson.loads(entry.raw), namespaced=kind.namespaced)
             self.version += 1
+            self._changes.clear()
         return True
 
     # -- the three layers --------------------------------------------------------------------------
@@ -235,6 +248,7 @@ class KindCache:
             old = self.entries
             self.entries = fresh
             self.version += 1
+            self._changes.clear()
             if self.listeners:
                 self._announce_relist(old, fresh)
         self.resource_version = metadata.get("resourceVersion")
@@ -303,8 +317,9 @@ class KindCache:
         entry = self._entry(obj)
         if self.store:
             if event_type == "DELETED":
-                self.entries.pop(entry.key, None)
+                self._changes.append((self.entries.pop(entry.key, None), None))
             else:
+                self._changes.append((self.entries.get(entry.key), entry))
                 self.entries[entry.key] = entry
             self.version += 1
         self._notify(event_type, entry)
@@ -319,7 +334,10 @@ class KindCache:
     # -- reads -------------------------------------------------------------------------------------
     def sorted_entries(self, sort: str | None, *, by_values: ValueOrder | None = None) -> list[CacheEntry]:
         """Entries in the order of `sort` (any column id of the kind, see `row_order`; '-' descending), or of
-        `by_values` (a `metrics.*` sort: its `sort`), memoised per version (and `by_values.snapshot`)."""
+        `by_values` (a `metrics.*` sort: its `sort`), memoised per version (and `by_values.snapshot`). A column
+        order memoised a few changes ago is brought up to date by moving the changed entries (`_moved`); a
+        `by_values` order, or one by a duration (`moves_with_the_clock`), is sorted again. The list is the memo: read
+        it before the next event (which may change it in place), do not change it."""
         sort = by_values.sort if by_values is not None else sort or "name"
         snapshot = by_values.snapshot if by_values is not None else None
         memo = self._sorted.get(sort)
@@ -328,8 +346,33 @@ class KindCache:
         row_key, descending = (by_values.row_key() if by_values is not None else
                                row_order(sort, self._table, namespaced=self.kind.namespaced,
                                          metric_sorts=self.kind.metric_sorts))
-        ordered = sorted(self.entries.values(), key=lambda entry: row_key(entry.row), reverse=descending)
+        ordered = None
+        if memo is not None and by_values is None and not moves_with_the_clock(sort, self._table,
+                                                                                 namespaced=self.kind.namespaced):
+            ordered = self._moved(memo[2], self.version - memo[0], row_key, descending=descending)
+        if ordered is None:
+            ordered = sorted(self.entries.values(), key=lambda entry: row_key(entry.row), reverse=descending)
         self._sorted[sort] = (self.version, snapshot, ordered)
+        return ordered
+
+    def _moved(self, ordered: list[CacheEntry], changes: int, row_key: Callable[[dict[str, Any]], Any], *,
+               descending: bool) -> list[CacheEntry] | None:
+        """`ordered` (the order of `row_key` as of `changes` changes ago) with the entries those changes removed
+        taken out and those they added put in place (binary search: `row_order` keys are totally ordered, ties
+        broken by name and namespace); None when the change log does not reach back that far, when there were
+        more than one change per ENTRIES_PER_MOVED_CHANGE entries (a full sort is then as quick), or when an
+        entry is not where its key says (a full sort then)."""
+        if changes > len(self._changes) or changes * ENTRIES_PER_MOVED_CHANGE > max(len(self.entries), 1):
+            return None
+        place = (lambda entry: _Descending(row_key(entry.row))) if descending else (lambda entry: row_key(entry.row))
+        for before, after in list(self._changes)[len(self._changes) - changes:]:
+            if before is not None:
+                at = bisect.bisect_left(ordered, place(before), key=place)
+                if at == len(ordered) or ordered[at] is not before:
+                    return None
+                del ordered[at]
+            if after is not None:
+                bisect.insort(ordered, after, key=place)
         return ordered
 
     def get(self, namespace: str | None, name: str) -> CacheEntry | None:
@@ -428,3 +471,15 @@ class ClusterCaches:
         caches, self._caches = list(self._caches.values()), {}
         for cache in caches:
             await cache.aclose()
+
+
+class _Descending:
+    """A sort key compared the other way round: a descending order for `bisect`, which searches ascending ones."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: Any) -> None:
+        self.key = key
+
+    def __lt__(self, other: _Descending) -> bool:
+        return other.key < self.key

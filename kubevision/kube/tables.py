@@ -1003,10 +1003,19 @@ class ValueOrder:
         return key, descending
 
 
+def moves_with_the_clock(sort: str | None, spec: TableSpec, *, namespaced: bool) -> bool:
+    """Whether the order of `sort` changes as time passes while no row changes (a `duration` column: a running
+    job's grows), so that an order computed earlier cannot be brought up to date, only sorted again."""
+    field = (sort or "name").lstrip("-")
+    return any(column["id"] == field and column["type"] == "duration"
+               for column in columns_of(spec, namespaced=namespaced))
+
+
 def row_order(sort: str | None, spec: TableSpec, *, namespaced: bool,
               metric_sorts: Sequence[str] = ()) -> tuple[Callable[[dict[str, Any]], Any], bool]:
     """Key function over rows and `reverse` flag for `sort`: any column id of the kind (see `columns_of`),
-    ordered by the column's type (numbers, quantities, ratios, ages, durations, text), ties by name;
+    ordered by the column's type (numbers, quantities, ratios, ages, durations, text), ties by name then namespace
+    (so no two rows of a list have the same key: caches move changed rows by binary search);
     `status` falls back to the row's status and `age` to the creation time where the kind has no such
     column; '-' descends. 40002 for an unknown column (listing the columns and `metric_sorts`, the `metrics.*`
     ids a `ValueOrder` sorts by). Cached and live lists both sort rows with this."""
@@ -1019,9 +1028,11 @@ def row_order(sort: str | None, spec: TableSpec, *, namespaced: bool,
         second = "name" if first == "namespace" else "namespace"
         return (lambda row: (row.get(first) or "", row.get(second) or "")), descending
     if index is None and field == "age":
-        return (lambda row: (_SORT_KEYS["age"](row.get("createdAt")), row.get("name") or "")), descending
+        return (lambda row: (_SORT_KEYS["age"](row.get("createdAt")), row.get("name") or "",
+                             row.get("namespace") or "")), descending
     if index is None and field == "status" and spec.status:
-        return (lambda row: (str(row.get("status") or "").lower(), row.get("name") or "")), descending
+        return (lambda row: (str(row.get("status") or "").lower(), row.get("name") or "",
+                             row.get("namespace") or "")), descending
     if index is None:
         raise unknown_sort(spec, namespaced=namespaced, metric_sorts=metric_sorts)
     cell_key = _SORT_KEYS.get(columns[index]["type"], _SORT_KEYS["text"])
