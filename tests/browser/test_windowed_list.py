@@ -296,9 +296,11 @@ def test_a_windowed_list_sorts_by_cpu_on_the_server(control_plane, kubelet, name
 
 FIRST_PAGE_ROWS = 1000  # useLiveTable.js PAGE_SIZE: the first page read, which seeds the window
 WINDOW_PAGE_ROWS = 200  # tableWindow.js WINDOW_PAGE_SIZE
-# {name: text} of the CPU cells of the rows shown.
+# {name: text} of the CPU cells of the rows shown (none before the column is, with the first answer).
 CPU_CELLS_JS = """() => {
-  const at = [...document.querySelector('.vt-header').children].findIndex((h) => h.textContent.trim() === 'CPU');
+  const header = document.querySelector('.vt-header');
+  const at = header ? [...header.children].findIndex((h) => h.textContent.trim() === 'CPU') : -1;
+  if (at < 0) return {};
   return Object.fromEntries([...document.querySelectorAll('.vt-row:not(.is-placeholder)')]
     .map((row) => [row.querySelector('.cell-link').textContent, row.children[at].textContent.trim()]));
 }"""
