@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import datetime as dt
 import json
 import re
 import urllib.parse
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -94,13 +97,25 @@ def _row(page, name: str):
     return page.get_by_role("row", name=re.compile(rf"\b{re.escape(name)}\b"))
 
 
+@contextlib.contextmanager
+def _windowing_server(tmp_path: Path, admin_kubeconfig: str, *, window_rows: int,
+                      metrics_interval_s: int | None = None) -> Iterator[Any]:
+    """A server that windows lists longer than `window_rows` rows (and samples metrics every `metrics_interval_s`)."""
+    env = {"KUBEVISION_TABLE_WINDOW_ROWS": str(window_rows)}
+    if metrics_interval_s is not None:
+        env["KUBEVISION_METRICS_INTERVAL_S"] = str(metrics_interval_s)
+    server = start_server(tmp_path, admin_password=ADMIN_PASSWORD, kubeconfig=admin_kubeconfig, settings_env=env)
+    try:
+        yield server
+    finally:
+        stop_server(server)
+
+
 @pytest.fixture
-def windowed_server(request, tmp_path: Path, admin_kubeconfig: str):
+def windowed_server(tmp_path: Path, admin_kubeconfig: str):
     """A server that windows lists longer than WINDOW_ROWS rows."""
-    server = start_server(tmp_path, admin_password=ADMIN_PASSWORD, kubeconfig=admin_kubeconfig,
-                          settings_env={"KUBEVISION_TABLE_WINDOW_ROWS": str(WINDOW_ROWS)})
-    yield server
-    stop_server(server)
+    with _windowing_server(tmp_path, admin_kubeconfig, window_rows=WINDOW_ROWS) as server:
+        yield server
 
 
 @pytest.fixture
@@ -254,11 +269,8 @@ METERED_WINDOW_ROWS = 4  # fewer than the pods: the list is windowed
 @pytest.fixture
 def windowed_metrics_server(tmp_path: Path, admin_kubeconfig: str):
     """A server that windows lists longer than METERED_WINDOW_ROWS rows and samples metrics every second."""
-    server = start_server(tmp_path, admin_password=ADMIN_PASSWORD, kubeconfig=admin_kubeconfig,
-                          settings_env={"KUBEVISION_TABLE_WINDOW_ROWS": str(METERED_WINDOW_ROWS),
-                                        "KUBEVISION_METRICS_INTERVAL_S": "1"})
-    yield server
-    stop_server(server)
+    with _windowing_server(tmp_path, admin_kubeconfig, window_rows=METERED_WINDOW_ROWS, metrics_interval_s=1) as server:
+        yield server
 
 
 def test_a_windowed_list_sorts_by_cpu_on_the_server(control_plane, kubelet, namespace, windowed_metrics_server,
@@ -313,11 +325,8 @@ FORMAT_CORES_JS = """async (values) => {
 @pytest.fixture
 def windowed_sampled_server(tmp_path: Path, admin_kubeconfig: str):
     """A server that windows lists longer than WINDOW_ROWS rows and samples metrics every second."""
-    server = start_server(tmp_path, admin_password=ADMIN_PASSWORD, kubeconfig=admin_kubeconfig,
-                          settings_env={"KUBEVISION_TABLE_WINDOW_ROWS": str(WINDOW_ROWS),
-                                        "KUBEVISION_METRICS_INTERVAL_S": "1"})
-    yield server
-    stop_server(server)
+    with _windowing_server(tmp_path, admin_kubeconfig, window_rows=WINDOW_ROWS, metrics_interval_s=1) as server:
+        yield server
 
 
 def _held_pages(asked: list[str], order: list[str]) -> set[int] | None:
