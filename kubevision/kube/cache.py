@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from kubevision.heap import collector_paused
 from kubevision.kube.errors import GoneError, KubeError, UnavailableError
 from kubevision.kube.objects import strip_managed_fields
 from kubevision.kube.registry import ResourceKind
@@ -208,8 +209,13 @@ class KindCache:
 
         The next page is asked for as soon as a page arrives, and is on its way while this one becomes
         entries: the API server's work and ours overlap. So the full objects of at most two pages are in
-        memory at a time (peak memory is what stays allocated afterwards).
+        memory at a time (peak memory is what stays allocated afterwards). Automatic garbage collection is
+        paused meanwhile and the synced entries are then frozen out of its reach (`kubevision/heap.py`).
         """
+        with collector_paused(keep=self.store):
+            await self._list_pages()
+
+    async def _list_pages(self) -> None:
         path = self.kind.collection_path()
         fresh: dict[Key, CacheEntry] = {}
         limit = self.page_size if self.store else 1
