@@ -161,17 +161,19 @@ def _rounded(values: list[float | None], digits: int) -> list[float | None]:
 def _page(candidates: list[tuple[tuple[str, str], Any]], sort: str | None,
           limit: int | None) -> list[tuple[tuple[str, str], Any]]:
     """(namespace, name) keys with their usage (anything with `cpu` and `memory`) in `sort` order (`cpu`, `memory`,
-    `name`; `-` first for descending; default `-cpu`), at most `limit`: sorted before any item is rendered, so a
-    first page of 10k pods renders 100 of them."""
+    `name`; `-` first for descending; default `-cpu`), at most `limit`: only the first `limit` are ordered (a heap
+    selection, as `sorted(...)[:limit]` would order them), so a first page of 10k pods orders 100 of them."""
     sort = sort or "-cpu"
     field = sort.removeprefix("-")
     if field not in SORT_KEYS:
         raise ApiError(ErrorCode.PARAM_INVALID, f"sort must be one of {', '.join(SORT_KEYS)} (- for descending)")
-    if field == "name":
-        ordered = sorted(candidates, key=lambda candidate: candidate[0], reverse=sort.startswith("-"))
-    else:
-        ordered = sorted(candidates, key=lambda candidate: getattr(candidate[1], field), reverse=sort.startswith("-"))
-    return ordered[:limit] if limit else ordered
+    def key(candidate: tuple[tuple[str, str], Any]) -> Any:
+        return candidate[0] if field == "name" else getattr(candidate[1], field)
+
+    descending = sort.startswith("-")
+    if limit and limit < len(candidates):
+        return (heapq.nlargest if descending else heapq.nsmallest)(limit, candidates, key=key)
+    return sorted(candidates, key=key, reverse=descending)
 
 
 class MetricsService:
@@ -272,12 +274,12 @@ class MetricsService:
         if PODS in scopes:
             visible = scopes[PODS].key_filter()
             candidates = [(key, usage) for key, usage in current.pods.items() if visible is None or visible(key)]
-            pods = {field: [self._pod(metrics, key, usage) for key, usage in _busiest(candidates, field, limit)]
+            pods = {field: [self._pod(metrics, key, usage) for key, usage in _page(candidates, f"-{field}", limit)]
                     for field in BUSIEST_BY}
         if NODES in scopes:
             cache = cluster.caches.for_reads(scopes[NODES].kind)
             candidates = [(("", name), totals) for name, totals in current.nodes.items()]
-            nodes = {field: [self.node(cache, key[1], totals) for key, totals in _busiest(candidates, field, limit)]
+            nodes = {field: [self.node(cache, key[1], totals) for key, totals in _page(candidates, f"-{field}", limit)]
                      for field in BUSIEST_BY}
         return {**self.status(metrics), "limit": limit, "pods": pods, "nodes": nodes}
 
@@ -352,12 +354,6 @@ class MetricsService:
                              "memory": _bytes(resources.memory_request or None)},
                 "limits": {"cpu": _cores(resources.cpu_limit or None),
                            "memory": _bytes(resources.memory_limit or None)}}
-
-
-def _busiest(candidates: list[tuple[tuple[str, str], Any]], field: str,
-             limit: int) -> list[tuple[tuple[str, str], Any]]:
-    """The `limit` candidates with the highest `field` (cpu or memory), highest first."""
-    return heapq.nlargest(limit, candidates, key=lambda candidate: getattr(candidate[1], field))
 
 
 async def metric_order(scope: AccessScope, sort: str) -> ValueOrder:

@@ -153,6 +153,17 @@ async def test_sampler_numbers_and_sums_follow_the_stand_in(admin: ApiSession, c
         assert item["cpuOfRequest"] == pytest.approx(100 * cores / 0.2, abs=0.1)
     # Sorted by CPU, descending, by default.
     assert [item["cpu"] for item in pods["items"]] == sorted((item["cpu"] for item in pods["items"]), reverse=True)
+    # A limited page is the start of the full order, whichever the sort (only the first ones are ordered).
+    for sort in ("cpu", "-cpu", "memory", "-memory", "name", "-name"):
+        for _ in range(3):
+            path = f"/clusters/{cid}/metrics/pods?namespace={namespace}&sort={sort}"
+            full, first = await admin.ok("GET", path), await admin.ok("GET", f"{path}&limit=2")
+            if full["sampledAt"] == first["sampledAt"]:
+                break
+        names = [(item["namespace"], item["name"]) for item in full["items"]]
+        assert [(item["namespace"], item["name"]) for item in first["items"]] == names[:2], sort
+        if sort.endswith("name"):
+            assert names == sorted(names, reverse=sort.startswith("-"))
 
     workloads = await sampled(admin, f"/clusters/{cid}/metrics/deployments?namespace={namespace}",
                               lambda data: data["items"] and data["items"][0]["network"]["rxBytesPerSecond"])
