@@ -21,17 +21,14 @@ Why it is shaped this way:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
-import gc
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import yaml
 
 from kubevision.errors import ApiError, ErrorCode
+from kubevision.kube.collector import collector_paused
 
 # Documents in one apply: a large Helm chart renders a few hundred (kube-prometheus-stack: ~150).
 MAX_DOCUMENTS = 500
@@ -40,8 +37,6 @@ MAX_DOCUMENTS = 500
 MAX_NODES = 250_000
 # Nested mappings/sequences. CRDs with embedded pod templates reach ~60; nothing real comes near 100.
 MAX_DEPTH = 100
-# Garbage collection is paused while manifests are parsed or dumped, for at most this long at a stretch.
-GC_PAUSE_MAX_S = 10.0
 
 # libyaml: 30x faster than the pure-Python loader. The wheel ships it; the fallback keeps a build
 # without libyaml working (slower, still off the event loop).
@@ -52,48 +47,10 @@ _COLLECTION_STARTS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 _COLLECTION_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
 
-class _CollectorPause:
-    """Automatic garbage collection off while at least one thread is inside (re-entrant across threads).
-
-    Under a steady stream of applies the pause could last for ever; past `GC_PAUSE_MAX_S` the thread that
-    leaves collects once (one pause of the loop, instead of garbage cycles piling up) and the clock restarts.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._inside = 0
-        self._was_enabled = False
-        self._since = 0.0
-
-    @contextlib.contextmanager
-    def __call__(self) -> Iterator[None]:
-        with self._lock:
-            if self._inside == 0:
-                self._was_enabled = gc.isenabled()
-                self._since = time.monotonic()
-                gc.disable()
-            self._inside += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._inside -= 1
-                collect = False
-                if self._inside == 0 and self._was_enabled:
-                    gc.enable()
-                elif self._was_enabled and time.monotonic() - self._since > GC_PAUSE_MAX_S:
-                    collect, self._since = True, time.monotonic()
-            if collect:
-                gc.collect()
-
-
-_collector_paused = _CollectorPause()
-
-
 async def off_loop(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run blocking manifest work in a worker thread, with garbage collection paused meanwhile."""
     def run() -> T:
-        with _collector_paused():
+        with collector_paused():
             return work(*args, **kwargs)
     return await asyncio.to_thread(run)
 
