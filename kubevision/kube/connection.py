@@ -168,8 +168,9 @@ class KubeConnection:
 
     async def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
                       body: Any = None, content_type: str = "application/json",
-                      timeout_s: float = REQUEST_TIMEOUT_S) -> Any:
-        """One API call; returns the decoded JSON body or raises a `KubeError`."""
+                      timeout_s: float = REQUEST_TIMEOUT_S, decode: Callable[[bytes], Any] | None = None) -> Any:
+        """One API call; returns the decoded JSON body (or what `decode` makes of a successful body) or raises a
+        `KubeError`."""
         data = None if body is None else (body if isinstance(body, bytes) else orjson.dumps(body))
         for attempt in (1, 2):
             session = await self._ensure_session()
@@ -183,6 +184,8 @@ class KubeConnection:
                     if response.status == 401 and attempt == 1:
                         await self.reload_credentials()
                         continue
+                    if decode is not None and response.status < 400:
+                        return decode(raw)
                     return self._decode(response.status, raw)
             except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 raise self._unreachable(exc) from exc

@@ -48,8 +48,6 @@ _COLLECTION_STARTS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 _COLLECTION_ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 
 
-
-
 async def off_loop(work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run blocking manifest work in a worker thread, with garbage collection paused meanwhile."""
     def run() -> T:

@@ -33,10 +33,11 @@ import logging
 import math
 import time
 from collections.abc import Container, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
+from kubevision.heap import collector_paused
 from kubevision.kube.errors import KubeError
 from kubevision.kube.quantities import quantity_or_zero
 from kubevision.kube.registry import Registry, ResourceKind, path_segment
@@ -80,6 +81,7 @@ MISSING = float("nan")
 # (kind plural, namespace or "", name): "pods", "nodes", "namespaces" or a workload kind's plural.
 SeriesKey = tuple[str, str, str]
 OwnerRef = tuple[str, str, str, str]  # a controller reference: (group, Kind, namespace, name)
+GroupKey = TypeVar("GroupKey")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -345,6 +347,43 @@ def _rates(usage: PodUsage, old: PodUsage | None) -> None:
         usage.rx_rate, usage.tx_rate = old.rx_rate, old.tx_rate
 
 
+def _summary_sample(raw: bytes, *, node: str) -> Sample:
+    """One node's Summary API answer: its usage and its pods' (timed now where the kubelet gives no time). Parsed
+    and reduced with garbage collection paused: the parsed answer is some 30,000 dicts and lists per 2,500 pods,
+    which reference counting frees as soon as their numbers are read."""
+    now = time.time()
+    with collector_paused():
+        summary = orjson.loads(raw)
+        node_stats = summary.get("node") or {}
+        node_time = _epoch((node_stats.get("cpu") or {}).get("time"), now)
+        sample = Sample(node_time, {}, {node: Totals(
+            cpu=(node_stats.get("cpu") or {}).get("usageNanoCores", 0) / 1e6,
+            memory=float((node_stats.get("memory") or {}).get("workingSetBytes", 0)))}, {})
+        for pod in summary.get("pods") or []:
+            reference = pod.get("podRef") or {}
+            containers = [(c.get("name", ""), (c.get("cpu") or {}).get("usageNanoCores", 0) / 1e6,
+                           float((c.get("memory") or {}).get("workingSetBytes", 0)))
+                          for c in pod.get("containers") or []]
+            cpu = pod.get("cpu") or {}
+            memory = pod.get("memory") or {}
+            network = pod.get("network") or {}
+            sample.pods[(reference.get("namespace", ""), reference.get("name", ""))] = PodUsage(
+                time=_epoch(cpu.get("time"), node_time), node=node, containers=containers,
+                cpu=cpu["usageNanoCores"] / 1e6 if "usageNanoCores" in cpu else sum(c[1] for c in containers),
+                memory=float(memory.get("workingSetBytes", sum(c[2] for c in containers))),
+                rx_bytes=network.get("rxBytes"), tx_bytes=network.get("txBytes"))
+        del summary  # freed here, while collection is still paused
+    return sample
+
+
+def _totals(groups: dict[GroupKey, Totals], key: GroupKey) -> Totals:
+    """The sum of `key` in `groups`, added when missing."""
+    totals = groups.get(key)
+    if totals is None:
+        totals = groups[key] = Totals()
+    return totals
+
+
 def _or_missing(value: float | None) -> float:
     return MISSING if value is None else value
 
@@ -478,12 +517,12 @@ class ClusterMetrics:
             raise SourceUnusableError("the cluster has no nodes")
         gate = asyncio.Semaphore(SUMMARY_CONCURRENCY)
 
-        async def read(node: str) -> dict[str, Any] | KubeError:
+        async def read(node: str) -> Sample | KubeError:
             async with gate:
                 try:
                     return await self.cluster.connection.request(
                         "GET", f"/api/v1/nodes/{path_segment(node, 'node')}/proxy/stats/summary",
-                        timeout_s=SUMMARY_TIMEOUT_S)
+                        timeout_s=SUMMARY_TIMEOUT_S, decode=functools.partial(_summary_sample, node=node))
                 except KubeError as exc:
                     return exc
 
@@ -492,31 +531,12 @@ class ClusterMetrics:
         if len(errors) == len(names):
             first = next(iter(errors.values()))
             raise SourceUnusableError(_refusal(first, "get nodes/proxy (the kubelet Summary API)"))
-        now = time.time()
-        sample = Sample(now, {}, {}, {node: exc.message for node, exc in errors.items()})
-        newest = 0.0
-        for node, summary in answers.items():
-            if isinstance(summary, KubeError):
-                continue
-            node_stats = summary.get("node") or {}
-            node_time = _epoch((node_stats.get("cpu") or {}).get("time"), now)
-            newest = max(newest, node_time)
-            sample.nodes[node] = Totals(cpu=(node_stats.get("cpu") or {}).get("usageNanoCores", 0) / 1e6,
-                                        memory=float((node_stats.get("memory") or {}).get("workingSetBytes", 0)))
-            for pod in summary.get("pods") or []:
-                reference = pod.get("podRef") or {}
-                containers = [(c.get("name", ""), (c.get("cpu") or {}).get("usageNanoCores", 0) / 1e6,
-                               float((c.get("memory") or {}).get("workingSetBytes", 0)))
-                              for c in pod.get("containers") or []]
-                cpu = pod.get("cpu") or {}
-                memory = pod.get("memory") or {}
-                network = pod.get("network") or {}
-                sample.pods[(reference.get("namespace", ""), reference.get("name", ""))] = PodUsage(
-                    time=_epoch(cpu.get("time"), node_time), node=node, containers=containers,
-                    cpu=cpu["usageNanoCores"] / 1e6 if "usageNanoCores" in cpu else sum(c[1] for c in containers),
-                    memory=float(memory.get("workingSetBytes", sum(c[2] for c in containers))),
-                    rx_bytes=network.get("rxBytes"), tx_bytes=network.get("txBytes"))
-        sample.time = newest or now
+        sample = Sample(0.0, {}, {}, {node: exc.message for node, exc in errors.items()})
+        for part in answers.values():
+            if isinstance(part, Sample):
+                sample.time = max(sample.time, part.time)
+                sample.pods.update(part.pods)
+                sample.nodes.update(part.nodes)
         return sample
 
     async def _node_names(self, nodes_kind: ResourceKind) -> list[str]:
@@ -576,13 +596,13 @@ class ClusterMetrics:
             facts[key] = known if fresh else (entry, pod_facts(orjson.loads(entry.raw)))
         self._facts = facts
         tops: dict[OwnerRef, SeriesKey | None] = {}
-        resolved = {}
-        for key, (_, fact) in facts.items():
+        for _, fact in facts.values():
             owner = fact.owner
-            if owner is not None and owner not in tops:
-                tops[owner] = await self._top_controller(registry, owner)
-            resolved[key] = dataclasses.replace(fact, workload=tops.get(owner) if owner is not None else None)
-        return resolved
+            if owner is not None:
+                if owner not in tops:
+                    tops[owner] = await self._top_controller(registry, owner)
+                fact.workload = tops[owner]
+        return {key: fact for key, (_, fact) in facts.items()}
 
     async def _top_controller(self, registry: Registry, owner: OwnerRef) -> SeriesKey | None:
         """The workload a pod counts under: its controller, followed up through the kinds the cache stores
@@ -609,41 +629,44 @@ class ClusterMetrics:
 
     async def _record(self, sample: Sample, registry: Registry) -> None:
         facts = await self._pod_facts(registry)
-        previous = self.current
-        current = Current(time=sample.time, pods=sample.pods, nodes=sample.nodes, node_errors=sample.node_errors)
-        values: dict[SeriesKey, tuple[float, ...]] = {}
-        restarts: dict[SeriesKey, int] = {}
-        for key, usage in sample.pods.items():
-            namespace, name = key
-            _rates(usage, previous.pods.get(key))
-            values[(PODS, namespace, name)] = (usage.cpu, usage.memory)
-            fact = facts.get(key)
-            if not usage.node and fact is not None:  # metrics.k8s.io names no node: the cached pod does
-                usage.node = fact.node
-            resources = fact.resources if fact is not None else Resources()
-            current.pod_resources[key] = resources
-            pod_restarts = fact.restarts if fact is not None else 0
-            current.pod_restarts[key] = restarts[(PODS, namespace, name)] = pod_restarts
-            groups = [current.namespaces.setdefault(namespace, Totals())]
-            if fact is not None and fact.workload is not None:
-                current.pod_workloads[key] = fact.workload
-                groups.append(current.workloads.setdefault(fact.workload, Totals()))
-            if usage.node in current.nodes:
-                current.nodes[usage.node].add_pod(usage, pod_restarts, None)
-            for group in groups:
-                group.add_pod(usage, pod_restarts, resources)
-        aggregates = {(NODES, "", node): totals for node, totals in current.nodes.items()}
-        aggregates |= {(NAMESPACES, "", namespace): totals for namespace, totals in current.namespaces.items()}
-        aggregates |= current.workloads
-        activity = {}
-        for key, totals in aggregates.items():
-            values[key] = (totals.cpu, totals.memory)
-            activity[key] = (_or_missing(totals.rx_rate), _or_missing(totals.tx_rate), float(totals.restarts))
-        self.current = current
-        self.full.append(sample.time, values)
-        self.activity.append(sample.time, activity)
-        self.pod_restarts.record(sample.time, restarts, alive=self.full.columns)
-        self.rounds += 1
+        # The round's values, series keys and sums are acyclic temporaries (or the new current round):
+        # reference counting frees them, collections meanwhile would only walk them.
+        with collector_paused():
+            previous = self.current
+            current = Current(time=sample.time, pods=sample.pods, nodes=sample.nodes, node_errors=sample.node_errors)
+            values: dict[SeriesKey, tuple[float, ...]] = {}
+            restarts: dict[SeriesKey, int] = {}
+            for key, usage in sample.pods.items():
+                namespace, name = key
+                series = (PODS, namespace, name)
+                _rates(usage, previous.pods.get(key))
+                values[series] = (usage.cpu, usage.memory)
+                fact = facts.get(key)
+                if not usage.node and fact is not None:  # metrics.k8s.io names no node: the cached pod does
+                    usage.node = fact.node
+                resources = fact.resources if fact is not None else Resources()
+                current.pod_resources[key] = resources
+                pod_restarts = fact.restarts if fact is not None else 0
+                current.pod_restarts[key] = restarts[series] = pod_restarts
+                _totals(current.namespaces, namespace).add_pod(usage, pod_restarts, resources)
+                if fact is not None and fact.workload is not None:
+                    current.pod_workloads[key] = fact.workload
+                    _totals(current.workloads, fact.workload).add_pod(usage, pod_restarts, resources)
+                node = current.nodes.get(usage.node)
+                if node is not None:
+                    node.add_pod(usage, pod_restarts, None)
+            aggregates = {(NODES, "", node): totals for node, totals in current.nodes.items()}
+            aggregates |= {(NAMESPACES, "", namespace): totals for namespace, totals in current.namespaces.items()}
+            aggregates |= current.workloads
+            activity = {}
+            for key, totals in aggregates.items():
+                values[key] = (totals.cpu, totals.memory)
+                activity[key] = (_or_missing(totals.rx_rate), _or_missing(totals.tx_rate), float(totals.restarts))
+            self.current = current
+            self.full.append(sample.time, values)
+            self.activity.append(sample.time, activity)
+            self.pod_restarts.record(sample.time, restarts, alive=self.full.columns)
+            self.rounds += 1
         await self._close_bucket(sample.time)
 
     # -- downsampling and persistence ----------------------------------------------------------------

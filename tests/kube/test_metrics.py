@@ -219,6 +219,33 @@ async def test_sampler_numbers_and_sums_follow_the_stand_in(admin: ApiSession, c
 
 
 @fast
+async def test_a_pods_new_owner_counts_from_the_next_rounds(admin: ApiSession, cid: int, world: dict[str, Any],
+                                                            control_plane: ControlPlane) -> None:
+    """Pod facts are kept between rounds per cached object: a changed pod (an owner given, then taken away) is
+    counted under its new workload (or none) in the rounds after the change."""
+    namespace = world["namespace"]
+    status, holder = control_plane.request("POST", f"/api/v1/namespaces/{namespace}/configmaps",
+                                           {"metadata": {"name": "holder"}})
+    assert status == 201, holder
+
+    def solo_workload(expected: dict[str, str] | None):
+        def check(data: dict[str, Any]) -> bool:
+            return any(item["name"] == "solo" and item["workload"] == expected for item in data["items"])
+        return check
+
+    listing = f"/clusters/{cid}/metrics/pods?namespace={namespace}"
+    await sampled(admin, listing, solo_workload(None))
+    owner = {"apiVersion": "v1", "kind": "ConfigMap", "name": "holder", "uid": holder["metadata"]["uid"],
+             "controller": True}
+    for references, expected in (([owner], {"kind": "configmaps", "name": "holder"}), (None, None)):
+        status, patched = control_plane.request("PATCH", f"/api/v1/namespaces/{namespace}/pods/solo",
+                                                {"metadata": {"ownerReferences": references}},
+                                                content_type="application/merge-patch+json")
+        assert status == 200, patched
+        await sampled(admin, listing, solo_workload(expected))
+
+
+@fast
 async def test_busiest_pods_and_nodes_are_the_top_of_the_round(admin: ApiSession, cid: int,
                                                                world: dict[str, Any]) -> None:
     """`/metrics/top` answers from the sampler's latest round: compared with the full listing of the same round."""
