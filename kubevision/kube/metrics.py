@@ -311,6 +311,8 @@ class Current:
     workloads: dict[SeriesKey, Totals] = dataclasses.field(default_factory=dict)
     namespaces: dict[str, Totals] = dataclasses.field(default_factory=dict)
     node_errors: dict[str, str] = dataclasses.field(default_factory=dict)
+    # (kind, sort) → the round's objects in that order, memoised by the metrics service for the round.
+    orders: dict[tuple[str, str], list[Any]] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass

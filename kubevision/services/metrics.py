@@ -9,7 +9,7 @@ Every answer carries the source in use, or `reason` when none works (the permiss
 
 from __future__ import annotations
 
-import heapq
+import itertools
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -158,22 +158,64 @@ def _rounded(values: list[float | None], digits: int) -> list[float | None]:
     return [None if value is None else round(value, digits) for value in values]
 
 
-def _page(candidates: list[tuple[tuple[str, str], Any]], sort: str | None,
-          limit: int | None) -> list[tuple[tuple[str, str], Any]]:
-    """(namespace, name) keys with their usage (anything with `cpu` and `memory`) in `sort` order (`cpu`, `memory`,
-    `name`; `-` first for descending; default `-cpu`), at most `limit`: only the first `limit` are ordered (a heap
-    selection, as `sorted(...)[:limit]` would order them), so a first page of 10k pods orders 100 of them."""
-    sort = sort or "-cpu"
-    field = sort.removeprefix("-")
-    if field not in SORT_KEYS:
-        raise ApiError(ErrorCode.PARAM_INVALID, f"sort must be one of {', '.join(SORT_KEYS)} (- for descending)")
-    def key(candidate: tuple[tuple[str, str], Any]) -> Any:
-        return candidate[0] if field == "name" else getattr(candidate[1], field)
+Pair = tuple[tuple[str, str], Any]  # ((namespace or "", name), usage or totals)
 
-    descending = sort.startswith("-")
-    if limit and limit < len(candidates):
-        return (heapq.nlargest if descending else heapq.nsmallest)(limit, candidates, key=key)
-    return sorted(candidates, key=key, reverse=descending)
+
+def _checked_sort(sort: str | None) -> str:
+    """`sort` (`cpu`, `memory`, `name`; `-` first for descending), `-cpu` by default."""
+    sort = sort or "-cpu"
+    if sort.removeprefix("-") not in SORT_KEYS:
+        raise ApiError(ErrorCode.PARAM_INVALID, f"sort must be one of {', '.join(SORT_KEYS)} (- for descending)")
+    return sort
+
+
+def _sorted(pairs: Iterable[Pair], sort: str) -> list[Pair]:
+    """`pairs` in `sort` order (checked by `_checked_sort`)."""
+    field = sort.removeprefix("-")
+
+    def key(pair: Pair) -> Any:
+        return pair[0] if field == "name" else getattr(pair[1], field)
+
+    return sorted(pairs, key=key, reverse=sort.startswith("-"))
+
+
+def _ordered(current: Current, kind: str, sort: str) -> list[Pair]:
+    """Every pair of `kind` in the round, in `sort` order: sorted once per round and sort (`Current.orders`), so a
+    first page of 10k pods walks the order until it has its items."""
+    memo = current.orders.get((kind, sort))
+    if memo is None:
+        memo = current.orders[(kind, sort)] = _sorted(_pairs(current, kind, None), sort)
+    return memo
+
+
+def _pairs(current: Current, kind: str, keys: frozenset[tuple[str, str]] | None) -> Iterable[Pair]:
+    """The round's pairs of `kind` (only those of `keys` when given: looked up, not scanned)."""
+    names = None if keys is None else [name for _, name in keys]
+    if kind == PODS:
+        return _entries(current.pods, keys)
+    if kind == NODES:
+        return ((("", name), totals) for name, totals in _entries(current.nodes, names))
+    if kind == NAMESPACES:
+        return ((("", name), totals) for name, totals in _entries(current.namespaces, names))
+    wanted = None if keys is None else [(kind, namespace, name) for namespace, name in keys]
+    return (((namespace, name), totals) for (workload, namespace, name), totals in _entries(current.workloads, wanted)
+            if workload == kind)
+
+
+def _first(pairs: Iterable[Pair], keep: Callable[[tuple[str, str]], bool] | None, limit: int | None) -> list[Pair]:
+    """The first `limit` pairs (all without one) whose key `keep` accepts (every key without it)."""
+    kept = pairs if keep is None else (pair for pair in pairs if keep(pair[0]))
+    return list(itertools.islice(kept, limit))
+
+
+def _keep(scope: AccessScope) -> Callable[[tuple[str, str]], bool] | None:
+    """The keys of `scope`'s kind the caller sees in its namespace (None: all of them). Nodes are cluster-scoped
+    and shown to whoever may read them."""
+    visible = None if scope.kind.name == NODES else scope.key_filter()
+    namespace = scope.namespace
+    if namespace is None:
+        return visible
+    return lambda key: key[0] == namespace and (visible is None or visible(key))
 
 
 class MetricsService:
@@ -208,28 +250,21 @@ class MetricsService:
         order (`-cpu` by default), at most `limit`. With `names` (object keys, see `parse_names`): only those
         objects; one the caller may not see, or without a value this round, is left out like any other."""
         scope, metrics = await self._open(context, cluster_id, resource, namespace=namespace)
-        kind, current, visible = scope.kind.name, metrics.current, scope.key_filter()
-        keys = None if names is None else parse_names(names, namespaced=scope.kind.namespaced)
-        names_of = None if keys is None else [name for _, name in keys]
-        if kind == PODS:
-            pods = [(key, usage) for key, usage in _entries(current.pods, keys)
-                    if (not scope.namespace or key[0] == scope.namespace) and (visible is None or visible(key))]
-            items = [self._pod(metrics, key, usage) for key, usage in _page(pods, sort, limit)]
-        elif kind == NODES:
-            nodes = [(("", name), totals) for name, totals in _entries(current.nodes, names_of)]
-            cache = scope.cluster.caches.for_reads(scope.kind)
-            items = [self.node(cache, name, totals) for (_, name), totals in _page(nodes, sort, limit)]
-        elif kind == NAMESPACES:
-            spaces = [(("", name), totals) for name, totals in _entries(current.namespaces, names_of)
-                      if visible is None or visible((None, name))]
-            items = [{"name": name, **_totals(totals)} for (_, name), totals in _page(spaces, sort, limit)]
+        kind, current, sort = scope.kind.name, metrics.current, _checked_sort(sort)
+        if names is None:
+            pairs = _ordered(current, kind, sort)
         else:
-            wanted = None if keys is None else [(kind, ns, name) for ns, name in keys]
-            workloads = [((ns, name), totals) for (workload, ns, name), totals in _entries(current.workloads, wanted)
-                         if workload == kind and (not scope.namespace or ns == scope.namespace)
-                         and (visible is None or visible((ns, name)))]
-            items = [{"kind": kind, "namespace": ns, "name": name, **_totals(totals)}
-                     for (ns, name), totals in _page(workloads, sort, limit)]
+            pairs = _sorted(_pairs(current, kind, parse_names(names, namespaced=scope.kind.namespaced)), sort)
+        chosen = _first(pairs, _keep(scope), limit)
+        if kind == PODS:
+            items = [self._pod(metrics, key, usage) for key, usage in chosen]
+        elif kind == NODES:
+            cache = scope.cluster.caches.for_reads(scope.kind)
+            items = [self.node(cache, name, totals) for (_, name), totals in chosen]
+        elif kind == NAMESPACES:
+            items = [{"name": name, **_totals(totals)} for (_, name), totals in chosen]
+        else:
+            items = [{"kind": kind, "namespace": ns, "name": name, **_totals(totals)} for (ns, name), totals in chosen]
         return {**self.status(metrics), "kind": kind, "items": items}
 
     @staticmethod
@@ -272,14 +307,14 @@ class MetricsService:
         current = metrics.current
         pods = nodes = None
         if PODS in scopes:
-            visible = scopes[PODS].key_filter()
-            candidates = [(key, usage) for key, usage in current.pods.items() if visible is None or visible(key)]
-            pods = {field: [self._pod(metrics, key, usage) for key, usage in _page(candidates, f"-{field}", limit)]
+            keep = _keep(scopes[PODS])
+            pods = {field: [self._pod(metrics, key, usage)
+                            for key, usage in _first(_ordered(current, PODS, f"-{field}"), keep, limit)]
                     for field in BUSIEST_BY}
         if NODES in scopes:
             cache = cluster.caches.for_reads(scopes[NODES].kind)
-            candidates = [(("", name), totals) for name, totals in current.nodes.items()]
-            nodes = {field: [self.node(cache, key[1], totals) for key, totals in _page(candidates, f"-{field}", limit)]
+            nodes = {field: [self.node(cache, key[1], totals)
+                             for key, totals in _first(_ordered(current, NODES, f"-{field}"), None, limit)]
                      for field in BUSIEST_BY}
         return {**self.status(metrics), "limit": limit, "pods": pods, "nodes": nodes}
 
