@@ -52,10 +52,11 @@ class _CollectorPause:
                 self._inside -= 1
                 self._freeze = self._freeze or keep
                 collect = freeze = False
-                if self._inside == 0 and self._was_enabled:
-                    collect = freeze = self._freeze
+                if self._inside == 0:
+                    collect = freeze = self._freeze and self._was_enabled
                     self._freeze = False
-                    gc.enable()
+                    if self._was_enabled:
+                        gc.enable()
                 elif self._was_enabled and time.monotonic() - self._since > GC_PAUSE_MAX_S:
                     collect, self._since = True, time.monotonic()
             if collect:

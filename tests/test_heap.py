@@ -54,6 +54,10 @@ def test_a_collector_that_was_off_stays_off():
         pass
     assert not gc.isenabled()
     assert gc.get_freeze_count() == 0, "nothing is frozen when the caller manages the collector itself"
+    gc.enable()
+    with heap.collector_paused():
+        pass
+    assert gc.get_freeze_count() == 0, "a keep made while the collector was off is not carried to the next pause"
 
 
 def test_keep_freezes_what_survives_and_collects_cycles_first():
