@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from kubevision.kube.cache import KindCache
+from tests.envtest.controlplane import ControlPlane, api_request
 from tests.helpers import ApiSession
 from tests.kube.conftest import configmap
 
@@ -12,11 +15,20 @@ COUNT = 30
 
 
 @pytest.mark.parametrize("settings_overrides", [{"cached_kinds": ["configmaps"]}], indirect=True)
-async def test_a_page_while_the_cache_syncs_is_cut_from_the_api_servers_pages(admin: ApiSession, cid: int,
-                                                                              namespace: str) -> None:
+async def test_a_page_while_the_cache_syncs_is_cut_from_the_api_servers_pages(
+        admin: ApiSession, cid: int, namespace: str, control_plane: ControlPlane) -> None:
     base = f"/clusters/{cid}/resources/configmaps"
     for index in range(COUNT):
         await admin.ok("POST", f"{base}?namespace={namespace}", json=configmap(f"cm-{index:02d}", namespace))
+    # The controller-manager adds the namespace's kube-root-ca.crt on its own time: wait for it (straight from the
+    # API server, so that KubeVision's cache is not started yet).
+    root_ca = f"/api/v1/namespaces/{namespace}/configmaps/kube-root-ca.crt"
+    for _ in range(100):
+        status, _ = await asyncio.to_thread(api_request, control_plane.server_url, control_plane.admin_token,
+                                            "GET", root_ca)
+        if status == 200:
+            break
+        await asyncio.sleep(0.1)
     # The first read starts the kind's cache, so it cannot have synced yet.
     first = await admin.call("GET", f"{base}?namespace={namespace}&view=table&page=2&pageSize=7")
     assert first["meta"]["source"] == "apiserver" and first["meta"]["syncing"] is True
