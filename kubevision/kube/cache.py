@@ -30,7 +30,7 @@ from kubevision.heap import collector_paused
 from kubevision.kube.errors import GoneError, KubeError, UnavailableError
 from kubevision.kube.objects import strip_managed_fields
 from kubevision.kube.registry import ResourceKind
-from kubevision.kube.tables import ValueOrder, moves_with_the_clock, row_of, row_order, table_spec
+from kubevision.kube.tables import ValueOrder, moves_with_the_clock, row_of, row_order, search_text, table_spec
 from kubevision.tasks import create_named_task, stop_tasks, wait_set
 
 if TYPE_CHECKING:
@@ -66,11 +66,17 @@ Listener = Callable[[str, "CacheEntry"], None]
 
 @dataclasses.dataclass(slots=True)
 class CacheEntry:
-    """One object: compact JSON bytes plus its table row."""
+    """One object: compact JSON bytes plus its table row, what the overview counts of it (`TableSpec.summary`),
+    and the row's `search_text`."""
 
     key: Key
     raw: bytes
     row: dict[str, Any]
+    summary: Any = None
+    search_text: str = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        self.search_text = search_text(self.row)
 
     @property
     def fragment(self) -> orjson.Fragment:
@@ -168,8 +174,8 @@ class KindCache:
         self.kind = kind
         if table != self._table:
             self._table = table
-            for entry in self.entries.values():
-                entry.row = row_of(table, orjson.loads(entry.raw), namespaced=kind.namespaced)
+            for key, entry in self.entries.items():
+                self.entries[key] = self._entry_of(orjson.loads(entry.raw), entry.raw)
             self.version += 1
             self._changes.clear()
         return True
@@ -307,7 +313,12 @@ class KindCache:
     # -- applying events ---------------------------------------------------------------------------
     def _entry(self, obj: dict[str, Any]) -> CacheEntry:
         strip_managed_fields(obj)
-        return CacheEntry(object_key(obj), orjson.dumps(obj), row_of(self._table, obj, namespaced=self.kind.namespaced))
+        return self._entry_of(obj, orjson.dumps(obj))
+
+    def _entry_of(self, obj: dict[str, Any], raw: bytes) -> CacheEntry:
+        """The entry of `obj` (whose JSON is `raw`): its row and summary by the kind's table."""
+        summary = self._table.summary(obj) if self._table.summary else None
+        return CacheEntry(object_key(obj), raw, row_of(self._table, obj, namespaced=self.kind.namespaced), summary)
 
     def _apply(self, event_type: str, obj: dict[str, Any]) -> None:
         self._confirm()

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kubevision.errors import ApiError, ErrorCode
 from kubevision.kube.quantities import quantity_or_zero
@@ -58,12 +59,14 @@ def wide(name: str, type_: str = "text", id_: str = "") -> Column:
 
 @dataclasses.dataclass(frozen=True)
 class TableSpec:
-    """Columns after name/namespace and the function that fills them."""
+    """Columns after name/namespace and the function that fills them; `summary`: what the overview counts of an
+    object (made once per cached object, beside its row: `CacheEntry.summary`)."""
 
     columns: tuple[Column, ...]
     cells: Callable[[Obj], list[Any]]
     status: Callable[[Obj], str] | None = None
     name_cell: Callable[[Obj], str] | None = None
+    summary: Callable[[Obj], Any] | None = None
 
 
 def metadata_of(obj: Obj) -> Obj:
@@ -237,6 +240,75 @@ def _pod_cells(obj: Obj) -> list[Any]:
             _or(_spec(obj).get("nodeName")), _or(status.get("nominatedNodeName")), _readiness_gates(obj)]
 
 
+# -- what the overview counts (`TableSpec.summary`) -------------------------------------------------------
+class PodFacts(NamedTuple):
+    """What the overview counts of one pod (equal facts are one object: `pod_facts` interns them)."""
+
+    phase: str
+    ready: bool
+    scheduled: bool
+    cpu_requests: Decimal
+    cpu_limits: Decimal
+    memory_requests: Decimal
+    memory_limits: Decimal
+
+
+def _effective(pod_spec: Obj, section: str, resource: str) -> Decimal:
+    """A pod's effective request/limit: max(sum of containers, largest init container) + overhead."""
+    def amount(container: Obj) -> Decimal:
+        return quantity_or_zero(((container.get("resources") or {}).get(section) or {}).get(resource))
+
+    total = sum((amount(c) for c in pod_spec.get("containers") or []), Decimal(0))
+    init = max((amount(c) for c in pod_spec.get("initContainers") or []), default=Decimal(0))
+    return max(total, init) + quantity_or_zero((pod_spec.get("overhead") or {}).get(resource))
+
+
+def pod_facts(pod: Obj) -> PodFacts:
+    """Phase, readiness and resources of a pod."""
+    spec, status = _spec(pod), _status(pod)
+    phase = status.get("phase") or "Unknown"
+    ready = phase == "Succeeded" or _condition_true(status.get("conditions"), "Ready")
+    return _interned(PodFacts(phase, ready, bool(spec.get("nodeName")), _effective(spec, "requests", "cpu"),
+                              _effective(spec, "limits", "cpu"), _effective(spec, "requests", "memory"),
+                              _effective(spec, "limits", "memory")))
+
+
+@functools.lru_cache(maxsize=4096)
+def _interned(facts: PodFacts) -> PodFacts:
+    """One object for equal facts: the pods of one template share theirs, so 100k pods hold a few hundred."""
+    return facts
+
+
+class NodeFacts(NamedTuple):
+    """What the overview counts of one node."""
+
+    ready: bool
+    unschedulable: bool
+    capacity: tuple[Decimal, Decimal, Decimal]  # cpu, memory, pods
+    allocatable: tuple[Decimal, Decimal, Decimal]
+
+
+NODE_RESOURCES = ("cpu", "memory", "pods")
+
+
+def node_facts(node: Obj) -> NodeFacts:
+    """Readiness, cordon, capacity and allocatable of a node."""
+    status = _status(node)
+
+    def amounts(section: str) -> tuple[Decimal, Decimal, Decimal]:
+        values = status.get(section) or {}
+        cpu, memory, pods = (quantity_or_zero(values.get(resource)) for resource in NODE_RESOURCES)
+        return cpu, memory, pods
+
+    return NodeFacts(node_status(node).startswith("Ready"), bool(_spec(node).get("unschedulable")),
+                     amounts("capacity"), amounts("allocatable"))
+
+
+def _cronjob_summary(obj: Obj) -> tuple[bool, bool]:
+    """(suspended, has active jobs)."""
+    return bool(_spec(obj).get("suspend")), bool(_status(obj).get("active"))
+
+
 # -- workloads -------------------------------------------------------------------------------------
 def replicas_ready(obj: Obj) -> bool:
     """All desired replicas are ready (ReplicaSets, Deployments, StatefulSets)."""
@@ -274,9 +346,14 @@ def _daemonset_cells(obj: Obj) -> list[Any]:
             *_containers(_template_spec(obj)), format_selector(_spec(obj).get("selector"))]
 
 
-def _daemonset_status(obj: Obj) -> str:
+def daemonset_ready(obj: Obj) -> bool:
+    """Every node that should run the daemon runs a ready one."""
     status = _status(obj)
-    return "Ready" if status.get("numberReady", 0) >= status.get("desiredNumberScheduled", 0) else "Progressing"
+    return status.get("numberReady", 0) >= status.get("desiredNumberScheduled", 0)
+
+
+def _daemonset_status(obj: Obj) -> str:
+    return "Ready" if daemonset_ready(obj) else "Progressing"
 
 
 def _replicaset_cells(obj: Obj) -> list[Any]:
@@ -765,21 +842,22 @@ def _prioritylevel_spec(shares_header: str) -> TableSpec:
 TABLES: dict[str, TableSpec] = {
     "pods": TableSpec((Column("Ready", "ratio"), Column("Status", "status"), Column("Restarts", "number"), AGE,
                        wide("IP", id_="ip"), wide("Node"), wide("Nominated Node"), wide("Readiness Gates", "ratio")),
-                      _pod_cells, pod_status),
+                      _pod_cells, pod_status, summary=pod_facts),
     "deployments": TableSpec((Column("Ready", "ratio"), Column("Up-to-date", "number", id="upToDate"),
                               Column("Available", "number"), AGE, CONTAINERS, IMAGES, SELECTOR),
-                             _deployment_cells, _workload_status),
+                             _deployment_cells, _workload_status, summary=replicas_ready),
     "statefulsets": TableSpec((Column("Ready", "ratio"), AGE, CONTAINERS, IMAGES), _statefulset_cells,
-                              _workload_status),
+                              _workload_status, summary=replicas_ready),
     "daemonsets": TableSpec((Column("Desired", "number"), Column("Current", "number"),
                              Column("Ready", "number"), Column("Up-to-date", "number", id="upToDate"),
                              Column("Available", "number"), Column("Node Selector"), AGE, CONTAINERS, IMAGES,
-                             SELECTOR), _daemonset_cells, _daemonset_status),
-    "replicasets": TableSpec(_replica_columns, _replicaset_cells),
+                             SELECTOR), _daemonset_cells, _daemonset_status, summary=daemonset_ready),
+    "replicasets": TableSpec(_replica_columns, _replicaset_cells, summary=replicas_ready),
     "jobs": TableSpec((Column("Completions", "ratio"), Column("Duration", "duration"), AGE, CONTAINERS, IMAGES,
-                       SELECTOR, Column("Status", "status")), _job_cells, job_status),
+                       SELECTOR, Column("Status", "status")), _job_cells, job_status, summary=job_status),
     "cronjobs": TableSpec((Column("Schedule"), Column("Suspend"), Column("Active", "number"),
-                           Column("Last Schedule", "age"), AGE, CONTAINERS, IMAGES, SELECTOR), _cronjob_cells),
+                           Column("Last Schedule", "age"), AGE, CONTAINERS, IMAGES, SELECTOR), _cronjob_cells,
+                          summary=_cronjob_summary),
     "services": TableSpec((Column("Type"), Column("Cluster-IP", id="clusterIP"),
                            Column("External-IP", id="externalIP"), Column("Port(s)", id="ports"), AGE, SELECTOR),
                           _service_cells),
@@ -794,7 +872,7 @@ TABLES: dict[str, TableSpec] = {
     "nodes": TableSpec((Column("Status", "status"), Column("Roles"), AGE, Column("Version"),
                         wide("Internal-IP", id_="internalIP"), wide("External-IP", id_="externalIP"),
                         wide("OS-Image", id_="osImage"), wide("Kernel-Version"), wide("Container-Runtime")),
-                       _node_cells, node_status),
+                       _node_cells, node_status, summary=node_facts),
     "namespaces": TableSpec((Column("Status", "status"), AGE), _namespace_cells,
                             lambda o: _status(o).get("phase") or "Unknown"),
     "events": TableSpec((Column("Last Seen", "age"), Column("Type", "status"), Column("Reason"), Column("Object"),
@@ -918,11 +996,22 @@ def row_of(spec: TableSpec, obj: Obj, *, namespaced: bool) -> dict[str, Any]:
     }
 
 
-def row_matches(row: dict[str, Any], needle: str) -> bool:
-    """The `q` filter: `needle` (lower case) in the name, the namespace or a `key=value` label."""
-    if needle in (row.get("name") or "").lower() or needle in (row.get("namespace") or "").lower():
-        return True
-    return any(needle in f"{k}={v}".lower() for k, v in row["labels"].items())
+# Between the parts of a row's search text: no needle spans two parts (a needle holding it matches nothing).
+SEARCH_TEXT_SEPARATOR = "\0"
+
+
+def search_text(row: dict[str, Any]) -> str:
+    """What the `q` filter searches in a row, lower case: the name, the namespace and each `key=value` label,
+    joined by `SEARCH_TEXT_SEPARATOR` (made once per cached object: a substring test per row is then all a filter
+    over 100k rows costs)."""
+    labels = (f"{key}={value}" for key, value in row["labels"].items())
+    return SEARCH_TEXT_SEPARATOR.join((row.get("name") or "", row.get("namespace") or "", *labels)).lower()
+
+
+def text_matches(text: str, needle: str) -> bool:
+    """The `q` filter: `needle` (lower case) in the name, the namespace or a `key=value` label of the row whose
+    `search_text` is `text`."""
+    return needle in text and SEARCH_TEXT_SEPARATOR not in needle
 
 
 def _epoch(timestamp: str | None) -> float | None:

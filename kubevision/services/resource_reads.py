@@ -25,7 +25,7 @@ from kubevision.kube.cache import CacheEntry, Key, KindCache, object_key
 from kubevision.kube.clusters import ClusterManager
 from kubevision.kube.registry import METRIC_SORT_PREFIX
 from kubevision.kube.selectors import Predicate, SelectorError, parse_label_selector
-from kubevision.kube.tables import ValueOrder, columns_of, row_matches, row_of, row_order, table_spec
+from kubevision.kube.tables import ValueOrder, columns_of, row_of, row_order, search_text, table_spec, text_matches
 from kubevision.services.access import AccessScope
 from kubevision.services.audit import AuditLog
 from kubevision.services.context import ObjectRef, RequestContext
@@ -125,10 +125,14 @@ class Subscription:
 
 
 class Listed(Protocol):
-    """A row of a list: the object's (namespace, name) key and its table row (a `CacheEntry` or a `LiveRow`)."""
+    """A row of a list: the object's (namespace, name) key, its table row and what the `q` filter searches in it
+    (a `CacheEntry` or a `LiveRow`)."""
 
     key: Key
     row: dict[str, Any]
+
+    @property
+    def search_text(self) -> str: ...
 
 
 @dataclasses.dataclass(slots=True)
@@ -138,6 +142,11 @@ class LiveRow:
     key: Key
     row: dict[str, Any]
     obj: Obj
+
+    @property
+    def search_text(self) -> str:
+        """What the `q` filter searches (made when asked: a live list is filtered once)."""
+        return search_text(self.row)
 
 
 Row = TypeVar("Row", bound=Listed)
@@ -162,7 +171,7 @@ def select_page(scope: AccessScope, rows: Sequence[Row], *, selector: Predicate 
             continue
         if selector is not None and not selector(entry.row["labels"]):
             continue
-        if needle is not None and not row_matches(entry.row, needle):
+        if needle is not None and not text_matches(entry.search_text, needle):
             continue
         if start <= total and (stop is None or total < stop):
             shown.append(entry)

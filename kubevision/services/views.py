@@ -11,9 +11,11 @@ Why it is shaped this way:
   cluster ∩ namespace grants); a kind the caller may not read is left out rather than failing the
   whole view; a namespace-restricted caller's live lists go to their namespaces only (in parallel)
   and cached entries are filtered by the scope.
-- **Derived facts are memoised, objects are not.** The overview needs per-pod requests, limits, phase
-  and readiness; at 10k pods decoding every pod on every call would dominate, so the small facts tuple
-  is kept per pod and resourceVersion (never a second copy of the object — SPEC §5).
+- **Derived facts are made once, objects are not decoded.** The overview needs per-pod requests, limits,
+  phase and readiness, per-node capacity, per-workload readiness: each kind's `TableSpec.summary` makes them
+  when the cache stores the object (`CacheEntry.summary`; equal pod facts are one interned tuple), so an
+  overview of 100k pods decodes nothing — decoding them on the first call took seconds (never a second copy
+  of the object — SPEC §5).
 - **Topology: reads here, drawing in `services/topology.py`.** This service reads and authorizes the kinds;
   `TopologyBuilder` turns them into nodes and edges, with a node budget past which pods collapse into
   groups.
@@ -27,7 +29,7 @@ import contextlib
 import dataclasses
 from collections.abc import Awaitable, Iterable, Iterator
 from decimal import Decimal
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 
 import orjson
 from aiohttp import web
@@ -39,7 +41,7 @@ from kubevision.kube.clusters import Cluster, ClusterManager
 from kubevision.kube.errors import KubeError
 from kubevision.kube.quantities import as_bytes, as_cores, quantity_or_zero
 from kubevision.kube.registry import HELM_RELEASES, ResourceKind, UnknownResourceError, View, builtin_plurals
-from kubevision.kube.tables import job_status, metadata_of, node_status, replicas_ready, row_of, table_spec
+from kubevision.kube.tables import NODE_RESOURCES, NodeFacts, metadata_of, row_of, table_spec
 from kubevision.services.access import AccessScope, namespace_limited, require_cluster
 from kubevision.services.context import RequestContext
 from kubevision.services.metrics import MetricsService
@@ -89,6 +91,9 @@ class Read:
     raw: list[bytes | Obj]
     source: str
     stale: bool = False
+    # What the overview counts of each object (`TableSpec.summary`; None for a kind without one): made once per
+    # cached object, or here for a live list.
+    summaries: list[Any] = dataclasses.field(default_factory=list)
 
     def objects(self) -> Iterator[Obj]:
         """Decoded objects, one at a time (cached bytes are decoded lazily)."""
@@ -140,62 +145,21 @@ async def _section(failures: dict[str, KubeError], name: str, read: Awaitable[T]
         return None
 
 
-class PodFacts(NamedTuple):
-    """What the overview needs of one pod."""
-
-    phase: str
-    ready: bool
-    scheduled: bool
-    cpu_requests: Decimal
-    cpu_limits: Decimal
-    memory_requests: Decimal
-    memory_limits: Decimal
-
-
-def _effective(pod_spec: Obj, section: str, resource: str) -> Decimal:
-    """A pod's effective request/limit: max(sum of containers, largest init container) + overhead."""
-    def amount(container: Obj) -> Decimal:
-        return quantity_or_zero(((container.get("resources") or {}).get(section) or {}).get(resource))
-
-    total = sum((amount(c) for c in pod_spec.get("containers") or []), Decimal(0))
-    init = max((amount(c) for c in pod_spec.get("initContainers") or []), default=Decimal(0))
-    return max(total, init) + quantity_or_zero((pod_spec.get("overhead") or {}).get(resource))
-
-
-def pod_facts(pod: Obj) -> PodFacts:
-    """Phase, readiness and resources of a pod."""
-    spec = pod.get("spec") or {}
-    status = pod.get("status") or {}
-    phase = status.get("phase") or "Unknown"
-    ready = phase == "Succeeded" or any(
-        c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
-    return PodFacts(phase, ready, bool(spec.get("nodeName")), _effective(spec, "requests", "cpu"),
-                    _effective(spec, "limits", "cpu"), _effective(spec, "requests", "memory"),
-                    _effective(spec, "limits", "memory"))
-
-
-def _daemonset_ready(obj: Obj) -> bool:
-    status = obj.get("status") or {}
-    return status.get("numberReady", 0) >= status.get("desiredNumberScheduled", 0)
-
-
 def _workload_summary(read: Read) -> Obj:
-    """{total, ready, notReady} plus per-kind detail (jobs: states; cronjobs: suspended/active)."""
+    """{total, ready, notReady} plus per-kind detail (jobs: states; cronjobs: suspended/active), from the summaries
+    (`TableSpec.summary`: a job's status, a cronjob's (suspended, active), otherwise whether it is ready)."""
     name = read.kind.name
     total = len(read.rows)
     if name == "jobs":
-        states = collections.Counter(job_status(obj) for obj in read.objects())
+        states = collections.Counter(read.summaries)
         return {"total": total, "ready": total - states["Failed"], "notReady": states["Failed"],
                 "states": dict(states)}
     if name == "cronjobs":
-        suspended = active = 0
-        for obj in read.objects():
-            suspended += bool((obj.get("spec") or {}).get("suspend"))
-            active += bool((obj.get("status") or {}).get("active"))
+        suspended = sum(summary[0] for summary in read.summaries)
+        active = sum(summary[1] for summary in read.summaries)
         return {"total": total, "ready": total - suspended, "notReady": suspended, "suspended": suspended,
                 "active": active}
-    check = _daemonset_ready if name == "daemonsets" else replicas_ready
-    ready = sum(1 for obj in read.objects() if check(obj))
+    ready = sum(1 for summary in read.summaries if summary)
     return {"total": total, "ready": ready, "notReady": total - ready}
 
 
@@ -205,8 +169,6 @@ class ViewService:
 
     def __init__(self, clusters: ClusterManager) -> None:
         self.clusters = clusters
-        # cluster id → pod key → (resourceVersion, facts); rebuilt on each overview, so deleted pods drop out.
-        self._pod_facts: dict[int, dict[Key, tuple[str | None, PodFacts]]] = {}
         self._search_indexes = SearchIndexes()
 
     def _cluster(self, context: RequestContext, cluster_id: int) -> Cluster:
@@ -236,17 +198,13 @@ class ViewService:
         else:
             cache = None if field_selector else cluster.caches.for_reads(kind)
         if cache is not None:
-            rows: list[Obj] = []
-            raw: list[bytes | Obj] = []
             filters = scope.filters_keys
-            for entry in cache.entries.values():  # no await inside: the watch cannot change it meanwhile
-                if scope.namespace is not None and entry.key[0] != scope.namespace:
-                    continue
-                if filters and not scope.sees_key(entry.key):
-                    continue
-                rows.append(entry.row)
-                raw.append(entry.raw)
-            return Read(kind, rows, raw, "cache", cache.stale)
+            # No await inside: the watch cannot change the entries meanwhile.
+            entries = [entry for entry in cache.entries.values()
+                       if (scope.namespace is None or entry.key[0] == scope.namespace)
+                       and (not filters or scope.sees_key(entry.key))]
+            return Read(kind, [entry.row for entry in entries], [entry.raw for entry in entries], "cache",
+                        cache.stale, [entry.summary for entry in entries])
         params = {key: value for key, value in (("fieldSelector", field_selector), ("limit", limit)) if value} or None
         listings = await gather_all(
             cluster.request("GET", kind.collection_path(ns), params=params, timeout_s=timeout_s)
@@ -258,7 +216,8 @@ class ViewService:
             items = [scope.present(item) for item in items]
         spec = table_spec(kind)
         rows = [row_of(spec, item, namespaced=kind.namespaced) for item in items]
-        return Read(kind, rows, list(items), "apiserver")
+        summaries = [spec.summary(item) for item in items] if spec.summary else [None] * len(items)
+        return Read(kind, rows, list(items), "apiserver", summaries=summaries)
 
     # -- overview ----------------------------------------------------------------------------------
     async def overview(self, context: RequestContext, cluster_id: int) -> tuple[Obj, Obj]:
@@ -295,35 +254,32 @@ class ViewService:
         cpu_requests = cpu_limits = memory_requests = memory_limits = Decimal(0)
         scheduled_pods = 0
         if pods is not None:
-            facts = self._facts_of(cluster.id, pods, complete=not namespace_limited(context.caller))
             ready = 0
-            for fact in facts:
-                phases[fact.phase] += 1
-                ready += fact.ready
+            # Pods of one template share their (interned) facts: each distinct one is summed once, times its count.
+            for fact, count in collections.Counter(pods.summaries).items():
+                phases[fact.phase] += count
+                ready += fact.ready * count
                 if fact.scheduled and fact.phase not in TERMINAL_PHASES:
-                    scheduled_pods += 1
-                    cpu_requests += fact.cpu_requests
-                    cpu_limits += fact.cpu_limits
-                    memory_requests += fact.memory_requests
-                    memory_limits += fact.memory_limits
-            workloads["pods"] = {"total": len(facts), "ready": ready, "notReady": len(facts) - ready}
+                    scheduled_pods += count
+                    cpu_requests += fact.cpu_requests * count
+                    cpu_limits += fact.cpu_limits * count
+                    memory_requests += fact.memory_requests * count
+                    memory_limits += fact.memory_limits * count
+            total = len(pods.summaries)
+            workloads["pods"] = {"total": total, "ready": ready, "notReady": total - ready}
 
         node_summary = None
         capacity: dict[str, Decimal] = collections.defaultdict(Decimal)
         allocatable: dict[str, Decimal] = collections.defaultdict(Decimal)
         if nodes is not None:
-            ready_nodes = unschedulable = 0
-            for node in nodes.objects():
-                status = node_status(node)
-                ready_nodes += status.startswith("Ready")
-                unschedulable += bool((node.get("spec") or {}).get("unschedulable"))
-                for resource in ("cpu", "memory", "pods"):
-                    capacity[resource] += quantity_or_zero(((node.get("status") or {}).get("capacity") or {})
-                                                           .get(resource))
-                    allocatable[resource] += quantity_or_zero(((node.get("status") or {}).get("allocatable")
-                                                               or {}).get(resource))
-            node_summary = {"total": len(nodes.rows), "ready": ready_nodes, "notReady": len(nodes.rows) - ready_nodes,
-                            "unschedulable": unschedulable}
+            node_facts: list[NodeFacts] = nodes.summaries
+            for fact in node_facts:
+                for resource, held, usable in zip(NODE_RESOURCES, fact.capacity, fact.allocatable, strict=True):
+                    capacity[resource] += held
+                    allocatable[resource] += usable
+            ready_nodes = sum(fact.ready for fact in node_facts)
+            node_summary = {"total": len(node_facts), "ready": ready_nodes, "notReady": len(node_facts) - ready_nodes,
+                            "unschedulable": sum(fact.unschedulable for fact in node_facts)}
 
         usage, metrics_status = await self._metrics_usage(context, cluster, pods=pods, nodes_visible=nodes is not None)
         has_nodes = nodes is not None
@@ -361,28 +317,6 @@ class ViewService:
         meta = {"source": "cache" if used and all(r.source == "cache" for r in used) else "apiserver",
                 "stale": any(r.stale for r in used)}
         return data, meta
-
-    def _facts_of(self, cluster_id: int, pods: Read, *, complete: bool) -> list[PodFacts]:
-        """Facts of every visible pod, reusing those of unchanged pods (same resourceVersion).
-
-        Only a `complete` read (every pod of the cluster) replaces the memo, so it never outgrows the cluster.
-        """
-        previous = self._pod_facts.get(cluster_id, {})
-        fresh: dict[Key, tuple[str | None, PodFacts]] = {}
-        facts = []
-        for row, item in zip(pods.rows, pods.raw, strict=True):
-            key = (row.get("namespace") or "", row.get("name") or "")
-            version = row.get("resourceVersion")
-            known = previous.get(key)
-            if known is not None and known[0] == version:
-                fact = known[1]
-            else:
-                fact = pod_facts(orjson.loads(item) if isinstance(item, bytes) else item)
-            fresh[key] = (version, fact)
-            facts.append(fact)
-        if complete:
-            self._pod_facts[cluster_id] = fresh
-        return facts
 
     async def _releases(self, context: RequestContext, cluster: Cluster) -> Obj | None:
         """The Helm releases the caller may see: how many, how many per status, and those failed, pending or
