@@ -22,21 +22,30 @@ from kubevision.paths import static_dir, templates_dir
 STATIC_PREFIX = "/static/"
 # Third-party ES modules copied from npm by build.py; the app's own modules import them by name.
 IMPORT_MAP_FILE = "vendor/importmap.json"
+# Files the browser loads as ES modules (mapped to their hashed URLs by the import map).
+MODULE_SUFFIXES = (".js", ".mjs")
 
 
 class StaticFiles:
-    """Content hashes of the static files, computed once at start, for cache-busting URLs."""
+    """Content hashes of the static files and the import map, computed once at start, for cache-busting URLs."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self._hashes: dict[str, str] = {}
+        self._import_map = json.dumps({"imports": {}})
 
     def scan(self) -> None:
-        """Hash every file under the static root."""
+        """Hash every file under the static root; make the import map."""
         self._hashes = {
             path.relative_to(self.root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()[:12]
             for path in self.root.rglob("*") if path.is_file()
         }
+        path = self.root / IMPORT_MAP_FILE
+        vendor = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        imports = {name: self.url(target) for name, target in vendor.items()}
+        imports.update({f"{STATIC_PREFIX}{relative}": self.url(relative) for relative in sorted(self._hashes)
+                        if relative.endswith(MODULE_SUFFIXES)})
+        self._import_map = json.dumps({"imports": imports}, separators=(",", ":"))
 
     def url(self, relative: str) -> str:
         """`/static/<relative>?v=<hash>` (the hash makes the URL cacheable forever)."""
@@ -44,10 +53,11 @@ class StaticFiles:
         return f"{STATIC_PREFIX}{relative}?v={digest}"
 
     def import_map(self) -> str:
-        """The import map JSON with hashed URLs (empty map when no vendor bundle exists)."""
-        path = self.root / IMPORT_MAP_FILE
-        imports = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-        return json.dumps({"imports": {name: self.url(target) for name, target in imports.items()}})
+        """The import map JSON: the vendor bundle's bare names, and every ES module by its own URL, both to hashed
+        URLs. So the relative imports between modules are cached forever like the entry point (not revalidated,
+        one request each, on every page load), and a module has one URL, so one instance, however it is imported
+        (`import("/static/js/...")` included)."""
+        return self._import_map
 
 
 STATIC_FILES = web.AppKey("static_files", StaticFiles)

@@ -58,3 +58,17 @@ def test_unknown_path_shows_not_found(server, page):
     page.goto(server.url + "/no/such/page")
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/no/such/page$"))
+
+
+def test_every_module_loads_by_its_hashed_url(server, page):
+    """The import map sends the modules' relative imports to hashed (immutable) URLs: a page load fetches no
+    unhashed static file, and a module imported by its plain path is the app's own instance."""
+    static_urls: list[str] = []
+    page.on("request", lambda request: static_urls.append(request.url) if "/static/" in request.url else None)
+    sign_in(page, server)
+    page.reload()
+    expect(page.locator(".topbar")).to_be_visible()
+    assert len(static_urls) > 50  # the app's module graph, loaded twice
+    assert [url for url in static_urls if "?v=" not in url] == []
+    version = page.evaluate('async () => (await import("/static/js/state/server.js")).serverInfo.get().version')
+    assert version == page.locator('meta[name="kubevision-version"]').get_attribute("content")
