@@ -6,7 +6,7 @@ that cluster, with its own deadline: a cluster that fails or does not answer in 
 answer (never a failed page), and one already known unreachable gets a short deadline, so it holds the others
 up once at most (a cluster that does not answer in time counts as unreachable until its health check sees it
 answer). Merged lists keep each cluster's order (the same sort key on every
-cluster) and break ties by cluster name.
+cluster; a `metrics.*` sort keys each cluster's rows by that cluster's metrics) and break ties by cluster name.
 """
 
 from __future__ import annotations
@@ -191,8 +191,16 @@ def _merged(selections: Sequence[Selection], sort: str | None) -> Iterable[tuple
     if not selections:
         return []
     kind = selections[0].scope.kind
-    row_key, descending = row_order(sort, table_spec(kind), namespaced=kind.namespaced)
-    return heapq.merge(*pairs, key=lambda pair: row_key(pair[1].row), reverse=descending)
+
+    def order_of(selection: Selection) -> tuple[Callable[[Obj], Any], bool]:
+        """A `metrics.*` sort orders each cluster's rows by that cluster's values; any other by the column."""
+        if selection.by_values is not None:
+            return selection.by_values.row_key()
+        return row_order(sort, table_spec(kind), namespaced=kind.namespaced)
+
+    orders = {id(selection): order_of(selection) for selection in selections}
+    descending = orders[id(selections[0])][1]
+    return heapq.merge(*pairs, key=lambda pair: orders[id(pair[0])][0](pair[1].row), reverse=descending)
 
 
 FLEET = web.AppKey("fleet", FleetService)

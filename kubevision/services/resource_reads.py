@@ -92,6 +92,7 @@ class Selection:
     confirmed_at: float | None = None
     continue_token: str | None = None
     syncing: bool = False  # cut from the API server's first pages while the kind's cache syncs
+    by_values: ValueOrder | None = None  # the order of the rows for a `metrics.*` sort (this cluster's values)
 
     def render(self, rows: Sequence[Listed], *, table: bool) -> Any:
         """Rows of this selection (all, or some of them) as the `view=table` answer or as objects."""
@@ -270,7 +271,7 @@ class ResourceReader:
                                          selector=label_predicate(query.label_selector), text=query.text,
                                          window=query.window)
             return Selection(scope, entries, total, source="cache", stale=cache.stale,
-                             confirmed_at=cache.confirmed_at)
+                             confirmed_at=cache.confirmed_at, by_values=by_values)
         return await self._select_live(scope, query, by_values=by_values)
 
     @staticmethod
@@ -323,7 +324,7 @@ class ResourceReader:
                                    window=slice(0, None) if chunked else query.window)
         if chunked:
             total += int(metadata.get("remainingItemCount") or 0)
-        return Selection(scope, shown, total, continue_token=continue_token)
+        return Selection(scope, shown, total, continue_token=continue_token, by_values=by_values)
 
     async def subscribe(self, context: RequestContext, cluster_id: int, *, resource: str, namespace: str | None,
                         label_selector: str | None, table: bool, deliver: Callable[[dict[str, Any]], None],

@@ -56,6 +56,10 @@ async def test_pods_sort_by_the_samplers_values(admin: ApiSession, cid: int, nam
     assert paged == ["alpha", "delta", "charlie", "bravo", "pending"]
     listing = await admin.call("GET", f"{pods}&sort=-metrics.cpu&page=2&pageSize=2")
     assert listing["meta"]["total"] == 5 and listing["meta"]["source"] == "cache"
+    # A list across clusters in the same order (each cluster's rows by its own sampler's values), paged alike.
+    across = f"/resources/pods?clusters={cid}&namespace={namespace}&view=table&sort=-metrics.cpu"
+    assert [row["name"] for row in (await admin.ok("GET", across))["rows"]] == paged
+    assert [row["name"] for row in (await admin.ok("GET", f"{across}&page=2&pageSize=2"))["rows"]] == paged[2:4]
 
     # Objects (not only table rows) come in the same order; the namespaces by their pods' sums.
     objects = await admin.ok("GET", f"/clusters/{cid}/resources/pods?namespace={namespace}&sort=-metrics.memory")
